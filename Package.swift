@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+// veil: run AI coding agents in a sandbox that looks like nobody's machine,
+// and inspect every byte they send to their model.
+import PackageDescription
+
+let package = Package(
+    name: "veil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "veil", targets: ["veil"]),
+    ],
+    dependencies: [
+        // CLI parsing: subcommands, help, validation.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The inspector's HTTP/1.1 server and the stub upstream.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Upstream client: connection pooling, TLS with the system trust store, CONNECT proxies.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+    ],
+    targets: [
+        // Kernel libraries, linked through pkg-config.
+        .systemLibrary(
+            name: "CSeccomp", path: "Sources/CSeccomp", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(
+            name: "CCap", path: "Sources/CCap", pkgConfig: "libcap",
+            providers: [.apt(["libcap-dev"])]),
+        // The few calls Swift cannot make directly (variadic syscalls, cmsg macros).
+        .target(name: "CVeilShim", path: "Sources/CVeilShim"),
+
+        // Profiles: a small TOML reader with exact positions, the profile model and its loader.
+        .target(name: "VeilProfile", path: "Sources/VeilProfile"),
+        // The sandbox: pure planning, plus one file per kernel concern.
+        .target(
+            name: "VeilSandbox",
+            dependencies: ["VeilProfile", "CVeilShim", "CSeccomp", "CCap"],
+            path: "Sources/VeilSandbox"),
+        // Pure inspector decisions: JSON walk, canaries, covert characters. No NIO.
+        .target(name: "VeilScan", dependencies: ["VeilProfile"], path: "Sources/VeilScan"),
+        // The inspector proxy, the stub upstream, records and reports.
+        .target(
+            name: "VeilProxy",
+            dependencies: [
+                "VeilScan", "VeilProfile",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/VeilProxy"),
+        // Thin commands.
+        .executableTarget(
+            name: "veil",
+            dependencies: [
+                "VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/veil"),
+
+        .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
+        .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
+        .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
+        .testTarget(
+            name: "VeilProxyTests",
+            dependencies: [
+                "VeilProxy", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/VeilProxyTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

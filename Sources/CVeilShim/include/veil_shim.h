@@ -1,0 +1,2 @@
+#pragma once
+int veil_placeholder(void);
