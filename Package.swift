@@ -48,17 +48,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/VeilProxy"),
+        // What the commands do: run sessions, doctor, compare and probe.
+        .target(
+            name: "VeilApp",
+            dependencies: ["VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy"],
+            path: "Sources/VeilApp"),
         // Thin commands.
         .executableTarget(
             name: "veil",
             dependencies: [
-                "VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy",
+                "VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy", "VeilApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/veil"),
 
         .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
         .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
+        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp"], path: "Tests/VeilAppTests"),
         .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
         .testTarget(
             name: "VeilProxyTests",

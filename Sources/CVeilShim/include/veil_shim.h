@@ -1,2 +1,34 @@
+// Thin C wrappers for what Swift cannot call directly: variadic syscalls and prctl,
+// ioctl, and the cmsg macros of SCM_RIGHTS. One line of logic each; all policy is Swift.
 #pragma once
-int veil_placeholder(void);
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+// clone(2) with namespace flags and fork semantics (no new stack): returns 0 in the child.
+pid_t veil_clone(unsigned long flags);
+// CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP (the macros need _GNU_SOURCE).
+unsigned long veil_sandbox_namespaces(void);
+// pipe2(O_CLOEXEC): glibc declares it only under _GNU_SOURCE.
+int veil_pipe_cloexec(int fds[2]);
+int veil_pivot_root(const char *new_root, const char *put_old);
+// Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
+int veil_mount_setattr_rdonly(const char *path, int recursive);
+int veil_set_no_new_privs(void);
+int veil_get_no_new_privs(void);
+int veil_set_pdeathsig(int sig);
+int veil_set_dumpable(int on);
+int veil_capbset_drop(int cap);
+int veil_cap_ambient_clear_all(void);
+int veil_cap_last_cap(void);
+// Marks every descriptor >= from close-on-exec.
+int veil_cloexec_from(unsigned int from);
+// Brings the loopback interface of the current network namespace up.
+int veil_loopback_up(void);
+int veil_send_fd(int sock, int fd);
+int veil_recv_fd(int sock);
+// Fields of siginfo_t that live in unions.
+int veil_siginfo_code(const siginfo_t *info);
+pid_t veil_siginfo_pid(const siginfo_t *info);
+// Raw syscall passthrough for tests of the seccomp filter (returns -errno on failure).
+long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);

@@ -1,0 +1,129 @@
+import Foundation
+import VeilProfile
+import VeilProxy
+import VeilSandbox
+import VeilScan
+
+/// `veil run`: plan the sandbox from the profile and the host, start it, serve its inspector,
+/// and return the agent's exit status.
+public struct RunOptions: Sendable {
+    public var profile: String?
+    public var workdir: String?
+    public var verbose = false
+    public var upstream: String?
+    public var recordPath: String?
+    public var reportPath: String?
+    public var failOnMarker = false
+    public var command: [String]
+
+    public init(command: [String]) { self.command = command }
+}
+
+public enum RunSession {
+    /// Exit status when `--fail-on-marker` is set and the inspector found something.
+    public static let markerStatus: Int32 = 3
+
+    public static func run(_ o: RunOptions) -> Int32 {
+        let env = ProcessInfo.processInfo.environment
+        do {
+            let prepared = try prepare(o, environment: env)
+            if o.verbose { describe(prepared.plan, profile: prepared.profile) }
+            return try launch(prepared, o)
+        } catch let e as SandboxError {
+            stderrLine(e.description)
+            return e.exitStatus
+        } catch {
+            stderrLine("veil: \(error)")
+            return 125
+        }
+    }
+
+    struct Prepared {
+        var profile: Profile
+        var plan: LaunchPlan
+        var inspector: InspectorConfig
+    }
+
+    static func prepare(_ o: RunOptions, environment env: [String: String]) throws -> Prepared {
+        guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
+        let profile = try ProfileSelection.load(o.profile, command: name)
+        let hostHome = env["HOME"] ?? NSHomeDirectory()
+        let cwd = FileManager.default.currentDirectoryPath
+        let workdirArg = o.workdir.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } ?? cwd
+        guard let workdir = CommandResolver.realpath(workdirArg) else {
+            throw SandboxError(.chdir, errno: ENOENT, "workdir \(workdirArg) does not exist")
+        }
+        let facts = HostFacts.capture(environment: env, workdir: workdir)
+        let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome)
+
+        let state = StateDirs(environment: env, home: hostHome)
+        let machineID = try state.prepare(profile: profile.name)
+        state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
+        let avoid = [facts.userName, facts.hostname] + facts.fullName.split(separator: " ").map(String.init)
+        let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
+
+        let port = profile.inspector.port
+        let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, port: port, upstreamOverride: o.upstream)
+        var inputs = PlanInputs(
+            profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
+            arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
+            profileHome: state.home(profile.name), machineID: machineID, bootID: uuidString(), layout: .probe())
+        inputs.environmentOverrides = wiring.environment
+        inputs.inspectorPort = port
+        let plan = Planner.plan(inputs)
+
+        let config = InspectorConfig(
+            routes: wiring.routes, canaries: canaries(facts), rules: profile.inspector.rules,
+            modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
+            recordPath: o.recordPath, credentials: wiring.credentials,
+            connectAllow: profile.inspector.connectAllow, hostEnvironment: env)
+        return Prepared(profile: profile, plan: plan, inspector: config)
+    }
+
+    static func launch(_ p: Prepared, _ o: RunOptions) throws -> Int32 {
+        // Fork first, while veil is single-threaded; NIO's threads start after.
+        let sandbox = try Sandbox.start(p.plan)
+        var inspector: Inspector?
+        if let fd = sandbox.inspectorSocket {
+            inspector = try Inspector.start(boundSocket: fd, config: p.inspector)
+        }
+        defer { inspector?.shutdown() }
+        try sandbox.awaitExec()
+        var status = sandbox.wait()
+        if let inspector {
+            let summary = inspector.summary()
+            if let path = o.reportPath { try writeReport(summary, to: path) }
+            if o.failOnMarker && summary.findings > 0 {
+                stderrLine("veil: the inspector found \(summary.findings) marker(s); see the record for details")
+                status = markerStatus
+            }
+        }
+        return status
+    }
+
+    static func canaries(_ facts: HostFacts) -> [Canary] {
+        // TODO(scanner): facts.canaries() once VeilScan lands.
+        []
+    }
+
+    static func writeReport(_ summary: InspectorSummary, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func uuidString() -> String { UUID().uuidString.lowercased() }
+
+    static func describe(_ plan: LaunchPlan, profile: Profile) {
+        stderrLine("veil: profile \(profile.name); workdir \(plan.cwd); exec \(plan.argv.joined(separator: " "))")
+        let r = plan.environmentReport
+        if !r.dropped.isEmpty { stderrLine("veil: dropped from the environment: \(r.dropped.joined(separator: " "))") }
+        if !r.rewritten.isEmpty { stderrLine("veil: rewritten: \(r.rewritten.joined(separator: " "))") }
+        if !r.passed.isEmpty { stderrLine("veil: passed through: \(r.passed.joined(separator: " "))") }
+        for op in plan.mounts { stderrLine("veil: mount \(op)") }
+    }
+}
+
+func stderrLine(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}

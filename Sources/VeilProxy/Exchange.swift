@@ -1,0 +1,38 @@
+import NIOCore
+import NIOHTTP1
+import VeilScan
+
+/// One request/response pair as it moves through a connection. A class because the
+/// connection's state enum, the upstream delegate and the recorder all refer to the same one.
+final class Exchange {
+    let head: HTTPRequestHead
+    let api: APIKind
+    let started: NIODeadline
+    var body: ByteBuffer
+    var upstream = ""
+    var findings: [Finding] = []
+    var decision = "forward"
+    var blockReason: String?
+    var status = 0
+    var error: String?
+    /// A copy of the response body for the record, up to the configured cap.
+    var responseCapture: ByteBuffer?
+    var responseTruncated = false
+    var responseHeadSent = false
+
+    init(head: HTTPRequestHead, api: APIKind, body: ByteBuffer) {
+        self.head = head
+        self.api = api
+        self.body = body
+        self.started = .now()
+    }
+
+    func capture(_ chunk: ByteBuffer, limit: Int) {
+        guard var c = responseCapture else { return }
+        let room = limit - c.readableBytes
+        if room <= 0 { responseTruncated = true; return }
+        if chunk.readableBytes > room { responseTruncated = true }
+        c.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: min(room, chunk.readableBytes))!)
+        responseCapture = c
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import VeilScan
+
+/// `--record FILE`: one JSON line per exchange, written with a single write(2) as soon as the
+/// exchange ends, so a crash loses nothing already sent (no fsync: the kernel has it).
+final class ExchangeRecorder: @unchecked Sendable {
+    struct Line: Codable {
+        var time: String
+        var method: String
+        var path: String
+        var api: String
+        var upstream: String
+        var requestHeaders: [[String]]
+        var requestBody: String
+        var findings: [Finding]
+        var decision: String
+        var blockReason: String?
+        var status: Int
+        var responseBody: String
+        var responseTruncated: Bool
+        var error: String?
+        var durationMs: Double
+    }
+
+    private let fd: Int32
+    private let lock = NSLock()
+    private let encoder: JSONEncoder
+    private let redaction: Redaction
+    private let formatter = ISO8601DateFormatter()
+
+    init(path: String, redaction: Redaction) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw InspectorError.record(path: path, reason: String(cString: strerror(errno)))
+        }
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.redaction = redaction
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    }
+
+    deinit { close(fd) }
+
+    func write(_ ex: Exchange) {
+        let elapsed = Double((NIODeadline.now() - ex.started).nanoseconds) / 1e6
+        let response = ex.responseCapture.map { String(decoding: $0.readableBytesView, as: UTF8.self) } ?? ""
+        lock.lock()
+        defer { lock.unlock() }
+        let line = Line(
+            time: formatter.string(from: Date()), method: ex.head.method.rawValue,
+            path: redaction.uri(ex.head.uri), api: ex.api.rawValue, upstream: redaction.uri(ex.upstream),
+            requestHeaders: redaction.headers(ex.head.headers),
+            requestBody: redaction.text(String(decoding: ex.body.readableBytesView, as: UTF8.self)),
+            findings: ex.findings, decision: ex.decision, blockReason: ex.blockReason, status: ex.status,
+            responseBody: redaction.text(response), responseTruncated: ex.responseTruncated,
+            error: ex.error, durationMs: elapsed)
+        guard var data = try? encoder.encode(line) else { return }
+        data.append(0x0A)
+        data.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 { if errno == EINTR { continue } else { return } }
+                off += n
+            }
+        }
+    }
+}
+
+public enum InspectorError: Error, CustomStringConvertible {
+    case record(path: String, reason: String)
+    case listen(String)
+
+    public var description: String {
+        switch self {
+        case .record(let path, let reason): return "veil: cannot open the record file \(path): \(reason)"
+        case .listen(let reason): return "veil: the inspector cannot listen: \(reason)"
+        }
+    }
+}

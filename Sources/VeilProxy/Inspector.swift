@@ -1,0 +1,88 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Handler names, so the CONNECT path can take the HTTP ones out of the pipeline.
+enum InspectorPipeline {
+    static let encoder = "http-encoder"
+    static let decoder = "http-decoder"
+    static let pipelining = "http-pipelining"
+    static let errors = "http-errors"
+
+    static func configure(_ channel: Channel, core: InspectorCore) throws {
+        let ops = channel.pipeline.syncOperations
+        try ops.addHandler(HTTPResponseEncoder(), name: encoder)
+        try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: decoder)
+        try ops.addHandler(HTTPServerPipelineHandler(), name: pipelining)
+        try ops.addHandler(HTTPServerProtocolErrorHandler(), name: errors)
+        try ops.addHandler(ProxyHandler(core: core))
+    }
+}
+
+/// The inspector: an HTTP/1.1 server on its own event loops. `start` returns once listening, so
+/// the synchronous `veil` process (which must fork the sandbox single-threaded) can call it.
+public final class Inspector: @unchecked Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+    private let core: InspectorCore
+    private let lock = NSLock()
+    private var stopped = false
+
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, core: InspectorCore) {
+        self.group = group
+        self.channel = channel
+        self.core = core
+    }
+
+    /// Serves a listening TCP socket made elsewhere (inside the sandbox's network namespace).
+    public static func start(boundSocket fd: Int32, config: InspectorConfig) throws -> Inspector {
+        try start(config: config) { $0.withBoundSocket(fd) }
+    }
+
+    public static func start(host: String, port: Int, config: InspectorConfig) throws -> Inspector {
+        try start(config: config) { $0.bind(host: host, port: port) }
+    }
+
+    private static func start(config: InspectorConfig, bind: (ServerBootstrap) -> EventLoopFuture<Channel>) throws -> Inspector {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, config.threads))
+        do {
+            let core = try InspectorCore(config: config, group: group)
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 512)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try InspectorPipeline.configure(channel, core: core) }
+                }
+            let channel: Channel
+            do {
+                channel = try bind(bootstrap).wait()
+            } catch {
+                core.shutdown()
+                throw InspectorError.listen(String(describing: error))
+            }
+            return Inspector(group: group, channel: channel, core: core)
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    public var port: Int { channel.localAddress?.port ?? 0 }
+
+    public func summary() -> InspectorSummary { core.stats.snapshot() }
+
+    /// Stops listening, closes the upstream clients and the event loops. Idempotent.
+    public func shutdown() {
+        lock.lock()
+        let already = stopped
+        stopped = true
+        lock.unlock()
+        guard !already else { return }
+        try? channel.close().wait()
+        core.shutdown()
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,76 @@
+import VeilProfile
+import VeilScan
+
+/// Where a request goes after inspection.
+public enum Upstream: Sendable, Equatable {
+    /// The built-in deterministic model API (answered in-process, no socket).
+    case stub
+    /// A base URL such as `https://api.anthropic.com` or `https://api.openai.com/v1`.
+    case url(String)
+}
+
+/// One API's upstream. A route whose `api` is `.unknown` catches requests no other route claims.
+public struct Route: Sendable, Equatable {
+    public var api: APIKind
+    public var upstream: Upstream
+    public init(api: APIKind, upstream: Upstream) {
+        self.api = api
+        self.upstream = upstream
+    }
+}
+
+/// Everything the inspector needs; built by `veil run` from the profile and host, or by
+/// `veil inspect` from flags.
+public struct InspectorConfig: Sendable {
+    public var routes: [Route]
+    /// Host facts that must never leave the sandbox.
+    public var canaries: [Canary]
+    public var rules: [Profile.Rule]
+    public var modes: Profile.Modes
+    /// Largest request body accepted; larger ones get 413 in the API's error format.
+    public var maxBodyBytes: Int
+    /// JSONL record of every exchange (nil: no record).
+    public var recordPath: String?
+    /// Per-run placeholders the agent sees, and the real values put back upstream.
+    public var credentials: [CredentialMask.Entry]
+    /// Hosts (optionally `host:port`, or `*.suffix`) a CONNECT or absolute-form request may reach.
+    public var connectAllow: [String]
+    /// The host's environment: its HTTP(S)_PROXY / NO_PROXY (either case) apply upstream.
+    public var hostEnvironment: [String: String]
+    /// Upper bound for establishing an upstream connection.
+    public var connectTimeoutSeconds: Int64
+    /// Upper bound for silence on an upstream connection; long because model calls stream slowly.
+    public var readTimeoutSeconds: Int64
+    /// Largest response body kept per exchange in the record (the rest is still forwarded).
+    public var recordResponseBytes: Int
+    /// Event-loop threads serving agents and talking upstream.
+    public var threads: Int
+
+    public init(routes: [Route],
+                canaries: [Canary] = [],
+                rules: [Profile.Rule] = [],
+                modes: Profile.Modes = Profile.Modes(),
+                maxBodyBytes: Int = 64 << 20,
+                recordPath: String? = nil,
+                credentials: [CredentialMask.Entry] = [],
+                connectAllow: [String] = [],
+                hostEnvironment: [String: String] = [:],
+                connectTimeoutSeconds: Int64 = 10,
+                readTimeoutSeconds: Int64 = 600,
+                recordResponseBytes: Int = 1 << 20,
+                threads: Int = 2) {
+        self.routes = routes
+        self.canaries = canaries
+        self.rules = rules
+        self.modes = modes
+        self.maxBodyBytes = maxBodyBytes
+        self.recordPath = recordPath
+        self.credentials = credentials
+        self.connectAllow = connectAllow
+        self.hostEnvironment = hostEnvironment
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
+        self.recordResponseBytes = recordResponseBytes
+        self.threads = threads
+    }
+}

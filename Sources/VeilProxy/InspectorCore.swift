@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import VeilProfile
+import VeilScan
+
+/// What every connection shares: the scanner, the routes, the upstream clients, the record and
+/// the counters. Immutable after start, except the counters and the record (both locked).
+final class InspectorCore: @unchecked Sendable {
+    let config: InspectorConfig
+    let scanner: VeilScanner
+    let routes: RouteTable
+    let proxies: HostProxySettings
+    let redaction: Redaction
+    let recorder: ExchangeRecorder?
+    let stats = InspectorStats()
+    let stub = StubResponder()
+    /// One client per upstream proxy ("" = direct): AHC takes its proxy per client.
+    private let clients: [String: HTTPClient]
+
+    init(config: InspectorConfig, group: EventLoopGroup) throws {
+        self.config = config
+        scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules))
+        routes = RouteTable(routes: config.routes, allow: AllowList(config.connectAllow))
+        proxies = HostProxySettings(environment: config.hostEnvironment)
+        redaction = Redaction(credentials: config.credentials)
+        recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
+        var clients: [String: HTTPClient] = [:]
+        for p in [nil, proxies.http, proxies.https] {
+            let key = Self.key(p)
+            guard clients[key] == nil else { continue }
+            clients[key] = HTTPClient(eventLoopGroupProvider: .shared(group),
+                                      configuration: Self.clientConfiguration(config, proxy: p))
+        }
+        self.clients = clients
+    }
+
+    static func key(_ p: HostProxySettings.ProxyServer?) -> String {
+        p.map { "\($0.host):\($0.port)" } ?? ""
+    }
+
+    static func clientConfiguration(_ c: InspectorConfig, proxy p: HostProxySettings.ProxyServer?) -> HTTPClient.Configuration {
+        var conf = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(c.connectTimeoutSeconds), read: .seconds(c.readTimeoutSeconds)),
+            proxy: p.map { p in
+                .server(host: p.host, port: p.port,
+                        authorization: p.user.map { .basic(username: $0, password: p.password ?? "") })
+            },
+            decompression: .disabled)
+        // HTTP/1.1 upstream keeps one exchange per connection, so a slow stream never holds up others.
+        conf.httpVersion = .http1Only
+        conf.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return conf
+    }
+
+    func client(for url: String) -> HTTPClient {
+        guard let abs = AbsoluteURI(url) else { return clients[""]! }
+        let p = proxies.proxy(scheme: abs.scheme, host: abs.host, port: abs.port)
+        return clients[Self.key(p)] ?? clients[""]!
+    }
+
+    func shutdown() {
+        for c in clients.values { try? c.syncShutdown() }
+    }
+
+    /// The agent's credential placeholders replaced by the real values: only in the headers
+    /// that carry keys and in the URL (Gemini's `?key=`), never in the body.
+    func restoreCredentials(url: String, headers: inout HTTPHeaders) -> String {
+        guard !config.credentials.isEmpty else { return url }
+        var u = url
+        for e in config.credentials where u.contains(e.placeholder) {
+            u = u.replacingOccurrences(of: e.placeholder, with: e.real)
+        }
+        for name in ["authorization", "x-api-key", "api-key", "x-goog-api-key"] {
+            let values = headers[name]
+            guard !values.isEmpty else { continue }
+            let restored = values.map { v in
+                config.credentials.reduce(v) { $1.placeholder.isEmpty ? $0 : $0.replacingOccurrences(of: $1.placeholder, with: $1.real) }
+            }
+            if restored != values {
+                headers.remove(name: name)
+                for v in restored { headers.add(name: name, value: v) }
+            }
+        }
+        return u
+    }
+
+    /// Inspection: headers and body through the scanner, then the pure decision.
+    func inspect(_ ex: Exchange) -> Decision {
+        var headerList: [(name: String, value: String)] = []
+        headerList.reserveCapacity(ex.head.headers.count)
+        for (n, v) in ex.head.headers { headerList.append((name: n, value: v)) }
+        var findings = scanner.scanHeaders(headerList)
+        findings += ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
+        ex.findings = findings
+        guard !findings.isEmpty else { return .forward }
+        return decide(findings, modes: config.modes, rules: config.rules)
+    }
+}

@@ -1,0 +1,229 @@
+import NIOCore
+import NIOHTTP1
+import VeilScan
+
+/// One agent connection. It only moves bytes and follows the state machine; judging is the
+/// scanner's and `decide`'s job. Requests arrive one at a time (HTTPServerPipelineHandler
+/// holds pipelined ones back until the response ends).
+final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        case idle
+        /// Reading the request body, up to the cap.
+        case collecting(Exchange)
+        /// The body went over the cap; 413 is sent, the rest is read and dropped, then close.
+        case discarding
+        /// Inspected; the response (upstream, stub or error) is being written.
+        case responding(Exchange, UpstreamCall?)
+        /// CONNECT: waiting for the target, then the pipeline becomes a byte tunnel.
+        case tunnelling
+        case closed
+    }
+
+    let core: InspectorCore
+    var state = State.idle
+    var context: ChannelHandlerContext?
+
+    init(core: InspectorCore) { self.core = core }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            begin(head, context: context)
+        case (.body(var chunk), .collecting(let ex)):
+            if ex.body.readableBytes + chunk.readableBytes > core.config.maxBodyBytes {
+                tooLarge(ex.api, context: context)
+            } else {
+                ex.body.writeBuffer(&chunk)
+            }
+        case (.end, .collecting(let ex)):
+            process(ex, context: context)
+        case (.body, .discarding):
+            break
+        case (.end, .discarding):
+            close(context)
+        case (_, .closed), (_, .tunnelling):
+            break
+        default:
+            // A request part where none belongs: the connection is not in a state we understand.
+            close(context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .responding(_, let call?) = state { call.cancel() }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        close(context)
+    }
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        core.stats.update { $0.requests += 1 }
+        if head.method == .CONNECT {
+            state = .tunnelling
+            ConnectTunnel.open(head: head, core: core, context: context, handler: self)
+            return
+        }
+        let api = RouteTable.api(path: AbsoluteURI(head.uri)?.pathAndQuery ?? head.uri, headers: head.headers)
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > core.config.maxBodyBytes {
+            tooLarge(api, context: context)
+            return
+        }
+        let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+        let body = context.channel.allocator.buffer(capacity: min(max(declared, 0), core.config.maxBodyBytes))
+        state = .collecting(Exchange(head: head, api: api, body: body))
+    }
+
+    private func tooLarge(_ api: APIKind, context: ChannelHandlerContext) {
+        core.stats.update { $0.rejected += 1 }
+        state = .discarding
+        let message = "veil: request body larger than the inspector's limit of \(core.config.maxBodyBytes) bytes"
+        writeError(api: api, status: .payloadTooLarge, message: message, close: true, context: context)
+    }
+
+    /// The request is complete: inspect, decide, then answer or forward.
+    private func process(_ ex: Exchange, context: ChannelHandlerContext) {
+        let (_, target) = core.routes.resolve(uri: ex.head.uri, headers: ex.head.headers)
+        if case .denied(let why) = target {
+            core.stats.update { $0.rejected += 1 }
+            ex.decision = "reject"
+            finishWithError(ex, status: .forbidden, message: "veil: \(why)", context: context)
+            return
+        }
+        let decision = core.inspect(ex)
+        core.stats.record(findings: ex.findings)
+        if case .block(let reason) = decision {
+            core.stats.update { $0.blocked += 1 }
+            ex.decision = "block"
+            ex.blockReason = reason
+            let message = APIError.blockMessage(ex.findings, blocking: blockingFindings(ex.findings),
+                                                canaries: core.config.canaries)
+            finishWithError(ex, status: .badRequest, message: message, context: context)
+            return
+        }
+        core.stats.update { $0.forwarded += 1 }
+        if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
+        switch target {
+        case .stub:
+            ex.upstream = "stub"
+            state = .responding(ex, nil)
+            let reply = core.stub.respond(method: ex.head.method, uri: ex.head.uri, headers: ex.head.headers, body: ex.body)
+            sendStub(reply, ex: ex, context: context)
+        case .url(let url):
+            state = .responding(ex, nil)
+            let call = UpstreamCall.start(ex, url: url, handler: self, context: context)
+            if case .responding(let current, nil) = state, current === ex { state = .responding(ex, call) }
+        case .denied:
+            break
+        }
+    }
+
+    /// The findings whose class is in block mode, so the message leads with what blocked.
+    private func blockingFindings(_ findings: [Finding]) -> [Finding] {
+        findings.filter { decide([$0], modes: core.config.modes, rules: core.config.rules) != .forward }
+    }
+
+    private func sendStub(_ reply: StubReply, ex: Exchange, context: ChannelHandlerContext) {
+        var head = HTTPResponseHead(version: ex.head.version, status: HTTPResponseStatus(statusCode: reply.status))
+        head.headers.add(name: "content-type", value: reply.contentType)
+        if !reply.streaming { head.headers.add(name: "content-length", value: String(reply.parts.reduce(0) { $0 + $1.utf8.count })) }
+        responseHead(head, ex: ex, context: context)
+        for part in reply.parts {
+            let buf = context.channel.allocator.buffer(string: part)
+            responseBody(buf, ex: ex, context: context)
+        }
+        responseEnd(ex, context: context)
+    }
+
+    // MARK: response writing, shared by the stub, upstream calls and errors
+
+    func responseHead(_ head: HTTPResponseHead, ex: Exchange, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        var head = head
+        if !ex.head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        ex.status = Int(head.status.code)
+        ex.responseHeadSent = true
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    /// Flushed per chunk: SSE must reach the agent as the model produces it.
+    @discardableResult
+    func responseBody(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        guard case .responding(let current, _) = state, current === ex else {
+            return context.eventLoop.makeSucceededVoidFuture()
+        }
+        if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
+        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))))
+    }
+
+    func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        core.recorder?.write(ex)
+        let keepAlive = ex.head.isKeepAlive
+        state = keepAlive ? .idle : .closed
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+    }
+
+    /// Upstream failed. Before the head went out the agent gets a proper error; after it, the
+    /// status is already sent, so the only honest signal left is closing the connection.
+    func upstreamFailed(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        core.stats.update { $0.errors += 1 }
+        ex.error = message
+        if ex.responseHeadSent {
+            core.recorder?.write(ex)
+            close(context)
+        } else {
+            finishWithError(ex, status: status, message: message, context: context)
+        }
+    }
+
+    private func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        state = .responding(ex, nil)
+        if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status, message: message))
+        var head = HTTPResponseHead(version: ex.head.version, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        head.headers.add(name: "x-veil-error", value: "1")
+        responseHead(head, ex: ex, context: context)
+        responseBody(body, ex: ex, context: context)
+        responseEnd(ex, context: context)
+    }
+
+    private func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
+                            context: ChannelHandlerContext) {
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status, message: message))
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        if close { head.headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
+    func refuseConnect(status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        core.stats.update { $0.rejected += 1 }
+        state = .closed
+        writeError(api: .unknown, status: status, message: message, close: true, context: context)
+        context.flush()
+        close(context)
+    }
+
+    func close(_ context: ChannelHandlerContext) {
+        if case .responding(_, let call?) = state { call.cancel() }
+        state = .closed
+        context.close(promise: nil)
+    }
+}

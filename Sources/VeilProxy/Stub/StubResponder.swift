@@ -1,0 +1,142 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A reply from the stub: whole (one part, content-length) or streamed (SSE, one part per event,
+/// each flushed on its own so streaming clients see them arrive one by one).
+public struct StubReply: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var parts: [String]
+    public var streaming: Bool
+}
+
+/// The deterministic model API behind `--upstream stub` and `veil stub`: enough of the Anthropic,
+/// OpenAI and Gemini APIs that real agents and the vendors' SDKs run offline. Same request, same
+/// bytes out: ids are hashes of the request, the clock is fixed.
+public struct StubResponder: Sendable {
+    /// 2025-01-01T00:00:00Z, the only time the stub ever reports.
+    static let fixedTime = 1_735_689_600
+    static let fixedTimeText = "2025-01-01T00:00:00Z"
+
+    public init() {}
+
+    public func respond(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: ByteBuffer) -> StubReply {
+        let bytes = Array(body.readableBytesView)
+        let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+        let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        let json = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) as? [String: Any]
+        let request = StubRequest(path: path, query: query, json: json ?? [:], bodyBytes: bytes)
+        if method == .POST, !bytes.isEmpty, json == nil {
+            return Self.error(400, "the stub expects a JSON object body", style: .openai)
+        }
+        switch (method, path) {
+        case (.POST, let p) where p.hasSuffix("/messages"):
+            return StubAnthropic.messages(request)
+        case (.POST, let p) where p.hasSuffix("/messages/count_tokens"):
+            return Self.json(["input_tokens": request.inputTokens])
+        case (.POST, let p) where p.hasSuffix("/chat/completions"):
+            return StubOpenAI.chat(request)
+        case (.POST, let p) where p.hasSuffix("/responses"):
+            return StubOpenAI.responses(request)
+        case (.POST, let p) where p.contains(":generateContent") || p.contains(":streamGenerateContent"):
+            return StubGemini.generate(request)
+        case (.POST, let p) where p.contains(":countTokens"):
+            return Self.json(["totalTokens": request.inputTokens])
+        case (.GET, let p) where p.hasPrefix("/v1beta/models") || (p.contains("/models") && headers.contains(name: "x-goog-api-key")):
+            return StubGemini.models(path: p)
+        case (.GET, let p) where p.hasSuffix("/models") || p.contains("/models/"):
+            let anthropic = headers.contains(name: "anthropic-version") || headers.contains(name: "x-api-key")
+            return anthropic ? StubAnthropic.models(path: p) : StubOpenAI.models(path: p)
+        default:
+            return Self.error(404, "the veil stub has no \(method.rawValue) \(path)", style: .openai)
+        }
+    }
+
+    enum ErrorStyle { case anthropic, openai, gemini }
+
+    static func error(_ status: Int, _ message: String, style: ErrorStyle) -> StubReply {
+        let object: [String: Any]
+        switch style {
+        case .anthropic: object = ["type": "error", "error": ["type": "not_found_error", "message": message]]
+        case .openai: object = ["error": ["message": message, "type": "invalid_request_error", "param": NSNull(), "code": NSNull()]]
+        case .gemini: object = ["error": ["code": status, "message": message, "status": "NOT_FOUND"]]
+        }
+        var r = json(object)
+        r.status = status
+        return r
+    }
+
+    static func encode(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func json(_ object: Any) -> StubReply {
+        StubReply(status: 200, contentType: "application/json", parts: [encode(object)], streaming: false)
+    }
+
+    static func sse(_ events: [(event: String?, data: String)]) -> StubReply {
+        let parts = events.map { e in (e.event.map { "event: \($0)\n" } ?? "") + "data: \(e.data)\n\n" }
+        return StubReply(status: 200, contentType: "text/event-stream; charset=utf-8", parts: parts, streaming: true)
+    }
+}
+
+/// What the stub reads from a request: the model, whether to stream, the last user text.
+struct StubRequest {
+    let path: String
+    let query: String
+    let json: [String: Any]
+    let bodyBytes: [UInt8]
+
+    var model: String { json["model"] as? String ?? "veil-stub" }
+    var stream: Bool { json["stream"] as? Bool ?? false }
+    /// A crude but deterministic token count: a token per four bytes of the request.
+    var inputTokens: Int { max(1, bodyBytes.count / 4) }
+    var id: String { StubText.hash(bodyBytes) + StubText.hash(Array(path.utf8)).prefix(8) }
+
+    /// The reply, with a hash of the last user message so tests can tell answers apart.
+    func replyText(lastUser: String) -> String {
+        "Hello from the veil stub. [\(StubText.hash(Array(lastUser.utf8)).prefix(8))]"
+    }
+}
+
+enum StubText {
+    /// FNV-1a 64, hex: stable across runs and platforms (Swift's Hasher is seeded per process).
+    static func hash(_ bytes: [UInt8]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        let s = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    /// The reply in a few pieces, so streams have several deltas.
+    static func pieces(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        for c in text {
+            if c == " ", !current.isEmpty, out.count < 4 {
+                out.append(current)
+                current = ""
+            }
+            current.append(c)
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    static func outputTokens(_ text: String) -> Int { max(1, text.split(separator: " ").count + 2) }
+
+    /// The text of a message `content`: a string, or an array of blocks with `text`.
+    static func text(of content: Any?) -> String {
+        if let s = content as? String { return s }
+        if let blocks = content as? [[String: Any]] {
+            return blocks.compactMap { $0["text"] as? String }.joined(separator: "\n")
+        }
+        return ""
+    }
+}

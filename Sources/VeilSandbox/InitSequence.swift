@@ -1,0 +1,88 @@
+import CVeilShim
+import Glibc
+
+/// The sandbox's side of a launch. `run` executes in the child made by clone(): PID 1 of the
+/// new PID namespace, single-threaded, already inside every new namespace. The steps are the
+/// architecture; read them top to bottom.
+enum InitSequence {
+    struct Channels {
+        /// Where setup errors go (close-on-exec: EOF tells veil the agent started).
+        var errors: Int32
+        /// Where the inspector's listening socket goes.
+        var sockets: Int32
+    }
+
+    static func run(_ plan: LaunchPlan, outsideUID: uid_t, outsideGID: gid_t, _ ch: Channels) -> Never {
+        do {
+            // If veil dies, so does the sandbox.
+            _ = veil_set_pdeathsig(SIGKILL)
+            // Nothing else works before the ids are mapped.
+            try UserNamespace.mapIDs(insideUID: plan.uid, insideGID: plan.gid, outsideUID: outsideUID, outsideGID: outsideGID)
+            try NetworkNamespace.bringUpLoopback()
+            // Early, so veil serves the inspector while we build the root.
+            if let port = plan.inspectorPort {
+                let fd = try NetworkNamespace.inspectorSocket(port: port)
+                try NetworkNamespace.send(fd, over: ch.sockets)
+                close(fd)
+            }
+            close(ch.sockets)
+            // Private first, so no mount below reaches the host.
+            try Mounts.makePrivate()
+            try Mounts.enterStaging()
+            try Mounts.apply(plan.mounts)
+            try Mounts.switchRoot()
+            try UTSNamespace.setHostname(plan.hostname)
+
+            let agent = fork()
+            if agent < 0 { throw SandboxError(.exec, errno: errno, "fork") }
+            if agent == 0 { AgentExec.exec(plan, errors: ch.errors) }
+            close(ch.errors)
+            // PID 1 keeps nothing it does not need to reap and forward signals.
+            _ = veil_set_dumpable(0)
+            try? Capabilities.dropAll()
+            _exit(SignalForwarding.wait(for: agent, reapAll: true))
+        } catch {
+            report(error, to: ch.errors)
+            _exit(125)
+        }
+    }
+
+    /// Writes `stage<TAB>errno<TAB>detail` in one write, which the pipe keeps whole.
+    static func report(_ error: Error, to fd: Int32) {
+        let e = error as? SandboxError ?? SandboxError(.plan, errno: 0, "\(error)")
+        let line = Array("\(e.stage.rawValue)\t\(e.errno)\t\(e.detail)".utf8.prefix(4000))
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    static func parseReport(_ bytes: [UInt8]) -> SandboxError? {
+        guard !bytes.isEmpty else { return nil }
+        let parts = String(decoding: bytes, as: UTF8.self).split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let stage = SandboxError.Stage(rawValue: String(parts[0])) else {
+            return SandboxError(.plan, errno: 0, String(decoding: bytes, as: UTF8.self))
+        }
+        return SandboxError(stage, errno: Int32(parts[1]) ?? 0, String(parts[2]))
+    }
+}
+
+/// The agent's last steps: its own process, forked from PID 1.
+enum AgentExec {
+    static func exec(_ plan: LaunchPlan, errors: Int32) -> Never {
+        do {
+            SignalForwarding.resetForExec()
+            try check(.chdir, plan.cwd, chdir(plan.cwd))
+            // No descriptor of veil's (or of whoever started veil) leaks into the agent.
+            _ = veil_cloexec_from(3)
+            try Capabilities.dropAll()
+            try Capabilities.setNoNewPrivs()
+            // Seccomp is the last thing before execve: it could forbid the steps above.
+            try SeccompFilter.install(plan.seccomp)
+            let argv = plan.argv.map { strdup($0) } + [nil]
+            let envp = plan.environment.map { strdup($0) } + [nil]
+            execve(plan.executable, argv, envp)
+            throw SandboxError(.exec, errno: errno, plan.executable)
+        } catch {
+            InitSequence.report(error, to: errors)
+            _exit((error as? SandboxError)?.exitStatus ?? 125)
+        }
+    }
+}

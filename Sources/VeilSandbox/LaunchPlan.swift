@@ -1,0 +1,54 @@
+/// Everything the Linux side needs to build the sandbox, as plain data. The planner
+/// (pure, unit-tested) makes it from the profile and the host; InitSequence interprets it.
+public struct LaunchPlan: Sendable, Equatable {
+    /// Ids inside the sandbox; each maps to the caller's real id.
+    public var uid: UInt32 = 1000
+    public var gid: UInt32 = 1000
+    public var hostname = "localhost"
+    /// Applied in order under the new root (targets are sandbox paths).
+    public var mounts: [MountOp] = []
+    /// Path of the program inside the sandbox, and its argv (argv[0] included).
+    public var executable = ""
+    public var argv: [String] = []
+    public var environment: [String] = []
+    public var cwd = "/"
+    public var seccomp = SeccompPolicy()
+    /// Port on the sandbox loopback where the inspector listens, if any.
+    public var inspectorPort: Int? = nil
+    /// What the environment builder dropped and rewrote (for `-v`).
+    public var environmentReport = EnvironmentReport()
+
+    public init() {}
+}
+
+/// One step of building the new root (bubblewrap's SetupOp idea).
+public enum MountOp: Sendable, Equatable {
+    /// An empty directory (parents created as needed).
+    case dir(String, mode: UInt32 = 0o755)
+    /// A fresh tmpfs.
+    case tmpfs(String, mode: UInt32 = 0o755)
+    /// A host path bound at a sandbox path. `optional` binds are skipped when the source is missing.
+    case bind(source: String, target: String, readOnly: Bool, optional: Bool = false)
+    /// A host device node bound onto a file.
+    case device(String)
+    /// A symbolic link created in the new root.
+    case symlink(String, to: String)
+    /// A generated file.
+    case file(String, contents: String, mode: UInt32 = 0o644)
+    /// A new procfs for the sandbox's PID namespace.
+    case proc(String)
+    /// A private devpts instance.
+    case devpts(String)
+    /// Hides a host file under /proc (e.g. boot_id) behind a generated one.
+    case mask(String, contents: String)
+}
+
+/// Seccomp choices from the profile on top of the built-in policy (Seccomp.swift).
+public struct SeccompPolicy: Sendable, Equatable {
+    public var extraDeny: [String] = []
+    public var allow: [String] = []
+    public init(extraDeny: [String] = [], allow: [String] = []) {
+        self.extraDeny = extraDeny
+        self.allow = allow
+    }
+}

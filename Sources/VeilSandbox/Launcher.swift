@@ -1,0 +1,117 @@
+import CVeilShim
+import Glibc
+
+/// veil's side of a launch: one clone() into every namespace at once, then the sandbox runs
+/// InitSequence as its PID 1 while veil serves the inspector and waits.
+///
+/// clone() here is a fork, and Swift code runs in the child. That is only safe while this
+/// process has a single thread, so `start` checks it: call it before any NIO event loop or
+/// Swift task exists.
+public final class Sandbox {
+    public let pid: pid_t
+    /// The inspector's listening socket, made inside the sandbox's network namespace.
+    public let inspectorSocket: Int32?
+    private var errors: Int32
+
+
+    private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32) {
+        self.pid = pid
+        self.inspectorSocket = inspectorSocket
+        self.errors = errors
+    }
+
+    public static func start(_ plan: LaunchPlan) throws -> Sandbox {
+        try requireSingleThread()
+        let plan = canonicalSources(plan)
+        SignalForwarding.block()
+        var errPipe: [Int32] = [-1, -1]
+        try check(.clone, "pipe", veil_pipe_cloexec(&errPipe))
+        var sockPair: [Int32] = [-1, -1]
+        try check(.clone, "socketpair", socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockPair))
+        let uid = getuid(), gid = getgid()
+
+        let pid = veil_clone(veil_sandbox_namespaces())
+        if pid < 0 {
+            let e = errno
+            [errPipe[0], errPipe[1], sockPair[0], sockPair[1]].forEach { close($0) }
+            throw SandboxError(.clone, errno: e, "clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP)")
+        }
+        if pid == 0 {
+            close(errPipe[0])
+            close(sockPair[0])
+            InitSequence.run(plan, outsideUID: uid, outsideGID: gid, .init(errors: errPipe[1], sockets: sockPair[1]))
+        }
+        close(errPipe[1])
+        close(sockPair[1])
+        defer { close(sockPair[0]) }
+        let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0])
+        guard plan.inspectorPort != nil else { return sandbox }
+        let fd = veil_recv_fd(sockPair[0])
+        if fd < 0 {
+            try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
+            throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
+        }
+        return Sandbox(pid: pid, inspectorSocket: fd, errors: sandbox.takeErrors())
+    }
+
+    private func takeErrors() -> Int32 {
+        let fd = errors
+        errors = -1
+        return fd
+    }
+
+    /// Returns once the agent has been exec'd; throws the sandbox's own error otherwise.
+    public func awaitExec() throws {
+        guard errors >= 0 else { return }
+        defer { close(errors); errors = -1 }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var got: [UInt8] = []
+        while true {
+            let n = read(errors, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got.append(contentsOf: buf[0..<n])
+        }
+        if let error = InitSequence.parseReport(got) {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            throw error
+        }
+    }
+
+    /// Waits for the sandbox to end, forwarding signals sent to veil. Returns the agent's
+    /// status: its exit code, or 128+N when signal N killed it.
+    public func wait() -> Int32 {
+        SignalForwarding.wait(for: pid, reapAll: false)
+    }
+
+    deinit {
+        if errors >= 0 { close(errors) }
+    }
+
+    static func requireSingleThread() throws {
+        guard let status = readSmall("/proc/self/status", trim: false) else { return }
+        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
+            let n = line.dropFirst(8).trimmingCharacters()
+            if n != "1" {
+                throw SandboxError(.threads, errno: 0, "veil has \(n) threads before clone(); this is a bug in veil")
+            }
+        }
+    }
+
+    /// Bind sources are resolved on the host: inside the staging root an absolute symlink
+    /// would point at nothing.
+    static func canonicalSources(_ plan: LaunchPlan) -> LaunchPlan {
+        var p = plan
+        p.mounts = plan.mounts.map { op in
+            guard case .bind(let source, let target, let ro, let optional) = op,
+                  let real = CommandResolver.realpath(source) else { return op }
+            return .bind(source: real, target: target, readOnly: ro, optional: optional)
+        }
+        return p
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String { String(self).trimmingCharactersSpaces() }
+}

@@ -1,0 +1,165 @@
+import VeilProfile
+
+/// Everything the planner reads, gathered by the caller. Pure data, so planning is tested
+/// without root and without a kernel.
+public struct PlanInputs: Sendable {
+    public var profile: Profile
+    public var hostEnvironment: [String: String]
+    public var hostHome: String
+    public var command: ResolvedCommand
+    public var arguments: [String]
+    public var hostWorkdir: String
+    public var workdirName: String
+    public var profileHome: String
+    public var machineID: String
+    public var bootID: String
+    public var layout: SystemLayout
+    /// Variables the launcher sets last: base URLs, masked keys, proxy variables.
+    public var environmentOverrides: [String: String] = [:]
+    public var inspectorPort: Int? = nil
+
+    public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
+                command: ResolvedCommand, arguments: [String], hostWorkdir: String,
+                workdirName: String, profileHome: String, machineID: String, bootID: String,
+                layout: SystemLayout) {
+        self.profile = profile
+        self.hostEnvironment = hostEnvironment
+        self.hostHome = hostHome
+        self.command = command
+        self.arguments = arguments
+        self.hostWorkdir = hostWorkdir
+        self.workdirName = workdirName
+        self.profileHome = profileHome
+        self.machineID = machineID
+        self.bootID = bootID
+        self.layout = layout
+    }
+}
+
+public enum Planner {
+    public static let sandboxHome = "/home/user"
+
+    public static func plan(_ i: PlanInputs) -> LaunchPlan {
+        let id = i.profile.identity
+        let home = sandboxHome
+        var p = LaunchPlan()
+        p.uid = id.uid
+        p.gid = id.gid
+        p.hostname = id.hostname
+        p.cwd = home + "/" + i.workdirName
+        p.inspectorPort = i.inspectorPort
+        p.seccomp = SeccompPolicy(extraDeny: i.profile.seccomp.deny, allow: i.profile.seccomp.allow)
+
+        p.mounts = systemMounts(i.layout)
+            + etcMounts(i, home: home)
+            + kernelMounts(i)
+            + homeMounts(i, home: home)
+            + agentMounts(i)
+            + profileMounts(i)
+
+        let mapped = { (hostPath: String) in mapPath(hostPath, hostHome: i.hostHome) }
+        var pathDirs = [home + "/.local/bin"]
+        pathDirs += i.command.extraBinDirs.map(mapped)
+        let cmdDir = dirname(i.command.hostPath)
+        if !CommandResolver.isSystemPath(i.command.hostPath) { pathDirs.append(mapped(cmdDir)) }
+        pathDirs += ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        var seen = Set<String>()
+        let path = pathDirs.filter { seen.insert($0).inserted }.joined(separator: ":")
+
+        // A script whose interpreter moved (it lived under the host home) is started through
+        // the interpreter explicitly, as the kernel would have done.
+        let program = mapped(i.command.hostPath)
+        if let interp = i.command.interpreter.first, mapped(interp) != interp {
+            p.executable = mapped(interp)
+            p.argv = [mapped(interp)] + i.command.interpreter.dropFirst() + [program] + i.arguments
+        } else {
+            p.executable = program
+            p.argv = [program] + i.arguments
+        }
+
+        let built = SandboxEnvironment.build(.init(
+            host: i.hostEnvironment, profile: i.profile, home: home, cwd: p.cwd, path: path,
+            locale: i.layout.locale(preferring: id.locale), shell: i.layout.shell,
+            overrides: i.environmentOverrides))
+        p.environment = built.env
+        p.environmentReport = built.report
+        return p
+    }
+
+    /// Host paths under the host home appear under the neutral home; others keep their path.
+    public static func mapPath(_ hostPath: String, hostHome: String) -> String {
+        guard !hostHome.isEmpty, hostHome != "/" else { return hostPath }
+        if hostPath == hostHome { return sandboxHome }
+        if hostPath.hasPrefix(hostHome + "/") { return sandboxHome + hostPath.dropFirst(hostHome.count) }
+        return hostPath
+    }
+
+    static func systemMounts(_ layout: SystemLayout) -> [MountOp] {
+        SystemLayout.rootNames.compactMap { name in
+            switch layout.roots[name] {
+            case .directory?: return .bind(source: name, target: name, readOnly: true)
+            case .symlink(let to)?: return .symlink(name, to: to)
+            case nil: return nil
+            }
+        }
+    }
+
+    static func etcMounts(_ i: PlanInputs, home: String) -> [MountOp] {
+        let id = i.profile.identity
+        var ops: [MountOp] = [.dir("/etc")]
+        ops += i.layout.etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
+        ops += [
+            .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),
+            .file("/etc/group", contents: IdentityFiles.group(id)),
+            .file("/etc/hostname", contents: id.hostname + "\n"),
+            .file("/etc/hosts", contents: IdentityFiles.hosts(id)),
+            .file("/etc/resolv.conf", contents: IdentityFiles.resolvConf),
+            .file("/etc/nsswitch.conf", contents: IdentityFiles.nsswitch),
+            .file("/etc/machine-id", contents: i.machineID + "\n", mode: 0o444),
+            .file("/etc/timezone", contents: IdentityFiles.timezone(id.tz)),
+            .symlink("/etc/localtime", to: IdentityFiles.localtimeTarget(id.tz)),
+            .symlink("/etc/mtab", to: "../proc/self/mounts"),
+        ]
+        return ops
+    }
+
+    static func kernelMounts(_ i: PlanInputs) -> [MountOp] {
+        var ops: [MountOp] = [
+            .proc("/proc"),
+            // The host's boot id is a stable machine fingerprint.
+            .mask("/proc/sys/kernel/random/boot_id", contents: i.bootID + "\n"),
+            .tmpfs("/dev"),
+        ]
+        ops += ["null", "zero", "full", "random", "urandom", "tty"].map { .device("/dev/" + $0) }
+        ops += [
+            .devpts("/dev/pts"), .symlink("/dev/ptmx", to: "pts/ptmx"),
+            .tmpfs("/dev/shm", mode: 0o1777),
+            .symlink("/dev/fd", to: "/proc/self/fd"), .symlink("/dev/stdin", to: "/proc/self/fd/0"),
+            .symlink("/dev/stdout", to: "/proc/self/fd/1"), .symlink("/dev/stderr", to: "/proc/self/fd/2"),
+            // /sys shows only what runtimes read to count CPUs.
+            .dir("/sys"),
+            .bind(source: "/sys/devices/system/cpu", target: "/sys/devices/system/cpu", readOnly: true, optional: true),
+            .tmpfs("/tmp", mode: 0o1777), .dir("/var"), .tmpfs("/var/tmp", mode: 0o1777), .tmpfs("/run"),
+        ]
+        return ops
+    }
+
+    static func homeMounts(_ i: PlanInputs, home: String) -> [MountOp] {
+        [
+            .dir("/home"),
+            .bind(source: i.profileHome, target: home, readOnly: false),
+            .bind(source: i.hostWorkdir, target: home + "/" + i.workdirName, readOnly: false),
+        ]
+    }
+
+    static func agentMounts(_ i: PlanInputs) -> [MountOp] {
+        i.command.trees.map { .bind(source: $0, target: mapPath($0, hostHome: i.hostHome), readOnly: true) }
+    }
+
+    static func profileMounts(_ i: PlanInputs) -> [MountOp] {
+        let fs = i.profile.filesystem
+        let ro = fs.readOnly.map { MountOp.bind(source: $0.source, target: $0.target ?? mapPath($0.source, hostHome: i.hostHome), readOnly: true) }
+        let rw = fs.readWrite.map { MountOp.bind(source: $0.source, target: $0.target ?? mapPath($0.source, hostHome: i.hostHome), readOnly: false) }
+        return ro + rw
+    }
+}

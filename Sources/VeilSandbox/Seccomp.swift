@@ -1,0 +1,132 @@
+import CSeccomp
+import Glibc
+
+/// The seccomp filter, built with libseccomp. Default allow, with an EPERM deny list drawn
+/// from Docker's and firejail's defaults: what an agent never needs and what would let it
+/// escape or see the host. Only the native ABI is allowed (i386 and x32 calls fail).
+///
+/// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
+/// cache serves all allowed syscalls without running the filter; only clone, unshare,
+/// ioctl, socket and personality inspect arguments.
+public enum SeccompFilter {
+    public static let denied: [String] = [
+        // Mounts and root changes: the sandbox's file view is fixed.
+        "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
+        "fsmount", "fspick", "mount_setattr",
+        // Reading or steering other processes.
+        "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+        // Kernel attack surface and introspection.
+        "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "keyctl", "add_key", "request_key", "lookup_dcookie", "fanotify_init",
+        // Modules and kernels.
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+        "create_module", "get_kernel_syms", "query_module",
+        // Namespaces and handles that bypass the mount view.
+        "setns", "open_by_handle_at", "name_to_handle_at",
+        // Machine state: accounting, swap, reboot, clocks, logs, names.
+        "acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
+        "adjtimex", "stime", "syslog", "sethostname", "setdomainname", "quotactl", "quotactl_fd",
+        "nfsservctl", "uselib", "ustat", "sysfs", "_sysctl", "iopl", "ioperm", "vhangup",
+        "modify_ldt", "vm86", "vm86old", "move_pages", "migrate_pages",
+    ]
+
+    static let cloneNewUser: UInt64 = 0x1000_0000
+    static let tiocsti: UInt64 = 0x5412
+    static let tioclinux: UInt64 = 0x541C
+    /// Socket families an agent uses: unix, inet, inet6, netlink. Raw sockets never.
+    static let allowedFamilies: Set<UInt64> = [1, 2, 10, 16]
+
+    static func actErrno(_ e: Int32) -> UInt32 { 0x0005_0000 | (UInt32(e) & 0xFFFF) }
+    static let actAllow: UInt32 = 0x7FFF_0000
+
+    /// The unconditional deny list after the profile's changes.
+    public static func denyList(_ policy: SeccompPolicy) -> [String] {
+        let allow = Set(policy.allow)
+        var seen = Set<String>()
+        return (denied + policy.extraDeny).filter { !allow.contains($0) && seen.insert($0).inserted }
+    }
+
+    /// Builds and loads the filter into the calling thread. Must be the last step before exec.
+    static func install(_ policy: SeccompPolicy) throws {
+        guard let ctx = seccomp_init(actAllow) else { throw SandboxError(.seccomp, errno: ENOMEM, "seccomp_init") }
+        defer { seccomp_release(ctx) }
+        try attr(ctx, SCMP_FLTATR_ACT_BADARCH, actErrno(EPERM), "refuse foreign ABIs")
+        try attr(ctx, SCMP_FLTATR_CTL_NNP, 1, "no_new_privs")
+        try attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree")
+
+        for name in denyList(policy) {
+            let nr = seccomp_syscall_resolve_name(name)
+            if nr == __NR_SCMP_ERROR {
+                if policy.extraDeny.contains(name) { throw SandboxError(.seccomp, errno: EINVAL, "unknown syscall '\(name)'") }
+                continue
+            }
+            if nr < 0 { continue }  // not a syscall on this architecture
+            try rule(ctx, actErrno(EPERM), nr, [], name)
+        }
+        try conditionalRules(ctx, policy)
+        let rc = seccomp_load(ctx)
+        if rc < 0 { throw SandboxError(.seccomp, errno: -rc, "seccomp_load") }
+    }
+
+    private static func conditionalRules(_ ctx: scmp_filter_ctx, _ policy: SeccompPolicy) throws {
+        let allow = Set(policy.allow)
+        let eperm = actErrno(EPERM)
+        // A new user namespace would hand the agent a full capability set again.
+        for name in ["clone", "unshare"] where !allow.contains(name) {
+            try rule(ctx, eperm, seccomp_syscall_resolve_name(name),
+                     [cmp(0, SCMP_CMP_MASKED_EQ, cloneNewUser, cloneNewUser)], name)
+        }
+        // clone3 passes its flags in memory the filter cannot read: ENOSYS makes libc fall
+        // back to clone, which the rule above checks.
+        if !allow.contains("clone3") {
+            try rule(ctx, actErrno(ENOSYS), seccomp_syscall_resolve_name("clone3"), [], "clone3")
+        }
+        // Typing into the terminal's input queue, and the Linux console's ioctls.
+        if !allow.contains("ioctl") {
+            for req in [tiocsti, tioclinux] {
+                try rule(ctx, eperm, seccomp_syscall_resolve_name("ioctl"),
+                         [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
+            }
+        }
+        if !allow.contains("socket") {
+            let socketNr = seccomp_syscall_resolve_name("socket")
+            for family in UInt64(0)...UInt64(16) where !allowedFamilies.contains(family) {
+                try rule(ctx, eperm, socketNr, [cmp(0, SCMP_CMP_EQ, family)], "socket")
+            }
+            try rule(ctx, eperm, socketNr, [cmp(0, SCMP_CMP_GT, 16)], "socket")
+            // Raw IP sockets (netlink is SOCK_RAW too, and getifaddrs needs it).
+            for family in [UInt64(AF_INET), UInt64(AF_INET6)] {
+                try rule(ctx, eperm, socketNr, [cmp(0, SCMP_CMP_EQ, family),
+                                               cmp(1, SCMP_CMP_MASKED_EQ, 0xF, UInt64(SOCK_RAW.rawValue))], "socket")
+            }
+        }
+        // Only the default execution domain (0) and the query (0xffffffff). A rule may compare
+        // an argument once, so "neither 0 nor all ones" is written as: some set bit is
+        // followed (cyclically) by a clear bit — one masked comparison per bit.
+        if !allow.contains("personality") {
+            let nr = seccomp_syscall_resolve_name("personality")
+            for bit in UInt64(0)..<32 {
+                let mask = (UInt64(1) << bit) | (UInt64(1) << ((bit + 1) % 32))
+                try rule(ctx, eperm, nr, [cmp(0, SCMP_CMP_MASKED_EQ, mask, UInt64(1) << bit)], "personality")
+            }
+            try rule(ctx, eperm, nr, [cmp(0, SCMP_CMP_GT, 0xFFFF_FFFF)], "personality")
+        }
+    }
+
+    private static func cmp(_ arg: UInt32, _ op: scmp_compare, _ a: UInt64, _ b: UInt64 = 0) -> scmp_arg_cmp {
+        scmp_arg_cmp(arg: arg, op: op, datum_a: a, datum_b: b)
+    }
+
+    private static func rule(_ ctx: scmp_filter_ctx, _ action: UInt32, _ nr: Int32,
+                             _ cmps: [scmp_arg_cmp], _ name: String) throws {
+        let rc = cmps.withUnsafeBufferPointer {
+            seccomp_rule_add_array(ctx, action, nr, UInt32(cmps.count), $0.baseAddress)
+        }
+        if rc < 0 { throw SandboxError(.seccomp, errno: -rc, "rule for \(name)") }
+    }
+
+    private static func attr(_ ctx: scmp_filter_ctx, _ a: scmp_filter_attr, _ v: UInt32, _ what: String) throws {
+        let rc = seccomp_attr_set(ctx, a, v)
+        if rc < 0 { throw SandboxError(.seccomp, errno: -rc, what) }
+    }
+}

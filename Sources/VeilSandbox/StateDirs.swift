@@ -1,0 +1,72 @@
+import Glibc
+
+/// Where veil keeps per-profile state on the host: `$XDG_STATE_HOME/veil` (default
+/// `~/.local/state/veil`). Each profile has its own neutral home, so agent logins and
+/// settings persist between runs without anything of the real home.
+public struct StateDirs: Sendable, Equatable {
+    public var root: String
+
+    public init(root: String) { self.root = root }
+
+    public init(environment env: [String: String], home: String) {
+        let base = env["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/state"
+        root = base + "/veil"
+    }
+
+    public func profileDir(_ profile: String) -> String { root + "/profiles/" + profile }
+    public func home(_ profile: String) -> String { profileDir(profile) + "/home" }
+
+    /// Creates the directories (0700) and returns the profile's machine-id, made once.
+    public func prepare(profile: String) throws -> String {
+        for dir in [dirname(root), root, root + "/profiles", profileDir(profile), home(profile)] {
+            do { try Mounts.makeDirs(dir, mode: 0o700) } catch { throw SandboxError(.state, errno: errno, dir) }
+        }
+        let idFile = profileDir(profile) + "/machine-id"
+        if let existing = readSmall(idFile), existing.utf8.count == 32 { return existing }
+        let id = randomHex(bytes: 16)
+        try writeSmall(idFile, id + "\n")
+        return id
+    }
+
+
+    /// Copies the profile's `home_files` from the host home once, when absent.
+    public func carryIn(_ files: [String], from hostHome: String, profile: String) {
+        for rel in files where !rel.contains("..") {
+            let src = hostHome + "/" + rel, dst = home(profile) + "/" + rel
+            guard access(dst, F_OK) != 0, let data = readSmall(src, trim: false) else { continue }
+            try? writeSmall(dst, data)
+        }
+    }
+}
+
+/// Random hex from the system generator (getrandom).
+public func randomHex(bytes: Int) -> String {
+    (0..<bytes).map { _ in
+        let b = UInt8.random(in: 0...255)
+        return (b < 16 ? "0" : "") + String(b, radix: 16)
+    }.joined()
+}
+
+func readSmall(_ path: String, trim: Bool = true) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buf, buf.count)
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    let s = String(decoding: out, as: UTF8.self)
+    return trim ? s.trimmingCharactersSpaces().split(separator: "\n").first.map(String.init) ?? "" : s
+}
+
+func writeSmall(_ path: String, _ contents: String, mode: mode_t = 0o600) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw SandboxError(.state, errno: errno, path) }
+    defer { close(fd) }
+    let bytes = Array(contents.utf8)
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    if n != bytes.count { throw SandboxError(.state, errno: errno, path) }
+}

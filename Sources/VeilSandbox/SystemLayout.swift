@@ -1,0 +1,72 @@
+import Glibc
+
+/// What the host's system directories look like: the only filesystem facts the planner needs.
+/// Probed once (impure); tests make their own.
+public struct SystemLayout: Sendable, Equatable {
+    public enum Entry: Sendable, Equatable { case directory, symlink(String) }
+    /// Top-level system entries (/bin, /lib64, …) that exist.
+    public var roots: [String: Entry] = [:]
+    /// Host /etc entries from the allowlist that exist.
+    public var etc: [String] = []
+    public var locales: Set<String> = []
+    public var shell = "/bin/sh"
+
+    public init() {}
+
+    /// Read-only system directories shown at the same path.
+    public static let rootNames = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"]
+
+    /// Host /etc entries an agent needs to run (libraries, certificates, terminfo, …). Everything
+    /// identifying (hostname, passwd, resolv.conf, timezone, machine-id, proxies in
+    /// /etc/environment, mirrors in pip.conf/npmrc/gitconfig) is generated or left out.
+    public static let etcAllowlist = [
+        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl", "ca-certificates", "ca-certificates.conf",
+        "pki", "crypto-policies", "alternatives", "os-release", "lsb-release", "debian_version",
+        "services", "protocols", "mime.types", "terminfo", "inputrc", "bash.bashrc", "profile",
+        "locale.alias", "gai.conf", "host.conf", "magic", "magic.mime", "shells", "login.defs",
+        "python3", "python3.11", "python3.12", "perl", "vim", "nanorc", "xdg", "fonts",
+        "localtime.d", "selinux", "java-17-openjdk", "ssh/ssh_config",
+    ]
+
+    public static func probe() -> SystemLayout {
+        var l = SystemLayout()
+        for name in rootNames {
+            var st = stat()
+            guard lstat(name, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFLNK {
+                var buf = [CChar](repeating: 0, count: 4096)
+                let n = readlink(name, &buf, buf.count - 1)
+                if n > 0 { l.roots[name] = .symlink(String(cString: Array(buf[0..<n]) + [0])) }
+            } else if (st.st_mode & S_IFMT) == S_IFDIR {
+                l.roots[name] = .directory
+            }
+        }
+        l.etc = etcAllowlist.filter { access("/etc/" + $0, F_OK) == 0 }
+        for dir in ["/usr/lib/locale"] {
+            if let d = opendir(dir) {
+                while let e = readdir(d) {
+                    let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                    l.locales.insert(name)
+                }
+                closedir(d)
+            }
+        }
+        l.shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"
+        return l
+    }
+
+    /// The locale to use: the profile's when installed, else C.UTF-8 (built into glibc ≥ 2.35).
+    public func locale(preferring wanted: String) -> String {
+        if wanted == "C.UTF-8" || wanted == "C" || wanted == "POSIX" { return wanted }
+        let normalized = wanted.replacingUTF8Suffix()
+        return locales.contains(wanted) || locales.contains(normalized) ? wanted : "C.UTF-8"
+    }
+}
+
+extension String {
+    /// `en_US.UTF-8` is installed as `en_US.utf8`.
+    func replacingUTF8Suffix() -> String {
+        if hasSuffix(".UTF-8") { return String(dropLast(6)) + ".utf8" }
+        return self
+    }
+}
