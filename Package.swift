@@ -48,10 +48,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/VeilProxy"),
+        // Pure evidence: pairing recorded requests, structural and character diffs, volatile
+        // values, attribution, and the terminal/JSON/HTML reports of compare and probe.
+        .target(name: "VeilCompare", dependencies: ["VeilScan"], path: "Sources/VeilCompare"),
         // What the commands do: run sessions, doctor, compare and probe.
         .target(
             name: "VeilApp",
-            dependencies: ["VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy"],
+            dependencies: ["VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy", "VeilCompare", "CSeccomp"],
             path: "Sources/VeilApp"),
         // Thin commands.
         .executableTarget(
@@ -64,6 +67,7 @@ let package = Package(
 
         .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
         .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
+        .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests"),
         .testTarget(name: "VeilAppTests", dependencies: ["VeilApp"], path: "Tests/VeilAppTests"),
         .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
         .testTarget(

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ int veil_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 int veil_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
 int veil_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int veil_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on, 0, 0, 0); }
+int veil_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 int veil_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }
 int veil_cap_ambient_clear_all(void) {
     return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -109,6 +111,17 @@ int veil_recv_fd(int sock) {
     int fd;
     memcpy(&fd, CMSG_DATA(c), sizeof(int));
     return fd;
+}
+
+int veil_signalfd(const sigset_t *set) { return signalfd(-1, set, SFD_CLOEXEC); }
+
+int veil_signalfd_read(int fd, int *signo, int *code) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(fd, &si, sizeof si);
+    if (n != (ssize_t)sizeof si) return -1;
+    *signo = (int)si.ssi_signo;
+    *code = si.ssi_code;
+    return 0;
 }
 
 int veil_siginfo_code(const siginfo_t *info) { return info->si_code; }

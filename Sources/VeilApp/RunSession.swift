@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var recordPath: String?
     public var reportPath: String?
     public var failOnMarker = false
+    /// Dimensions set to decoy values (`veil probe`).
+    public var decoys: [Decoy] = []
     public var command: [String]
 
     public init(command: [String]) { self.command = command }
@@ -46,7 +48,8 @@ public enum RunSession {
 
     static func prepare(_ o: RunOptions, environment env: [String: String]) throws -> Prepared {
         guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
-        let profile = try ProfileSelection.load(o.profile, command: name)
+        var profile = try ProfileSelection.load(o.profile, command: name)
+        Decoy.apply(o.decoys, to: &profile)
         let hostHome = env["HOME"] ?? NSHomeDirectory()
         let cwd = FileManager.default.currentDirectoryPath
         let workdirArg = o.workdir.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } ?? cwd
@@ -63,13 +66,16 @@ public enum RunSession {
         let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
 
         let port = profile.inspector.port
-        let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, port: port, upstreamOverride: o.upstream)
+        var wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, port: port, upstreamOverride: o.upstream)
+        let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring, port: port)
         var inputs = PlanInputs(
             profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
             arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
             profileHome: state.home(profile.name), machineID: machineID, bootID: uuidString(), layout: .probe())
         inputs.environmentOverrides = wiring.environment
         inputs.inspectorPort = port
+        inputs.extraHosts = decoyHosts
+        if let locale = o.decoys.last(where: { $0.dimension == .locale }) { inputs.forcedLocale = locale.value }
         let plan = Planner.plan(inputs)
 
         let config = InspectorConfig(
@@ -81,22 +87,27 @@ public enum RunSession {
     }
 
     static func launch(_ p: Prepared, _ o: RunOptions) throws -> Int32 {
-        // Fork first, while veil is single-threaded; NIO's threads start after.
+        // Fork first, while veil is single-threaded; NIO's threads start after, and only when
+        // the agent first connects to the inspector: a run that never does pays nothing.
         let sandbox = try Sandbox.start(p.plan)
         var inspector: Inspector?
-        if let fd = sandbox.inspectorSocket {
-            inspector = try Inspector.start(boundSocket: fd, config: p.inspector)
-        }
+        var startError: Error?
         defer { inspector?.shutdown() }
         try sandbox.awaitExec()
-        var status = sandbox.wait()
-        if let inspector {
-            let summary = inspector.summary()
-            if let path = o.reportPath { try writeReport(summary, to: path) }
-            if o.failOnMarker && summary.findings > 0 {
-                stderrLine("veil: the inspector found \(summary.findings) marker(s); see the record for details")
-                status = markerStatus
+        var status = sandbox.wait(onFirstConnection: sandbox.inspectorSocket.map { fd in
+            {
+                do { inspector = try Inspector.start(boundSocket: fd, config: p.inspector) } catch {
+                    // Fail closed: the agent's connection goes unanswered, and the run says why.
+                    startError = error
+                    stderrLine("veil: the inspector did not start: \(error)")
+                }
             }
+        })
+        if startError != nil && status == 0 { status = 125 }
+        if let path = o.reportPath { try writeReport(inspector?.summary() ?? InspectorSummary(), to: path) }
+        if let summary = inspector?.summary(), o.failOnMarker && summary.findings > 0 {
+            stderrLine("veil: the inspector found \(summary.findings) marker(s); see the record for details")
+            status = markerStatus
         }
         return status
     }

@@ -128,7 +128,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The findings whose class is in block mode, so the message leads with what blocked.
     private func blockingFindings(_ findings: [Finding]) -> [Finding] {
-        findings.filter { decide([$0], modes: core.config.modes, rules: core.config.rules) != .forward }
+        findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
     }
 
     private func sendStub(_ reply: StubReply, ex: Exchange, context: ChannelHandlerContext) {

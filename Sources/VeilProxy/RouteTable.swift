@@ -56,9 +56,9 @@ struct RouteTable: Sendable {
         while basePath.hasSuffix("/") { basePath = basePath.dropLast() }
         let path = uri.hasPrefix("/") ? Substring(uri) : "/" + uri
         if basePath.isEmpty || path == basePath || path.hasPrefix(basePath + "/") || path.hasPrefix(basePath + "?") {
-            return origin + path
+            return String(origin + path)
         }
-        return origin + basePath + path
+        return String(origin + basePath + path)
     }
 }
 

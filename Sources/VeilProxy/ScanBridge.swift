@@ -1,3 +1,5 @@
+import VeilScan
+
 // `Scanner` alone is ambiguous next to Foundation's; the inspector names the scanner
-// through this alias only. (While ScanShim.swift exists it resolves to the shim.)
-typealias VeilScanner = Scanner
+// through this alias only.
+typealias VeilScanner = VeilScan.Scanner

@@ -21,13 +21,11 @@ public enum IdentityFiles {
         """
     }
 
-    public static func hosts(_ id: Profile.Identity) -> String {
-        """
-        127.0.0.1\tlocalhost
-        127.0.1.1\t\(id.hostname)
-        ::1\tlocalhost ip6-localhost ip6-loopback
-
-        """
+    /// `extra` names resolve to the sandbox's loopback (decoy hosts served by the inspector).
+    public static func hosts(_ id: Profile.Identity, extra: [String] = []) -> String {
+        var s = "127.0.0.1\tlocalhost\n127.0.1.1\t\(id.hostname)\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        for name in extra { s += "127.0.0.1\t\(name)\n" }
+        return s
     }
 
     /// No host DNS server: the sandbox has only its own loopback anyway.

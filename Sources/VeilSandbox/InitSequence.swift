@@ -33,18 +33,39 @@ enum InitSequence {
             try Mounts.switchRoot()
             try UTSNamespace.setHostname(plan.hostname)
 
+            // PID 1 is a copy of veil: its argv names veil's path, its memory holds the host's
+            // environment. Non-dumpable hides environ, exe and maps from the agent; the
+            // argv area (world-readable as /proc/1/cmdline) is overwritten.
+            _ = veil_set_dumpable(0)
+            disguiseAsInit()
+
             let agent = fork()
             if agent < 0 { throw SandboxError(.exec, errno: errno, "fork") }
             if agent == 0 { AgentExec.exec(plan, errors: ch.errors) }
             close(ch.errors)
             // PID 1 keeps nothing it does not need to reap and forward signals.
-            _ = veil_set_dumpable(0)
             try? Capabilities.dropAll()
             _exit(SignalForwarding.wait(for: agent, reapAll: true))
         } catch {
             report(error, to: ch.errors)
             _exit(125)
         }
+    }
+
+    /// Rewrites argv in place as `/sbin/init` and names the process `init`.
+    static func disguiseAsInit() {
+        _ = veil_set_name("init")
+        let argc = Int(CommandLine.argc)
+        guard argc > 0, let first = CommandLine.unsafeArgv[0] else { return }
+        var end = first
+        for i in 0..<argc {
+            guard let a = CommandLine.unsafeArgv[i] else { break }
+            end = max(end, a + strlen(a) + 1)
+        }
+        let length = end - first
+        memset(first, 0, length)
+        let name = "/sbin/init"
+        if length > name.utf8.count { _ = name.withCString { strcpy(first, $0) } }
     }
 
     /// Writes `stage<TAB>errno<TAB>detail` in one write, which the pipe keeps whole.

@@ -81,8 +81,10 @@ public final class Sandbox {
 
     /// Waits for the sandbox to end, forwarding signals sent to veil. Returns the agent's
     /// status: its exit code, or 128+N when signal N killed it.
-    public func wait() -> Int32 {
-        SignalForwarding.wait(for: pid, reapAll: false)
+    /// `onFirstConnection` runs once, when the inspector socket first has a connection waiting.
+    public func wait(onFirstConnection: (() -> Void)? = nil) -> Int32 {
+        SignalForwarding.wait(for: pid, reapAll: false, watch: onFirstConnection == nil ? nil : inspectorSocket,
+                              onReadable: onFirstConnection)
     }
 
     deinit {

@@ -17,6 +17,10 @@ public struct PlanInputs: Sendable {
     /// Variables the launcher sets last: base URLs, masked keys, proxy variables.
     public var environmentOverrides: [String: String] = [:]
     public var inspectorPort: Int? = nil
+    /// Host names that resolve to the sandbox loopback (`veil probe` decoys).
+    public var extraHosts: [String] = []
+    /// A locale forced even when not installed (`veil probe` decoys).
+    public var forcedLocale: String? = nil
 
     public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
                 command: ResolvedCommand, arguments: [String], hostWorkdir: String,
@@ -79,7 +83,7 @@ public enum Planner {
 
         let built = SandboxEnvironment.build(.init(
             host: i.hostEnvironment, profile: i.profile, home: home, cwd: p.cwd, path: path,
-            locale: i.layout.locale(preferring: id.locale), shell: i.layout.shell,
+            locale: i.forcedLocale ?? i.layout.locale(preferring: id.locale), shell: i.layout.shell,
             overrides: i.environmentOverrides))
         p.environment = built.env
         p.environmentReport = built.report
@@ -112,7 +116,7 @@ public enum Planner {
             .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),
             .file("/etc/group", contents: IdentityFiles.group(id)),
             .file("/etc/hostname", contents: id.hostname + "\n"),
-            .file("/etc/hosts", contents: IdentityFiles.hosts(id)),
+            .file("/etc/hosts", contents: IdentityFiles.hosts(id, extra: i.extraHosts)),
             .file("/etc/resolv.conf", contents: IdentityFiles.resolvConf),
             .file("/etc/nsswitch.conf", contents: IdentityFiles.nsswitch),
             .file("/etc/machine-id", contents: i.machineID + "\n", mode: 0o444),

@@ -50,7 +50,12 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable, Equatable 
     /// What to do about it, where we know.
     public var hint: String? {
         switch (stage, errno) {
-        case (.clone, EPERM), (.clone, ENOSPC), (.userMap, EPERM):
+        case (.clone, ENOSPC):
+            return "no user namespace can be created here: user.max_user_namespaces is 0 or used up "
+                + "(some CI runners and sandboxes set it so). Raise it with "
+                + "`sudo sysctl user.max_user_namespaces=15000`, or run veil where nesting is allowed. "
+                + "Run `veil doctor` for details."
+        case (.clone, EPERM), (.userMap, EPERM):
             return "this kernel or runner restricts unprivileged user namespaces. On Ubuntu 23.10+ "
                 + "(AppArmor): `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an "
                 + "AppArmor profile for veil; on Debian <11: `sysctl kernel.unprivileged_userns_clone=1`; "

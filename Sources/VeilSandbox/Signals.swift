@@ -33,16 +33,28 @@ public enum SignalForwarding {
     }
 
     /// Waits for `child`, forwarding signals sent to us. With `reapAll` (PID 1) every other
-    /// exited descendant is reaped too. Returns the shell-style status: code, or 128+signal.
-    public static func wait(for child: pid_t, reapAll: Bool) -> Int32 {
+    /// exited descendant is reaped too. When `watch` becomes readable, `onReadable` runs once
+    /// (veil starts its inspector on the first connection, so a run that never talks to a
+    /// model pays nothing for it). Returns the shell-style status: code, or 128+signal.
+    public static func wait(for child: pid_t, reapAll: Bool, watch: Int32? = nil,
+                            onReadable: (() -> Void)? = nil) -> Int32 {
         var set = handledSet
+        let sfd = veil_signalfd(&set)
+        defer { if sfd >= 0 { close(sfd) } }
+        var watching = watch
         while true {
             if let status = reap(child, reapAll: reapAll) { return status }
-            var info = siginfo_t()
-            let sig = sigwaitinfo(&set, &info)
-            if sig < 0 { continue }
-            if sig == SIGCHLD { continue }
-            if veil_siginfo_code(&info) <= 0 { kill(child, sig) }
+            var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            if let w = watching { fds.append(pollfd(fd: w, events: Int16(POLLIN), revents: 0)) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
+            if fds.count > 1 && fds[1].revents != 0 {
+                watching = nil
+                onReadable?()
+            }
+            guard fds[0].revents != 0 else { continue }
+            var sig: Int32 = 0, code: Int32 = 0
+            guard veil_signalfd_read(sfd, &sig, &code) == 0, sig != SIGCHLD else { continue }
+            if code <= 0 { kill(child, sig) }
         }
     }
 

@@ -34,15 +34,18 @@ public struct Finding: Sendable, Codable, Equatable {
     public var detail: String
     /// A short excerpt around the match, with invisible characters made visible.
     public var excerpt: String
+    /// For `rule` findings, the name of the profile rule (its own mode may override).
+    public var rule: String?
 
     public init(kind: FindingKind, path: String, offset: Int, codePoints: [UInt32] = [],
-                detail: String, excerpt: String) {
+                detail: String, excerpt: String, rule: String? = nil) {
         self.kind = kind
         self.path = path
         self.offset = offset
         self.codePoints = codePoints
         self.detail = detail
         self.excerpt = excerpt
+        self.rule = rule
     }
 }
 

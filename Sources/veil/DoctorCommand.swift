@@ -1,6 +1,22 @@
 import ArgumentParser
+import VeilApp
 
 struct DoctorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "doctor", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(125) }
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check that this host can run the sandbox, and show what the agent sees instead of the host.",
+        discussion: "Exit status 0 when every check passes and no host value shows through, 1 otherwise.")
+
+    @Option(name: .long, help: "Profile to check with (default: `default`).")
+    var profile: String?
+
+    func run() throws {
+        throw ExitCode(Doctor.run(profile: profile) { print($0) })
+    }
+}
+
+/// Internal: prints the host facts as seen from where it runs (doctor runs it inside).
+struct FactsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__facts", shouldDisplay: false)
+    func run() throws { print(Doctor.factsJSON()) }
 }

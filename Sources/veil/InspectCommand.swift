@@ -1,6 +1,124 @@
 import ArgumentParser
+import Foundation
+import VeilProfile
+import VeilProxy
+import VeilScan
 
+/// `veil inspect`: the inspector alone, for agents that run elsewhere and for benchmarks.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "(not yet implemented)")
-    func run() throws { throw ExitCode(125) }
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Run the outbound-prompt inspector alone in the foreground (until SIGINT/SIGTERM).")
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "Upstream base URL (e.g. https://api.anthropic.com), or `stub` for the built-in model API.")
+    var upstream: String
+
+    @Option(help: "Append every exchange to this JSONL file (secrets redacted).")
+    var record: String?
+
+    @Option(help: "Write the JSON summary here on exit.")
+    var report: String?
+
+    @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach (repeatable).")
+    var allowConnect: [String] = []
+
+    @Flag(help: "Exit 3 if anything was found.")
+    var failOnMarker = false
+
+    func validate() throws {
+        guard ListenAddress(listen) != nil else { throw ValidationError("--listen wants HOST:PORT, got \(listen)") }
+        if upstream != "stub", !(upstream.hasPrefix("http://") || upstream.hasPrefix("https://")) {
+            throw ValidationError("--upstream wants an http(s) URL or `stub`, got \(upstream)")
+        }
+    }
+
+    func run() throws {
+        // TODO(profile): take --profile once VeilProfile's loader lands; the default profile until then.
+        let profile = Profile(name: "default")
+        let address = ListenAddress(listen)!
+        let env = ProcessInfo.processInfo.environment
+        let config = InspectorConfig(
+            routes: [Route(api: .unknown, upstream: upstream == "stub" ? .stub : .url(upstream))],
+            canaries: HostCanaries.from(HostFacts.capture()),
+            rules: profile.inspector.rules, modes: profile.inspector.modes,
+            maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
+            connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env)
+        let inspector: Inspector
+        do {
+            inspector = try Inspector.start(host: address.host, port: address.port, config: config)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        FileHandle.standardError.write(Data("veil: inspecting on \(address.host):\(inspector.port) -> \(upstream)\n".utf8))
+        waitForTermination()
+        inspector.shutdown()
+        let summary = inspector.summary()
+        if let report {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
+        }
+        if failOnMarker, summary.findings > 0 { throw ExitCode(3) }
+    }
+}
+
+/// `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback).
+struct ListenAddress {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            guard let p = Int(text[text.index(after: close)...].dropFirst()) else { return nil }
+            port = p
+        } else {
+            guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]) else { return nil }
+            host = colon == text.startIndex ? "127.0.0.1" : String(text[..<colon])
+            port = p
+        }
+        guard (0...65535).contains(port) else { return nil }
+    }
+}
+
+/// Blocks the (synchronous) command until SIGINT or SIGTERM; the servers run on their own threads.
+func waitForTermination() {
+    let done = DispatchSemaphore(value: 0)
+    var sources: [DispatchSourceSignal] = []
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { done.signal() }
+        source.resume()
+        sources.append(source)
+    }
+    done.wait()
+    sources.forEach { $0.cancel() }
+}
+
+/// TODO(scan): replace with VeilScan's own canary list from HostFacts once it exists.
+enum HostCanaries {
+    static func from(_ f: HostFacts) -> [Canary] {
+        var out: [Canary] = []
+        func add(_ label: String, _ value: String) {
+            if value.count >= 3 { out.append(Canary(label: label, value: value)) }
+        }
+        if f.timeZone != "UTC" && f.timeZone != "Etc/UTC" { add("time zone", f.timeZone) }
+        f.locales.forEach { add("locale", $0) }
+        add("host name", f.hostname)
+        add("user name", f.userName)
+        add("full name", f.fullName)
+        if f.home != "/root" { add("home path", f.home) }
+        add("workdir", f.workdir)
+        f.proxyHosts.forEach { add("proxy host", $0) }
+        f.baseURLHosts.forEach { add("base-URL host", $0) }
+        f.dnsServers.forEach { add("DNS server", $0) }
+        add("machine-id", f.machineID)
+        f.addresses.forEach { add("host address", $0) }
+        return out
+    }
 }

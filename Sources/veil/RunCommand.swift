@@ -23,18 +23,24 @@ struct RunCommand: ParsableCommand {
     var report: String?
     @Flag(name: .long, help: "Exit with status 3 when the inspector finds anything.")
     var failOnMarker = false
+    @Option(name: .long, help: ArgumentHelp("Show a decoy value for one dimension: tz, locale, hostname, user, base-host, proxy (DIM=VALUE; repeatable; used by `veil probe`).", valueName: "DIM=VALUE"))
+    var decoy: [String] = []
     @Flag(name: .shortAndLong, help: "Show what was dropped, rewritten and mounted.")
     var verbose = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {
-        if command.first == "--" { return }
-        guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. veil run -- claude") }
+        for d in decoy where Decoy(d) == nil {
+            throw ValidationError("--decoy \(d): expected DIM=VALUE with DIM one of \(Decoy.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil run -- claude") }
     }
 
+    var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
     func run() throws {
-        var o = RunOptions(command: command.first == "--" ? Array(command.dropFirst()) : command)
+        var o = RunOptions(command: agentCommand)
         o.profile = profile
         o.workdir = workdir
         o.verbose = verbose
@@ -42,6 +48,7 @@ struct RunCommand: ParsableCommand {
         o.recordPath = record
         o.reportPath = report
         o.failOnMarker = failOnMarker
+        o.decoys = decoy.compactMap(Decoy.init)
         throw ExitCode(RunSession.run(o))
     }
 }

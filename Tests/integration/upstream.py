@@ -22,6 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 REPLY = "veil-upstream-reply: hello from the stub"
+# A prompt containing FORCE_ERROR + "<status>" (e.g. "veil-upstream-force-error-400") gets that
+# error status in the API's own error format: for checking how clients show errors.
+FORCE_ERROR = "veil-upstream-force-error-"
 MODEL_IDS = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "gpt-4o", "stub"]
 
 
@@ -159,6 +162,16 @@ class Handler(BaseHTTPRequestHandler):
         body = self._record(self._read_body())
         route = self._route()
         req = body if isinstance(body, dict) else {}
+        forced = self._forced_error(body)
+        if forced:
+            status, message = forced
+            if route.endswith("/chat/completions") or route.endswith("/completions"):
+                self._json(status, {"error": {"message": message, "type": "invalid_request_error",
+                                              "param": None, "code": "forced"}})
+            else:
+                self._json(status, {"type": "error", "error": {"type": "invalid_request_error",
+                                                               "message": message}})
+            return
         if route.endswith("/messages/count_tokens"):
             self._json(200, {"input_tokens": 12})
         elif route.endswith("/messages"):
@@ -174,6 +187,17 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(404, {"type": "error", "error": {"type": "not_found_error",
                                                        "message": f"stub: no route POST {route}"}})
+
+    @staticmethod
+    def _forced_error(body: Any) -> tuple[int, str] | None:
+        text = json.dumps(body) if body is not None else ""
+        i = text.find(FORCE_ERROR)
+        if i < 0:
+            return None
+        code = text[i + len(FORCE_ERROR):i + len(FORCE_ERROR) + 3]
+        if not code.isdigit():
+            return None
+        return int(code), f"stub: forced error {code} (veil blocked this request: canary at messages[0])"
 
     # --- Anthropic Messages ---------------------------------------------------------------
     def _anthropic(self, req: dict[str, Any]) -> None:

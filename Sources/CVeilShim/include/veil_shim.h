@@ -18,6 +18,7 @@ int veil_set_no_new_privs(void);
 int veil_get_no_new_privs(void);
 int veil_set_pdeathsig(int sig);
 int veil_set_dumpable(int on);
+int veil_set_name(const char *name);
 int veil_capbset_drop(int cap);
 int veil_cap_ambient_clear_all(void);
 int veil_cap_last_cap(void);
@@ -27,6 +28,9 @@ int veil_cloexec_from(unsigned int from);
 int veil_loopback_up(void);
 int veil_send_fd(int sock, int fd);
 int veil_recv_fd(int sock);
+// A signalfd for `set` (close-on-exec); reads give the signal and its si_code.
+int veil_signalfd(const sigset_t *set);
+int veil_signalfd_read(int fd, int *signo, int *code);
 // Fields of siginfo_t that live in unions.
 int veil_siginfo_code(const siginfo_t *info);
 pid_t veil_siginfo_pid(const siginfo_t *info);

@@ -1,0 +1,39 @@
+# The README's two commands are `make demo` and `make test`; everything else is a step of theirs.
+SWIFT ?= swift
+DEBUG_BIN := .build/debug/veil
+RELEASE_BIN := .build/release/veil
+
+.PHONY: setup build release demo test unit integration bench profiles
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build --product veil
+
+# A statically linked Swift runtime starts in ~2 ms instead of ~10 ms: it matters for launch time.
+release: setup
+	$(SWIFT) build -c release --static-swift-stdlib --product veil
+
+# veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
+demo: release
+	@scripts/demo $(RELEASE_BIN)
+
+# Every test: unit tests (swift-testing), then real sandboxes and real agents, as root and as an
+# unprivileged user.
+test: setup
+	@scripts/setup-test-env
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@scripts/integration-tests $(DEBUG_BIN)
+
+unit: setup
+	$(SWIFT) test
+
+integration: build
+	@scripts/integration-tests $(DEBUG_BIN)
+
+bench: release
+	@scripts/bench-launch $(RELEASE_BIN)
+
+profiles:
+	@scripts/embed-profiles

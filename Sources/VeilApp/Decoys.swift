@@ -1,0 +1,67 @@
+import VeilProfile
+
+/// One environment dimension set to a decoy value for a run (`veil run --decoy DIM=VALUE`,
+/// used by `veil probe`): the sandbox then shows that value instead of the neutral one.
+public struct Decoy: Sendable, Equatable {
+    public enum Dimension: String, Sendable, CaseIterable {
+        case tz, locale, hostname, user
+        case baseHost = "base-host"
+        case proxy
+    }
+
+    public var dimension: Dimension
+    public var value: String
+
+    public init(dimension: Dimension, value: String) {
+        self.dimension = dimension
+        self.value = value
+    }
+
+    /// Parses `DIM=VALUE`.
+    public init?(_ text: String) {
+        guard let eq = text.firstIndex(of: "="), let d = Dimension(rawValue: String(text[..<eq])) else { return nil }
+        self.init(dimension: d, value: String(text[text.index(after: eq)...]))
+    }
+
+    /// Identity decoys change the profile; the network ones change the wiring.
+    static func apply(_ decoys: [Decoy], to profile: inout Profile) {
+        for d in decoys {
+            switch d.dimension {
+            case .tz: profile.identity.tz = d.value
+            case .locale: profile.identity.locale = d.value
+            case .hostname: profile.identity.hostname = d.value
+            case .user: profile.identity.user = d.value
+            case .baseHost, .proxy: break
+            }
+        }
+    }
+
+    /// Rewrites base-URL and proxy variables to name decoy hosts (which resolve to the
+    /// inspector through the sandbox's /etc/hosts). Returns the names to add there.
+    static func applyNetwork(_ decoys: [Decoy], to wiring: inout InspectorWiring, port: Int) -> [String] {
+        var hosts: [String] = []
+        let local = "http://127.0.0.1:\(port)"
+        for d in decoys {
+            switch d.dimension {
+            case .baseHost:
+                let host = hostOnly(d.value)
+                hosts.append(host)
+                for (k, v) in wiring.environment where v.hasPrefix(local) && !InspectorWiring.proxyVariables.contains(k) {
+                    wiring.environment[k] = "http://\(host):\(port)" + v.dropFirst(local.count)
+                }
+            case .proxy:
+                let host = hostOnly(d.value)
+                hosts.append(host)
+                for k in InspectorWiring.proxyVariables { wiring.environment[k] = "http://\(host):\(port)" }
+            default: break
+            }
+        }
+        return hosts
+    }
+
+    static func hostOnly(_ v: String) -> String {
+        var s = Substring(v)
+        if let r = s.range(of: "://") { s = s[r.upperBound...] }
+        return String(s.prefix { $0 != ":" && $0 != "/" })
+    }
+}

@@ -1,0 +1,130 @@
+import CSeccomp
+import Foundation
+import VeilScan
+
+/// `veil doctor`: can this host run the sandbox, and what does the agent see instead of the
+/// host's fingerprint? The sandbox column comes from a real sandbox: veil runs itself inside
+/// (`veil run -- veil __facts`) and reports what it reads there.
+public enum Doctor {
+    public struct Check: Sendable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public struct Row: Sendable {
+        public var fact: String
+        public var host: String
+        public var sandbox: String
+        /// The sandbox shows a host value (empty host values never count).
+        public var leaks: Bool
+    }
+
+    public static func run(profile: String?, output: (String) -> Void) -> Int32 {
+        var checks = hostChecks()
+        let host = HostFacts.capture()
+        var rows: [Row] = []
+        switch sandboxFacts(profile: profile) {
+        case .success(let inside):
+            checks.append(Check(name: "sandbox starts", ok: true, detail: "veil ran itself inside and read its facts"))
+            rows = compare(host: host, sandbox: inside)
+        case .failure(let message):
+            checks.append(Check(name: "sandbox starts", ok: false, detail: message))
+        }
+        for c in checks { output("\(c.ok ? "ok  " : "FAIL") \(c.name): \(c.detail)") }
+        if !rows.isEmpty { output(""); output(table(rows)) }
+        let ok = checks.allSatisfy(\.ok) && !rows.contains(where: \.leaks)
+        output(ok ? "\nveil doctor: this host can run veil." : "\nveil doctor: problems found (see above).")
+        return ok ? 0 : 1
+    }
+
+    static func hostChecks() -> [Check] {
+        var checks: [Check] = []
+        let maxNS = readTrimmed("/proc/sys/user/max_user_namespaces") ?? "?"
+        checks.append(Check(name: "user namespaces", ok: maxNS != "0", detail: "max_user_namespaces = \(maxNS)"))
+        if let v = readTrimmed("/proc/sys/kernel/unprivileged_userns_clone") {
+            checks.append(Check(name: "unprivileged user namespaces (Debian sysctl)", ok: v == "1" || getuid() == 0,
+                                detail: "kernel.unprivileged_userns_clone = \(v)"))
+        }
+        if let v = readTrimmed("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
+            checks.append(Check(name: "AppArmor user-namespace restriction", ok: v == "0" || getuid() == 0,
+                                detail: "kernel.apparmor_restrict_unprivileged_userns = \(v)"
+                                    + (v == "0" ? "" : " (needs an AppArmor profile for veil, or the sysctl set to 0)")))
+        }
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        checks.append(Check(name: "seccomp", ok: status.contains("Seccomp:"), detail: "libseccomp \(seccompVersion())"))
+        return checks
+    }
+
+    static func compare(host h: HostFacts, sandbox s: HostFacts) -> [Row] {
+        func row(_ fact: String, _ hv: String, _ sv: String) -> Row {
+            Row(fact: fact, host: hv, sandbox: sv, leaks: !hv.isEmpty && hv == sv)
+        }
+        func list(_ xs: [String]) -> String { xs.joined(separator: " ") }
+        return [
+            row("time zone", h.timeZone, s.timeZone),
+            row("locale", list(h.locales), list(s.locales).isEmpty ? "C.UTF-8" : list(s.locales)),
+            row("host name", h.hostname, s.hostname),
+            row("user name", h.userName, s.userName),
+            row("full name", h.fullName, s.fullName),
+            row("uid", String(h.uid), String(s.uid)),
+            row("home", h.home, s.home),
+            row("workdir", h.workdir, s.workdir),
+            row("DNS servers", list(h.dnsServers.filter { !$0.hasPrefix("127.") }), list(s.dnsServers.filter { !$0.hasPrefix("127.") })),
+            row("machine-id", h.machineID, s.machineID),
+            row("addresses", list(h.addresses), list(s.addresses)),
+            row("proxy hosts", list(h.proxyHosts.filter { $0 != "127.0.0.1" && $0 != "localhost" }), list(s.proxyHosts.filter { $0 != "127.0.0.1" })),
+        ]
+    }
+
+    static func table(_ rows: [Row]) -> String {
+        let w0 = max(5, rows.map(\.fact.count).max() ?? 0)
+        let w1 = min(40, max(4, rows.map(\.host.count).max() ?? 0))
+        func cell(_ s: String, _ w: Int) -> String {
+            let t = s.count > w ? String(s.prefix(w - 1)) + "…" : s
+            return t + String(repeating: " ", count: max(0, w - t.count))
+        }
+        var out = "\(cell("fact", w0))  \(cell("host", w1))  sandbox\n"
+        for r in rows {
+            out += "\(cell(r.fact, w0))  \(cell(r.host.isEmpty ? "-" : r.host, w1))  \(r.sandbox.isEmpty ? "-" : r.sandbox)"
+            out += r.leaks ? "   <- same as host\n" : "\n"
+        }
+        return out
+    }
+
+    enum Outcome { case success(HostFacts), failure(String) }
+
+    static func sandboxFacts(profile: String?) -> Outcome {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["run"] + (profile.map { ["--profile", $0] } ?? []) + ["--", exe, "__facts"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { return .failure("cannot start \(exe): \(error)") }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let facts = try? JSONDecoder().decode(HostFacts.self, from: data) else {
+            return .failure("`veil run` failed (status \(p.terminationStatus)): \(errText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return .success(facts)
+    }
+
+    /// The facts as seen from where this process runs, as JSON (the `__facts` command).
+    public static func factsJSON() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return (try? enc.encode(HostFacts.capture())).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func seccompVersion() -> String {
+        guard let v = seccomp_version() else { return "?" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)"
+    }
+
+    static func readTrimmed(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

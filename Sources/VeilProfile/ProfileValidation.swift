@@ -1,0 +1,131 @@
+// Value checks. Each returns nil when the value is fine, or the reason it is not, so the
+// decoder can attach the position. The rules keep profiles from producing a sandbox that
+// stands out (odd host names) or breaks the launcher (a `:` in a passwd field).
+
+enum ProfileValidation {
+    static func isASCII(_ s: String, _ allowed: (Unicode.Scalar) -> Bool) -> Bool {
+        s.unicodeScalars.allSatisfy { $0.isASCII && allowed($0) }
+    }
+    static func alnum(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) }
+
+    /// POSIX-portable environment variable names.
+    static func envName(_ s: String) -> String? {
+        guard let first = s.unicodeScalars.first, first == "_" || (alnum(first) && !("0"..."9").contains(first)),
+              isASCII(s, { alnum($0) || $0 == "_" })
+        else { return "'\(s)' is not a valid environment variable name (letters, digits, '_'; not starting with a digit)" }
+        return nil
+    }
+
+    /// A profile name as used by `extends` and file names.
+    static func profileName(_ s: String) -> String? {
+        guard let first = s.unicodeScalars.first, alnum(first), isASCII(s, { alnum($0) || "._-".unicodeScalars.contains($0) })
+        else { return "'\(s)' is not a valid profile name (letters, digits, '.', '_', '-')" }
+        return nil
+    }
+
+    /// The user name in the generated /etc/passwd (the shadow-utils default pattern).
+    static func userName(_ s: String) -> String? {
+        guard (1...32).contains(s.count), let first = s.unicodeScalars.first,
+              ("a"..."z").contains(first) || first == "_",
+              isASCII(s, { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" })
+        else { return "'\(s)' is not a valid user name (lower-case letters, digits, '_', '-'; at most 32)" }
+        return nil
+    }
+
+    /// uid/gid inside the sandbox: 65535 is (uid_t)-1 in 16 bits and means "no id" to many tools.
+    static func id(_ v: Int64) -> String? {
+        (0...65534).contains(v) ? nil : "\(v) is out of range (0...65534)"
+    }
+
+    /// The passwd gecos field: no ':' (field separator), no newline, printable.
+    static func fullName(_ s: String) -> String? {
+        guard s.count <= 256, !s.unicodeScalars.contains(where: { $0 == ":" || $0.value < 0x20 || $0.value == 0x7F }) else {
+            return "a full name may not contain ':' or control characters"
+        }
+        return nil
+    }
+
+    /// RFC 1123 host name that also fits the kernel's 64-byte nodename.
+    static func hostname(_ s: String) -> String? {
+        let bad = "'\(s)' is not a valid host name (letters, digits, '-' in dot-separated labels, at most 64)"
+        guard (1...64).contains(s.utf8.count), isASCII(s, { alnum($0) || $0 == "-" || $0 == "." }) else { return bad }
+        for label in s.split(separator: ".", omittingEmptySubsequences: false) {
+            guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return bad }
+        }
+        return nil
+    }
+
+    /// A tz database name (`UTC`, `Etc/UTC`, `America/New_York`); no path tricks.
+    static func timeZone(_ s: String) -> String? {
+        guard !s.isEmpty, !s.hasPrefix("/"), !s.contains(".."),
+              isASCII(s, { alnum($0) || "/_+-".unicodeScalars.contains($0) })
+        else { return "'\(s)' is not a valid time zone name (e.g. UTC, Etc/UTC)" }
+        return nil
+    }
+
+    static func locale(_ s: String) -> String? {
+        guard !s.isEmpty, isASCII(s, { alnum($0) || "_.@-".unicodeScalars.contains($0) }) else {
+            return "'\(s)' is not a valid locale name (e.g. C.UTF-8, en_US.UTF-8)"
+        }
+        return nil
+    }
+
+    /// `HOST` or `HOST:SANDBOX`; the host side absolute or `~/...`, the sandbox side absolute.
+    static func bind(_ s: String) -> (Profile.Bind?, String?) {
+        let parts = s.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let source = parts[0], target = parts.count > 1 ? parts[1] : nil
+        guard source.hasPrefix("/") || source == "~" || source.hasPrefix("~/") else {
+            return (nil, "'\(source)' must be an absolute host path or start with ~/")
+        }
+        if let target, !target.hasPrefix("/") {
+            return (nil, "sandbox path '\(target)' must be absolute")
+        }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 }) { return (nil, "control character in a path") }
+        return (Profile.Bind(source: source, target: target), nil)
+    }
+
+    /// Relative to HOME and staying inside it.
+    static func homeFile(_ s: String) -> String? {
+        let parts = s.split(separator: "/")
+        guard !s.isEmpty, !s.hasPrefix("/"), !s.hasPrefix("~"), !parts.contains(".."), !parts.isEmpty else {
+            return "'\(s)' must be a path relative to the home directory, without '..'"
+        }
+        return nil
+    }
+
+    /// Syscall names as libseccomp spells them.
+    static func syscall(_ s: String) -> String? {
+        guard !s.isEmpty, isASCII(s, { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            return "'\(s)' is not a syscall name"
+        }
+        return nil
+    }
+
+    /// `host`, `host:port`, `*.suffix`, or `*`: what the inspector's CONNECT allowlist matches.
+    static func connectHost(_ s: String) -> String? {
+        var host = Substring(s)
+        if let colon = host.lastIndex(of: ":") {
+            guard let port = Int(host[host.index(after: colon)...]), (1...65535).contains(port) else {
+                return "'\(s)' has an invalid port"
+            }
+            host = host[..<colon]
+        }
+        if host == "*" { return nil }
+        if host.hasPrefix("*.") { host = host.dropFirst(2) }
+        return hostname(String(host)).map { _ in "'\(s)' is not a host name (host, host:port or *.domain)" }
+    }
+
+    static func port(_ v: Int64) -> String? {
+        (1...65535).contains(v) ? nil : "port \(v) is out of range (1...65535)"
+    }
+
+    /// An http(s) URL with a host; the inspector forwards to it.
+    static func upstreamURL(_ s: String) -> String? {
+        for scheme in ["https://", "http://"] where s.hasPrefix(scheme) {
+            let rest = s.dropFirst(scheme.count)
+            let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            if !host.isEmpty, !s.unicodeScalars.contains(where: { $0.value <= 0x20 }) { return nil }
+        }
+        return "'\(s)' is not an http:// or https:// URL with a host"
+    }
+}

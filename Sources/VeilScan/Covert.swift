@@ -1,0 +1,130 @@
+// Which code points are covert-channel characters, by class. Pure tables: the context
+// rules (emoji sequences, "inside a word", mixed scripts) live in HitSink+Covert.swift.
+
+enum CovertClass: Equatable {
+    case none
+    /// Zero-width, bidi control, soft hyphen, other Cf, invisible fillers.
+    case invisible
+    /// U+E0000–E007F: hidden ASCII when it is not an emoji flag sequence.
+    case tag
+    /// U+FE00–FE0F, U+E0100–E01EF.
+    case variationSelector
+    /// Punctuation that looks like ASCII; a finding only inside an otherwise-ASCII word.
+    case lookalike
+    /// A space other than U+0020.
+    case space
+    /// A letter of a script that imitates Latin (Cyrillic, Greek): mixed-script check.
+    case confusableLetter
+}
+
+enum Covert {
+    /// Classification of one non-ASCII scalar. Ordered so that the common letters of real
+    /// text (Latin-1, CJK, emoji) leave after one or two comparisons.
+    static func classify(_ c: UInt32) -> CovertClass {
+        if c < 0x0370 { return latinRange(c) }
+        if c < 0x0530 {
+            // U+037E GREEK QUESTION MARK is the classic look-alike of `;`.
+            if c == 0x037E { return .lookalike }
+            return (c == 0x03BC || c == 0x03A9 || c == 0x0374 || c == 0x0387) ? .none : .confusableLetter
+        }
+        if c >= 0x3040 && c < 0xD800 {
+            if c >= 0xA640 && c <= 0xA69F { return .confusableLetter }
+            return c == 0x3164 ? .invisible : .none
+        }
+        if c < 0x2000 { return middle(c) }
+        if c < 0x2070 { return generalPunctuation(c) }
+        if c < 0x3040 {
+            if c == 0x2212 || c == 0x2215 { return .lookalike }
+            if c == 0x3000 { return .space }
+            return c >= 0x2DE0 && c <= 0x2DFF ? .confusableLetter : .none
+        }
+        if c >= 0xFE00 && c <= 0xFE0F { return .variationSelector }
+        if c >= 0xFF01 && c <= 0xFF5E { return .lookalike }
+        if c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF9 && c <= 0xFFFB) { return .invisible }
+        if c >= 0xE0000 && c <= 0xE007F { return .tag }
+        if c >= 0xE0100 && c <= 0xE01EF { return .variationSelector }
+        if c == 0x110BD || c == 0x110CD || (c >= 0x13430 && c <= 0x1343F)
+            || (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) {
+            return .invisible
+        }
+        return .none
+    }
+
+    private static func latinRange(_ c: UInt32) -> CovertClass {
+        switch c {
+        case 0x00A0: return .space
+        case 0x00AD, 0x034F: return .invisible
+        case 0x02B9, 0x02BA, 0x02BC, 0x02C8, 0x02CB, 0x02CA: return .lookalike
+        default: return .none
+        }
+    }
+
+    private static func middle(_ c: UInt32) -> CovertClass {
+        switch c {
+        case 0x061C, 0x0600 ... 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x180E,
+             0x115F, 0x1160, 0x17B4, 0x17B5:
+            return .invisible
+        case 0x1680: return .space
+        case 0x1C80 ... 0x1C8F, 0x1D2B, 0x1D78, 0x1F00 ... 0x1FFF: return .confusableLetter
+        default: return .none
+        }
+    }
+
+    private static func generalPunctuation(_ c: UInt32) -> CovertClass {
+        switch c {
+        case 0x2000 ... 0x200A, 0x202F, 0x205F: return .space
+        case 0x200B ... 0x200F, 0x202A ... 0x202E, 0x2060 ... 0x2064, 0x2066 ... 0x206F: return .invisible
+        case 0x2010 ... 0x2015, 0x2018 ... 0x201F, 0x2032, 0x2033, 0x2035, 0x2044, 0x2024, 0x2027:
+            return .lookalike
+        default: return .none
+        }
+    }
+
+    /// Ordinary typography: curly quotes and en/em dashes that word processors insert.
+    /// Still reported when inside a word, never a reason to block (see `decide`).
+    static func isBenignTypography(_ c: UInt32) -> Bool {
+        c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D || c == 0x2013 || c == 0x2014
+    }
+
+    /// Scalars after which U+FE0E/U+FE0F and U+200D are part of an emoji sequence.
+    static func isEmojiBase(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x1F000 ... 0x1FAFF, 0x2600 ... 0x27BF, 0x2300 ... 0x23FF, 0x2B00 ... 0x2BFF,
+             0x2190 ... 0x21FF, 0x25A0 ... 0x25FF, 0x2900 ... 0x297F,
+             0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x24C2, 0x3030, 0x303D, 0x3297, 0x3299,
+             0x20E3:
+            return true
+        default: return false
+        }
+    }
+
+    /// Keycap bases: `1️⃣` is `1` U+FE0F U+20E3.
+    static func isKeycapBase(_ c: UInt32) -> Bool {
+        (c >= 0x30 && c <= 0x39) || c == 0x23 || c == 0x2A
+    }
+
+    static func isIdeograph(_ c: UInt32) -> Bool {
+        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x3FFFF)
+            || (c >= 0xF900 && c <= 0xFAFF)
+    }
+
+    enum Script { case latin, greek, cyrillic, other }
+
+    /// The script of a letter for the mixed-script check; `nil` for non-letters, which end
+    /// a word. Digits and unit symbols (µ, Ω) are `.other` and never mix.
+    static func script(_ c: UInt32) -> Script? {
+        if c < 0x80 {
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A { return .latin }
+            if c >= 0x30 && c <= 0x39 { return .other }
+            return nil
+        }
+        switch c {
+        case 0x00C0 ... 0x024F: return c == 0xD7 || c == 0xF7 ? nil : .latin
+        case 0x1E00 ... 0x1EFF: return .latin
+        case 0x03BC, 0x03A9, 0x00B5: return .other
+        case 0x0370 ... 0x03FF, 0x1F00 ... 0x1FFF: return .greek
+        case 0x0400 ... 0x052F, 0x1C80 ... 0x1C8F, 0x2DE0 ... 0x2DFF, 0xA640 ... 0xA69F: return .cyrillic
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// Mixed-script words, after UTS #39's "single script" restriction: a word that mixes Latin
+// with Cyrillic or Greek letters (`pаypal` with U+0430) reads as ASCII and is not. Words
+// wholly in one script (Russian prose, Greek formulas) are fine.
+
+extension HitSink {
+    /// Longest stretch examined either side of the suspicious letter.
+    static let maxWordBytes = 96
+
+    mutating func mixedScript(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
+        // Walk back to the start of the word.
+        var start = pos
+        while pos - start < HitSink.maxWordBytes, let prev = HitSink.previous(p, n, start),
+              Covert.script(prev.cp) != nil {
+            start = prev.start
+        }
+        var latin = 0, greek = 0, cyrillic = 0
+        var letters: [(cp: UInt32, at: Int, script: Covert.Script)] = []
+        var i = start
+        while i < n, i - pos < HitSink.maxWordBytes, let d = HitSink.decode(p, n, i), let s = Covert.script(d.cp) {
+            switch s {
+            case .latin: latin += 1
+            case .greek: greek += 1
+            case .cyrillic: cyrillic += 1
+            case .other: break
+            }
+            if s != .other { letters.append((d.cp, i, s)) }
+            i += d.len
+        }
+        wordCheckedUntil = i
+        covertResume = max(covertResume, i)
+        let scripts = [latin, greek, cyrillic].filter { $0 > 0 }.count
+        guard scripts >= 2 else { return }
+        // Report the letters of the minority script(s): the odd ones out in the word.
+        let major: Covert.Script = latin >= greek && latin >= cyrillic ? .latin : (cyrillic >= greek ? .cyrillic : .greek)
+        let odd = letters.filter { $0.script != major }
+        let names = [latin > 0 ? "Latin" : nil, greek > 0 ? "Greek" : nil, cyrillic > 0 ? "Cyrillic" : nil]
+            .compactMap { $0 }.joined(separator: "+")
+        let word = String(decoding: UnsafeRawBufferPointer(start: p + start, count: i - start), as: UTF8.self)
+        let first = odd.first!.at
+        add(.mixedScript, p, n, first, i, codePoints: odd.prefix(16).map(\.cp),
+            detail: "\(names) word \"\(visible(word))\": " + HitSink.describe(odd.map(\.cp)))
+    }
+}

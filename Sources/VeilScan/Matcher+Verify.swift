@@ -1,0 +1,55 @@
+// Full comparison of a pattern at a candidate position, and the edge rules that keep
+// `alice` from matching inside `malice` and `10.0.0.1` inside `10.0.0.12`.
+
+extension Matcher {
+    @inline(__always) static func byte(_ p: UnsafeRawPointer, _ i: Int) -> UInt8 {
+        p.load(fromByteOffset: i, as: UInt8.self)
+    }
+
+    @inline(__always) static func isWord(_ b: UInt8) -> Bool {
+        (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x5F
+    }
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+    static func matches(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ s: Int) -> Bool {
+        let count = pat.bytes.count
+        if pat.exactCase {
+            for k in 0 ..< count where byte(p, s + k) != pat.bytes[k] { return false }
+        } else {
+            for k in 0 ..< count where lower(byte(p, s + k)) != pat.folded[k] { return false }
+        }
+        return edgeBefore(pat, p, s) && edgeAfter(pat, p, n, s + count)
+    }
+
+    static func edgeBefore(_ pat: Pattern, _ p: UnsafeRawPointer, _ s: Int) -> Bool {
+        guard s > 0 else { return true }
+        let c = byte(p, s - 1)
+        switch pat.before {
+        case .none, .path: return true
+        case .word: return !isWord(pat.bytes[0]) || !isWord(c)
+        case .number:
+            if isWord(c) { return false }
+            // `1.10.0.0.1` is not the address 10.0.0.1.
+            return !((c == 0x2E || c == 0x3A) && s >= 2 && isDigit(byte(p, s - 2)))
+        }
+    }
+
+    static func edgeAfter(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ e: Int) -> Bool {
+        guard e < n else { return true }
+        let c = byte(p, e)
+        let next: UInt8 = e + 1 < n ? byte(p, e + 1) : 0
+        switch pat.after {
+        case .none: return true
+        case .word: return !isWord(pat.bytes[pat.bytes.count - 1]) || !isWord(c)
+        case .path:
+            // Whole path segments: `/home/alice` matches `/home/alice/src` and `/home/alice.`
+            // at the end of a sentence, not `/home/alicex` or `/home/alice-old`.
+            if isWord(c) || c == 0x2D { return false }
+            return !(c == 0x2E && isWord(next))
+        case .number:
+            if isWord(c) { return false }
+            return !((c == 0x2E || c == 0x3A) && isDigit(next))
+        }
+    }
+}

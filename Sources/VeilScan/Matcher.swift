@@ -1,0 +1,155 @@
+import Foundation
+
+import VeilProfile
+
+// Multi-pattern matching for canaries and `forbid` rules.
+//
+// Each pattern gets one *anchor*: its rarest byte, or its rarest adjacent byte pair, judged
+// by a fixed table of how often bytes occur in prompts (English, code, JSON). The text scan
+// compares 16 bytes at a time against the few distinct anchors (Swift SIMD), and only where
+// an anchor matches does it look up the patterns sharing that anchor and compare them in
+// full. Patterns with the same rare anchor (all `Asia/…` aliases share `a/`) cost one test.
+
+/// What must follow (or precede) a match for it to count.
+enum Edge: Sendable { case none, word, path, number }
+
+struct Pattern: Sendable {
+    var bytes: [UInt8]
+    /// `bytes` with ASCII letters lowered.
+    var folded: [UInt8]
+    /// Acronyms (PRC, CST) must match in their case: `prc` inside a word is no time zone.
+    var exactCase: Bool
+    var before: Edge
+    var after: Edge
+    var label: String
+    /// Set for `forbid` rules: the finding is a `rule` finding naming it.
+    var rule: String?
+    /// Offset of the anchor within the pattern.
+    var anchor: Int = 0
+}
+
+struct Anchor: Sendable, Equatable {
+    var b0: UInt8
+    var b1: UInt8
+    var pair: Bool
+    /// Compared against raw bytes rather than `byte | 0x20` (exact-case patterns).
+    var raw: Bool
+}
+
+final class Matcher: Sendable {
+    let patterns: [Pattern]
+    let anchors: [Anchor]
+    /// `key(b0, b1, raw)` → 1 + bucket index, 0 when no pattern is anchored there.
+    let pairIndex: [UInt16]
+    let singleIndex: [UInt16]
+    let buckets: [[Int]]
+    let hasRawAnchors: Bool
+    /// Names of `iso-date` rules; empty when the profile has none.
+    let dateRules: [String]
+    let prefilterTable: PrefilterTable
+
+    init(canaries: [Canary], rules: [Profile.Rule]) {
+        var ps: [Pattern] = []
+        var seen = Set<String>()
+        for c in canaries {
+            guard let p = Matcher.pattern(for: c), seen.insert(p.label + "\u{0}" + String(decoding: p.folded, as: UTF8.self)).inserted
+            else { continue }
+            ps.append(p)
+        }
+        for r in rules where r.kind == .forbid && !r.pattern.isEmpty {
+            let b = Array(r.pattern.utf8)
+            ps.append(Pattern(bytes: b, folded: b.map(Matcher.lower), exactCase: false, before: .none,
+                              after: .none, label: "rule " + r.name, rule: r.name))
+        }
+        let dates = rules.filter { $0.kind == .isoDate }.map(\.name)
+        dateRules = dates
+
+        var anchors: [Anchor] = []
+        var buckets: [[Int]] = []
+        var pairIndex = [UInt16](repeating: 0, count: 1 << 17)
+        var singleIndex = [UInt16](repeating: 0, count: 512)
+        for i in ps.indices {
+            let (off, a) = Matcher.chooseAnchor(ps[i], existing: anchors)
+            ps[i].anchor = off
+            if let k = anchors.firstIndex(of: a) {
+                buckets[k].append(i)
+            } else {
+                anchors.append(a)
+                buckets.append([i])
+                let slot = UInt16(anchors.count)
+                if a.pair { pairIndex[Matcher.key(a.b0, a.b1, a.raw)] = slot } else { singleIndex[Matcher.key(a.b0, a.raw)] = slot }
+            }
+        }
+        self.patterns = ps
+        self.anchors = anchors
+        self.buckets = buckets
+        self.pairIndex = pairIndex
+        self.singleIndex = singleIndex
+        self.hasRawAnchors = anchors.contains { $0.raw }
+        self.prefilterTable = Matcher.prefilterTable(anchors, dates: !dates.isEmpty)
+    }
+
+    @inline(__always) static func key(_ b0: UInt8, _ b1: UInt8, _ raw: Bool) -> Int {
+        (raw ? 1 << 16 : 0) | Int(b0) << 8 | Int(b1)
+    }
+
+    @inline(__always) static func key(_ b0: UInt8, _ raw: Bool) -> Int { (raw ? 256 : 0) | Int(b0) }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+    /// The fold the SIMD prefilter applies: cheap, not exact (`_` and DEL collide), so a
+    /// prefilter hit is always confirmed byte by byte.
+    @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b | 0x20 }
+
+    static func pattern(for c: Canary) -> Pattern? {
+        let v = c.value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let b = Array(v.utf8)
+        guard b.count >= 3, !CanaryPolicy.isNeverCanary(v) else { return nil }
+        let shape = CanaryPolicy.shape(of: v)
+        return Pattern(bytes: b, folded: b.map(lower), exactCase: shape.exactCase, before: shape.before,
+                       after: shape.after, label: c.label, rule: nil)
+    }
+
+    /// Rarest single byte or adjacent pair; an anchor another pattern already uses wins
+    /// when it is nearly as rare, since each distinct anchor costs SIMD work on every block.
+    static func chooseAnchor(_ p: Pattern, existing: [Anchor]) -> (Int, Anchor) {
+        let src = p.exactCase ? p.bytes : p.folded.map(fold)
+        var best: (score: Double, off: Int, a: Anchor)? = nil
+        func consider(_ score: Double, _ off: Int, _ a: Anchor) {
+            let s = existing.contains(a) ? score / 3 : score
+            if best == nil || s < best!.score { best = (s, off, a) }
+        }
+        for i in src.indices {
+            // Singles cost half the SIMD work of a pair: weigh them accordingly.
+            consider(ByteFrequency.of(src[i]) * 2, i, Anchor(b0: src[i], b1: 0, pair: false, raw: p.exactCase))
+            if i + 1 < src.count {
+                let f = ByteFrequency.of(src[i]) * ByteFrequency.of(src[i + 1]) * 6
+                consider(f * 4, i, Anchor(b0: src[i], b1: src[i + 1], pair: true, raw: p.exactCase))
+            }
+        }
+        return (best!.off, best!.a)
+    }
+}
+
+/// Rough share of each byte in prompt text (English prose, source code, JSON); only the
+/// ranking matters.
+enum ByteFrequency {
+    static let table: [Double] = {
+        var t = [Double](repeating: 0.001, count: 256)
+        let letters: [(Character, Double)] = [
+            ("e", 0.090), ("t", 0.068), ("a", 0.062), ("o", 0.056), ("i", 0.053), ("n", 0.050),
+            ("s", 0.047), ("h", 0.040), ("r", 0.045), ("d", 0.032), ("l", 0.030), ("c", 0.024),
+            ("u", 0.021), ("m", 0.019), ("w", 0.014), ("f", 0.017), ("g", 0.015), ("y", 0.013),
+            ("p", 0.016), ("b", 0.011), ("v", 0.008), ("k", 0.006), ("j", 0.0015), ("x", 0.0020),
+            ("q", 0.0008), ("z", 0.0008),
+        ]
+        for (ch, f) in letters { t[Int(ch.asciiValue!)] = f; t[Int(ch.asciiValue! & ~0x20)] = f / 8 }
+        for d in 0x30 ... 0x39 { t[d] = 0.004 }
+        t[0x20] = 0.15; t[0x2E] = 0.012; t[0x2C] = 0.010; t[0x2F] = 0.006; t[0x2D] = 0.006
+        t[0x5F] = 0.005; t[0x3A] = 0.005; t[0x22] = 0.008; t[0x28] = 0.004; t[0x29] = 0.004
+        t[0x3D] = 0.003; t[0x0A] = 0.02; t[0x2B] = 0.0006; t[0x40] = 0.0003; t[0x7F] = 0.005
+        return t
+    }()
+
+    @inline(__always) static func of(_ b: UInt8) -> Double { table[Int(b)] }
+}

@@ -1,0 +1,62 @@
+import VeilProfile
+
+/// The inspector's scanner: one per run, shared by every connection (immutable after init).
+///
+/// A body is walked once: outside strings only quotes matter; a string without escapes is
+/// scanned in place, a string with escapes is decoded into a scratch buffer first so that a
+/// canary split by `\/` or `\u0061` is still one run of text. JSON paths and raw offsets are
+/// worked out only when something is found (see `Scanner+Locate.swift`).
+public final class Scanner: Sendable {
+    public let config: ScanConfig
+    let matcher: Matcher
+
+    /// Compiles the canaries and rules into matchers, once per run.
+    public init(config: ScanConfig) {
+        self.config = config
+        self.matcher = Matcher(canaries: config.canaries, rules: config.rules)
+    }
+
+    public func scanBody(_ body: [UInt8], api: APIKind) -> [Finding] {
+        body.withUnsafeBytes { scanBody($0, api: api) }
+    }
+
+    public func scanBody(_ body: UnsafeRawBufferPointer, api: APIKind) -> [Finding] {
+        guard body.count > 0 else { return [] }
+        var sink = HitSink(body: body)
+        if JSONWalk.scanStrings(body, matcher: matcher, sink: &sink) {
+            return sink.finish(json: true)
+        }
+        // Not JSON, or malformed: every byte is text, so nothing hides outside a string.
+        sink = HitSink(body: body)
+        sink.scanText(body, rawStart: 0, escaped: false, matcher: matcher)
+        return sink.finish(json: false)
+    }
+
+    /// Header values carry canaries too (User-Agent, x-stainless-os, …). Credentials are
+    /// skipped: they are masked elsewhere and a key can contain any letters.
+    public func scanHeaders(_ headers: [(name: String, value: String)]) -> [Finding] {
+        var out: [Finding] = []
+        for (name, value) in headers where !Scanner.isCredentialHeader(name) {
+            var bytes = Array(value.utf8)
+            bytes.withUnsafeMutableBytes { raw in
+                let buf = UnsafeRawBufferPointer(raw)
+                var sink = HitSink(body: buf)
+                sink.scanText(buf, rawStart: 0, escaped: false, matcher: matcher)
+                for var f in sink.finish(json: false) {
+                    f.path = "header:" + name.lowercased()
+                    out.append(f)
+                }
+            }
+            bytes.removeAll()
+        }
+        return out
+    }
+
+    static let credentialHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie",
+    ]
+
+    static func isCredentialHeader(_ name: String) -> Bool {
+        credentialHeaders.contains(name.lowercased())
+    }
+}

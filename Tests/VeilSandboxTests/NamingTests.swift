@@ -1,0 +1,56 @@
+import Glibc
+import Testing
+import VeilProfile
+@testable import VeilSandbox
+
+@Suite struct NamingTests {
+    @Test(arguments: [
+        ("/home/alice/src/app", [String: String](), "app"),
+        ("/home/alice/src/my app", [:], "project-"),
+        ("/home/alice/src/проект", [:], "project-"),
+        ("/home/alice/alice-notes", [:], "project-"),   // the basename names the user
+        ("/home/alice/.hidden", [:], "project-"),
+        ("/other/app", ["app": "/home/alice/src/app"], "app-2"),
+        ("/home/alice/src/app", ["app": "/home/alice/src/app"], "app"),
+    ])
+    func neutralNames(path: String, taken: [String: String], expected: String) {
+        let name = WorkdirNaming.name(for: path, taken: taken, avoid: ["alice", "alices-laptop"])
+        if expected.hasSuffix("-") { #expect(name.hasPrefix(expected) && name.count == expected.count + 8) }
+        else { #expect(name == expected) }
+    }
+
+    @Test func registryKeepsDistinctProjectsDistinctAndStable() throws {
+        let dir = "/tmp/veil-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        mkdir(dir, 0o700)
+        defer { _ = system("rm -rf '\(dir)'") }
+        let a = try WorkdirRegistry.neutralName(for: "/x/one/app", stateRoot: dir, avoid: [])
+        let b = try WorkdirRegistry.neutralName(for: "/x/two/app", stateRoot: dir, avoid: [])
+        let a2 = try WorkdirRegistry.neutralName(for: "/x/one/app", stateRoot: dir, avoid: [])
+        #expect(a == "app")
+        #expect(b == "app-2")
+        #expect(a2 == "app")
+    }
+
+    @Test func statusMapping() {
+        #expect(SignalForwarding.shellStatus(7 << 8) == 7)
+        #expect(SignalForwarding.shellStatus(SIGTERM) == 143)
+        #expect(SignalForwarding.shellStatus(SIGKILL | 0x80) == 137)  // core flag
+    }
+
+    @Test func errorsNameTheStageAndTheFix() {
+        let e = SandboxError(.clone, errno: EPERM, "clone(CLONE_NEWUSER)")
+        #expect(e.description.contains("create namespaces"))
+        #expect(e.description.contains("EPERM"))
+        #expect(e.description.contains("veil doctor"))
+        #expect(e.exitStatus == 125)
+        #expect(SandboxError(.exec, errno: ENOENT).exitStatus == 127)
+        #expect(SandboxError(.exec, errno: EACCES).exitStatus == 126)
+    }
+
+    @Test func errorReportRoundTrips() {
+        let e = SandboxError(.mount, errno: EPERM, "bind /x\twith tab")
+        let line = Array("\(e.stage.rawValue)\t\(e.errno)\t\(e.detail)".utf8)
+        #expect(InitSequence.parseReport(line) == e)
+        #expect(InitSequence.parseReport([]) == nil)
+    }
+}

@@ -1,0 +1,96 @@
+import Testing
+import VeilProfile
+@testable import VeilSandbox
+
+/// A host layout like Debian 12 with merged /usr.
+func debianLayout() -> SystemLayout {
+    var l = SystemLayout()
+    l.roots = ["/usr": .directory, "/opt": .directory, "/bin": .symlink("usr/bin"),
+               "/lib": .symlink("usr/lib"), "/lib64": .symlink("usr/lib64"), "/sbin": .symlink("usr/sbin")]
+    l.etc = ["ld.so.cache", "ssl", "alternatives"]
+    l.locales = ["C.utf8", "en_US.utf8"]
+    l.shell = "/bin/bash"
+    return l
+}
+
+func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claude"),
+            env: [String: String] = [:], profile: Profile = Profile(name: "default")) -> PlanInputs {
+    PlanInputs(profile: profile, hostEnvironment: env, hostHome: "/home/alice", command: command,
+               arguments: ["-p", "hi"], hostWorkdir: "/home/alice/src/app", workdirName: "app",
+               profileHome: "/home/alice/.local/state/veil/profiles/default/home",
+               machineID: "0123456789abcdef0123456789abcdef", bootID: "boot", layout: debianLayout())
+}
+
+@Suite struct PlannerTests {
+    @Test func systemDirectoriesAreReadOnlyAndSymlinksKept() {
+        let plan = Planner.plan(inputs())
+        #expect(plan.mounts.contains(.bind(source: "/usr", target: "/usr", readOnly: true)))
+        #expect(plan.mounts.contains(.symlink("/bin", to: "usr/bin")))
+        #expect(!plan.mounts.contains { if case .bind(let s, _, _, _) = $0 { return s == "/home" || s == "/root" || s == "/run" } else { return false } })
+    }
+
+    @Test func workdirIsNeutralAndReadWrite() {
+        let plan = Planner.plan(inputs())
+        #expect(plan.cwd == "/home/user/app")
+        #expect(plan.mounts.contains(.bind(source: "/home/alice/src/app", target: "/home/user/app", readOnly: false)))
+        #expect(plan.mounts.contains(.bind(source: "/home/alice/.local/state/veil/profiles/default/home", target: "/home/user", readOnly: false)))
+    }
+
+    @Test func identityFilesAreGeneratedWithoutHostValues() {
+        var profile = Profile(name: "default")
+        profile.identity.hostname = "localhost"
+        let plan = Planner.plan(inputs(profile: profile))
+        let files = plan.mounts.compactMap { op -> (String, String)? in
+            if case .file(let p, let c, _) = op { return (p, c) } else { return nil }
+        }
+        let byPath = Dictionary(uniqueKeysWithValues: files)
+        #expect(byPath["/etc/passwd"]?.contains("user:x:1000:1000::/home/user:/bin/bash") == true)
+        #expect(byPath["/etc/passwd"]?.contains("alice") == false)
+        #expect(byPath["/etc/hostname"] == "localhost\n")
+        #expect(byPath["/etc/timezone"] == "Etc/UTC\n")
+        #expect(byPath["/etc/machine-id"] == "0123456789abcdef0123456789abcdef\n")
+        #expect(plan.mounts.contains(.symlink("/etc/localtime", to: "/usr/share/zoneinfo/Etc/UTC")))
+        #expect(plan.mounts.contains(.mask("/proc/sys/kernel/random/boot_id", contents: "boot\n")))
+    }
+
+    @Test func agentUnderHostHomeIsMappedAndScriptsRunThroughTheirInterpreter() {
+        var cmd = ResolvedCommand(hostPath: "/home/alice/.venv/bin/aider")
+        cmd.trees = ["/home/alice/.venv"]
+        cmd.interpreter = ["/home/alice/.venv/bin/python3"]
+        let plan = Planner.plan(inputs(command: cmd))
+        #expect(plan.mounts.contains(.bind(source: "/home/alice/.venv", target: "/home/user/.venv", readOnly: true)))
+        #expect(plan.executable == "/home/user/.venv/bin/python3")
+        #expect(plan.argv == ["/home/user/.venv/bin/python3", "/home/user/.venv/bin/aider", "-p", "hi"])
+        #expect(plan.environment.contains { $0.hasPrefix("PATH=") && $0.contains("/home/user/.venv/bin") })
+    }
+
+    @Test func systemInterpreterKeepsDirectExec() {
+        var cmd = ResolvedCommand(hostPath: "/opt/tools/bin/tool")
+        cmd.interpreter = ["/usr/bin/python3"]
+        let plan = Planner.plan(inputs(command: cmd))
+        #expect(plan.executable == "/opt/tools/bin/tool")
+        #expect(plan.argv == ["/opt/tools/bin/tool", "-p", "hi"])
+    }
+
+    @Test func mapPath() {
+        #expect(Planner.mapPath("/home/alice/x/y", hostHome: "/home/alice") == "/home/user/x/y")
+        #expect(Planner.mapPath("/home/alicex/y", hostHome: "/home/alice") == "/home/alicex/y")
+        #expect(Planner.mapPath("/srv/tool", hostHome: "/home/alice") == "/srv/tool")
+        #expect(Planner.mapPath("/home/alice", hostHome: "/home/alice") == "/home/user")
+    }
+
+    @Test func profileBindsAndSeccompChoicesReachThePlan() {
+        var profile = Profile(name: "p")
+        profile.filesystem.readOnly = [Profile.Bind(source: "/srv/data")]
+        profile.filesystem.readWrite = [Profile.Bind(source: "/home/alice/cache", target: "/cache")]
+        profile.seccomp.deny = ["chmod"]
+        profile.seccomp.allow = ["ptrace"]
+        let plan = Planner.plan(inputs(profile: profile))
+        #expect(plan.mounts.contains(.bind(source: "/srv/data", target: "/srv/data", readOnly: true)))
+        #expect(plan.mounts.contains(.bind(source: "/home/alice/cache", target: "/cache", readOnly: false)))
+        let deny = SeccompFilter.denyList(plan.seccomp)
+        #expect(deny.contains("chmod"))
+        #expect(!deny.contains("ptrace"))
+        #expect(deny.contains("mount"))
+    }
+}

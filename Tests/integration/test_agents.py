@@ -1,0 +1,239 @@
+"""The real agents under `veil run`, against an upstream on the host's loopback.
+
+Claude Code (the CLI bundled in the claude-agent-sdk wheel) and aider, headless and
+interactive (tmux). Each run must: deliver the upstream's answer, reach the upstream through
+the inspector, and raise no finding; a planted host canary must be blocked before it leaves.
+See AGENTS-NOTES.md for what each agent sends and which settings keep it offline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import (ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests,
+                      report_findings, veil_run_argv)
+
+CLAUDE_PROFILE = "claude-code"
+AIDER_PROFILE = "aider"
+# aider: a model name litellm routes to an OpenAI-compatible API; the metadata file in the
+# workdir spares the "unknown context window" warning and the model-price download.
+AIDER_MODEL = "openai/stub"
+AIDER_METADATA = {AIDER_MODEL: {"max_input_tokens": 128000, "max_output_tokens": 4096,
+                                "input_cost_per_token": 0, "output_cost_per_token": 0,
+                                "litellm_provider": "openai", "mode": "chat"}}
+
+
+def aider_args(*extra: str) -> list[str]:
+    # Analytics, update check and release notes are the profile's business (its env), not
+    # flags here: the test proves the profile switches them off.
+    return ["aider", "--model", AIDER_MODEL, "--no-git", *extra]
+
+
+@pytest.fixture
+def aider_workdir(workdir: Path) -> Path:
+    (workdir / ".aider.model.metadata.json").write_text(json.dumps(AIDER_METADATA))
+    (workdir / "hello.py").write_text("print('hello')\n")
+    return workdir
+
+
+def bodies_text(up) -> str:
+    return "\n".join(json.dumps(r["body"], ensure_ascii=False) for r in model_requests(up))
+
+
+def assert_clean_pass(r, up, key_header: str, key: str) -> None:
+    """The answer arrived, the upstream saw the model request with the real key, nothing was
+    flagged or blocked, and the record holds no secret."""
+    assert r.returncode == 0, r.describe()
+    assert REPLY in r.stdout, r.describe()
+    reqs = model_requests(up)
+    assert reqs, f"upstream saw no model request\n{r.describe()}"
+    assert r.report, f"no --report written\n{r.describe()}"
+    assert r.findings == {}, f"unexpected findings\n{r.describe()}"
+    assert r.blocked == 0, r.describe()
+    assert int(r.report.get("requests", 0)) >= len(reqs), r.describe()
+    # Credential masking: the placeholder inside is swapped back for the real key upstream.
+    got = {req["headers"].get(key_header, "").removeprefix("Bearer ") for req in reqs}
+    assert got == {key}, f"upstream {key_header} values: {got}"
+    if r.record_path and r.record_path.exists():
+        assert key not in r.record_path.read_text(), "secret in --record"
+
+
+def canaries(workdir: Path) -> list[tuple[str, dict[str, str], str]]:
+    """(name, host env for veil, value to plant in the prompt): host facts veil must treat as
+    canaries. The host workdir path is always distinctive; TZ and LANG are set on the host."""
+    return [
+        ("workdir", {}, str(workdir)),
+        ("timezone", {"TZ": "Asia/Shanghai"}, "Asia/Shanghai"),
+        ("locale", {"LANG": "zh_CN.UTF-8"}, "zh_CN.UTF-8"),
+    ]
+
+
+CANARY_KINDS = ["workdir", "timezone", "locale"]
+
+
+def canary(workdir: Path, kind: str) -> tuple[dict[str, str], str]:
+    for name, env, value in canaries(workdir):
+        if name == kind:
+            return env, value
+    raise KeyError(kind)
+
+
+def assert_blocked(r, up, value: str) -> None:
+    out = r.stdout + r.stderr
+    assert r.blocked >= 1, f"nothing blocked\n{r.describe()}"
+    assert r.findings.get("canary", 0) >= 1, r.describe()
+    assert value not in bodies_text(up), "the canary reached the upstream"
+    assert REPLY not in r.stdout, r.describe()
+    assert "veil blocked" in out, f"the agent did not show veil's error\n{r.describe()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Claude Code, headless
+# --------------------------------------------------------------------------------------------
+
+def test_claude_headless(veil_agent, upstream, workdir):
+    r = veil_agent(CLAUDE_PROFILE, upstream.url, ["claude", "-p", "say hi"])
+    assert_clean_pass(r, upstream, "x-api-key", ANTHROPIC_TEST_KEY)
+    sent = bodies_text(upstream)
+    # What Claude Code writes into its prompt from the machine (AGENTS-NOTES.md) is neutral.
+    assert str(workdir) not in sent
+    m = re.search(r"Primary working directory: (\S+)", sent)
+    assert m and m.group(1).startswith("/home/user/"), m and m.group(1)
+    if "Today's date is" in sent:  # the local date: must be the sandbox's (UTC) one
+        assert f"Today's date is {time.strftime('%Y-%m-%d', time.gmtime())}" in sent
+    # Nothing but model traffic reached the upstream: telemetry is off in the profile.
+    paths = {req["path"].split("?")[0] for req in upstream.requests}
+    assert paths <= {"/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/api/hello"}, paths
+
+
+def test_claude_headless_stub(veil_agent, workdir):
+    """--upstream stub: the built-in model answers offline."""
+    r = veil_agent(CLAUDE_PROFILE, "stub", ["claude", "-p", "say hi"])
+    assert r.returncode == 0, r.describe()
+    assert r.stdout.strip(), r.describe()
+    assert r.findings == {} and r.blocked == 0, r.describe()
+
+
+@pytest.mark.parametrize("kind", CANARY_KINDS)
+def test_claude_headless_canary_blocked(veil_agent, upstream, workdir, kind):
+    env, value = canary(workdir, kind)
+    r = veil_agent(CLAUDE_PROFILE, upstream.url, ["claude", "-p", f"say hi; my setting is {value}"],
+                   env=env)
+    assert r.returncode != 0, r.describe()
+    assert_blocked(r, upstream, value)
+
+
+def test_claude_fail_on_marker_exit_3(veil_agent, upstream, workdir):
+    r = veil_agent(CLAUDE_PROFILE, upstream.url, ["claude", "-p", f"look at {workdir}"],
+                   extra=["--fail-on-marker"])
+    assert r.returncode == 3, r.describe()
+
+
+# --------------------------------------------------------------------------------------------
+# Claude Code, interactive (tmux)
+# --------------------------------------------------------------------------------------------
+
+# First-run dialogs of Claude Code 2.x and the keys that pass them (AGENTS-NOTES.md). The
+# profile should pre-seed ~/.claude.json so that none appears; the test passes them anyway and
+# reports which ones it saw.
+CLAUDE_DIALOGS = [
+    ("theme", "Choose the text style", ["Enter"]),
+    ("api-key", "Do you want to use this API key", ["Up", "Enter"]),
+    ("security-notes", "Press Enter to continue", ["Enter"]),
+    ("trust", "trust this folder", None),  # handled below: pick "Yes, I trust this folder"
+    ("bypass", "Bypass Permissions mode", ["Down", "Enter"]),
+]
+
+
+def claude_ready(screen: str) -> bool:
+    return ("⏵⏵" in screen or "? for shortcuts" in screen or "for shortcuts" in screen) and \
+        not any(cue in screen for _, cue, _ in CLAUDE_DIALOGS)
+
+
+def pass_claude_dialogs(s, timeout: float = 60) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = s.wait_for(lambda x: claude_ready(x) or any(c in x for _, c, _ in CLAUDE_DIALOGS),
+                            timeout=max(1.0, deadline - time.monotonic()), what="Claude Code prompt")
+        if claude_ready(screen):
+            return seen
+        for name, cue, keys in CLAUDE_DIALOGS:
+            if cue in screen:
+                seen.append(name)
+                if keys is None:  # trust: the cursor line starts with ❯
+                    cursor = next((ln for ln in screen.splitlines() if "❯" in ln), "")
+                    keys = ["Enter"] if "Yes" in cursor else ["Down", "Enter"]
+                for k in keys:
+                    s.send_keys(k)
+                    time.sleep(0.3)
+                time.sleep(1.0)
+                break
+    raise AssertionError(f"Claude Code did not reach its prompt; dialogs seen {seen}; screen:\n"
+                         f"{s.last_screen}")
+
+
+def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
+    report, record = tmp_path / "report-tui.json", tmp_path / "record-tui.jsonl"
+    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
+    s = tmux.start(argv, host_env, workdir)
+    dialogs = pass_claude_dialogs(s)
+    s.send_text("say hi")
+    time.sleep(0.5)
+    s.send_keys("Enter")
+    s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
+    s.send_keys("C-c")
+    time.sleep(0.5)
+    s.send_keys("C-c")
+    status = s.wait_exit(30)
+    assert status == 0, f"exit {status}; screen:\n{s.last_screen}"
+    rep = json.loads(report.read_text())
+    assert report_findings(rep) == {} and int(rep.get("blocked", 0)) == 0, rep
+    assert model_requests(upstream)
+    # The profile's pre-seeded ~/.claude.json should make the first run dialog-free.
+    assert dialogs == [], f"first-run dialogs appeared under veil: {dialogs}"
+
+
+# --------------------------------------------------------------------------------------------
+# aider, headless and interactive
+# --------------------------------------------------------------------------------------------
+
+def test_aider_headless(veil_agent, upstream, aider_workdir):
+    r = veil_agent(AIDER_PROFILE, upstream.url, aider_args("--yes-always", "--message", "say hi"),
+                   cwd=aider_workdir)
+    assert_clean_pass(r, upstream, "authorization", OPENAI_TEST_KEY)
+    assert str(aider_workdir) not in bodies_text(upstream)
+    # Nothing but the chat completion: no update check, no analytics, no model-price fetch
+    # (those go to other hosts, which the sandbox cannot reach anyway).
+    assert {req["path"] for req in upstream.requests} <= {"/v1/chat/completions"}
+
+
+@pytest.mark.parametrize("kind", ["workdir", "timezone"])
+def test_aider_headless_canary_blocked(veil_agent, upstream, aider_workdir, kind):
+    env, value = canary(aider_workdir, kind)
+    r = veil_agent(AIDER_PROFILE, upstream.url,
+                   aider_args("--yes-always", "--message", f"say hi; my setting is {value}"),
+                   cwd=aider_workdir, env=env)
+    assert_blocked(r, upstream, value)
+
+
+def test_aider_interactive(tmux, veil_bin, host_env, upstream, aider_workdir, tmp_path):
+    report, record = tmp_path / "report-aider-tui.json", tmp_path / "record-aider-tui.jsonl"
+    argv = veil_run_argv(veil_bin, AIDER_PROFILE, upstream.url, report, record, aider_args())
+    s = tmux.start(argv, host_env, aider_workdir)
+    s.wait_for(lambda x: re.search(r"^>\s*$", x, re.M) is not None, timeout=90, what="aider's > prompt")
+    s.send_text("say hi")
+    s.send_keys("Enter")
+    s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
+    s.send_text("/exit")
+    s.send_keys("Enter")
+    status = s.wait_exit(30)
+    assert status == 0, f"exit {status}; screen:\n{s.last_screen}"
+    rep = json.loads(report.read_text())
+    assert report_findings(rep) == {} and int(rep.get("blocked", 0)) == 0, rep
+    assert model_requests(upstream)

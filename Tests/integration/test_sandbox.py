@@ -1,0 +1,381 @@
+"""The launcher, tested from inside real sandboxes (issue 2).
+
+Runs `$VEIL_BIN run` as whoever runs pytest: .ci/run runs this file as root and again as an
+unprivileged user. Without VEIL_BIN the tests skip locally and fail in CI.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import http.server
+
+import pytest
+
+VEIL = os.environ.get("VEIL_BIN")
+if not VEIL:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("VEIL_BIN must be set in CI: the sandbox tests never skip there")
+    pytest.skip("VEIL_BIN not set (build veil and point VEIL_BIN at it)", allow_module_level=True)
+
+PY = "/usr/bin/python3"
+
+# Distinctive values planted in the host environment; none may be readable inside.
+PLANTED = {
+    "TZ": "Asia/Shanghai",
+    "LANG": "zh_CN.UTF-8",
+    "LC_ALL": "zh_CN.UTF-8",
+    "LANGUAGE": "zh_CN:zh",
+    "HTTPS_PROXY": "http://zqx-proxy.corp-canary.example:3128",
+    "http_proxy": "http://zqx-proxy.corp-canary.example:3128",
+    "NO_PROXY": "zqx-internal.corp-canary.example",
+    "npm_config_registry": "https://zqx-npm-mirror.example/",
+    "PIP_INDEX_URL": "https://zqx-pypi-mirror.example/simple",
+    "GOPROXY": "https://zqx-goproxy.example",
+    "XMODIFIERS": "@im=zqxfcitx",
+    "GTK_IM_MODULE": "zqxfcitx",
+    "DISPLAY": ":77",
+    "SSH_AUTH_SOCK": "/tmp/zqx-ssh-agent.sock",
+    "ZQX_SECRET": "zqx-planted-secret-4471",
+}
+MARKERS = ["zqx", "Shanghai", "zh_CN", "corp-canary"]
+
+
+def host_env(home, **extra):
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"}
+    env.update(PLANTED)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def home(tmp_path):
+    h = tmp_path / "zqx-home"
+    h.mkdir()
+    (h / ".npmrc").write_text("registry=https://zqx-npm-mirror.example/\n")
+    (h / ".gitconfig").write_text("[user]\n\tname = zqx planted\n")
+    return h
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    w = tmp_path / "zqx-parent" / "proj"
+    w.mkdir(parents=True)
+    return w
+
+
+def veil(args, home, cwd, timeout=60, env=None, **kw):
+    return subprocess.run([VEIL, "run", *args], cwd=cwd, env=env or host_env(home), capture_output=True,
+                          text=True, timeout=timeout, **kw)
+
+
+PROBE = r"""
+import json, os, socket, subprocess, time
+def read(p):
+    try:
+        with open(p, errors="replace") as f: return f.read()
+    except Exception as e: return "ERR:" + type(e).__name__
+out = {
+  "env": dict(os.environ), "cwd": os.getcwd(), "uid": os.getuid(), "gid": os.getgid(),
+  "hostname": socket.gethostname(), "uname": os.uname().nodename,
+  "localtime": os.readlink("/etc/localtime"), "timezone": read("/etc/timezone"),
+  "tzname": list(time.tzname), "date": subprocess.run(["date", "+%Z %z"], capture_output=True, text=True).stdout.strip(),
+  "passwd": read("/etc/passwd"), "group": read("/etc/group"), "hosts": read("/etc/hosts"),
+  "resolv": read("/etc/resolv.conf"), "machine_id": read("/etc/machine-id").strip(),
+  "boot_id": read("/proc/sys/kernel/random/boot_id").strip(),
+  "etc_hostname": read("/etc/hostname").strip(),
+  "ifaces": sorted(os.listdir("/sys/class/net")) if os.path.exists("/sys/class/net") else [l.split(":")[0].strip() for l in read("/proc/net/dev").splitlines()[2:]],
+  "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+  "status": read("/proc/self/status"),
+  "pid1_cmdline": read("/proc/1/cmdline"), "pid1_environ": read("/proc/1/environ"),
+  "ls_root": sorted(os.listdir("/")), "ls_home": sorted(os.listdir(os.environ["HOME"])),
+  "self_environ": read("/proc/self/environ"),
+}
+print(json.dumps(out))
+"""
+
+
+def probe(home, workdir, *extra):
+    r = veil([*extra, "--", PY, "-c", PROBE], home, workdir)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_time_zone_is_utc_everywhere(home, workdir):
+    p = probe(home, workdir)
+    assert p["env"]["TZ"] == "UTC"
+    assert p["localtime"].endswith("/UTC") and "Etc/UTC" in p["localtime"]
+    assert p["timezone"].strip() == "Etc/UTC"
+    assert p["tzname"] == ["UTC", "UTC"]
+    assert p["date"] == "UTC +0000"
+
+
+def test_node_and_intl_say_utc(home, workdir):
+    if not os.path.exists("/usr/bin/node"):
+        pytest.skip("node is not installed on this host")
+    js = "console.log(JSON.stringify([Intl.DateTimeFormat().resolvedOptions().timeZone, new Date(0).toString(), require('os').hostname(), Object.keys(require('os').networkInterfaces())]))"
+    r = veil(["--", "/usr/bin/node", "-e", js], home, workdir)
+    assert r.returncode == 0, r.stderr
+    tz, date, host, ifaces = json.loads(r.stdout)
+    assert tz == "UTC" and "GMT+0000" in date and host == "localhost" and ifaces == ["lo"]
+
+
+def test_locale_is_fixed(home, workdir):
+    env = probe(home, workdir)["env"]
+    assert env["LANG"] == env["LC_ALL"] == "C.UTF-8"
+    assert "LANGUAGE" not in env and not any(k.startswith("LC_") and k != "LC_ALL" for k in env)
+
+
+def test_identity_is_neutral(home, workdir):
+    p = probe(home, workdir)
+    assert p["uid"] == 1000 and p["gid"] == 1000
+    assert p["env"]["USER"] == "user" and p["env"]["HOME"] == "/home/user"
+    assert p["hostname"] == p["uname"] == p["etc_hostname"] == "localhost"
+    assert "user:x:1000:1000::/home/user:" in p["passwd"]
+    assert p["cwd"] == "/home/user/proj"
+    assert "nameserver" in p["resolv"]
+    for line in p["resolv"].splitlines():
+        if line.startswith("nameserver"):
+            assert line.split()[1].startswith("127."), line
+    host_mid = open("/etc/machine-id").read().strip() if os.path.exists("/etc/machine-id") else ""
+    assert len(p["machine_id"]) == 32 and p["machine_id"] != host_mid
+    assert p["boot_id"] != open("/proc/sys/kernel/random/boot_id").read().strip()
+    assert p["ifaces"] == ["lo"]
+    assert socket.gethostname() not in (p["hosts"] if socket.gethostname() != "localhost" else "")
+
+
+def test_nothing_planted_is_readable(home, workdir):
+    """No planted host value in env, /etc, /proc of the agent and of PID 1, or the home."""
+    p = probe(home, workdir)
+    blob = json.dumps({k: v for k, v in p.items()})
+    for marker in MARKERS:
+        assert marker not in blob, f"{marker} visible inside: {blob[blob.find(marker) - 80: blob.find(marker) + 80]}"
+    # The host home (and its .npmrc/.gitconfig) is not there; the neutral home is.
+    assert ".npmrc" not in p["ls_home"] and ".gitconfig" not in p["ls_home"]
+    assert "root" not in p["ls_root"] and "mnt" not in p["ls_root"] and "boot" not in p["ls_root"]
+    assert p["pid1_environ"].startswith("ERR:")  # PID 1 is not dumpable
+    assert p["pid1_cmdline"].rstrip("\0") == "/sbin/init"
+    r = veil(["--", "/bin/sh", "-c", "grep -rIl -e zqx -e Shanghai -e zh_CN /etc /home/user 2>/dev/null; true"], home, workdir)
+    assert r.stdout.strip() == "", r.stdout
+
+
+def test_own_pid_namespace_and_no_privileges(home, workdir):
+    p = probe(home, workdir)
+    assert p["pids"][0] == 1 and len(p["pids"]) <= 4
+    fields = dict(l.split(":", 1) for l in p["status"].splitlines() if ":" in l)
+    for cap in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]:
+        assert int(fields[cap].strip(), 16) == 0, cap
+    assert fields["NoNewPrivs"].strip() == "1"
+    assert fields["Seccomp"].strip() == "2"
+
+
+DENIED = r"""
+import ctypes, errno, json, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def sc(nr, *args):
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno())) if r == -1 else "OK"
+# x86_64 numbers
+calls = {
+  "mount": (165, 0, 0, 0, 0, 0), "umount2": (166, 0, 0), "pivot_root": (155, 0, 0), "ptrace": (101, 16, 1, 0, 0),
+  "process_vm_readv": (310, 1, 0, 0, 0, 0, 0), "process_vm_writev": (311, 1, 0, 0, 0, 0, 0), "bpf": (321, 0, 0, 0),
+  "perf_event_open": (298, 0, 0, -1, -1, 0), "keyctl": (250, 0, 0), "add_key": (248, 0, 0, 0, 0, 0),
+  "request_key": (249, 0, 0, 0, 0), "kexec_load": (246, 0, 0, 0, 0), "kexec_file_load": (320, 0, 0, 0, 0, 0),
+  "init_module": (175, 0, 0, 0), "finit_module": (313, -1, 0, 0), "delete_module": (176, 0, 0),
+  "userfaultfd": (323, 0), "setns": (308, -1, 0), "io_uring_setup": (425, 1, 0), "io_uring_enter": (426, -1, 0, 0, 0, 0, 0),
+  "io_uring_register": (427, -1, 0, 0, 0), "open_by_handle_at": (304, -1, 0, 0), "name_to_handle_at": (303, -1, 0, 0, 0, 0),
+  "acct": (163, 0), "swapon": (167, 0, 0), "swapoff": (168, 0), "reboot": (169, 0, 0, 0, 0),
+  "settimeofday": (164, 0, 0), "clock_settime": (227, 0, 0), "clock_adjtime": (305, 0, 0), "adjtimex": (159, 0),
+  "syslog": (103, 3, 0, 0), "unshare_newuser": (272, 0x10000000), "clone_newuser": (56, 0x10000000 | 17, 0, 0, 0, 0),
+  "personality_addr_no_randomize": (135, 0x0040000), "sethostname": (170, 0, 0),
+  "socket_packet": (41, 17, 3, 0), "socket_raw_inet": (41, 2, 3, 1), "socket_vsock": (41, 40, 1, 0),
+}
+out = {k: sc(*v) for k, v in calls.items()}
+fd = os.open("/dev/tty", os.O_RDWR) if os.path.exists("/dev/tty") and os.isatty(0) else -1
+out["ioctl_tiocsti"] = sc(16, 0, 0x5412, ctypes.addressof(ctypes.c_char(b"x")))
+out["ioctl_tioclinux"] = sc(16, 0, 0x541C, 0)
+out["clone3"] = sc(435, 0, 0)
+out["personality_query"] = "OK" if libc.personality(0xffffffff) != -1 else "denied"
+out["getppid"] = sc(110)
+out["socket_netlink_ok"] = sc(41, 16, 3, 0)
+out["socket_inet_ok"] = sc(41, 2, 1, 0)
+print(json.dumps(out))
+"""
+
+
+def test_denied_syscalls_return_eperm(home, workdir):
+    r = veil(["--", PY, "-c", DENIED], home, workdir)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    allowed = {"getppid", "socket_netlink_ok", "socket_inet_ok", "personality_query"}
+    for name, result in res.items():
+        if name in allowed:
+            assert result == "OK", (name, result)
+        elif name == "clone3":
+            assert result == "ENOSYS", (name, result)  # so libc falls back to clone, which is checked
+        else:
+            assert result == "EPERM", (name, result)
+
+
+def test_foreign_abi_is_refused(home, workdir, tmp_path):
+    """An i386 syscall (int 0x80) from a 64-bit process is refused."""
+    src = tmp_path / "int80.c"
+    src.write_text('#include <stdio.h>\nint main(void){long r; __asm__ volatile("int $0x80":"=a"(r):"a"(20)); printf("%ld\\n", r); return 0;}\n')
+    exe = workdir / "int80"
+    cc = subprocess.run(["cc", "-O0", "-o", str(exe), str(src)], capture_output=True, text=True)
+    if cc.returncode != 0:
+        pytest.skip("no C compiler: " + cc.stderr)
+    outside = subprocess.run([str(exe)], capture_output=True, text=True)
+    r = veil(["--", "./int80"], home, workdir)
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == -1 and int(outside.stdout) > 0  # -EPERM inside; getpid outside
+
+
+def test_system_paths_are_read_only_and_workdir_is_writable(home, workdir):
+    script = "for p in /usr/zqx /etc/zqx /zqx /opt/zqx; do (echo x > $p) 2>/dev/null && echo WROTE $p; done; echo hi > /home/user/proj/out.txt; echo tmp > /tmp/t && cat /tmp/t"
+    r = veil(["--", "/bin/sh", "-c", script], home, workdir)
+    assert r.returncode == 0, r.stderr
+    assert "WROTE" not in r.stdout and r.stdout.strip() == "tmp"
+    assert (workdir / "out.txt").read_text() == "hi\n"
+    assert not os.path.exists("/usr/zqx") and not os.path.exists("/etc/zqx")
+
+
+def test_home_persists_per_profile(home, workdir):
+    assert veil(["--", "/bin/sh", "-c", "echo kept > ~/.state-file"], home, workdir).returncode == 0
+    r = veil(["--", "/bin/cat", "/home/user/.state-file"], home, workdir)
+    assert r.stdout == "kept\n"
+
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):
+        Upstream.hits += 1
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"host loopback")
+
+    def log_message(self, *a):
+        pass
+
+
+def test_host_loopback_server_is_unreachable(home, workdir):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        code = f"import socket\ntry:\n  socket.create_connection(('127.0.0.1', {port}), timeout=3); print('CONNECTED')\nexcept OSError as e: print('refused', e.errno)"
+        r = veil(["--", PY, "-c", code], home, workdir)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("refused") and Upstream.hits == 0
+    finally:
+        srv.shutdown()
+
+
+@pytest.mark.parametrize("cmd,status", [
+    (["/bin/sh", "-c", "exit 7"], 7),
+    (["/bin/sh", "-c", "kill -KILL $$"], 137),
+    (["/bin/true"], 0),
+    (["zqx-no-such-command"], 127),
+    (["/etc/passwd"], 126),
+])
+def test_exit_status(home, workdir, cmd, status):
+    assert veil(["--", *cmd], home, workdir).returncode == status
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signals_are_forwarded(home, workdir, sig):
+    script = f"trap 'echo got > /home/user/proj/sig; exit 0' {sig.name[3:]}; echo ready; while :; do sleep 0.05; done"
+    p = subprocess.Popen([VEIL, "run", "--", "/bin/sh", "-c", script], cwd=workdir, env=host_env(home),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(sig)
+    assert p.wait(timeout=15) == 0
+    assert (workdir / "sig").read_text() == "got\n"
+
+
+def test_killed_by_forwarded_signal_reports_128_plus_n(home, workdir):
+    p = subprocess.Popen([VEIL, "run", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"], cwd=workdir,
+                         env=host_env(home), stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=15) == 128 + signal.SIGTERM
+
+
+def test_zombies_are_reaped(home, workdir):
+    # Orphans re-parent to PID 1, which must reap them while the agent keeps running.
+    script = "for i in 1 2 3 4 5; do (sleep 0.1 &) ; done; sleep 0.6; ps -e -o stat= | grep -c Z || true"
+    r = veil(["--", "/bin/sh", "-c", script], home, workdir)
+    assert r.stdout.strip() == "0", r.stdout
+
+
+def test_verbose_lists_dropped_and_rewritten(home, workdir):
+    r = veil(["-v", "--", "/bin/true"], home, workdir)
+    assert r.returncode == 0
+    assert "dropped from the environment" in r.stderr and "HTTPS_PROXY" in r.stderr and "ZQX_SECRET" in r.stderr
+    assert "rewritten:" in r.stderr and "TZ" in r.stderr
+
+
+def test_stdin_pipe_and_tty_work(home, workdir):
+    r = subprocess.run([VEIL, "run", "--", "/bin/cat"], cwd=workdir, env=host_env(home), input="piped\n",
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout == "piped\n"
+
+
+def test_interactive_terminal(home, workdir, tmp_path):
+    """Under a real terminal (tmux): the size is seen, colours and Ctrl-C work."""
+    import shutil
+    if not shutil.which("tmux"):
+        pytest.skip("tmux missing")
+    sock = f"veil-sb-{os.getpid()}"
+    env = host_env(home)
+    script = "stty size; tput colors; trap 'echo INTERRUPTED; exit 0' INT; echo waiting; while :; do sleep 0.1; done"
+    cmd = f"cd {workdir} && {VEIL} run -- /bin/bash -c \"{script}\"; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "120", "-y", "40", "env", "-i",
+                    *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color", "/bin/sh", "-c", cmd], check=True)
+    try:
+        screen = ""
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], capture_output=True, text=True).stdout
+            if "waiting" in screen:
+                break
+            time.sleep(0.1)
+        assert "40 120" in screen and "256" in screen, screen
+        subprocess.run(["tmux", "-L", sock, "send-keys", "C-c"], check=True)
+        for _ in range(100):
+            screen = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], capture_output=True, text=True).stdout
+            if "EXIT=" in screen:
+                break
+            time.sleep(0.1)
+        assert "INTERRUPTED" in screen and "EXIT=0" in screen, screen
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
+def test_doctor(home, workdir):
+    r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ok   user namespaces" in r.stdout and "ok   sandbox starts" in r.stdout
+    assert "time zone" in r.stdout and "Asia/Shanghai" in r.stdout and "UTC" in r.stdout
+    assert "same as host" not in r.stdout
+
+
+def test_fails_closed_without_user_namespaces(home, workdir):
+    """Where the runner forbids user namespaces, the agent does not start and veil says why."""
+    import shutil
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap missing")
+    marker = workdir / "ran"
+    r = subprocess.run(["bwrap", "--unshare-user", "--disable-userns", "--ro-bind", "/", "/", "--dev", "/dev",
+                        "--proc", "/proc", "--bind", str(workdir), str(workdir), "--bind", str(home), str(home),
+                        VEIL, "run", "--", "/bin/sh", "-c", f"touch {marker}"],
+                       cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=30)
+    if "disable-userns" in r.stderr and "Unknown option" in r.stderr:
+        pytest.skip("this bubblewrap has no --disable-userns")
+    assert r.returncode == 125, r.stderr
+    assert "create namespaces" in r.stderr and "veil doctor" in r.stderr
+    assert not marker.exists()

@@ -1,0 +1,181 @@
+"""The vendors' own SDKs (anthropic, openai from PyPI) as clients inside `veil run`.
+
+A small client script runs inside the sandbox with the test venv's Python; its base URL and
+key come only from what the profile sets inside (the inspector on the sandbox's loopback and a
+per-run placeholder key). Normal and streaming requests must get the upstream's answer with
+nothing flagged; a planted host canary must be blocked with an error the SDK raises and whose
+message says what veil found; the upstream's real loopback port must be unreachable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from conftest import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests
+
+# Which profile maps which SDK's base-URL variable to the inspector.
+PROFILES = {"anthropic": "claude-code", "openai": "generic-openai"}
+KEYS = {"anthropic": ("x-api-key", ANTHROPIC_TEST_KEY), "openai": ("authorization", OPENAI_TEST_KEY)}
+
+CLIENT = r'''
+import hashlib, json, os, sys
+kind, mode, prompt = sys.argv[1], sys.argv[2], sys.argv[3]
+real_key_sha = sys.argv[4] if len(sys.argv) > 4 else ""
+base = os.environ.get("VEIL_TEST_BASE_URL") or None  # None: the SDK reads its env variable
+out = {"kind": kind, "mode": mode,
+       "base_url_env": os.environ.get("ANTHROPIC_BASE_URL" if kind == "anthropic" else "OPENAI_BASE_URL")}
+key = os.environ.get("ANTHROPIC_API_KEY" if kind == "anthropic" else "OPENAI_API_KEY") or ""
+out["key_is_real"] = hashlib.sha256(key.encode()).hexdigest() == real_key_sha
+try:
+    if kind == "anthropic":
+        import anthropic
+        c = anthropic.Anthropic(base_url=base, max_retries=0, timeout=60)
+        args = dict(model="claude-sonnet-4-5", max_tokens=64,
+                    messages=[{"role": "user", "content": prompt}])
+        if mode == "stream":
+            with c.messages.stream(**args) as s:
+                text = "".join(s.text_stream)
+        else:
+            m = c.messages.create(**args)
+            text = "".join(b.text for b in m.content if b.type == "text")
+    else:
+        import openai
+        c = openai.OpenAI(base_url=base, max_retries=0, timeout=60)
+        args = dict(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
+        if mode == "stream":
+            text = "".join((ch.choices[0].delta.content or "") for ch in
+                           c.chat.completions.create(stream=True, **args) if ch.choices)
+        else:
+            text = c.chat.completions.create(**args).choices[0].message.content
+    out.update(ok=True, text=text)
+    print(json.dumps(out))
+except Exception as e:
+    out.update(ok=False, error=type(e).__name__, status=getattr(e, "status_code", None),
+               message=str(e))
+    print(json.dumps(out))
+    sys.exit(2)
+'''
+
+PROBE = r'''
+import json, socket, sys
+port = int(sys.argv[1])
+res = {}
+for host in ("127.0.0.1", "localhost"):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect((host, port))
+        s.sendall(b"GET /v1/models HTTP/1.0\r\nHost: x\r\nanthropic-version: 2023-06-01\r\n\r\n")
+        res[host] = "connected: " + s.recv(200).decode("latin1").split("\r\n")[0]
+    except OSError as e:
+        res[host] = f"refused: {type(e).__name__}: {e}"
+    finally:
+        s.close()
+print(json.dumps(res))
+'''
+
+
+def sha(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+@pytest.fixture
+def client(workdir: Path, venv) -> list[str]:
+    (workdir / "client.py").write_text(CLIENT)
+    (workdir / "probe.py").write_text(PROBE)
+    return [venv.python, "client.py"]
+
+
+def parse(stdout: str) -> dict:
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"client printed no JSON:\n{stdout}"
+    return json.loads(lines[-1])
+
+
+@pytest.mark.parametrize("mode", ["normal", "stream"])
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_sdk_answer(veil_agent, upstream, client, kind, mode):
+    header, key = KEYS[kind]
+    r = veil_agent(PROFILES[kind], upstream.url, [*client, kind, mode, "say hi", sha(key)])
+    assert r.returncode == 0, r.describe()
+    out = parse(r.stdout)
+    assert out["ok"] and out["text"] == REPLY, out
+    # Inside, the base URL is the inspector on the sandbox's loopback, never the upstream.
+    assert out["base_url_env"] and out["base_url_env"].startswith("http://127.0.0.1:"), out
+    assert f":{upstream.port}" not in out["base_url_env"], out
+    reqs = model_requests(upstream)
+    assert len(reqs) == 1, upstream.requests
+    assert reqs[0]["body"]["stream"] is True if mode == "stream" else not reqs[0]["body"].get("stream")
+    assert r.findings == {} and r.blocked == 0, r.describe()
+    # Credential masking: a placeholder inside, the real key upstream, none in the record.
+    assert not out["key_is_real"], "the real API key is visible inside the sandbox"
+    assert reqs[0]["headers"].get(header, "").removeprefix("Bearer ") == key
+    assert key not in r.record_path.read_text()
+
+
+@pytest.mark.parametrize("mode", ["normal", "stream"])
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_sdk_canary_blocked(veil_agent, upstream, client, workdir, kind, mode):
+    value = str(workdir)  # the host path of the workdir: a canary (inside it is /home/user/...)
+    r = veil_agent(PROFILES[kind], upstream.url, [*client, kind, mode, f"read {value}/notes.txt"])
+    assert r.returncode == 2, r.describe()
+    out = parse(r.stdout)
+    assert not out["ok"] and out["status"] == 400, out
+    assert out["error"] in ("BadRequestError",), out
+    assert "veil blocked" in out["message"] and "canary" in out["message"], out
+    assert value not in out["message"], "the block message echoes the canary back"
+    assert model_requests(upstream) == [], "a blocked request reached the upstream"
+    assert r.blocked == 1 and r.findings.get("canary", 0) >= 1, r.describe()
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_sdk_fail_on_marker(veil_agent, upstream, client, workdir, kind):
+    r = veil_agent(PROFILES[kind], upstream.url, [*client, kind, "normal", f"read {workdir}"],
+                   extra=["--fail-on-marker"])
+    assert r.returncode == 3, r.describe()
+
+
+def test_direct_connection_to_upstream_fails(veil_agent, upstream, client, workdir):
+    """The upstream listens on the host's 127.0.0.1:<port>; the sandbox's loopback is its own."""
+    r = veil_agent(PROFILES["anthropic"], upstream.url, [client[0], "probe.py", str(upstream.port)])
+    assert r.returncode == 0, r.describe()
+    res = parse(r.stdout)
+    for host, what in res.items():
+        assert what.startswith("refused"), f"{host}:{upstream.port} reachable from the sandbox: {what}"
+    assert upstream.requests == [], upstream.requests
+
+
+def test_sdk_direct_base_url_inside(veil_agent, upstream, client, workdir):
+    """A client that ignores the profile's variables and dials the upstream's port directly
+    fails closed (connection error), and the upstream sees nothing."""
+    script = workdir / "direct.py"
+    script.write_text(
+        "import anthropic, json, sys\n"
+        f"c = anthropic.Anthropic(base_url='http://127.0.0.1:{upstream.port}', api_key='x', max_retries=0, timeout=10)\n"
+        "try:\n"
+        "    c.messages.create(model='m', max_tokens=8, messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "    print(json.dumps({'ok': True}))\n"
+        "except Exception as e:\n"
+        "    print(json.dumps({'ok': False, 'error': type(e).__name__}))\n")
+    r = veil_agent(PROFILES["anthropic"], upstream.url, [client[0], "direct.py"])
+    out = parse(r.stdout)
+    assert out == {"ok": False, "error": "APIConnectionError"}, r.describe()
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_sdk_upstream_down(veil_agent, client, kind):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    s.close()
+    r = veil_agent(PROFILES[kind], dead, [*client, kind, "normal", "say hi"], timeout=120)
+    out = parse(r.stdout)
+    assert not out["ok"], out
+    assert out["status"] in (502, 503, 504), out
+    assert out["message"], out
