@@ -73,7 +73,7 @@ public enum Doctor {
             row("DNS servers", list(h.dnsServers.filter { !$0.hasPrefix("127.") }), list(s.dnsServers.filter { !$0.hasPrefix("127.") })),
             row("machine-id", h.machineID, s.machineID),
             row("addresses", list(h.addresses), list(s.addresses)),
-            row("proxy hosts", list(h.proxyHosts.filter { $0 != "127.0.0.1" && $0 != "localhost" }), list(s.proxyHosts.filter { $0 != "127.0.0.1" })),
+            row("proxy hosts", list(h.proxyHosts.filter { $0 != "127.0.0.1" && $0 != "localhost" }), list(s.proxyHosts.filter { $0 != "127.0.0.1" && $0 != "localhost" })),
         ]
     }
 

@@ -112,10 +112,7 @@ public enum RunSession {
         return status
     }
 
-    static func canaries(_ facts: HostFacts) -> [Canary] {
-        // TODO(scanner): facts.canaries() once VeilScan lands.
-        []
-    }
+    static func canaries(_ facts: HostFacts) -> [Canary] { facts.canaries() }
 
     static func writeReport(_ summary: InspectorSummary, to path: String) throws {
         let encoder = JSONEncoder()

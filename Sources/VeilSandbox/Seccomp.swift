@@ -102,14 +102,14 @@ public enum SeccompFilter {
         }
         // Only the default execution domain (0) and the query (0xffffffff). A rule may compare
         // an argument once, so "neither 0 nor all ones" is written as: some set bit is
-        // followed (cyclically) by a clear bit — one masked comparison per bit.
+        // followed (cyclically) by a clear bit — one masked comparison per bit. The kernel reads
+        // only the low 32 bits, so only those are compared.
         if !allow.contains("personality") {
             let nr = seccomp_syscall_resolve_name("personality")
             for bit in UInt64(0)..<32 {
                 let mask = (UInt64(1) << bit) | (UInt64(1) << ((bit + 1) % 32))
                 try rule(ctx, eperm, nr, [cmp(0, SCMP_CMP_MASKED_EQ, mask, UInt64(1) << bit)], "personality")
             }
-            try rule(ctx, eperm, nr, [cmp(0, SCMP_CMP_GT, 0xFFFF_FFFF)], "personality")
         }
     }
 

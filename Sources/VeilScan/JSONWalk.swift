@@ -59,7 +59,7 @@ enum JSONWalk {
         var i = start
         while i + 16 <= n {
             let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            let m = (v .== 0x22) .| (v .== 0x5C)
+            let m = eq80(v, SIMD16(repeating: 0x22)) | eq80(v, SIMD16(repeating: 0x5C))
             let bits = unsafeBitCast(m, to: HitBits.self)
             if bits.lo != 0 { return i + bits.lo.trailingZeroBitCount >> 3 }
             if bits.hi != 0 { return i + 8 + bits.hi.trailingZeroBitCount >> 3 }

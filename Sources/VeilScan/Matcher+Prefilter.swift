@@ -29,20 +29,37 @@ extension Matcher {
 /// A bit per byte (0x80 in each byte lane that hit), as two words.
 typealias HitBits = (lo: UInt64, hi: UInt64)
 
+// Swift's SIMD comparisons (`.==` giving a SIMDMask) compile to a loop over the lanes
+// here, while lane-wise arithmetic compiles to vector instructions. So equality is done
+// with arithmetic: for d = x ^ c, `(d &- 1) & ~d` has its top bit set exactly when d == 0.
+// Every mask below is 0x80 in a lane that hits and 0 elsewhere.
+
+@inline(__always) func eq80(_ x: SIMD16<UInt8>, _ c: SIMD16<UInt8>) -> SIMD16<UInt8> {
+    let d = x ^ c
+    return (d &- 1) & ~d & 0x80
+}
+
+/// 0x80 where the byte is an ASCII digit: for y = x - '0', y < 10 exactly when neither
+/// y nor y + 0x76 has the top bit set.
+@inline(__always) func digit80(_ x: SIMD16<UInt8>) -> SIMD16<UInt8> {
+    let y = x &- 0x30
+    return ~((y &+ 0x76) | y) & 0x80
+}
+
 @inline(__always)
 func prefilter(_ v: SIMD16<UInt8>, _ v1: SIMD16<UInt8>, _ t: Matcher.PrefilterTable,
                _ vec: UnsafeBufferPointer<SIMD16<UInt8>>) -> HitBits {
     let lv = v | 0x20
     let lv1 = v1 | 0x20
-    var m = SIMD16<Int8>(truncatingIfNeeded: v) .< 0
+    var m = v & 0x80
     var k = 0
-    for _ in 0 ..< t.foldedSingles { m .|= lv .== vec[k]; k += 1 }
-    for _ in 0 ..< t.foldedPairs { m .|= (lv .== vec[k]) .& (lv1 .== vec[k + 1]); k += 2 }
-    for _ in 0 ..< t.rawSingles { m .|= v .== vec[k]; k += 1 }
-    for _ in 0 ..< t.rawPairs { m .|= (v .== vec[k]) .& (v1 .== vec[k + 1]); k += 2 }
+    for _ in 0 ..< t.foldedSingles { m |= eq80(lv, vec[k]); k += 1 }
+    for _ in 0 ..< t.foldedPairs { m |= eq80(lv, vec[k]) & eq80(lv1, vec[k + 1]); k += 2 }
+    for _ in 0 ..< t.rawSingles { m |= eq80(v, vec[k]); k += 1 }
+    for _ in 0 ..< t.rawPairs { m |= eq80(v, vec[k]) & eq80(v1, vec[k + 1]); k += 2 }
     if t.dates {
-        let digit = (v &- 0x30) .< 10
-        m .|= digit .& ((v1 .== 0x2F) .| (v1 .== 0x2E) .| (v1 .== 0x2D))
+        let sep = eq80(v1, SIMD16(repeating: 0x2F)) | eq80(v1, SIMD16(repeating: 0x2E)) | eq80(v1, SIMD16(repeating: 0x2D))
+        m |= digit80(v) & sep
     }
     return unsafeBitCast(m, to: HitBits.self)
 }

@@ -1,3 +1,78 @@
+import Foundation
+import VeilProfile
+
+// `veil bench scan`: the scanner alone, one core, on a realistic Anthropic Messages request
+// (system prompt, tools, a long conversation with tool results full of source code) that
+// carries a few canaries and covert characters. Not a test: a figure for the README.
+
 public enum ScanBenchmark {
-    public static func run(sizeMiB: Int, iterations: Int) -> String { "not yet" }
+    /// The host the benchmark pretends to run on.
+    static var facts: HostFacts {
+        var f = HostFacts()
+        f.timeZone = "Asia/Shanghai"
+        f.locales = ["zh_CN.UTF-8"]
+        f.hostname = "alice-thinkpad.corp.example.cn"
+        f.userName = "alice"
+        f.fullName = "Alice Zhang"
+        f.home = "/home/alice"
+        f.workdir = "/home/alice/src/payments"
+        f.proxyHosts = ["proxy.corp.example.cn"]
+        f.baseURLHosts = ["llm-gateway.corp.example.cn"]
+        f.dnsServers = ["114.114.114.114", "10.20.0.2"]
+        f.machineID = "3f2c9a7d41be4c0e9d6a5b8f7e1c2d3a"
+        f.addresses = ["10.20.31.47", "192.168.3.17"]
+        return f
+    }
+
+    public static func run(sizeMiB: Int, iterations: Int) -> String {
+        let body = BenchCorpus.request(bytes: max(1, sizeMiB) << 20)
+        let rules = [Profile.Rule(name: "iso-dates", kind: .isoDate)]
+        let scanner = Scanner(config: ScanConfig(canaries: facts.canaries(), rules: rules))
+        var times: [Double] = []
+        var found = 0
+        body.withUnsafeBytes { raw in
+            found = scanner.scanBody(raw, api: .anthropic).count  // warm-up
+            for _ in 0 ..< max(1, iterations) {
+                let t0 = now()
+                let f = scanner.scanBody(raw, api: .anthropic)
+                times.append(now() - t0)
+                found = f.count
+            }
+        }
+        times.sort()
+        let gbs = { (t: Double) in Double(body.count) / t / 1e9 }
+        let best = times[0], median = times[times.count / 2]
+        return String(format: "scan: %.2f MiB request, %d findings, %d patterns / %d anchors: best %.3f ms (%.2f GB/s), median %.3f ms (%.2f GB/s), %d runs",
+                      Double(body.count) / 1048576, found, scanner.matcher.patterns.count, scanner.matcher.anchors.count,
+                      best * 1e3, gbs(best), median * 1e3, gbs(median), times.count)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+extension ScanBenchmark {
+    /// Temporary diagnostics (removed before hand-off).
+    public static func runVariant(iterations: Int) -> String {
+        let body = BenchCorpus.request(bytes: 1 << 20)
+        var out = ""
+        for (name, cfg) in [("empty", ScanConfig(canaries: [])), ("canaries", ScanConfig(canaries: facts.canaries()))] {
+            let scanner = Scanner(config: cfg)
+            var best = 1e9
+            body.withUnsafeBytes { raw in
+                for _ in 0 ..< iterations {
+                    let t0 = now(); _ = scanner.scanBody(raw, api: .anthropic); best = min(best, now() - t0)
+                }
+                let t0 = now()
+                var sink = HitSink(body: raw)
+                sink.scanText(raw, rawStart: 0, escaped: false, matcher: scanner.matcher)
+                let t1 = now()
+                out += "\(name): body \(best * 1e3) ms; raw text scan \((t1 - t0) * 1e3) ms\n"
+            }
+        }
+        return out
+    }
 }

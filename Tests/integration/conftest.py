@@ -103,6 +103,15 @@ def upstream(tmp_path: Path) -> Iterator[Upstream]:
         up.stop()
 
 
+def sent_key(headers: dict[str, str]) -> str:
+    """The API key a request carried: `x-api-key`, or `Authorization: Bearer` (the OpenAI SDK,
+    and the anthropic Python SDK 2.x)."""
+    if headers.get("x-api-key"):
+        return headers["x-api-key"]
+    auth = headers.get("authorization", "")
+    return auth[7:] if auth.lower().startswith("bearer ") else auth
+
+
 def model_requests(up: Upstream) -> list[dict[str, Any]]:
     """The recorded requests that asked a model for an answer."""
     return [r for r in up.requests if r["method"] == "POST" and
@@ -341,4 +350,4 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 __all__ = ["REPLY", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
-           "model_requests", "report_findings", "veil_run_argv", "in_ci"]
+           "model_requests", "sent_key", "report_findings", "veil_run_argv", "in_ci"]

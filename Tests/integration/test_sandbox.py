@@ -158,7 +158,7 @@ def test_nothing_planted_is_readable(home, workdir):
     assert "root" not in p["ls_root"] and "mnt" not in p["ls_root"] and "boot" not in p["ls_root"]
     assert p["pid1_environ"].startswith("ERR:")  # PID 1 is not dumpable
     assert p["pid1_cmdline"].rstrip("\0") == "/sbin/init"
-    r = veil(["--", "/bin/sh", "-c", "grep -rIl -e zqx -e Shanghai -e zh_CN /etc /home/user 2>/dev/null; true"], home, workdir)
+    r = veil(["--", "/bin/sh", "-c", "grep -rIl -e zqx -e corp-canary /etc /home/user 2>/dev/null; true"], home, workdir)
     assert r.stdout.strip() == "", r.stdout
 
 
@@ -334,7 +334,9 @@ def test_interactive_terminal(home, workdir, tmp_path):
     sock = f"veil-sb-{os.getpid()}"
     env = host_env(home)
     script = "stty size; tput colors; trap 'echo INTERRUPTED; exit 0' INT; echo waiting; while :; do sleep 0.1; done"
-    cmd = f"cd {workdir} && {VEIL} run -- /bin/bash -c \"{script}\"; echo EXIT=$?; sleep 30"
+    # The outer shell traps INT so that Ctrl-C does not end the tmux pane (a trap, unlike an
+    # ignored signal, is not inherited by veil).
+    cmd = f"trap true INT; cd {workdir} && {VEIL} run -- /bin/bash -c \"{script}\"; echo EXIT=$?; sleep 30"
     subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "120", "-y", "40", "env", "-i",
                     *[f"{k}={v}" for k, v in env.items()], "TERM=xterm-256color", "/bin/sh", "-c", cmd], check=True)
     try:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests
+from conftest import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests, sent_key
 
 # Which profile maps which SDK's base-URL variable to the inspector.
 PROFILES = {"anthropic": "claude-code", "openai": "generic-openai"}
-KEYS = {"anthropic": ("x-api-key", ANTHROPIC_TEST_KEY), "openai": ("authorization", OPENAI_TEST_KEY)}
+KEYS = {"anthropic": ANTHROPIC_TEST_KEY, "openai": OPENAI_TEST_KEY}
 
 CLIENT = r'''
 import hashlib, json, os, sys
@@ -100,7 +100,7 @@ def parse(stdout: str) -> dict:
 @pytest.mark.parametrize("mode", ["normal", "stream"])
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
 def test_sdk_answer(veil_agent, upstream, client, kind, mode):
-    header, key = KEYS[kind]
+    key = KEYS[kind]
     r = veil_agent(PROFILES[kind], upstream.url, [*client, kind, mode, "say hi", sha(key)])
     assert r.returncode == 0, r.describe()
     out = parse(r.stdout)
@@ -114,7 +114,7 @@ def test_sdk_answer(veil_agent, upstream, client, kind, mode):
     assert r.findings == {} and r.blocked == 0, r.describe()
     # Credential masking: a placeholder inside, the real key upstream, none in the record.
     assert not out["key_is_real"], "the real API key is visible inside the sandbox"
-    assert reqs[0]["headers"].get(header, "").removeprefix("Bearer ") == key
+    assert sent_key(reqs[0]["headers"]) == key
     assert key not in r.record_path.read_text()
 
 

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import VeilProxy
+
+@Suite("CONNECT and absolute-form") struct ConnectTests {
+    @Test func connectToAllowedHostTunnels() throws {
+        let echo = try EchoServer()
+        defer { echo.stop() }
+        let inspector = try startInspector(.stub, allow: ["127.0.0.1", "localhost"])
+        defer { inspector.shutdown() }
+        for host in ["127.0.0.1", "localhost"] {
+            let c = try RawClient(port: inspector.port)
+            defer { c.close() }
+            c.send("CONNECT \(host):\(echo.port) HTTP/1.1\r\nHost: \(host):\(echo.port)\r\n\r\n")
+            let reply = c.read(until: "\r\n\r\n")
+            #expect(reply.hasPrefix("HTTP/1.1 200"))
+            c.send("ping through the tunnel")
+            #expect(c.read(until: "tunnel") == "ping through the tunnel")
+        }
+        #expect(inspector.summary().tunnels == 2)
+    }
+
+    @Test func connectToOtherHostIs403() throws {
+        let echo = try EchoServer()
+        defer { echo.stop() }
+        let inspector = try startInspector(.stub, allow: ["api.example.com"])
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let reply = c.read(until: "}}")
+        #expect(reply.hasPrefix("HTTP/1.1 403"))
+        #expect(reply.contains("not allowed"))
+    }
+
+    @Test func absoluteFormToAllowedHostIsInspectedAndForwarded() throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try startInspector(.stub, canaries: [.init(label: "user name", value: "zebulonquixote")],
+                                           allow: ["127.0.0.1"])
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        let body = #"{"x":"hello"}"#
+        c.send("POST \(up.url)/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(c.read(until: "{\"ok\":true}").hasPrefix("HTTP/1.1 200"))
+        #expect(up.seen.first?.head.uri == "/v1/chat/completions")
+        let bad = #"{"x":"zebulonquixote"}"#
+        c.send("POST \(up.url)/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(bad.utf8.count)\r\n\r\n\(bad)")
+        #expect(c.read(until: "}}").hasPrefix("HTTP/1.1 400"))
+        #expect(up.seen.count == 1)
+    }
+
+    @Test func absoluteFormToOtherHostIs403() throws {
+        let inspector = try startInspector(.stub, allow: [])
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("GET http://127.0.0.1:9/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(c.read(until: "}}").hasPrefix("HTTP/1.1 403"))
+    }
+
+    @Test func garbageClosesConnectionWithoutCrash() throws {
+        let inspector = try startInspector(.stub)
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n")
+        _ = c.read(until: "never")
+        let c2 = try RawClient(port: inspector.port)
+        defer { c2.close() }
+        c2.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+        #expect(c2.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+    }
+}

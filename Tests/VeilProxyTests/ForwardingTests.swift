@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+@Suite("forwarding") struct ForwardingTests {
+    @Test func forwardsToUpstreamUnchanged() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try startInspector(.url(up.url))
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody,
+                                    headers: [("content-type", "application/json"), ("anthropic-version", "2023-06-01")])
+        #expect(got.status == 200)
+        #expect(got.body == #"{"ok":true}"#)
+        let seen = try #require(up.seen.first)
+        #expect(seen.head.uri == "/v1/messages")
+        #expect(seen.text == anthropicBody)
+        #expect(seen.head.headers.first(name: "host") == "127.0.0.1:\(up.port)")
+        #expect(seen.head.headers.first(name: "anthropic-version") == "2023-06-01")
+        #expect(inspector.summary().forwarded == 1)
+    }
+
+    @Test func keepsBasePathOfUpstream() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try startInspector(.url(up.url + "/v1"))
+        defer { inspector.shutdown() }
+        _ = try await request(inspector.port, "/v1/chat/completions", body: openAIBody)
+        _ = try await request(inspector.port, "/chat/completions", body: openAIBody)
+        #expect(up.seen.map(\.head.uri) == ["/v1/chat/completions", "/v1/chat/completions"])
+    }
+
+    @Test func streamsFirstChunkBeforeUpstreamFinishes() async throws {
+        let up = try TestUpstream { _ in
+            TestUpstream.Reply(headers: [("content-type", "text/event-stream")],
+                               chunks: [(0, "data: first\n\n"), (800, "data: second\n\n")])
+        }
+        defer { up.stop() }
+        let inspector = try startInspector(.url(up.url))
+        defer { inspector.shutdown() }
+        var req = HTTPClientRequest(url: "http://127.0.0.1:\(inspector.port)/v1/messages")
+        req.method = .POST
+        req.body = .bytes(ByteBuffer(string: anthropicBody))
+        let start = ContinuousClock.now
+        let response = try await testClient.execute(req, timeout: .seconds(10))
+        var iterator = response.body.makeAsyncIterator()
+        let first = try await iterator.next()
+        let firstAt = ContinuousClock.now - start
+        #expect(first.map { String(buffer: $0) } == "data: first\n\n")
+        #expect(firstAt < .milliseconds(600), "first SSE chunk took \(firstAt)")
+        var rest = ""
+        while let chunk = try await iterator.next() { rest += String(buffer: chunk) }
+        #expect(rest == "data: second\n\n")
+        #expect(ContinuousClock.now - start >= .milliseconds(800))
+    }
+
+    @Test func upstreamDownIs502InTheAPIFormat() async throws {
+        let up = try TestUpstream()
+        let deadURL = up.url
+        up.stop()
+        let inspector = try startInspector(.url(deadURL))
+        defer { inspector.shutdown() }
+        let a = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(a.status == 502)
+        #expect(a.json["type"] as? String == "error")
+        #expect(((a.json["error"] as? [String: Any])?["message"] as? String)?.contains("unreachable") == true)
+        let o = try await request(inspector.port, "/v1/chat/completions", body: openAIBody)
+        #expect(o.status == 502)
+        #expect((o.json["error"] as? [String: Any])?["code"] as? String == "veil_upstream_error")
+        let g = try await request(inspector.port, "/v1beta/models/gemini-2.5-pro:generateContent", body: geminiBody)
+        #expect(g.status == 502)
+        #expect((g.json["error"] as? [String: Any])?["status"] as? String == "UNAVAILABLE")
+        #expect(inspector.summary().errors == 3)
+    }
+
+    @Test func upstreamSilenceIs504() async throws {
+        // A socket that listens but never answers: the connection is made, no head ever comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(fd, p, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, p, &len) == 0
+            }
+        }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url("http://127.0.0.1:\(port)"))], readTimeoutSeconds: 1))
+        defer { inspector.shutdown() }
+        let started = ContinuousClock.now
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 504)
+        #expect((got.json["error"] as? [String: Any])?["type"] as? String == "timeout_error")
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func malformedJSONIsScannedAsTextAndForwarded() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let canary = Canary(label: "host user name", value: "zebulonquixote")
+        let inspector = try startInspector(.url(up.url), canaries: [canary])
+        defer { inspector.shutdown() }
+        let ok = try await request(inspector.port, "/v1/messages", body: #"{"messages": [ "unterminated"#)
+        #expect(ok.status == 200)
+        let blocked = try await request(inspector.port, "/v1/messages", body: #"{"messages": [ "I am zebulonquixote"#)
+        #expect(blocked.status == 400)
+        #expect(up.seen.count == 1)
+    }
+
+    @Test func pipelinedKeepAliveRequestsAllAnswered() async throws {
+        let inspector = try startInspector(.stub)
+        defer { inspector.shutdown() }
+        for _ in 0..<5 {
+            let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+            #expect(got.status == 200)
+        }
+        #expect(inspector.summary().requests == 5)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+@Suite("records and credentials") struct RecordTests {
+    @Test func placeholderReplacedUpstreamAndAbsentFromRecord() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let real = "sk-ant-api03-REALKEYrealkey0123456789"
+        let creds = CredentialMask.make(variables: ["ANTHROPIC_API_KEY", "UNSET_KEY"],
+                                        hostEnvironment: ["ANTHROPIC_API_KEY": real])
+        #expect(creds.count == 1)
+        let placeholder = try #require(creds.first?.placeholder)
+        let record = tempPath("record.jsonl")
+        defer { unlink(record) }
+        let inspector = try startInspector(.url(up.url), record: record, credentials: creds)
+        defer { inspector.shutdown() }
+        let body = #"{"model":"m","messages":[{"role":"user","content":"key is "# + placeholder + #""}]}"#
+        let got = try await request(inspector.port, "/v1/messages?beta=true", body: body,
+                                    headers: [("x-api-key", placeholder), ("content-type", "application/json"),
+                                              ("cookie", "session=abc")])
+        #expect(got.status == 200)
+        let seen = try #require(up.seen.first)
+        #expect(seen.head.headers.first(name: "x-api-key") == real)
+        // The body is the agent's own text: the placeholder stays, the real key never enters it.
+        #expect(!seen.text.contains(real))
+        let text = try String(contentsOfFile: record, encoding: .utf8)
+        #expect(!text.contains(real))
+        #expect(!text.contains(placeholder))
+        #expect(!text.contains("session=abc"))
+        #expect(text.contains("[REDACTED]"))
+        let line = parse(try #require(text.split(separator: "\n").first.map(String.init)))
+        #expect(line["status"] as? Int == 200)
+        #expect(line["decision"] as? String == "forward")
+        #expect(line["responseBody"] as? String == #"{"ok":true}"#)
+        #expect(line["path"] as? String == "/v1/messages?beta=true")
+    }
+
+    @Test func bearerAndQueryKeysRestoredAndRedacted() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let creds = CredentialMask.make(variables: ["OPENAI_API_KEY", "GEMINI_API_KEY"], hostEnvironment: [
+            "OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "GEMINI_API_KEY": "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+        ])
+        let record = tempPath("record2.jsonl")
+        defer { unlink(record) }
+        let inspector = try startInspector(.url(up.url), record: record, credentials: creds)
+        defer { inspector.shutdown() }
+        _ = try await request(inspector.port, "/v1/chat/completions", body: openAIBody,
+                              headers: [("authorization", "Bearer " + creds[0].placeholder)])
+        _ = try await request(inspector.port, "/v1beta/models/g:generateContent?key=" + creds[1].placeholder, body: geminiBody)
+        #expect(up.seen[0].head.headers.first(name: "authorization") == "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz012345")
+        #expect(up.seen[1].head.uri == "/v1beta/models/g:generateContent?key=AIzaSyA-1234567890abcdefghijklmnopqrstu")
+        let text = try String(contentsOfFile: record, encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 2)
+        for secret in creds.flatMap({ [$0.placeholder, $0.real] }) { #expect(!text.contains(secret)) }
+        #expect(text.contains("key=[REDACTED]"))
+    }
+
+    @Test func blockedExchangeRecordedWithFindings() async throws {
+        let record = tempPath("record3.jsonl")
+        defer { unlink(record) }
+        let inspector = try startInspector(.stub, canaries: [Canary(label: "host name", value: "build-host-42")],
+                                           record: record)
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages",
+                                    body: #"{"messages":[{"role":"user","content":"on build-host-42"}]}"#)
+        #expect(got.status == 400)
+        let line = parse(try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .newlines))
+        #expect(line["decision"] as? String == "block")
+        #expect((line["findings"] as? [[String: Any]])?.first?["kind"] as? String == "canary")
+        #expect(line["status"] as? Int == 400)
+    }
+
+    @Test func placeholderKeepsTheKeyShape() {
+        for real in ["sk-ant-api03-AbCdEf0123456789_xyz-QRSTUV", "sk-proj-Zx9yW8vU7tS6rQ5pO4nM3lK2jI1hG0",
+                     "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "plainkey1234567890"] {
+            let p = CredentialMask.make(variables: ["K"], hostEnvironment: ["K": real])[0].placeholder
+            #expect(p != real)
+            #expect(p.count == real.count)
+            #expect(p.prefix(CredentialMask.visiblePrefix(of: real).count) == real.prefix(CredentialMask.visiblePrefix(of: real).count))
+        }
+        #expect(CredentialMask.visiblePrefix(of: "sk-ant-api03-AbCdEf0123456789") == "sk-ant-api03-")
+        #expect(CredentialMask.make(variables: ["K"], hostEnvironment: ["K": ""]).isEmpty)
+    }
+}

@@ -1,0 +1,60 @@
+import NIOHTTP1
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+@Suite("routing, proxies and allow lists") struct RoutingTests {
+    @Test(arguments: [
+        ("https://api.openai.com/v1", "/v1/chat/completions", "https://api.openai.com/v1/chat/completions"),
+        ("https://api.openai.com/v1", "/chat/completions", "https://api.openai.com/v1/chat/completions"),
+        ("https://api.anthropic.com", "/v1/messages?beta=true", "https://api.anthropic.com/v1/messages?beta=true"),
+        ("https://gw.example.com/openai/v1/", "/openai/v1/responses", "https://gw.example.com/openai/v1/responses"),
+    ])
+    func joinKeepsOneBasePath(base: String, uri: String, expected: String) {
+        #expect(RouteTable.join(base: base, uri: uri) == expected)
+    }
+
+    @Test func routesByAPIThenCatchAll() {
+        let table = RouteTable(routes: [Route(api: .anthropic, upstream: .url("https://a")),
+                                        Route(api: .openai, upstream: .stub)], allow: AllowList([]))
+        #expect(table.resolve(uri: "/v1/messages", headers: [:]).1 == .url("https://a/v1/messages"))
+        #expect(table.resolve(uri: "/v1/chat/completions", headers: [:]).1 == .stub)
+        #expect(table.resolve(uri: "/v1/models", headers: ["x-api-key": "k"]).1 == .url("https://a/v1/models"))
+        if case .denied = table.resolve(uri: "/v1beta/models/x:generateContent", headers: [:]).1 {} else { Issue.record("gemini had no route") }
+    }
+
+    @Test func hostProxyHonoursNoProxy() {
+        let p = HostProxySettings(environment: ["https_proxy": "http://user:p%40ss@proxy.corp:3128",
+                                                "NO_PROXY": "localhost,.internal.corp,10.0.0.1:8443"])
+        #expect(p.proxy(scheme: "https", host: "api.anthropic.com", port: 443)
+                == .init(host: "proxy.corp", port: 3128, user: "user", password: "p@ss"))
+        #expect(p.proxy(scheme: "http", host: "api.anthropic.com", port: 80) == nil)
+        #expect(p.proxy(scheme: "https", host: "llm.internal.corp", port: 443) == nil)
+        #expect(p.proxy(scheme: "https", host: "localhost", port: 443) == nil)
+        #expect(p.proxy(scheme: "https", host: "10.0.0.1", port: 8443) == nil)
+        #expect(p.proxy(scheme: "https", host: "10.0.0.1", port: 443) != nil)
+        #expect(HostProxySettings(environment: ["HTTPS_PROXY": "proxy:8080", "no_proxy": "*"])
+            .proxy(scheme: "https", host: "x", port: 443) == nil)
+    }
+
+    @Test func allowListMatchesNamesPortsAndSuffixes() {
+        let a = AllowList(["github.com", "registry.npmjs.org:443", "*.pypi.org", "127.0.0.1"])
+        #expect(a.permits(host: "GitHub.com", port: 443))
+        #expect(a.permits(host: "registry.npmjs.org", port: 443))
+        #expect(!a.permits(host: "registry.npmjs.org", port: 80))
+        #expect(a.permits(host: "files.pypi.org", port: 443))
+        #expect(!a.permits(host: "evilpypi.org", port: 443))
+        #expect(!a.permits(host: "api.anthropic.com", port: 443))
+        #expect(a.permits(host: "127.0.0.1", port: 1234))
+    }
+
+    @Test func errorBodiesPerAPI() {
+        let a = parse(String(decoding: APIError.body(api: .anthropic, status: .badRequest, message: "m"), as: UTF8.self))
+        #expect(a["type"] as? String == "error")
+        #expect((a["error"] as? [String: Any])?["type"] as? String == "invalid_request_error")
+        let o = parse(String(decoding: APIError.body(api: .openai, status: .badRequest, message: "m"), as: UTF8.self))
+        #expect((o["error"] as? [String: Any])?["code"] as? String == "veil_blocked")
+        let g = parse(String(decoding: APIError.body(api: .gemini, status: .badRequest, message: "m"), as: UTF8.self))
+        #expect((g["error"] as? [String: Any])?["status"] as? String == "INVALID_ARGUMENT")
+    }
+}

@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+@testable import VeilProxy
+import VeilScan
+
+/// A response as the test client saw it.
+struct Got {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: String
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+}
+
+/// Direct connections only: tests must never pick up a proxy from the environment.
+let testClient = HTTPClient(eventLoopGroupProvider: .singleton,
+                            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(20))))
+
+func request(_ port: Int, _ path: String, method: HTTPMethod = .POST, body: String? = nil,
+             headers: [(String, String)] = [("content-type", "application/json")]) async throws -> Got {
+    var req = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    req.method = method
+    for (n, v) in headers { req.headers.add(name: n, value: v) }
+    if let body { req.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await testClient.execute(req, timeout: .seconds(20))
+    let collected = try await response.body.collect(upTo: 16 << 20)
+    return Got(status: Int(response.status.code), headers: response.headers,
+               body: String(decoding: collected.readableBytesView, as: UTF8.self))
+}
+
+func startInspector(_ upstream: Upstream, canaries: [Canary] = [], maxBody: Int = 64 << 20, record: String? = nil,
+                    credentials: [CredentialMask.Entry] = [], allow: [String] = []) throws -> Inspector {
+    try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+        routes: [Route(api: .unknown, upstream: upstream)], canaries: canaries, maxBodyBytes: maxBody,
+        recordPath: record, credentials: credentials, connectAllow: allow, connectTimeoutSeconds: 2,
+        readTimeoutSeconds: 5))
+}
+
+func tempPath(_ name: String) -> String {
+    NSTemporaryDirectory() + "veil-proxy-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
+}
+
+/// The `data:` payloads of an SSE body, in order.
+func sseData(_ body: String) -> [String] {
+    body.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+}
+
+func sseEvents(_ body: String) -> [String] {
+    body.components(separatedBy: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+}
+
+func parse(_ s: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any] ?? [:]
+}
+
+let anthropicBody = #"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Say hi"}]}"#
+let openAIBody = #"{"model":"gpt-5","messages":[{"role":"user","content":"Say hi"}]}"#
+let geminiBody = #"{"contents":[{"role":"user","parts":[{"text":"Say hi"}]}]}"#

@@ -1,0 +1,152 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A loopback "model API" for the tests: records what it received and answers with a script
+/// (status, headers, body chunks with delays), so streaming and failures can be staged.
+final class TestUpstream: @unchecked Sendable {
+    struct Seen: Sendable {
+        var head: HTTPRequestHead
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    struct Reply: Sendable {
+        var status: HTTPResponseStatus = .ok
+        var headers: [(String, String)] = [("content-type", "application/json")]
+        /// Chunks and the delay before each, in milliseconds.
+        var chunks: [(delayMs: Int64, text: String)] = [(0, #"{"ok":true}"#)]
+    }
+
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private(set) var channel: Channel!
+    private let lock = NSLock()
+    private var _seen: [Seen] = []
+    let reply: @Sendable (Seen) -> Reply
+
+    init(reply: @escaping @Sendable (Seen) -> Reply = { _ in Reply() }) throws {
+        self.reply = reply
+        channel = try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [self] ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try ch.pipeline.syncOperations.addHandler(Handler(upstream: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+    }
+
+    var port: Int { channel.localAddress!.port! }
+    var url: String { "http://127.0.0.1:\(port)" }
+    var seen: [Seen] { lock.lock(); defer { lock.unlock() }; return _seen }
+
+    func stop() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    fileprivate func record(_ s: Seen) { lock.lock(); _seen.append(s); lock.unlock() }
+
+    final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let upstream: TestUpstream
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        init(upstream: TestUpstream) { self.upstream = upstream }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h): head = h; body = []
+            case .body(let b): body += b.readableBytesView
+            case .end:
+                let seen = Seen(head: head!, body: body)
+                upstream.record(seen)
+                let r = upstream.reply(seen)
+                var rh = HTTPResponseHead(version: .http1_1, status: r.status)
+                for (n, v) in r.headers { rh.headers.add(name: n, value: v) }
+                context.writeAndFlush(wrapOutboundOut(.head(rh)), promise: nil)
+                send(r.chunks[...], context: context)
+            }
+        }
+
+        private func send(_ chunks: ArraySlice<(delayMs: Int64, text: String)>, context: ChannelHandlerContext) {
+            guard let first = chunks.first else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            }
+            let write = {
+                let buf = context.channel.allocator.buffer(string: first.text)
+                context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
+                self.send(chunks.dropFirst(), context: context)
+            }
+            if first.delayMs == 0 { write() } else {
+                context.eventLoop.scheduleTask(in: .milliseconds(first.delayMs)) { write() }
+            }
+        }
+    }
+}
+
+/// A TCP echo server, the far end of CONNECT tunnels.
+final class EchoServer: @unchecked Sendable {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let channel: Channel
+
+    final class Echo: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.writeAndFlush(data, promise: nil) }
+    }
+
+    init() throws {
+        channel = try ServerBootstrap(group: group)
+            .childChannelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Echo()) } }
+            .bind(host: "127.0.0.1", port: 0).wait()
+    }
+
+    var port: Int { channel.localAddress!.port! }
+
+    func stop() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+}
+
+/// A blocking loopback TCP client for raw HTTP (CONNECT, absolute-form).
+struct RawClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ s: String) {
+        let bytes = Array(s.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Reads until `marker` appears (or the peer closes / 5 s pass).
+    func read(until marker: String) -> String {
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !String(decoding: data, as: UTF8.self).contains(marker) {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func close() { Glibc.close(fd) }
+}
