@@ -35,9 +35,15 @@ public final class Inspector: @unchecked Sendable {
         self.core = core
     }
 
-    /// Serves a listening TCP socket made elsewhere (inside the sandbox's network namespace).
+    /// Serves a TCP socket made elsewhere (inside the sandbox's network namespace), bound and
+    /// possibly listening already. The inspector owns the descriptor from here on and closes it.
     public static func start(boundSocket fd: Int32, config: InspectorConfig) throws -> Inspector {
-        try start(config: config) { $0.withBoundSocket(fd) }
+        // NIO registers the socket as it is; listen(2) again is harmless on a listening socket
+        // and needed on one that is only bound.
+        guard listen(fd, 512) == 0 else {
+            throw InspectorError.listen("listen on descriptor \(fd): \(String(cString: strerror(errno)))")
+        }
+        return try start(config: config) { $0.withBoundSocket(fd) }
     }
 
     public static func start(host: String, port: Int, config: InspectorConfig) throws -> Inspector {

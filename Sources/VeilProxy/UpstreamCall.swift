@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -93,6 +94,10 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
             default:
                 break
             }
+        }
+        if let io = error as? IOError {
+            let reason = String(cString: strerror(io.errnoCode)).lowercased()
+            return (.badGateway, "veil: upstream \(host) is unreachable: \(reason)")
         }
         if error is NIOConnectionError || error is ChannelError {
             return (.badGateway, "veil: upstream \(host) is unreachable (\(error))")

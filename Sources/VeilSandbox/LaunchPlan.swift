@@ -29,6 +29,8 @@ public enum MountOp: Sendable, Equatable {
     case tmpfs(String, mode: UInt32 = 0o755)
     /// A host path bound at a sandbox path. `optional` binds are skipped when the source is missing.
     case bind(source: String, target: String, readOnly: Bool, optional: Bool = false)
+    /// A small host file copied into the new root (a mount costs more than a copy).
+    case copy(source: String, target: String, optional: Bool)
     /// A host device node bound onto a file.
     case device(String)
     /// A symbolic link created in the new root.

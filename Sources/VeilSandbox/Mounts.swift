@@ -38,6 +38,13 @@ enum Mounts {
             try check(.mount, "tmpfs on \(path)", mount("tmpfs", newRoot + path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options))
         case .bind(let source, let target, let readOnly, let optional):
             try bind(oldRoot + source, newRoot + target, readOnly: readOnly, optional: optional, what: source)
+        case .copy(let source, let target, let optional):
+            guard let data = readFileBytes(oldRoot + source) else {
+                if optional { return }
+                throw SandboxError(.mount, errno: errno, "copy \(source)")
+            }
+            try makeDirs(dirname(newRoot + target), mode: 0o755)
+            try writeBytes(newRoot + target, data, mode: 0o644)
         case .device(let path):
             try bind(oldRoot + path, newRoot + path, readOnly: false, optional: false, what: path)
         case .symlink(let path, let to):
@@ -104,10 +111,27 @@ enum Mounts {
     }
 
     static func writeFile(_ path: String, _ contents: String, mode: UInt32) throws {
+        try writeBytes(path, Array(contents.utf8), mode: mode)
+    }
+
+    static func readFileBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buf[0..<n])
+        }
+    }
+
+    static func writeBytes(_ path: String, _ bytes: [UInt8], mode: UInt32) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         try check(.mount, "create \(path)", fd)
         defer { close(fd) }
-        let bytes = Array(contents.utf8)
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n != bytes.count { throw SandboxError(.mount, errno: errno, "write \(path)") }
         _ = fchmod(fd, mode_t(mode))

@@ -112,6 +112,7 @@ public enum Planner {
         let id = i.profile.identity
         var ops: [MountOp] = [.dir("/etc")]
         ops += i.layout.etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
+        ops += i.layout.etcFiles.map { .copy(source: "/etc/" + $0, target: "/etc/" + $0, optional: true) }
         ops += [
             .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),
             .file("/etc/group", contents: IdentityFiles.group(id)),

@@ -6,8 +6,10 @@ public struct SystemLayout: Sendable, Equatable {
     public enum Entry: Sendable, Equatable { case directory, symlink(String) }
     /// Top-level system entries (/bin, /lib64, …) that exist.
     public var roots: [String: Entry] = [:]
-    /// Host /etc entries from the allowlist that exist.
+    /// Host /etc entries from the allowlist that exist: directories (bound read-only) and
+    /// small files (copied, which is cheaper than a mount).
     public var etc: [String] = []
+    public var etcFiles: [String] = []
     public var locales: Set<String> = []
     public var shell = "/bin/sh"
 
@@ -41,7 +43,12 @@ public struct SystemLayout: Sendable, Equatable {
                 l.roots[name] = .directory
             }
         }
-        l.etc = etcAllowlist.filter { access("/etc/" + $0, F_OK) == 0 }
+        for name in etcAllowlist {
+            var st = stat()
+            guard stat("/etc/" + name, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFREG && st.st_size <= 256 * 1024 { l.etcFiles.append(name) }
+            else { l.etc.append(name) }
+        }
         for dir in ["/usr/lib/locale"] {
             if let d = opendir(dir) {
                 while let e = readdir(d) {

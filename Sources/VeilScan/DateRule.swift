@@ -5,10 +5,10 @@
 enum DateRule {
     /// The date starting at the digit run that ends at `pos` (whose next byte is a
     /// separator), as a decoded range, or nil.
-    static func match(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) -> Range<Int>? {
+    static func match(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, escapes: Bool) -> Range<Int>? {
         var s = pos
         while s > 0, pos - s < 3, Matcher.isDigit(Matcher.byte(p, s - 1)) { s -= 1 }
-        if s > 0 {
+        if s > 0, !(escapes && Matcher.isEscapeLetter(p, s - 1)) {
             let c = Matcher.byte(p, s - 1)
             // Not the middle of a longer number, version or date.
             if Matcher.isWord(c) || c == 0x2E || c == 0x2F || c == 0x2D || c == 0x3A { return nil }
@@ -49,7 +49,7 @@ enum DateRule {
 
 extension HitSink {
     mutating func checkDate(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
-        guard let r = DateRule.match(p, n, pos) else { return }
+        guard let r = DateRule.match(p, n, pos, escapes: rawEscapes) else { return }
         dateResume = r.upperBound
         let text = String(decoding: UnsafeRawBufferPointer(start: p + r.lowerBound, count: r.count), as: UTF8.self)
         for name in m.dateRules {

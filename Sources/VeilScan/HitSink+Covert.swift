@@ -40,7 +40,8 @@ extension HitSink {
         case .variationSelector: selectorRun(p, n, pos)
         case .lookalike:
             guard pos > 0, pos + len < n, Matcher.isWord(Matcher.byte(p, pos - 1)),
-                  Matcher.isWord(Matcher.byte(p, pos + len)) else { return }
+                  Matcher.isWord(Matcher.byte(p, pos + len)),
+                  !(rawEscapes && Matcher.isEscapeLetter(p, pos - 1)) else { return }
             addCharacter(.lookalike, p, n, pos, pos + len, cp)
         case .space: addCharacter(.unusualSpace, p, n, pos, pos + len, cp)
         case .confusableLetter: if pos >= wordCheckedUntil { mixedScript(p, n, pos) }

@@ -10,7 +10,7 @@ extension HitSink {
         // Walk back to the start of the word.
         var start = pos
         while pos - start < HitSink.maxWordBytes, let prev = HitSink.previous(p, n, start),
-              Covert.script(prev.cp) != nil {
+              Covert.script(prev.cp) != nil, !(rawEscapes && Matcher.isEscapeLetter(p, prev.start)) {
             start = prev.start
         }
         var latin = 0, greek = 0, cyrillic = 0

@@ -8,9 +8,17 @@ struct HitSink {
     private(set) var findings: [Finding] = []
     /// Per finding: raw offset of the string holding it, and its decoded range there.
     var meta: [(stringStart: Int, start: Int, end: Int)] = []
-    /// Raw offset of the current text's first byte; whether it was decoded from escapes.
-    var rawStart = 0
+    /// Raw body offset of the current text's first byte (0 when the text is the body).
+    var base = 0
+    /// Raw offset of the content of the JSON string being scanned (paths, run merging).
+    var stringStart = 0
+    /// The text was decoded from escapes: offsets map back through `JSONWalk.rawOffset`.
     var escaped = false
+    /// The text is JSON string content read without decoding (its escapes are all single
+    /// letters like `\n`): an escape letter is a word break, and a quote ends excerpts.
+    var rawEscapes = false
+    /// Excerpts start no earlier than this text position.
+    var textStart = 0
     /// Positions below these were already consumed by a multi-byte check.
     var covertResume = 0
     var wordCheckedUntil = 0
@@ -21,10 +29,15 @@ struct HitSink {
 
     var isFull: Bool { findings.count >= HitSink.maxFindings }
 
-    mutating func scanText(_ text: UnsafeRawBufferPointer, rawStart: Int, escaped: Bool, matcher: Matcher) {
+    /// Scans a run of plain text: a raw body, a header value, a decoded JSON string.
+    mutating func scanText(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int, escaped: Bool,
+                           matcher: Matcher) {
         guard let p = text.baseAddress, text.count > 0, !isFull else { return }
-        self.rawStart = rawStart
+        self.base = base
+        self.stringStart = stringStart
         self.escaped = escaped
+        rawEscapes = false
+        textStart = 0
         covertResume = 0; wordCheckedUntil = 0; dateResume = 0
         let n = text.count
         let table = matcher.prefilterTable
@@ -33,47 +46,77 @@ struct HitSink {
             while i + 17 <= n {
                 let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
                 let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
-                let bits = prefilter(v, v1, table, vec)
-                if (bits.lo | bits.hi) != 0 {
-                    var w = bits.lo & 0x8080_8080_8080_8080
-                    while w != 0 { visit(p, n, i + w.trailingZeroBitCount >> 3, matcher); w &= w &- 1 }
-                    w = bits.hi & 0x8080_8080_8080_8080
-                    while w != 0 { visit(p, n, i + 8 + w.trailingZeroBitCount >> 3, matcher); w &= w &- 1 }
-                }
+                visitAll(prefilter(v, v1, table, vec), base: i, limit: n, p, n, matcher)
                 i += 16
             }
+            // The tail (1 to 16 bytes) goes through the same test from a zero-padded copy;
+            // lanes past the end are ignored.
+            guard i < n else { return }
+            withUnsafeTemporaryAllocation(byteCount: 48, alignment: 16) { tmp in
+                let q = tmp.baseAddress!
+                q.initializeMemory(as: UInt8.self, repeating: 0, count: 48)
+                q.copyMemory(from: p + i, byteCount: n - i)
+                let v = q.loadUnaligned(fromByteOffset: 0, as: SIMD16<UInt8>.self)
+                let v1 = q.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self)
+                visitAll(prefilter(v, v1, table, vec), base: i, limit: n, p, n, matcher)
+            }
         }
-        while i < n {
-            if prefilterScalar(p, n, i, matcher) { visit(p, n, i, matcher) }
-            i += 1
+    }
+
+    @inline(__always)
+    private mutating func visitAll(_ bits: HitBits, base: Int, limit: Int, _ p: UnsafeRawPointer, _ n: Int,
+                                   _ m: Matcher) {
+        guard (bits.lo | bits.hi) & 0x8080_8080_8080_8080 != 0 else { return }
+        var w = bits.lo & 0x8080_8080_8080_8080
+        while w != 0 {
+            let pos = base + w.trailingZeroBitCount >> 3
+            if pos < limit { visit(p, n, pos, m) }
+            w &= w &- 1
+        }
+        w = bits.hi & 0x8080_8080_8080_8080
+        while w != 0 {
+            let pos = base + 8 + w.trailingZeroBitCount >> 3
+            if pos < limit { visit(p, n, pos, m) }
+            w &= w &- 1
         }
     }
 
     /// One flagged position: canary anchors first, then the character and date checks.
-    @inline(never)
+    @inline(__always)
     mutating func visit(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
         let b = p.load(fromByteOffset: pos, as: UInt8.self)
         let b1: UInt8 = pos + 1 < n ? p.load(fromByteOffset: pos + 1, as: UInt8.self) : 0
-        if let hit = m.anchorBucket(b, b1) { verify(hit, p, n, pos, m) }
-        if let hit = m.anchorBucketRaw(b, b1) { verify(hit, p, n, pos, m) }
+        let c = m.compiled
+        let pair = c.pair(Matcher.key(Matcher.fold(b), Matcher.fold(b1), false))
+        let single = Int(c.singleIndex[Matcher.key(Matcher.fold(b), false)])
+        if pair | single != 0 { verify(pair, single, p, n, pos, m) }
+        if m.hasRawAnchors {
+            let rp = c.pair(Matcher.key(b, b1, true)), rs = Int(c.singleIndex[Matcher.key(b, true)])
+            if rp | rs != 0 { verify(rp, rs, p, n, pos, m) }
+        }
         if b >= 0x80 {
             if pos >= covertResume { covert(p, n, pos, m) }
-        } else if !m.dateRules.isEmpty, pos >= dateResume, b &- 0x30 < 10,
+        } else if b &- 0x30 < 10, m.prefilterTable.dates, pos >= dateResume,
                   b1 == 0x2F || b1 == 0x2E || b1 == 0x2D {
             checkDate(p, n, pos, m)
         }
     }
 
-    private mutating func verify(_ hit: (pair: Int?, single: Int?), _ p: UnsafeRawPointer, _ n: Int,
-                                 _ pos: Int, _ m: Matcher) {
-        for bucket in [hit.pair, hit.single] {
-            guard let bucket else { continue }
-            for pi in m.buckets[bucket] {
-                let pat = m.patterns[pi]
-                let s = pos - pat.anchor
-                if s >= 0, s + pat.bytes.count <= n, Matcher.matches(pat, p, n, s) {
-                    addPattern(pat, p, n, s, s + pat.bytes.count)
-                }
+    /// Full comparison of the patterns anchored here (buckets are 1-based, 0: none).
+    @inline(never)
+    private mutating func verify(_ pair: Int, _ single: Int, _ p: UnsafeRawPointer, _ n: Int, _ pos: Int,
+                                 _ m: Matcher) {
+        if pair != 0 { verifyBucket(pair - 1, p, n, pos, m) }
+        if single != 0 { verifyBucket(single - 1, p, n, pos, m) }
+    }
+
+    private mutating func verifyBucket(_ bucket: Int, _ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
+        let c = m.compiled
+        for k in Int(c.bucketStart[bucket]) ..< Int(c.bucketStart[bucket + 1]) {
+            let pi = Int(c.items[k])
+            let s = pos - Int(c.infos[pi].anchor)
+            if c.matches(pi, p, n, s, escapes: rawEscapes) {
+                addPattern(m.patterns[pi], p, n, s, s + Int(c.infos[pi].count))
             }
         }
     }
@@ -91,10 +134,10 @@ struct HitSink {
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
         guard !isFull else { return }
-        let offset = escaped ? JSONWalk.rawOffset(body, stringStart: rawStart, decoded: s) : rawStart + s
+        let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: s) : base + s
         findings.append(Finding(kind: kind, path: "$", offset: offset, codePoints: codePoints, detail: detail,
-                                excerpt: HitSink.excerpt(p, n, s, e), rule: rule))
-        meta.append((rawStart, s, e))
+                                excerpt: excerpt(p, n, s, e), rule: rule))
+        meta.append((stringStart, s, e))
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40
@@ -102,7 +145,7 @@ struct HitSink {
     mutating func addCharacter(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                                _ cp: UInt32) {
         if let last = findings.indices.last, findings[last].kind == kind,
-           meta[last].stringStart == rawStart, meta[last].end == s {
+           meta[last].stringStart == stringStart, meta[last].end == s {
             if findings[last].codePoints.count < 64 { findings[last].codePoints.append(cp) }
             meta[last].end = e
             findings[last].detail = HitSink.describe(findings[last].codePoints)
@@ -121,12 +164,24 @@ struct HitSink {
         }.joined(separator: ", ") + (order.count > 8 ? ", …" : "")
     }
 
-    /// About 40 bytes around the match, cut at character boundaries, made visible.
-    static func excerpt(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) -> String {
-        var a = max(0, s - 20)
+    /// About 40 bytes around the match, cut at character boundaries and, in raw JSON, at
+    /// the string's closing quote; made visible.
+    func excerpt(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) -> String {
+        var a = max(textStart, s - 20)
         var b = min(n, max(e, s + 1) + 20, s + 120)
-        while a > 0, a < s, p.load(fromByteOffset: a, as: UInt8.self) & 0xC0 == 0x80 { a -= 1 }
-        while b < n, p.load(fromByteOffset: b, as: UInt8.self) & 0xC0 == 0x80 { b += 1 }
-        return visible(String(decoding: UnsafeRawBufferPointer(start: p + a, count: b - a), as: UTF8.self))
+        if rawEscapes {
+            var k = e
+            while k < b, !(Matcher.byte(p, k) == 0x22 && !Matcher.isEscapeLetter(p, k)) { k += 1 }
+            b = k
+        }
+        while a > textStart, a < s, Matcher.byte(p, a) & 0xC0 == 0x80 { a -= 1 }
+        while b < n, Matcher.byte(p, b) & 0xC0 == 0x80 { b += 1 }
+        return visible(String(decoding: UnsafeRawBufferPointer(start: p + a, count: max(0, b - a)), as: UTF8.self))
+    }
+
+    /// Drops the findings made since `count` (a string about to be rescanned decoded).
+    mutating func truncate(to count: Int) {
+        findings.removeLast(findings.count - count)
+        meta.removeLast(meta.count - count)
     }
 }

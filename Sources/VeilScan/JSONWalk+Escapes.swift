@@ -2,18 +2,21 @@
 // raw body (done only for findings, by decoding the string again up to that point).
 
 extension JSONWalk {
-    /// Decodes the escape at `i` (a backslash) into `out`; returns the offset after it.
-    /// Lone surrogates become U+FFFD, as a lenient JSON parser upstream would read them.
-    static func unescape(_ p: UnsafeRawPointer, _ n: Int, _ i: Int, into out: inout [UInt8]) -> Int? {
+    /// Decodes the escape at `i` (a backslash) into `out` (room for 4 bytes); returns the
+    /// offset after it and the bytes written. Never longer than the escape itself, so a
+    /// decoded string fits in its raw length. Lone surrogates become U+FFFD, as a lenient
+    /// parser upstream would read them.
+    static func unescape(_ p: UnsafeRawPointer, _ n: Int, _ i: Int,
+                         into out: UnsafeMutablePointer<UInt8>) -> (next: Int, count: Int)? {
         guard i + 1 < n else { return nil }
         let c = p.load(fromByteOffset: i + 1, as: UInt8.self)
         switch c {
-        case 0x22, 0x5C, 0x2F: out.append(c)
-        case 0x62: out.append(0x08)
-        case 0x66: out.append(0x0C)
-        case 0x6E: out.append(0x0A)
-        case 0x72: out.append(0x0D)
-        case 0x74: out.append(0x09)
+        case 0x22, 0x5C, 0x2F: out[0] = c
+        case 0x62: out[0] = 0x08
+        case 0x66: out[0] = 0x0C
+        case 0x6E: out[0] = 0x0A
+        case 0x72: out[0] = 0x0D
+        case 0x74: out[0] = 0x09
         case 0x75:
             guard var u = hex4(p, n, i + 2) else { return nil }
             var end = i + 6
@@ -25,11 +28,10 @@ extension JSONWalk {
             } else if (0xD800 ..< 0xE000).contains(u) {
                 u = 0xFFFD
             }
-            appendUTF8(u, to: &out)
-            return end
+            return (end, writeUTF8(u, to: out))
         default: return nil
         }
-        return i + 2
+        return (i + 2, 1)
     }
 
     static func hex4(_ p: UnsafeRawPointer, _ n: Int, _ i: Int) -> UInt32? {
@@ -49,16 +51,18 @@ extension JSONWalk {
         return v
     }
 
-    static func appendUTF8(_ u: UInt32, to out: inout [UInt8]) {
+    static func writeUTF8(_ u: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
         switch u {
-        case 0 ..< 0x80: out.append(UInt8(u))
+        case 0 ..< 0x80: out[0] = UInt8(u); return 1
         case 0x80 ..< 0x800:
-            out.append(UInt8(0xC0 | u >> 6)); out.append(UInt8(0x80 | u & 0x3F))
+            out[0] = UInt8(0xC0 | u >> 6); out[1] = UInt8(0x80 | u & 0x3F); return 2
         case 0x800 ..< 0x10000:
-            out.append(UInt8(0xE0 | u >> 12)); out.append(UInt8(0x80 | u >> 6 & 0x3F)); out.append(UInt8(0x80 | u & 0x3F))
+            out[0] = UInt8(0xE0 | u >> 12); out[1] = UInt8(0x80 | u >> 6 & 0x3F); out[2] = UInt8(0x80 | u & 0x3F)
+            return 3
         default:
-            out.append(UInt8(0xF0 | u >> 18)); out.append(UInt8(0x80 | u >> 12 & 0x3F))
-            out.append(UInt8(0x80 | u >> 6 & 0x3F)); out.append(UInt8(0x80 | u & 0x3F))
+            out[0] = UInt8(0xF0 | u >> 18); out[1] = UInt8(0x80 | u >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | u >> 6 & 0x3F); out[3] = UInt8(0x80 | u & 0x3F)
+            return 4
         }
     }
 
@@ -68,21 +72,23 @@ extension JSONWalk {
         guard let p = body.baseAddress else { return stringStart }
         let n = body.count
         var i = stringStart, d = 0
-        var tmp: [UInt8] = []
-        while i < n, d <= decoded {
-            let b = p.load(fromByteOffset: i, as: UInt8.self)
-            if b == 0x22 { break }
-            if b != 0x5C {
-                if d == decoded { return i }
-                i += 1; d += 1
-                continue
+        var tmp: (UInt32, UInt32) = (0, 0)
+        return withUnsafeMutableBytes(of: &tmp) { t in
+            let out = t.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            while i < n, d <= decoded {
+                let b = p.load(fromByteOffset: i, as: UInt8.self)
+                if b == 0x22 { break }
+                if b != 0x5C {
+                    if d == decoded { return i }
+                    i += 1; d += 1
+                    continue
+                }
+                guard let (next, count) = unescape(p, n, i, into: out) else { break }
+                if decoded < d + count { return i }
+                d += count
+                i = next
             }
-            tmp.removeAll(keepingCapacity: true)
-            guard let next = unescape(p, n, i, into: &tmp) else { break }
-            if decoded < d + tmp.count { return i }
-            d += tmp.count
-            i = next
+            return i
         }
-        return i
     }
 }

@@ -1,8 +1,5 @@
-// The one pass over a JSON body. Outside strings only structure is checked (a byte that
-// cannot appear there means "not JSON": the caller rescans everything as raw text, so
-// nothing can hide in malformed JSON). Inside strings, 16 bytes at a time look for the
-// closing quote or a backslash; a string with escapes is decoded into a scratch buffer so
-// the text scan sees what the model will see.
+// JSON byte-level helpers for the scan (HitSink+JSON.swift) and the path walk: the bytes
+// allowed outside strings, the SIMD search for a quote or backslash, and string decoding.
 
 enum JSONWalk {
     /// Bytes allowed outside strings: whitespace, structure, numbers, true/false/null.
@@ -15,39 +12,6 @@ enum JSONWalk {
         return t
     }()
 
-    /// Scans every string (keys too). False when the body is not well-formed enough to
-    /// trust that every byte outside strings is structure.
-    static func scanStrings(_ body: UnsafeRawBufferPointer, matcher: Matcher, sink: inout HitSink) -> Bool {
-        guard let p = body.baseAddress else { return false }
-        let n = body.count
-        var i = 0
-        while i < n, isSpace(p, i) { i += 1 }
-        guard i < n, p.load(fromByteOffset: i, as: UInt8.self) == 0x7B || p.load(fromByteOffset: i, as: UInt8.self) == 0x5B
-        else { return false }
-        var depth = 0
-        var scratch: [UInt8] = []
-        return outside.withUnsafeBufferPointer { table in
-            while i < n {
-                switch table[Int(p.load(fromByteOffset: i, as: UInt8.self))] {
-                case 0: i += 1
-                case 1:
-                    guard let end = string(p, n, i + 1, matcher: matcher, sink: &sink, scratch: &scratch) else { return false }
-                    i = end + 1
-                case 3: depth += 1; i += 1
-                case 4:
-                    depth -= 1; i += 1
-                    if depth == 0 {
-                        while i < n, isSpace(p, i) { i += 1 }
-                        return i == n
-                    }
-                    if depth < 0 { return false }
-                default: return false
-                }
-            }
-            return false
-        }
-    }
-
     @inline(__always) static func isSpace(_ p: UnsafeRawPointer, _ i: Int) -> Bool {
         let b = p.load(fromByteOffset: i, as: UInt8.self)
         return b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09
@@ -57,9 +21,10 @@ enum JSONWalk {
     @inline(__always)
     static func nextSpecial(_ p: UnsafeRawPointer, _ n: Int, _ start: Int) -> Int {
         var i = start
+        let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
         while i + 16 <= n {
             let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            let m = eq80(v, SIMD16(repeating: 0x22)) | eq80(v, SIMD16(repeating: 0x5C))
+            let m = (v .== quote)._storage | (v .== backslash)._storage
             let bits = unsafeBitCast(m, to: HitBits.self)
             if bits.lo != 0 { return i + bits.lo.trailingZeroBitCount >> 3 }
             if bits.hi != 0 { return i + 8 + bits.hi.trailingZeroBitCount >> 3 }
@@ -73,28 +38,56 @@ enum JSONWalk {
         return n
     }
 
-    /// Scans the string whose content starts at `start`; returns the closing quote's offset.
-    static func string(_ p: UnsafeRawPointer, _ n: Int, _ start: Int, matcher: Matcher,
-                       sink: inout HitSink, scratch: inout [UInt8]) -> Int? {
-        var i = nextSpecial(p, n, start)
-        guard i < n else { return nil }
-        if p.load(fromByteOffset: i, as: UInt8.self) == 0x22 {
-            sink.scanText(UnsafeRawBufferPointer(start: p + start, count: i - start), rawStart: start,
-                          escaped: false, matcher: matcher)
-            return i
-        }
-        // Escapes: decode the whole string, copying the plain runs between them.
-        scratch.removeAll(keepingCapacity: true)
-        var runStart = start
+    /// Offset of the quote closing the string whose content starts at `start`, or nil.
+    static func closingQuote(_ p: UnsafeRawPointer, _ n: Int, _ start: Int) -> Int? {
+        var i = start
         while true {
-            scratch.append(contentsOf: UnsafeRawBufferPointer(start: p + runStart, count: i - runStart))
-            if p.load(fromByteOffset: i, as: UInt8.self) == 0x22 { break }
-            guard let next = unescape(p, n, i, into: &scratch) else { return nil }
-            runStart = next
-            i = nextSpecial(p, n, next)
+            i = nextSpecial(p, n, i)
             guard i < n else { return nil }
+            if p.load(fromByteOffset: i, as: UInt8.self) == 0x22 { return i }
+            i += 2  // an escape: the byte after the backslash is never the closing quote
         }
-        scratch.withUnsafeBytes { sink.scanText($0, rawStart: start, escaped: true, matcher: matcher) }
-        return i
     }
+
+    /// Decodes `p[start ..< end]` (a string's content) into the scratch buffer; the
+    /// decoded text is never longer than the raw text.
+    static func unescapeString(_ p: UnsafeRawPointer, _ start: Int, _ end: Int, into scratch: Scratch) -> Int? {
+        scratch.reserve(end - start + 4)
+        let out = scratch.base.assumingMemoryBound(to: UInt8.self)
+        var i = start, len = 0
+        while i < end {
+            let j = nextSpecial(p, end, i)
+            (out + len).update(from: (p + i).assumingMemoryBound(to: UInt8.self), count: j - i)
+            len += j - i
+            guard j < end else { break }
+            guard let (next, count) = unescape(p, end, j, into: out + len) else { return nil }
+            len += count
+            i = next
+        }
+        return len
+    }
+}
+
+/// The decode buffer of one scan: grows by doubling, freed with the scan.
+final class Scratch {
+    private(set) var base: UnsafeMutableRawPointer
+    private var capacity: Int
+
+    init() {
+        capacity = 64 << 10
+        base = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    func reserve(_ bytes: Int) {
+        guard bytes > capacity else { return }
+        var c = capacity
+        while c < bytes { c *= 2 }
+        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
+        b.copyMemory(from: base, byteCount: capacity)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    deinit { base.deallocate() }
 }

@@ -12,22 +12,21 @@ extension Matcher {
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
-    static func matches(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ s: Int) -> Bool {
-        let count = pat.bytes.count
-        if pat.exactCase {
-            for k in 0 ..< count where byte(p, s + k) != pat.bytes[k] { return false }
-        } else {
-            for k in 0 ..< count where lower(byte(p, s + k)) != pat.folded[k] { return false }
-        }
-        return edgeBefore(pat, p, s) && edgeAfter(pat, p, n, s + count)
+    /// Whether the byte at `i` is the letter of an escape (`\n`, `\t`): in JSON text
+    /// scanned without decoding, that letter is whitespace, not part of a word.
+    @inline(__always) static func isEscapeLetter(_ p: UnsafeRawPointer, _ i: Int) -> Bool {
+        var k = i - 1, slashes = 0
+        while k >= 0, byte(p, k) == 0x5C { slashes += 1; k -= 1 }
+        return slashes & 1 == 1
     }
 
-    static func edgeBefore(_ pat: Pattern, _ p: UnsafeRawPointer, _ s: Int) -> Bool {
+    static func edgeBefore(_ edge: Edge, first: UInt8, _ p: UnsafeRawPointer, _ s: Int, escapes: Bool) -> Bool {
         guard s > 0 else { return true }
         let c = byte(p, s - 1)
-        switch pat.before {
+        if escapes, isWord(c), isEscapeLetter(p, s - 1) { return true }
+        switch edge {
         case .none, .path: return true
-        case .word: return !isWord(pat.bytes[0]) || !isWord(c)
+        case .word: return !isWord(first) || !isWord(c)
         case .number:
             if isWord(c) { return false }
             // `1.10.0.0.1` is not the address 10.0.0.1.
@@ -35,13 +34,13 @@ extension Matcher {
         }
     }
 
-    static func edgeAfter(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ e: Int) -> Bool {
+    static func edgeAfter(_ edge: Edge, last: UInt8, _ p: UnsafeRawPointer, _ n: Int, _ e: Int) -> Bool {
         guard e < n else { return true }
         let c = byte(p, e)
         let next: UInt8 = e + 1 < n ? byte(p, e + 1) : 0
-        switch pat.after {
+        switch edge {
         case .none: return true
-        case .word: return !isWord(pat.bytes[pat.bytes.count - 1]) || !isWord(c)
+        case .word: return !isWord(last) || !isWord(c)
         case .path:
             // Whole path segments: `/home/alice` matches `/home/alice/src` and `/home/alice.`
             // at the end of a sentence, not `/home/alicex` or `/home/alice-old`.

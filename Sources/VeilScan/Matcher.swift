@@ -37,6 +37,7 @@ struct Anchor: Sendable, Equatable {
 }
 
 final class Matcher: Sendable {
+    let compiled: CompiledPatterns
     let patterns: [Pattern]
     let anchors: [Anchor]
     /// `key(b0, b1, raw)` → 1 + bucket index, 0 when no pattern is anchored there.
@@ -64,12 +65,13 @@ final class Matcher: Sendable {
         let dates = rules.filter { $0.kind == .isoDate }.map(\.name)
         dateRules = dates
 
+        let anchorBytes = Matcher.coverBytes(ps)
         var anchors: [Anchor] = []
         var buckets: [[Int]] = []
         var pairIndex = [UInt16](repeating: 0, count: 1 << 17)
         var singleIndex = [UInt16](repeating: 0, count: 512)
         for i in ps.indices {
-            let (off, a) = Matcher.chooseAnchor(ps[i], existing: anchors)
+            let (off, a) = Matcher.chooseAnchor(ps[i], among: anchorBytes)
             ps[i].anchor = off
             if let k = anchors.firstIndex(of: a) {
                 buckets[k].append(i)
@@ -87,6 +89,7 @@ final class Matcher: Sendable {
         self.singleIndex = singleIndex
         self.hasRawAnchors = anchors.contains { $0.raw }
         self.prefilterTable = Matcher.prefilterTable(anchors, dates: !dates.isEmpty)
+        self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex)
     }
 
     @inline(__always) static func key(_ b0: UInt8, _ b1: UInt8, _ raw: Bool) -> Int {
@@ -110,24 +113,41 @@ final class Matcher: Sendable {
                        after: shape.after, label: c.label, rule: nil)
     }
 
-    /// Rarest single byte or adjacent pair; an anchor another pattern already uses wins
-    /// when it is nearly as rare, since each distinct anchor costs SIMD work on every block.
-    static func chooseAnchor(_ p: Pattern, existing: [Anchor]) -> (Int, Anchor) {
-        let src = p.exactCase ? p.bytes : p.folded.map(fold)
-        var best: (score: Double, off: Int, a: Anchor)? = nil
-        func consider(_ score: Double, _ off: Int, _ a: Anchor) {
-            let s = existing.contains(a) ? score / 3 : score
-            if best == nil || s < best!.score { best = (s, off, a) }
-        }
-        for i in src.indices {
-            // Singles cost half the SIMD work of a pair: weigh them accordingly.
-            consider(ByteFrequency.of(src[i]) * 2, i, Anchor(b0: src[i], b1: 0, pair: false, raw: p.exactCase))
-            if i + 1 < src.count {
-                let f = ByteFrequency.of(src[i]) * ByteFrequency.of(src[i + 1]) * 6
-                consider(f * 4, i, Anchor(b0: src[i], b1: src[i + 1], pair: true, raw: p.exactCase))
+    /// The bytes (folded, or raw for exact-case patterns, raw ones tagged 0x100) the SIMD
+    /// prefilter looks for: a greedy weighted set cover, so that every pattern contains one
+    /// and the bytes are rare together. Each one costs two vector instructions per block
+    /// and its frequency in hits, so fewer and rarer is faster.
+    static func coverBytes(_ ps: [Pattern]) -> Set<Int> {
+        let sets: [Set<Int>] = ps.map { p in Set(p.exactCase ? p.bytes.map { 0x100 | Int($0) } : p.folded.map { Int(fold($0)) }) }
+        var uncovered = Set(ps.indices)
+        var chosen = Set<Int>()
+        while !uncovered.isEmpty {
+            var best: (cost: Double, byte: Int)? = nil
+            var counts: [Int: Int] = [:]
+            for i in uncovered { for b in sets[i] { counts[b, default: 0] += 1 } }
+            for (b, c) in counts {
+                let f = ByteFrequency.of(UInt8(b & 0xFF)) + 0.0004  // each byte also costs SIMD work
+                let cost = f / Double(c)
+                if best == nil || cost < best!.cost || (cost == best!.cost && b < best!.byte) { best = (cost, b) }
             }
+            chosen.insert(best!.byte)
+            uncovered = uncovered.filter { !sets[$0].contains(best!.byte) }
         }
-        return (best!.off, best!.a)
+        return chosen
+    }
+
+    /// Where in the pattern its anchor sits: a covering byte, preferring the occurrence
+    /// whose following byte makes the rarest pair (checked in a table before comparing).
+    static func chooseAnchor(_ p: Pattern, among cover: Set<Int>) -> (Int, Anchor) {
+        let src = p.exactCase ? p.bytes : p.folded.map(fold)
+        var best: (score: Double, off: Int)? = nil
+        for i in src.indices where cover.contains(p.exactCase ? 0x100 | Int(src[i]) : Int(src[i])) {
+            let score = i + 1 < src.count ? ByteFrequency.of(src[i]) * ByteFrequency.of(src[i + 1]) : 1
+            if best == nil || score < best!.score { best = (score, i) }
+        }
+        let off = best?.off ?? 0
+        let pair = off + 1 < src.count
+        return (off, Anchor(b0: src[off], b1: pair ? src[off + 1] : 0, pair: pair, raw: p.exactCase))
     }
 }
 

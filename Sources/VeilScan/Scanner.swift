@@ -23,12 +23,12 @@ public final class Scanner: Sendable {
     public func scanBody(_ body: UnsafeRawBufferPointer, api: APIKind) -> [Finding] {
         guard body.count > 0 else { return [] }
         var sink = HitSink(body: body)
-        if JSONWalk.scanStrings(body, matcher: matcher, sink: &sink) {
+        if sink.scanJSON(matcher: matcher) {
             return sink.finish(json: true)
         }
         // Not JSON, or malformed: every byte is text, so nothing hides outside a string.
         sink = HitSink(body: body)
-        sink.scanText(body, rawStart: 0, escaped: false, matcher: matcher)
+        sink.scanText(body, base: 0, stringStart: 0, escaped: false, matcher: matcher)
         return sink.finish(json: false)
     }
 
@@ -41,7 +41,7 @@ public final class Scanner: Sendable {
             bytes.withUnsafeMutableBytes { raw in
                 let buf = UnsafeRawBufferPointer(raw)
                 var sink = HitSink(body: buf)
-                sink.scanText(buf, rawStart: 0, escaped: false, matcher: matcher)
+                sink.scanText(buf, base: 0, stringStart: 0, escaped: false, matcher: matcher)
                 for var f in sink.finish(json: false) {
                     f.path = "header:" + name.lowercased()
                     out.append(f)

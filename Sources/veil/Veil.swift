@@ -11,6 +11,6 @@ struct Veil: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, DoctorCommand.self, ProfileCommand.self, FactsCommand.self,
-            InspectCommand.self, StubCommand.self,
+            InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self,
         ])
 }

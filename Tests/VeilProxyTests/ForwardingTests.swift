@@ -36,7 +36,7 @@ import VeilScan
     @Test func streamsFirstChunkBeforeUpstreamFinishes() async throws {
         let up = try TestUpstream { _ in
             TestUpstream.Reply(headers: [("content-type", "text/event-stream")],
-                               chunks: [(0, "data: first\n\n"), (800, "data: second\n\n")])
+                               chunks: [(0, "data: first\n\n"), (2500, "data: second\n\n")])
         }
         defer { up.stop() }
         let inspector = try startInspector(.url(up.url))
@@ -50,11 +50,11 @@ import VeilScan
         let first = try await iterator.next()
         let firstAt = ContinuousClock.now - start
         #expect(first.map { String(buffer: $0) } == "data: first\n\n")
-        #expect(firstAt < .milliseconds(600), "first SSE chunk took \(firstAt)")
+        #expect(firstAt < .milliseconds(1500), "first SSE chunk took \(firstAt)")
         var rest = ""
         while let chunk = try await iterator.next() { rest += String(buffer: chunk) }
         #expect(rest == "data: second\n\n")
-        #expect(ContinuousClock.now - start >= .milliseconds(800))
+        #expect(ContinuousClock.now - start >= .milliseconds(2500))
     }
 
     @Test func upstreamDownIs502InTheAPIFormat() async throws {
@@ -121,5 +121,25 @@ import VeilScan
             #expect(got.status == 200)
         }
         #expect(inspector.summary().requests == 5)
+    }
+}
+
+@Suite("bound socket") struct BoundSocketTests {
+    /// `veil run` makes the socket inside the sandbox's netns and hands it over bound.
+    @Test func servesAHandedOverSocket() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        #expect(ok)
+        let inspector = try Inspector.start(boundSocket: fd, config: InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)]))
+        defer { inspector.shutdown() }
+        #expect(inspector.port == Int(UInt16(bigEndian: addr.sin_port)))
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 200)
     }
 }

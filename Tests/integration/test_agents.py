@@ -142,17 +142,33 @@ def test_claude_fail_on_marker_exit_3(veil_agent, upstream, workdir):
 # profile should pre-seed ~/.claude.json so that none appears; the test passes them anyway and
 # reports which ones it saw.
 CLAUDE_DIALOGS = [
-    ("theme", "Choose the text style", ["Enter"]),
-    ("api-key", "Do you want to use this API key", ["Up", "Enter"]),
-    ("security-notes", "Press Enter to continue", ["Enter"]),
-    ("trust", "trust this folder", None),  # handled below: pick "Yes, I trust this folder"
-    ("bypass", "Bypass Permissions mode", ["Down", "Enter"]),
+    # (name, text that identifies it, option to choose: a line fragment, or None for Enter)
+    ("theme", "Choose the text style", None),
+    ("api-key", "Do you want to use this API key", "Yes"),
+    ("security-notes", "Press Enter to continue", None),
+    ("trust", "Yes, I trust this folder", "Yes, I trust"),
+    ("bypass", "Bypass Permissions mode", "Yes, I accept"),
 ]
 
 
 def claude_ready(screen: str) -> bool:
-    return ("⏵⏵" in screen or "? for shortcuts" in screen or "for shortcuts" in screen) and \
+    return ("⏵⏵" in screen or "for shortcuts" in screen) and \
         not any(cue in screen for _, cue, _ in CLAUDE_DIALOGS)
+
+
+def choose(s, option: str | None) -> None:
+    """Moves the ❯ cursor of a select dialog onto the line holding `option`, then Enter."""
+    if option is not None:
+        for _ in range(8):
+            lines = s.screen().splitlines()
+            cursor = next((ln for ln in lines if ln.strip().startswith("❯")), "")
+            if option in cursor:
+                break
+            s.send_keys("Down")
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"cannot select {option!r}; screen:\n{s.last_screen}")
+    s.send_keys("Enter")
 
 
 def pass_claude_dialogs(s, timeout: float = 60) -> list[str]:
@@ -163,17 +179,11 @@ def pass_claude_dialogs(s, timeout: float = 60) -> list[str]:
                             timeout=max(1.0, deadline - time.monotonic()), what="Claude Code prompt")
         if claude_ready(screen):
             return seen
-        for name, cue, keys in CLAUDE_DIALOGS:
-            if cue in screen:
-                seen.append(name)
-                if keys is None:  # trust: the cursor line starts with ❯
-                    cursor = next((ln for ln in screen.splitlines() if "❯" in ln), "")
-                    keys = ["Enter"] if "Yes" in cursor else ["Down", "Enter"]
-                for k in keys:
-                    s.send_keys(k)
-                    time.sleep(0.3)
-                time.sleep(1.0)
-                break
+        name, cue, option = next(d for d in CLAUDE_DIALOGS if d[1] in screen)
+        seen.append(name)
+        choose(s, option)
+        # Wait for this dialog to go before looking at the next one (no stale screens).
+        s.wait_for(lambda x: cue not in x, timeout=15, what=f"the {name} dialog to close")
     raise AssertionError(f"Claude Code did not reach its prompt; dialogs seen {seen}; screen:\n"
                          f"{s.last_screen}")
 

@@ -30,7 +30,12 @@ public enum TOMLWriter {
         return out + "\""
     }
 
+    /// One line when short; otherwise one element per line with a trailing comma, which is
+    /// how a person would write a long list.
     public static func stringArray(_ items: [String]) -> String {
-        "[" + items.map(string).joined(separator: ", ") + "]"
+        let quoted = items.map(string)
+        let oneLine = "[" + quoted.joined(separator: ", ") + "]"
+        if oneLine.count <= 80 { return oneLine }
+        return "[\n" + quoted.map { "    \($0),\n" }.joined() + "]"
     }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import VeilCompare
+import VeilProfile
+import VeilProxy
+import VeilScan
+
+/// `veil compare`: the same command on the host as it is (only its base-URL variables pointed
+/// at a recording inspector here) and under `veil run`, each on its own copy of the workdir,
+/// against the same upstream; then the difference, byte for byte.
+public struct CompareOptions: Sendable {
+    public var profile: String?
+    public var upstream = "stub"
+    public var workdir: String?
+    public var jsonPath: String?
+    public var htmlPath: String?
+    public var raw = false
+    public var timeout: Double = 600
+    public var keepTemp = false
+    public var command: [String]
+    public init(command: [String]) { self.command = command }
+}
+
+public enum CompareSession {
+    public static func run(_ o: CompareOptions) -> Int32 {
+        do {
+            let report = try compare(o)
+            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            FileHandle.standardOutput.write(Data(TerminalReport.compare(report, style: TerminalStyle(color: color)).utf8))
+            if let p = o.jsonPath { try JSONReport.compare(report).write(toFile: p, atomically: true, encoding: .utf8) }
+            if let p = o.htmlPath { try HTMLReport.compare(report).write(toFile: p, atomically: true, encoding: .utf8) }
+            return report.exitStatus
+        } catch {
+            stderrLine("\(error)")
+            return 125
+        }
+    }
+
+    static func compare(_ o: CompareOptions) throws -> CompareReport {
+        let env = ProcessInfo.processInfo.environment
+        let profile = try ProfileSelection.load(o.profile, command: o.command[0])
+        if profile.inspector.baseURLs.isEmpty {
+            stderrLine("veil: profile \(profile.name) routes no base-URL variable: the agent will not reach the inspector; pick one with --profile (e.g. claude-code)")
+        }
+        let workdir = try RunWorkspace.resolveWorkdir(o.workdir)
+        let space = try RunWorkspace(prefix: "veil-compare", keep: o.keepTemp)
+        defer { space.cleanUp() }
+        let hostCopy = try CompareWorkdir.copy(workdir, into: space.path("host"))
+        let veilCopy = try CompareWorkdir.copy(workdir, into: space.path("veil"))
+        let facts = HostFacts.capture(environment: env, workdir: workdir)
+
+        // Host arm: an in-process inspector that only records (nothing blocked: this arm shows
+        // what the agent does outside veil), reached through the base-URL variables alone.
+        let hostRecord = space.path("host.jsonl")
+        var modes = Profile.Modes()
+        (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
+        let routes = InspectorWiring.make(profile: profile, hostEnvironment: env, port: 0, upstreamOverride: o.upstream).routes
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: routes, modes: modes, recordPath: hostRecord, hostEnvironment: env))
+        defer { inspector.shutdown() }
+        let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, port: inspector.port, upstreamOverride: o.upstream)
+        var hostEnv = env
+        for b in profile.inspector.baseURLs { hostEnv[b.variable] = wiring.environment[b.variable] }
+        let hostChild = try ChildProcess(argv: o.command, environment: hostEnv, cwd: hostCopy, logPrefix: space.path("host"))
+
+        // Veil arm: `veil run` as a user would run it, with a private state directory so that
+        // the run starts like every other and leaves the user's profile state alone.
+        let veilRecord = space.path("veil.jsonl")
+        var veilArgs = [ChildProcess.veilBinary(), "run", "--upstream", o.upstream, "--record", veilRecord, "--workdir", veilCopy]
+        if let p = o.profile { veilArgs += ["--profile", p] }
+        var veilEnv = env
+        veilEnv["XDG_STATE_HOME"] = space.path("state")
+        let veilChild = try ChildProcess(argv: veilArgs + ["--"] + o.command, environment: veilEnv, cwd: veilCopy, logPrefix: space.path("veil"))
+
+        try hostChild.start()
+        try veilChild.start()
+        let hostStatus = hostChild.wait(timeout: o.timeout), veilStatus = veilChild.wait(timeout: o.timeout)
+        inspector.shutdown()
+        return try assemble(o, facts: facts, workdir: workdir, copies: (hostCopy, veilCopy),
+                            records: (hostRecord, veilRecord), children: (hostChild, veilChild), statuses: (hostStatus, veilStatus))
+    }
+
+    static func assemble(_ o: CompareOptions, facts: HostFacts, workdir: String, copies: (String, String),
+                         records: (String, String), children: (ChildProcess, ChildProcess),
+                         statuses: (Int32, Int32)) throws -> CompareReport {
+        var notes: [String] = []
+        // The host arm ran in a copy; the agent would have seen the real directory, so its path
+        // is put back before comparing (and then it is the workdir canary it really is).
+        let hostLoaded = RecordLoader.parse(mapPath(read(records.0), from: copies.0, to: workdir))
+        let veilLoaded = RecordLoader.parse(read(records.1))
+        if hostLoaded.skipped + veilLoaded.skipped > 0 { notes.append("\(hostLoaded.skipped + veilLoaded.skipped) record line(s) could not be read") }
+        for (name, child, status) in [("host", children.0, statuses.0), ("veil", children.1, statuses.1)] {
+            if child.timedOut { notes.append("the \(name) arm did not finish in \(Int(o.timeout)) s and was stopped") }
+            if status != 0 { notes.append("the \(name) arm exited \(status): " + ChildProcess.tail(child.stderr, lines: 3)) }
+        }
+        let canaries = facts.canaries()
+        let normalizer = Normalizer(enabled: !o.raw, protected: canaries.map(\.value))
+        let attributor = Attributor(canaries: canaries)
+        let requests = CompareEngine.compare(hostLoaded.requests, veilLoaded.requests, normalizer: normalizer, attributor: attributor)
+        let hostOut = ArmOutput(stdout: mapPath(children.0.stdout, from: copies.0, to: workdir), exitStatus: statuses.0,
+                                changedFiles: CompareWorkdir.changes(original: workdir, copy: copies.0))
+        let veilOut = ArmOutput(stdout: children.1.stdout, exitStatus: statuses.1,
+                                changedFiles: CompareWorkdir.changes(original: workdir, copy: copies.1))
+        let output = OutputCompare.compare(hostOut, veilOut, normalizer: normalizer, attributor: attributor)
+        return CompareReport(command: o.command, hostRequests: hostLoaded.requests.count, veilRequests: veilLoaded.requests.count,
+                             requests: requests, output: output.differences, outputVolatile: output.volatile, raw: o.raw, notes: notes)
+    }
+
+    static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    static func mapPath(_ s: String, from copy: String, to real: String) -> String {
+        copy == real ? s : s.replacingOccurrences(of: copy, with: real)
+    }
+}

@@ -1,0 +1,62 @@
+// Writing JSON: reports are built as JSONValue so their key order is the schema's order.
+
+extension JSONValue {
+    /// Compact, or indented by two spaces. Non-ASCII is written as is (UTF-8).
+    public func rendered(pretty: Bool = false) -> String {
+        var out = ""
+        write(into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    func write(into out: inout String, pretty: Bool, indent: Int) {
+        let pad = pretty ? "\n" + String(repeating: "  ", count: indent + 1) : ""
+        let end = pretty ? "\n" + String(repeating: "  ", count: indent) : ""
+        switch self {
+        case .object(let members):
+            if members.isEmpty { out += "{}"; return }
+            out += "{"
+            for (n, (k, v)) in members.enumerated() {
+                out += (n > 0 ? "," : "") + pad + JSONValue.quote(k) + (pretty ? ": " : ":")
+                v.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            out += end + "}"
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (n, v) in items.enumerated() {
+                out += (n > 0 ? "," : "") + pad
+                v.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            out += end + "]"
+        case .string(let s): out += JSONValue.quote(s)
+        case .number(let n): out += n
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Convenience for report builders.
+    static func str(_ s: String) -> JSONValue { .string(s) }
+    static func int(_ n: Int) -> JSONValue { .number(String(n)) }
+}

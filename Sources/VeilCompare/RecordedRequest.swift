@@ -1,0 +1,63 @@
+// One outbound request as `veil run --record` (or compare's host-arm inspector) wrote it.
+// Only the request side matters here: the prompt is what can betray the host.
+
+public struct RecordedRequest: Equatable, Sendable {
+    public var method: String
+    /// The request target as recorded (query strings already redacted by the recorder).
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: String
+
+    public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: String) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func == (a: RecordedRequest, b: RecordedRequest) -> Bool {
+        a.method == b.method && a.path == b.path && a.body == b.body
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    /// `POST /v1/messages`: method and path without the query; requests pair within one endpoint.
+    public var endpoint: String {
+        method.uppercased() + " " + String(path.prefix { $0 != "?" })
+    }
+
+    /// The body as JSON when it is JSON (agents' model calls always are).
+    public var json: JSONValue? {
+        let t = body.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+        guard t.first == "{" || t.first == "[" else { return nil }
+        return try? JSONValue.parse(body)
+    }
+}
+
+public enum RecordLoader {
+    /// Parses a JSONL record: one exchange per line with `method`, `path`, `requestHeaders`
+    /// (`[[name, value]]`) and `requestBody`. Lines that are not such objects are skipped and
+    /// counted, so a record cut short by a crash still compares.
+    public static func parse(_ text: String) -> (requests: [RecordedRequest], skipped: Int) {
+        var out: [RecordedRequest] = []
+        var skipped = 0
+        for line in text.split(whereSeparator: { $0 == "\n" }) where !line.allSatisfy({ $0 == " " || $0 == "\r" }) {
+            guard let v = try? JSONValue.parse(String(line)), let r = request(from: v) else {
+                skipped += 1
+                continue
+            }
+            out.append(r)
+        }
+        return (out, skipped)
+    }
+
+    static func request(from v: JSONValue) -> RecordedRequest? {
+        guard let method = v["method"]?.stringValue, let path = v["path"]?.stringValue else { return nil }
+        var headers: [(name: String, value: String)] = []
+        if case .array(let pairs)? = v["requestHeaders"] {
+            for case .array(let pair) in pairs where pair.count == 2 {
+                if let n = pair[0].stringValue, let val = pair[1].stringValue { headers.append((n, val)) }
+            }
+        }
+        return RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "")
+    }
+}

@@ -1,1 +1,0 @@
-// The compare/probe engine lands here.

@@ -1,0 +1,112 @@
+// The one pass over a JSON body. Outside strings only structure is checked (a byte that
+// cannot appear there means "not JSON": the caller rescans everything as raw text, so
+// nothing can hide in malformed JSON). Inside strings the text is scanned in place: the
+// SIMD prefilter also flags quotes and backslashes, so finding the end of a string and
+// scanning it are the same loop.
+//
+// Escapes of one letter (`\n`, `\"`, `\\`) cannot sit inside a canary, so they are just
+// stepped over (and count as word breaks). `\/` and `\uXXXX` can spell a canary or a
+// covert character: a string holding one is decoded and scanned again from its start.
+
+extension HitSink {
+    mutating func scanJSON(matcher m: Matcher) -> Bool {
+        guard let p = body.baseAddress else { return false }
+        let n = body.count
+        var i = 0
+        while i < n, JSONWalk.isSpace(p, i) { i += 1 }
+        guard i < n, Matcher.byte(p, i) == 0x7B || Matcher.byte(p, i) == 0x5B else { return false }
+        base = 0; escaped = false; rawEscapes = true
+        var depth = 0
+        var scratch: Scratch? = nil
+        let table = m.prefilterTable
+        return table.vectors.withUnsafeBufferPointer { vec in
+            JSONWalk.outside.withUnsafeBufferPointer { outside in
+                while i < n {
+                    switch outside[Int(Matcher.byte(p, i))] {
+                    case 0: i += 1
+                    case 1:
+                        guard let end = jsonString(p, n, i + 1, vec, m, &scratch) else { return false }
+                        i = end + 1
+                    case 3: depth += 1; i += 1
+                    case 4:
+                        depth -= 1; i += 1
+                        if depth == 0 {
+                            while i < n, JSONWalk.isSpace(p, i) { i += 1 }
+                            return i == n
+                        }
+                    default: return false
+                    }
+                }
+                return false
+            }
+        }
+    }
+
+    /// Scans the string whose content starts at `start`; returns its closing quote.
+    private mutating func jsonString(_ p: UnsafeRawPointer, _ n: Int, _ start: Int,
+                                     _ vec: UnsafeBufferPointer<SIMD16<UInt8>>, _ m: Matcher,
+                                     _ scratch: inout Scratch?) -> Int? {
+        stringStart = start
+        textStart = start
+        let before = findings.count
+        let table = m.prefilterTable
+        let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
+        var i = start
+        var skip = start  // the letter of an escape just stepped over
+        while i + 17 <= n {
+            let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
+            let hits = prefilter(v, v1, table, vec)
+            let special = unsafeBitCast((v .== quote)._storage | (v .== backslash)._storage, to: HitBits.self)
+            for (word, offset) in [(hits.lo | special.lo, 0), (hits.hi | special.hi, 8)] {
+                var w = word & 0x8080_8080_8080_8080
+                while w != 0 {
+                    let pos = i + offset + w.trailingZeroBitCount >> 3
+                    w &= w &- 1
+                    if pos < skip { continue }
+                    switch Matcher.byte(p, pos) {
+                    case 0x22: return pos
+                    case 0x5C:
+                        let c = Matcher.byte(p, pos + 1)
+                        if c == 0x75 || c == 0x2F { return decodeAndScan(p, n, start, before, m, &scratch) }
+                        skip = pos + 2
+                    default: visit(p, n, pos, m)
+                    }
+                }
+            }
+            i += 16
+        }
+        i = max(i, skip)
+        while i < n {  // the last bytes of the body, one at a time
+            switch Matcher.byte(p, i) {
+            case 0x22: return i
+            case 0x5C:
+                guard i + 1 < n else { return nil }
+                let c = Matcher.byte(p, i + 1)
+                if c == 0x75 || c == 0x2F { return decodeAndScan(p, n, start, before, m, &scratch) }
+                i += 2
+            default:
+                visit(p, n, i, m)
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// The slow path for strings with `\/` or `\u` escapes: forget what the in-place scan
+    /// found there, decode the string and scan the decoded text.
+    private mutating func decodeAndScan(_ p: UnsafeRawPointer, _ n: Int, _ start: Int, _ before: Int,
+                                        _ m: Matcher, _ scratch: inout Scratch?) -> Int? {
+        truncate(to: before)
+        guard let end = JSONWalk.closingQuote(p, n, start) else { return nil }
+        let buffer = scratch ?? Scratch()
+        scratch = buffer
+        guard let len = JSONWalk.unescapeString(p, start, end, into: buffer) else { return nil }
+        scanText(UnsafeRawBufferPointer(start: buffer.base, count: len), base: start, stringStart: start,
+                 escaped: true, matcher: m)
+        // Back to scanning the body in place.
+        base = 0; escaped = false; rawEscapes = true
+        covertResume = 0; wordCheckedUntil = 0; dateResume = 0
+        return end
+    }
+}

@@ -1,0 +1,83 @@
+// The matcher's tables as plain memory for the hot path. Reading `[Pattern]` or `[[Int]]`
+// out of a class costs retains and releases at every prefilter hit (there are tens of
+// thousands per MiB); these pointers cost nothing. Built once per run, never mutated.
+
+/// One pattern, without references: its bytes live in the arena.
+struct PatternInfo {
+    var start: Int32
+    var count: Int32
+    var anchor: Int32
+    var exactCase: Bool
+    var before: Edge
+    var after: Edge
+}
+
+final class CompiledPatterns: @unchecked Sendable {
+    let infos: UnsafeMutableBufferPointer<PatternInfo>
+    /// Folded bytes (raw for exact-case patterns), all patterns end to end.
+    let arena: UnsafeMutableBufferPointer<UInt8>
+    /// Bucket b holds `items[bucketStart[b] ..< bucketStart[b + 1]]` (pattern indexes).
+    let bucketStart: UnsafeMutableBufferPointer<Int32>
+    let items: UnsafeMutableBufferPointer<Int32>
+    /// `Matcher.key(…)` → 1 + bucket, 0 for none.
+    let pairIndex: UnsafeMutableBufferPointer<UInt16>
+    let singleIndex: UnsafeMutableBufferPointer<UInt16>
+    /// One bit per `pairIndex` entry (16 KiB, stays in L1): most prefilter hits are
+    /// turned away here without touching the 256 KiB index.
+    let pairBits: UnsafeMutableBufferPointer<UInt64>
+
+    init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16]) {
+        infos = .allocate(capacity: max(1, ps.count))
+        let total = ps.reduce(0) { $0 + $1.bytes.count }
+        arena = .allocate(capacity: max(1, total))
+        var at = 0
+        for (k, p) in ps.enumerated() {
+            let src = p.exactCase ? p.bytes : p.folded
+            for (j, b) in src.enumerated() { arena[at + j] = b }
+            infos[k] = PatternInfo(start: Int32(at), count: Int32(src.count), anchor: Int32(p.anchor),
+                                   exactCase: p.exactCase, before: p.before, after: p.after)
+            at += src.count
+        }
+        bucketStart = .allocate(capacity: buckets.count + 1)
+        items = .allocate(capacity: max(1, buckets.reduce(0) { $0 + $1.count }))
+        var n = 0
+        for (b, list) in buckets.enumerated() {
+            bucketStart[b] = Int32(n)
+            for i in list { items[n] = Int32(i); n += 1 }
+        }
+        bucketStart[buckets.count] = Int32(n)
+        self.pairIndex = .allocate(capacity: pairIndex.count)
+        _ = self.pairIndex.initialize(from: pairIndex)
+        self.singleIndex = .allocate(capacity: singleIndex.count)
+        _ = self.singleIndex.initialize(from: singleIndex)
+        pairBits = .allocate(capacity: pairIndex.count / 64)
+        pairBits.initialize(repeating: 0)
+        for (k, v) in pairIndex.enumerated() where v != 0 { pairBits[k >> 6] |= 1 << UInt64(k & 63) }
+    }
+
+    /// Bucket (1-based, 0: none) of patterns anchored on the pair with this key.
+    @inline(__always) func pair(_ key: Int) -> Int {
+        pairBits[key >> 6] & (1 << UInt64(key & 63)) == 0 ? 0 : Int(pairIndex[key])
+    }
+
+    deinit {
+        infos.deallocate(); arena.deallocate(); bucketStart.deallocate(); items.deallocate()
+        pairIndex.deallocate(); singleIndex.deallocate(); pairBits.deallocate()
+    }
+
+    /// Whether pattern `k` occurs at `s` in `p[0 ..< n]`, edges included.
+    @inline(__always)
+    func matches(_ k: Int, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, escapes: Bool) -> Bool {
+        let info = infos[k]
+        let count = Int(info.count)
+        guard s >= 0, s + count <= n else { return false }
+        let pat = arena.baseAddress! + Int(info.start)
+        if info.exactCase {
+            for j in 0 ..< count where Matcher.byte(p, s + j) != pat[j] { return false }
+        } else {
+            for j in 0 ..< count where Matcher.lower(Matcher.byte(p, s + j)) != pat[j] { return false }
+        }
+        return Matcher.edgeBefore(info.before, first: pat[0], p, s, escapes: escapes)
+            && Matcher.edgeAfter(info.after, last: pat[count - 1], p, n, s + count)
+    }
+}

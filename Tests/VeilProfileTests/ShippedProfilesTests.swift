@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import VeilProfile
+
+/// The repository's profiles/ directory, found from this file so the test does not depend on
+/// the working directory.
+private let profilesDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("profiles").path
+
+@Suite struct ShippedProfilesTests {
+    static let agentProfiles = ["claude-code", "codex", "gemini-cli", "aider", "opencode", "generic-openai"]
+    let loader = ProfileLoader(search: ProfileSearchPath(directories: []))
+
+    @Test func embeddedProfilesMatchTheProfilesDirectory() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: profilesDirectory).filter { $0.hasSuffix(".toml") }
+        var onDisk: [String: String] = [:]
+        for file in files {
+            onDisk[String(file.dropLast(5))] = try String(contentsOfFile: profilesDirectory + "/" + file, encoding: .utf8)
+        }
+        #expect(Set(onDisk.keys) == Set(ShippedProfiles.files.keys),
+                "Sources/VeilProfile/ShippedProfiles.swift is out of date: run scripts/embed-profiles")
+        for (name, text) in onDisk {
+            #expect(ShippedProfiles.files[name] == text,
+                    "profiles/\(name).toml changed: run scripts/embed-profiles")
+        }
+    }
+
+    @Test(arguments: ["default"] + agentProfiles)
+    func everyShippedProfileLoads(name: String) throws {
+        let p = try loader.load(name)
+        #expect(!p.description.isEmpty)
+    }
+
+    @Test(arguments: agentProfiles)
+    func agentProfilesRouteThroughTheInspector(name: String) throws {
+        let layer = try loader.layer(of: try #require(try loader.search.source(named: name)))
+        #expect(layer.extends == "default")
+        let p = try loader.load(name)
+        #expect(!p.inspector.baseURLs.isEmpty && !p.inspector.keys.isEmpty && !p.inspector.connectAllow.isEmpty)
+        #expect(p.inspector.rules.contains { $0.kind == .isoDate })
+        // Every upstream host may be reached; nothing else is added by accident.
+        for url in p.inspector.baseURLs {
+            let host = url.upstream.split(separator: "/")[1]
+            #expect(p.inspector.connectAllow.contains(String(host)), "\(name): \(host)")
+        }
+        // Credentials are masked keys, never passed through in the clear.
+        #expect(Set(p.env.pass).isDisjoint(with: p.inspector.keys))
+    }
+
+    @Test func defaultIsTheBuiltInNeutralProfile() throws {
+        var p = try loader.load("default")
+        #expect(p.extends == nil)
+        p.description = ""
+        #expect(p == Profile(name: "default"))
+    }
+
+    @Test(arguments: [("claude-code", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+                      ("codex", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+                      ("gemini-cli", "GOOGLE_GEMINI_BASE_URL", "https://generativelanguage.googleapis.com")])
+    func defaultUpstreams(name: String, variable: String, upstream: String) throws {
+        let p = try loader.load(name)
+        #expect(p.inspector.baseURLs.first { $0.variable == variable }?.upstream == upstream)
+    }
+
+    @Test func claudeCodeSwitchesOffTelemetry() throws {
+        let p = try loader.load("claude-code")
+        for name in ["DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+                     "DISABLE_AUTOUPDATER"] {
+            #expect(p.env.set[name] == "1", "\(name)")
+        }
+        #expect(p.inspector.keys.contains("ANTHROPIC_API_KEY") && p.inspector.keys.contains("ANTHROPIC_AUTH_TOKEN"))
+        #expect(!p.filesystem.homeFiles.contains(".claude.json"))
+    }
+
+    /// `veil profile show` prints TOML that loads back into the same profile.
+    @Test(arguments: ["default"] + agentProfiles)
+    func shownProfileLoadsBackUnchanged(name: String) throws {
+        let tree = try TempTree()
+        defer { tree.remove() }
+        let original = try loader.load(name)
+        let path = try tree.write("shown/\(name).toml", original.tomlText())
+        var again = try loader.load(path)
+        again.extends = original.extends
+        #expect(again == original)
+    }
+
+    /// The schema comment at the top of default.toml names every key the loader accepts.
+    @Test func defaultTomlDocumentsEveryKey() throws {
+        let text = try #require(ShippedProfiles.files["default"])
+        let comment = text.split(separator: "\n").filter { $0.hasPrefix("#") }.joined(separator: "\n")
+        for path in ProfileSchema.allPaths {
+            let key = path.split(separator: ".").last!
+            #expect(comment.contains(key), "default.toml's schema comment does not mention '\(path)'")
+        }
+    }
+}
