@@ -21,8 +21,14 @@ public struct RecordedRequest: Equatable, Sendable {
     }
 
     /// `POST /v1/messages`: method and path without the query; requests pair within one endpoint.
+    /// An absolute-form target (a request sent through a proxy) counts as its path.
     public var endpoint: String {
-        method.uppercased() + " " + String(path.prefix { $0 != "?" })
+        var p = Substring(path.prefix { $0 != "?" })
+        if let scheme = p.range(of: "://") {
+            let rest = p[scheme.upperBound...]
+            p = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        }
+        return method.uppercased() + " " + p
     }
 
     /// The body as JSON when it is JSON (agents' model calls always are).

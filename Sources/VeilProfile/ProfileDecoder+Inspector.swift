@@ -15,6 +15,7 @@ extension ProfileDecoder {
             for (variable, node) in urls.table.entries {
                 try urls.validateKey(variable, node, ProfileValidation.envName(variable))
                 guard case .string(let url) = node.value else { throw urls.typeError(node, expected: "a URL string") }
+                try urls.rejectInvisible(url, node)
                 if let problem = ProfileValidation.upstreamURL(url) { throw urls.valueError(node, problem) }
                 p.baseURLs.append(Profile.BaseURL(variable: variable, upstream: url))
             }
@@ -50,7 +51,7 @@ extension ProfileDecoder {
             guard let kind = Profile.Rule.Kind(rawValue: kindValue.value) else {
                 throw r.valueError(kindValue.node, "'\(kindValue.value)' is not a rule kind (\"forbid\" or \"iso-date\")")
             }
-            let pattern = try r.string("pattern")
+            let pattern = try r.string("pattern", allowInvisible: true)
             if kind == .forbid, pattern?.value.isEmpty ?? true {
                 throw pattern.map { r.valueError($0.node, "a forbid rule needs a non-empty pattern") }
                     ?? missing("pattern", in: element)

@@ -63,6 +63,7 @@ struct ProfileDecoder {
             guard case .string(let value) = node.value else {
                 throw set.typeError(node, expected: "a string (quote numbers and booleans)")
             }
+            try set.rejectInvisible(value, node)
             if value.unicodeScalars.contains("\u{0}") {
                 throw set.valueError(node, "an environment value cannot contain NUL")
             }

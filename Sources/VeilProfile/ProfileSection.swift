@@ -47,10 +47,22 @@ struct ProfileSection {
         return ProfileSection(table: t, path: node.keyPath, file: file)
     }
 
-    func string(_ key: String) throws -> (value: String, node: TOMLNode)? {
+    func string(_ key: String, allowInvisible: Bool = false) throws -> (value: String, node: TOMLNode)? {
         guard let node = table[key] else { return nil }
         guard case .string(let s) = node.value else { throw typeError(node, expected: "a string") }
+        if !allowInvisible { try rejectInvisible(s, node) }
         return (s, node)
+    }
+
+    /// A profile from a cloned repository is input too: values that hide characters (format
+    /// characters, the tag block, variation selectors) could smuggle a marker into the
+    /// sandbox. Only rule patterns may hold them, since a rule may look for exactly those.
+    func rejectInvisible(_ s: String, _ node: TOMLNode) throws {
+        for c in s.unicodeScalars {
+            let hidden = c.properties.generalCategory == .format || (0xE0000...0xE007F).contains(c.value)
+                || (0xFE00...0xFE0F).contains(c.value) || (0xE0100...0xE01EF).contains(c.value)
+            if hidden { throw valueError(node, "invisible character \(TOMLCursor.visible(c)) in a value") }
+        }
     }
 
     func string(_ key: String, check: (String) -> String?) throws -> String? {
@@ -72,6 +84,7 @@ struct ProfileSection {
         guard case .array(let elements) = node.value else { throw typeError(node, expected: "an array of strings") }
         return try elements.map { e in
             guard case .string(let s) = e.value else { throw typeError(e, expected: "a string") }
+            try rejectInvisible(s, e)
             return (s, e)
         }
     }

@@ -58,8 +58,9 @@ extension HitSink {
             let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
             let hits = prefilter(v, v1, table, vec)
             let special = unsafeBitCast((v .== quote)._storage | (v .== backslash)._storage, to: HitBits.self)
-            for (word, offset) in [(hits.lo | special.lo, 0), (hits.hi | special.hi, 8)] {
-                var w = word & 0x8080_8080_8080_8080
+            var w = (hits.lo | special.lo) & 0x8080_8080_8080_8080
+            var offset = 0
+            while true {
                 while w != 0 {
                     let pos = i + offset + w.trailingZeroBitCount >> 3
                     w &= w &- 1
@@ -73,6 +74,9 @@ extension HitSink {
                     default: visit(p, n, pos, m)
                     }
                 }
+                if offset == 8 { break }
+                offset = 8
+                w = (hits.hi | special.hi) & 0x8080_8080_8080_8080
             }
             i += 16
         }

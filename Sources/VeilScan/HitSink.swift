@@ -87,10 +87,11 @@ struct HitSink {
         let b = p.load(fromByteOffset: pos, as: UInt8.self)
         let b1: UInt8 = pos + 1 < n ? p.load(fromByteOffset: pos + 1, as: UInt8.self) : 0
         let c = m.compiled
-        let pair = c.pair(Matcher.key(Matcher.fold(b), Matcher.fold(b1), false))
-        let single = Int(c.singleIndex[Matcher.key(Matcher.fold(b), false)])
+        let fb = Int(Matcher.fold(b))
+        let pair = c.pair(fb << 8 | Int(Matcher.fold(b1)))
+        let single = c.hasSingle(fb) ? Int(c.singleIndex[fb]) : 0
         if pair | single != 0 { verify(pair, single, p, n, pos, m) }
-        if m.hasRawAnchors {
+        if c.hasRaw(b) {
             let rp = c.pair(Matcher.key(b, b1, true)), rs = Int(c.singleIndex[Matcher.key(b, true)])
             if rp | rs != 0 { verify(rp, rs, p, n, pos, m) }
         }

@@ -25,6 +25,9 @@ final class CompiledPatterns: @unchecked Sendable {
     /// One bit per `pairIndex` entry (16 KiB, stays in L1): most prefilter hits are
     /// turned away here without touching the 256 KiB index.
     let pairBits: UnsafeMutableBufferPointer<UInt64>
+    /// Folded bytes that anchor a single-byte pattern; raw bytes that start any raw anchor.
+    let singleBits: (UInt64, UInt64, UInt64, UInt64)
+    let rawBits: (UInt64, UInt64, UInt64, UInt64)
 
     init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16]) {
         infos = .allocate(capacity: max(1, ps.count))
@@ -52,8 +55,31 @@ final class CompiledPatterns: @unchecked Sendable {
         _ = self.singleIndex.initialize(from: singleIndex)
         pairBits = .allocate(capacity: pairIndex.count / 64)
         pairBits.initialize(repeating: 0)
-        for (k, v) in pairIndex.enumerated() where v != 0 { pairBits[k >> 6] |= 1 << UInt64(k & 63) }
+        var single: [UInt64] = [0, 0, 0, 0], raw: [UInt64] = [0, 0, 0, 0]
+        for (k, v) in pairIndex.enumerated() where v != 0 {
+            pairBits[k >> 6] |= 1 << UInt64(k & 63)
+            if k >= 1 << 16 { raw[(k >> 8 & 0xFF) >> 6] |= 1 << UInt64(k >> 8 & 63) }
+        }
+        for (k, v) in singleIndex.enumerated() where v != 0 {
+            if k < 256 { single[k >> 6] |= 1 << UInt64(k & 63) } else { raw[(k & 0xFF) >> 6] |= 1 << UInt64(k & 63) }
+        }
+        singleBits = (single[0], single[1], single[2], single[3])
+        rawBits = (raw[0], raw[1], raw[2], raw[3])
     }
+
+    @inline(__always) static func test(_ bits: (UInt64, UInt64, UInt64, UInt64), _ b: Int) -> Bool {
+        let w: UInt64
+        switch b >> 6 {
+        case 0: w = bits.0
+        case 1: w = bits.1
+        case 2: w = bits.2
+        default: w = bits.3
+        }
+        return w & (1 << UInt64(b & 63)) != 0
+    }
+
+    @inline(__always) func hasSingle(_ folded: Int) -> Bool { CompiledPatterns.test(singleBits, folded) }
+    @inline(__always) func hasRaw(_ b: UInt8) -> Bool { CompiledPatterns.test(rawBits, Int(b)) }
 
     /// Bucket (1-based, 0: none) of patterns anchored on the pair with this key.
     @inline(__always) func pair(_ key: Int) -> Int {

@@ -20,8 +20,8 @@ extension Matcher {
         for a in anchors where a.raw && seen.insert(0x100 | Int(a.b0)).inserted {
             t.vectors.append(.init(repeating: a.b0)); t.raw += 1
         }
-        // Date separators, for the digit-then-separator test.
-        for b: UInt8 in [0x2F, 0x2E, 0x2D] { t.vectors.append(.init(repeating: b)) }
+        // For the date test: 0x30 (digits) under mask 0xF0, 0x2F (`/` `.` `-`) under 0x03.
+        for b: UInt8 in [0xF0, 0x30, 0x2F] { t.vectors.append(.init(repeating: b)) }
         return t
     }
 }
@@ -34,13 +34,6 @@ typealias HitBits = (lo: UInt64, hi: UInt64)
 // `.<` and `any()` become loops over the lanes. The code below sticks to the first kind.
 // Every mask has the top bit set in a lane that hits.
 
-/// Top bit set where the byte is an ASCII digit: for y = x - '0', y < 10 exactly when
-/// neither y nor y + 0x76 has the top bit set.
-@inline(__always) func digit80(_ x: SIMD16<UInt8>) -> SIMD16<UInt8> {
-    let y = x &- 0x30
-    return ~((y &+ 0x76) | y)
-}
-
 @inline(__always)
 func prefilter(_ v: SIMD16<UInt8>, _ v1: SIMD16<UInt8>, _ t: Matcher.PrefilterTable,
                _ vec: UnsafeBufferPointer<SIMD16<UInt8>>) -> HitBits {
@@ -50,8 +43,11 @@ func prefilter(_ v: SIMD16<UInt8>, _ v1: SIMD16<UInt8>, _ t: Matcher.PrefilterTa
     while k < t.folded { m |= (lv .== vec[k])._storage; k += 1 }
     while k < t.folded + t.raw { m |= (v .== vec[k])._storage; k += 1 }
     if t.dates {
-        let sep = (v1 .== vec[k])._storage | (v1 .== vec[k + 1])._storage | (v1 .== vec[k + 2])._storage
-        m |= unsafeBitCast(digit80(v), to: SIMD16<Int8>.self) & sep
+        // A digit (or `:;<=>?`) followed by `/`, `.`, `-` (or `,`): a loose test, two
+        // instructions a side; DateRule.match decides.
+        let digit = ((v & vec[k]) .== vec[k + 1])._storage
+        let sep = ((v1 | 0x03) .== vec[k + 2])._storage
+        m |= digit & sep
     }
     return unsafeBitCast(m, to: HitBits.self)
 }

@@ -49,6 +49,9 @@ import Testing
         ("[inspector]\nrules = 1", .type, "2:9", "inspector.rules", "array of tables"),
         ("[agent]\ncommands = [\"/usr/bin/claude\"]", .value, "2:13", "agent.commands[0]", "without '/'"),
         ("extends = \"a b\"", .value, "1:11", "extends", "not a valid profile name"),
+        ("description = \"a\\u200Bb\"", .value, "1:15", "description", "invisible character U+200B"),
+        ("[env.set]\nX = \"\u{E0041}\"", .value, "2:5", "env.set.X", "invisible character U+E0041"),
+        ("[env]\npass = [\"A\", \"B\\uFE0F\"]", .value, "2:14", "env.pass[1]", "invisible character U+FE0F"),
         ("[identity]\nuid = 1\nuid = 2", .syntax, "3:1", "", "duplicate key 'identity.uid'"),
         ("[identity\n", .syntax, "1:10", "", "expected ']'"),
     ]
@@ -62,6 +65,12 @@ import Testing
         #expect(e.keyPath == keyPath, "\(e)")
         #expect(e.message.contains(message), "\(e)")
         #expect(e.description.hasPrefix("profiles/x.toml:\(position): "))
+    }
+
+    @Test func rulePatternsMayNameInvisibleCharacters() throws {
+        let layer = try ProfileDecoder(file: "x").decode(
+            "[[inspector.rules]]\nname = \"zw\"\nkind = \"forbid\"\npattern = \"\\u200B\"", name: "x")
+        #expect(layer.inspector.rules.first?.pattern == "\u{200B}")
     }
 
     @Test func errorDescriptionReadsLikeACompilerMessage() throws {

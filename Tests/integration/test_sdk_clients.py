@@ -26,7 +26,6 @@ CLIENT = r'''
 import hashlib, json, os, sys
 kind, mode, prompt = sys.argv[1], sys.argv[2], sys.argv[3]
 real_key_sha = sys.argv[4] if len(sys.argv) > 4 else ""
-base = os.environ.get("VEIL_TEST_BASE_URL") or None  # None: the SDK reads its env variable
 out = {"kind": kind, "mode": mode,
        "base_url_env": os.environ.get("ANTHROPIC_BASE_URL" if kind == "anthropic" else "OPENAI_BASE_URL")}
 key = os.environ.get("ANTHROPIC_API_KEY" if kind == "anthropic" else "OPENAI_API_KEY") or ""
@@ -34,7 +33,7 @@ out["key_is_real"] = hashlib.sha256(key.encode()).hexdigest() == real_key_sha
 try:
     if kind == "anthropic":
         import anthropic
-        c = anthropic.Anthropic(base_url=base, max_retries=0, timeout=60)
+        c = anthropic.Anthropic(max_retries=0, timeout=60)  # base URL and key from the env
         args = dict(model="claude-sonnet-4-5", max_tokens=64,
                     messages=[{"role": "user", "content": prompt}])
         if mode == "stream":
@@ -45,7 +44,7 @@ try:
             text = "".join(b.text for b in m.content if b.type == "text")
     else:
         import openai
-        c = openai.OpenAI(base_url=base, max_retries=0, timeout=60)
+        c = openai.OpenAI(max_retries=0, timeout=60)
         args = dict(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
         if mode == "stream":
             text = "".join((ch.choices[0].delta.content or "") for ch in

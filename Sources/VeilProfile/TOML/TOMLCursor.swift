@@ -92,13 +92,22 @@ struct TOMLCursor {
         }
     }
 
-    /// How a character is named in a message: printable ones quoted, others as U+XXXX.
+    /// How a character is named in a message: ASCII quoted, other visible characters quoted
+    /// with their code point (a look-alike apostrophe is the kind of thing veil must show),
+    /// invisible ones only as U+XXXX.
     static func visible(_ c: Unicode.Scalar) -> String {
         if c == "\n" || c == "\r" { return "a newline" }
-        if isControl(c) || c.properties.generalCategory == .format {
-            return "U+" + String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        let code = "U+" + String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        if isControl(c) { return code }
+        if c.isASCII { return "'\(c)'" }
+        switch c.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .decimalNumber, .otherNumber,
+             .letterNumber, .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .otherSymbol:
+            return "'\(c)' (\(code))"
+        default:
+            return code
         }
-        return "'\(c)'"
     }
 }
 

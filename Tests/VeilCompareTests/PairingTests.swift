@@ -1,0 +1,43 @@
+import Testing
+@testable import VeilCompare
+
+@Suite struct PairingTests {
+    @Test func pairsByOrderWithinEndpoint() {
+        let a = [RecordedRequest(method: "GET", path: "/v1/models", body: ""), messages(system: "one"), messages(system: "two")]
+        let b = [messages(system: "one'"), RecordedRequest(method: "GET", path: "/v1/models?beta=true", body: ""), messages(system: "two'")]
+        let p = Pairing.pair(a, b)
+        #expect(p.count == 3)
+        #expect(p[0].left?.path == "/v1/models" && p[0].right?.path == "/v1/models?beta=true")
+        #expect(p[1].right?.body.contains("one'") == true)
+        #expect(p[2].right?.body.contains("two'") == true)
+        #expect(p.map(\.number) == [1, 2, 3])
+    }
+
+    @Test func prefersSameShapeWhenConcurrentCallsCross() {
+        // A title request (1 message, other model) and the main request arrive in swapped order.
+        let title = RecordedRequest(method: "POST", path: "/v1/messages", body: #"{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"t"}]}"#)
+        let main = RecordedRequest(method: "POST", path: "/v1/messages", body: #"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"m"}],"tools":[]}"#)
+        let p = Pairing.pair([title, main], [main, title])
+        #expect(p.count == 2)
+        #expect(p[0].left == p[0].right)
+        #expect(p[1].left == p[1].right)
+    }
+
+    @Test func unpairedRequestsComeLast() {
+        let p = Pairing.pair([messages(system: "a")], [messages(system: "a"), RecordedRequest(method: "POST", path: "/v1/messages/count_tokens", body: "{}")])
+        #expect(p.count == 2)
+        #expect(p[1].left == nil && p[1].right?.endpoint == "POST /v1/messages/count_tokens")
+    }
+
+    @Test func absoluteFormTargetsCountAsTheirPath() {
+        #expect(RecordedRequest(method: "post", path: "http://api.deepseek.com:8080/v1/messages?x=1", body: "").endpoint == "POST /v1/messages")
+    }
+
+    @Test func loadsRecordLinesAndSkipsBrokenOnes() {
+        let r = messages(system: "hi")
+        let text = recordLine(r) + "\n{broken\n\n" + recordLine(r) + "\n"
+        let loaded = RecordLoader.parse(text)
+        #expect(loaded.requests == [r, r])
+        #expect(loaded.skipped == 1)
+    }
+}

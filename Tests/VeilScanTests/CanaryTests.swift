@@ -1,0 +1,142 @@
+import Testing
+import VeilProfile
+@testable import VeilScan
+
+/// Host canaries: found in every form they take in text, with boundaries.
+struct CanaryTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let text: String
+        let label: String
+        /// Text that starts where the finding points.
+        let at: String
+        var testDescription: String { text }
+    }
+
+    static let found: [Case] = [
+        .init(text: "time zone is Asia/Shanghai today", label: "time zone", at: "Asia/"),
+        .init(text: "TZ=PRC", label: "time zone", at: "PRC"),
+        .init(text: "zoneinfo/Asia/Chongqing", label: "time zone", at: "Asia/"),
+        .init(text: "offset is +08:00 here", label: "time zone offset", at: "+08:00"),
+        .init(text: "2026-07-01T10:00:00+08:00", label: "time zone offset", at: "+08:00"),
+        .init(text: "Date: Wed, 01 Jul 2026 10:00:00 +0800", label: "time zone offset", at: "+0800"),
+        .init(text: "we are at UTC+8 now", label: "time zone offset", at: "UTC+8"),
+        .init(text: "clock says GMT+8.", label: "time zone offset", at: "GMT+8"),
+        .init(text: "Wed Jul 01 2026 GMT+0800 (x)", label: "time zone offset", at: "GMT+0800"),
+        .init(text: "utc+08:00 in lower case", label: "time zone offset", at: "utc+08:00"),
+        .init(text: "(China Standard Time)", label: "time zone name", at: "China"),
+        .init(text: "LANG=zh_CN.UTF-8", label: "locale", at: "zh_CN"),
+        .init(text: "locale zh-CN detected", label: "locale", at: "zh-CN"),
+        .init(text: "hello ALICE, welcome", label: "user name", at: "ALICE"),
+        .init(text: "by Alice Zhang", label: "full name", at: "Alice Zhang"),
+        .init(text: "on alice-thinkpad:", label: "host name", at: "alice-thinkpad"),
+        .init(text: "cd /home/alice/notes", label: "home path", at: "/home/alice"),
+        .init(text: "see /home/alice.", label: "home path", at: "/home/alice"),
+        .init(text: "cwd: /home/alice/src/payments", label: "workdir path", at: "/home/alice/src/payments"),
+        .init(text: "via proxy.corp.example.cn:3128", label: "proxy host", at: "proxy.corp"),
+        .init(text: "nameserver 114.114.114.114", label: "DNS server", at: "114.114"),
+        .init(text: "id 3f2c9a7d41be4c0e9d6a5b8f7e1c2d3a", label: "machine-id", at: "3f2c9a7d"),
+        .init(text: "id 3F2C9A7D-41BE-4C0E-9D6A-5B8F7E1C2D3A", label: "machine-id", at: "3F2C9A7D"),
+        .init(text: "ip 192.168.3.17 up", label: "host address", at: "192.168"),
+    ]
+
+    @Test(arguments: found)
+    func canaryIsFound(_ c: Case) throws {
+        let body = userText(c.text)
+        let findings = scan(body).filter { $0.kind == .canary }
+        let f = try #require(findings.first, "nothing found in \(c.text)")
+        #expect(f.detail.hasPrefix(c.label + " "), "\(f.detail)")
+        #expect(f.offset == byteOffset(of: c.at, in: body))
+        #expect(f.path == "$.messages[0].content[0].text")
+        #expect(f.codePoints.isEmpty)
+    }
+
+    /// Canaries split by JSON escapes are decoded before matching; the offset is the raw one.
+    @Test(arguments: [
+        (#"cwd \/home\/alice\/src"#, "home path", #"\/home"#),
+        (#"name \u0061lice here"#, "user name", #"\u0061"#),
+        (#"Asia\/Shanghai"#, "time zone", "Asia"),
+        (#"user \u0041\u004c\u0049\u0043\u0045"#, "user name", #"\u0041"#),
+        (#"line one\nalice\tthere"#, "user name", "alice"),
+    ])
+    func escapedCanaryIsFound(_ text: String, _ label: String, _ at: String) throws {
+        let body = userText(text)
+        let f = try #require(scan(body).first { $0.kind == .canary }, "\(text)")
+        #expect(f.detail.hasPrefix(label))
+        #expect(f.offset == byteOffset(of: at, in: body))
+    }
+
+    /// A longer canary covers the shorter ones inside it: one finding for one leak.
+    @Test func containedCanariesAreOneFinding() {
+        let findings = scan(userText("at /home/alice/src/payments now")).filter { $0.kind == .canary }
+        #expect(findings.count == 1)
+        #expect(findings.first?.detail.hasPrefix("workdir path") == true)
+    }
+
+    @Test func canaryInAKeyCounts() throws {
+        let f = try #require(scan(#"{"metadata":{"alice-thinkpad":true}}"#).first)
+        #expect(f.kind == .canary)
+        #expect(f.path == #"$.metadata["alice-thinkpad"]"#)
+    }
+
+    /// Words that contain a canary, or look like one, are not the canary.
+    @Test(arguments: [
+        "malice and chalice, aliceblue, alice_x",
+        "paths /home/alicex and /home/alice-old and /home/alice.bak",
+        "prc in lower case, sPRCx, PRCS",
+        "number 10.114.114.114.114 and 1114.114.114.114",
+        "Asia/Shanghaiese, +08:001, +0800123, UTC+80",
+        "zh_CNx and xzh-CN",
+        "we don’t use curly quotes as markers",
+        "Shanghai is a city; China is a country",
+        "192.168.3.170 and 192.168.3.1",
+    ])
+    func noFalseAlarm(_ text: String) {
+        let findings = scan(userText(text)).filter { $0.kind == .canary }
+        #expect(findings.isEmpty, "\(findings.map(\.detail))")
+    }
+
+    /// Common words and neutral values never become canaries, whatever the host says.
+    @Test func commonValuesAreNotCanaries() {
+        var f = HostFacts()
+        f.timeZone = "UTC"
+        f.locales = ["C.UTF-8", "en_US.UTF-8"]
+        f.hostname = "box"
+        f.userName = "dev"
+        f.fullName = "dev"
+        f.home = "/home/user"
+        f.workdir = "/work"
+        f.dnsServers = ["127.0.0.53", "8.8.8.8"]
+        f.addresses = ["127.0.0.1"]
+        f.proxyHosts = ["localhost"]
+        #expect(f.canaries().isEmpty, "\(f.canaries())")
+        let s = Scanner(config: ScanConfig(canaries: f.canaries() + [Canary(label: "user name", value: "dev"),
+                                                                     Canary(label: "x", value: "localhost")]))
+        #expect(s.scanBody(Array(userText("dev box on localhost as user in UTC").utf8), api: .anthropic).isEmpty)
+    }
+
+    @Test func timeZoneAliasesAndOffsets() {
+        var f = HostFacts()
+        f.timeZone = "Asia/Urumqi"
+        let values = Set(f.canaries().map(\.value))
+        #expect(values.isSuperset(of: ["Asia/Urumqi", "Asia/Kashgar", "+06:00", "+0600", "UTC+6", "GMT+6", "UTC+06:00"]))
+        f.timeZone = "PRC"
+        #expect(Set(f.canaries().map(\.value)).isSuperset(of: ["PRC", "Asia/Shanghai", "+08:00", "UTC+8"]))
+        f.timeZone = "Asia/Kolkata"
+        #expect(Set(f.canaries().map(\.value)).isSuperset(of: ["Asia/Calcutta", "+05:30", "+0530", "UTC+5:30"]))
+        f.timeZone = "America/New_York"  // both standard and daylight offsets
+        #expect(Set(f.canaries().map(\.value)).isSuperset(of: ["-05:00", "-04:00", "US/Eastern"]))
+    }
+
+    @Test func headersAreScannedAndCredentialsSkipped() {
+        let s = sampleScanner()
+        let findings = s.scanHeaders([
+            (name: "User-Agent", value: "agent/1.0 (linux; alice-thinkpad)"),
+            (name: "x-stainless-timezone", value: "Asia/Shanghai"),
+            (name: "Authorization", value: "Bearer alice-thinkpad-key"),
+            (name: "x-api-key", value: "sk-alice"),
+            (name: "content-type", value: "application/json"),
+        ])
+        #expect(findings.map(\.path) == ["header:user-agent", "header:x-stainless-timezone"])
+        #expect(findings.first?.offset == byteOffset(of: "alice-thinkpad", in: "agent/1.0 (linux; alice-thinkpad)"))
+    }
+}
