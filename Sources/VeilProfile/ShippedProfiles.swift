@@ -84,6 +84,8 @@ CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1"
 # The profile's home persists, so logins made inside stay inside. From the host only the
 # user's own instructions and settings come in. ~/.claude.json stays out: it holds the
 # account and a map of every project keyed by its host path, which the agent would read.
+# If your settings.json sets ANTHROPIC_BASE_URL in its "env", that wins inside and the
+# agent fails closed (nothing but the inspector is reachable): remove it there.
 home_files = [".claude/CLAUDE.md", ".claude/settings.json"]
 
 [inspector]

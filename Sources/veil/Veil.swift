@@ -10,7 +10,7 @@ struct Veil: ParsableCommand {
             + "and inspect every byte they send to their model.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, DoctorCommand.self, ProfileCommand.self, FactsCommand.self,
+            RunCommand.self, DoctorCommand.self, ProfileCommand.self, FactsCommand.self, BenchCommand.self, ShimCommand.self,
             InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self,
         ])
 }

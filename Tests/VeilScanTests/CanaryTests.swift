@@ -81,7 +81,7 @@ struct CanaryTests {
     /// Words that contain a canary, or look like one, are not the canary.
     @Test(arguments: [
         "malice and chalice, aliceblue, alice_x",
-        "paths /home/alicex and /home/alice-old and /home/alice.bak",
+        "paths /home/alicex and /home/aliced/x",
         "prc in lower case, sPRCx, PRCS",
         "number 10.114.114.114.114 and 1114.114.114.114",
         "Asia/Shanghaiese, +08:001, +0800123, UTC+80",
@@ -93,6 +93,16 @@ struct CanaryTests {
     func noFalseAlarm(_ text: String) {
         let findings = scan(userText(text)).filter { $0.kind == .canary }
         #expect(findings.isEmpty, "\(findings.map(\.detail))")
+    }
+
+    /// Paths match as whole path segments, at the end of a sentence too.
+    @Test(arguments: [
+        ("in /srv/data/proj/src", true), ("in /srv/data/proj.", true), ("(/srv/data/proj)", true),
+        ("in /srv/data/projects", false), ("in /srv/data/proj-old", false), ("in /srv/data/proj.bak", false),
+    ])
+    func pathSegments(_ text: String, _ expected: Bool) {
+        let s = Scanner(config: ScanConfig(canaries: [Canary(label: "workdir path", value: "/srv/data/proj")]))
+        #expect(!s.scanBody(Array(userText(text).utf8), api: .anthropic).isEmpty == expected)
     }
 
     /// Common words and neutral values never become canaries, whatever the host says.

@@ -381,3 +381,18 @@ def test_fails_closed_without_user_namespaces(home, workdir):
     assert r.returncode == 125, r.stderr
     assert "create namespaces" in r.stderr and "veil doctor" in r.stderr
     assert not marker.exists()
+
+
+def test_shim_makes_the_plain_command_run_inside(home, workdir, tmp_path):
+    bindir = tmp_path / "bin"
+    real = tmp_path / "tools" / "whereami"
+    real.parent.mkdir()
+    real.write_text("#!/bin/sh\nhostname; id -un\n")
+    real.chmod(0o755)
+    env = host_env(home, PATH=f"{bindir}:{real.parent}:/usr/bin:/bin")
+    r = subprocess.run([VEIL, "shim", "install", "--dir", str(bindir), "whereami"], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = subprocess.run(["whereami"], cwd=workdir, env=env, capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["localhost", "user"], out.stdout + out.stderr
+    assert subprocess.run([VEIL, "shim", "remove", "--dir", str(bindir), "whereami"], env=env).returncode == 0
+    assert not (bindir / "whereami").exists()

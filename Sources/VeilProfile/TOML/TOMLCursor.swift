@@ -96,7 +96,7 @@ struct TOMLCursor {
     /// with their code point (a look-alike apostrophe is the kind of thing veil must show),
     /// invisible ones only as U+XXXX.
     static func visible(_ c: Unicode.Scalar) -> String {
-        if c == "\n" || c == "\r" { return "a newline" }
+        if c == "\n" { return "a newline" }
         let code = "U+" + String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)
         if isControl(c) { return code }
         if c.isASCII { return "'\(c)'" }
