@@ -53,16 +53,20 @@ public enum ProbeSession {
         let outcomes = try ProbeScheduler(options: o, workdir: workdir, space: space, jobs: jobs).run(specs)
 
         let baseline = outcomes[0], again = outcomes[1]
+        // The verdict is about the prompt; an agent that exits otherwise under a decoy is
+        // noted, and one that sends nothing at all counts as changed (ProbeAnalysis).
         var notes: [String] = []
-        for (i, out) in outcomes.enumerated() where out.status != 0 {
-            notes.append("\(specs[i].name): exited \(out.status)" + (out.stderrTail.isEmpty ? "" : ": " + out.stderrTail))
+        for (i, out) in outcomes.enumerated() where out.status != baseline.status || (i < 2 && out.status != 0) {
+            notes.append("\(specs[i].name): exited \(out.status)" + (i < 2 ? "" : " (baseline \(baseline.status))")
+                         + (out.stderrTail.isEmpty ? "" : ": " + out.stderrTail))
         }
         if baseline.requests.isEmpty { notes.append("the baseline run sent no request: is the agent pointed at its base URL (profile \(profile.name))?") }
         var variations: [(dimension: String, value: String, run: ProbeRun)] = []
         for (i, spec) in specs.enumerated().dropFirst(2) {
             let out = outcomes[i]
-            var error: String? = nil
-            if out.status >= 125 || out.status != baseline.status { error = "exit status \(out.status) (baseline \(baseline.status))" }
+            // 125: veil itself failed (the sandbox did not start), not the agent.
+            let error: String? = out.status >= 125 && baseline.status < 125 && out.requests.isEmpty
+                ? "veil run failed (exit \(out.status)): " + out.stderrTail : nil
             variations.append((spec.decoy!.dimension.rawValue, spec.decoy!.value, ProbeRun(requests: out.requests, error: error)))
         }
         let result = ProbeAnalysis.analyze(baseline: ProbeRun(requests: baseline.requests), repeat: ProbeRun(requests: again.requests),

@@ -16,6 +16,8 @@ public struct RunOptions: Sendable {
     public var failOnMarker = false
     /// Dimensions set to decoy values (`veil probe`).
     public var decoys: [Decoy] = []
+    /// Profiles from ./.veil/profiles may be used.
+    public var trustProject = false
     public var command: [String]
 
     public init(command: [String]) { self.command = command }
@@ -34,6 +36,9 @@ public enum RunSession {
         } catch let e as SandboxError {
             stderrLine(e.description)
             return e.exitStatus
+        } catch let e as CustomStringConvertible where !(e is SandboxError) {
+            stderrLine(e.description.hasPrefix("veil") ? e.description : "veil: \(e.description)")
+            return 125
         } catch {
             stderrLine("veil: \(error)")
             return 125
@@ -48,7 +53,7 @@ public enum RunSession {
 
     static func prepare(_ o: RunOptions, environment env: [String: String]) throws -> Prepared {
         guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
-        var profile = try ProfileSelection.load(o.profile, command: name)
+        var profile = try ProfileSelection.load(o.profile, command: name, trustProject: o.trustProject)
         Decoy.apply(o.decoys, to: &profile)
         let hostHome = env["HOME"] ?? NSHomeDirectory()
         let cwd = FileManager.default.currentDirectoryPath
@@ -82,7 +87,9 @@ public enum RunSession {
             routes: wiring.routes, canaries: canaries(facts), rules: profile.inspector.rules,
             modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
             recordPath: o.recordPath, credentials: wiring.credentials,
-            connectAllow: profile.inspector.connectAllow, hostEnvironment: env)
+            // With --upstream (the stub or a chosen server) a run makes no other outbound
+            // connection at all: tunnels to the profile's hosts are refused too.
+            connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
         return Prepared(profile: profile, plan: plan, inspector: config)
     }
 

@@ -25,6 +25,8 @@ struct RunCommand: ParsableCommand {
     var failOnMarker = false
     @Option(name: .long, help: ArgumentHelp("Show a decoy value for one dimension: tz, locale, hostname, user, base-host, proxy (DIM=VALUE; repeatable; used by `veil probe`).", valueName: "DIM=VALUE"))
     var decoy: [String] = []
+    @Flag(name: .long, help: "Allow profiles from ./.veil/profiles (they come with the checked-out project).")
+    var trustProject = false
     @Flag(name: .shortAndLong, help: "Show what was dropped, rewritten and mounted.")
     var verbose = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
@@ -49,6 +51,7 @@ struct RunCommand: ParsableCommand {
         o.reportPath = report
         o.failOnMarker = failOnMarker
         o.decoys = decoy.compactMap(Decoy.init)
+        o.trustProject = trustProject
         throw ExitCode(RunSession.run(o))
     }
 }

@@ -167,4 +167,19 @@ func render(_ t: TOMLTable) -> String {
         #expect(doc["odd key"]?.value == .integer(1))
         #expect(!TOMLWriter.string(tricky).unicodeScalars.contains("\u{200B}"))
     }
+
+    /// Every prefix of every shipped profile either parses or fails with a TOMLError: cut
+    /// input must never crash or hang the reader.
+    @Test func truncatedInputFailsCleanly() {
+        for (_, text) in ShippedProfiles.files {
+            let scalars = Array(text.unicodeScalars)
+            for end in stride(from: 0, to: scalars.count, by: 3) {
+                var prefix = String.UnicodeScalarView()
+                prefix.append(contentsOf: scalars[..<end])
+                do { _ = try TOML.parse(String(prefix)) } catch is TOMLError {} catch {
+                    Issue.record("unexpected error type \(error)")
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import VeilProfile
 @testable import VeilScan
 

@@ -396,3 +396,22 @@ def test_shim_makes_the_plain_command_run_inside(home, workdir, tmp_path):
     assert out.stdout.split() == ["localhost", "user"], out.stdout + out.stderr
     assert subprocess.run([VEIL, "shim", "remove", "--dir", str(bindir), "whereami"], env=env).returncode == 0
     assert not (bindir / "whereami").exists()
+
+
+def test_project_profiles_need_trust(home, workdir):
+    prof = workdir / ".veil" / "profiles"
+    prof.mkdir(parents=True)
+    (prof / "default.toml").write_text('extends = "default"\n[identity]\nhostname = "from-the-repo"\n')
+    r = veil(["--", "/bin/hostname"], home, workdir)
+    assert r.returncode == 125 and "--trust-project" in r.stderr, r.stderr
+    r = veil(["--trust-project", "--", "/bin/hostname"], home, workdir)
+    assert r.returncode == 0 and r.stdout.strip() == "from-the-repo", r.stderr
+
+
+def test_profile_errors_are_positioned(tmp_path, home, workdir):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "default"\n[identity]\nhostnam = "x"\n')
+    r = subprocess.run([VEIL, "profile", "check", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2 and "bad.toml:3:1" in r.stderr and "identity.hostnam" in r.stderr, r.stderr
+    r = veil(["--profile", str(bad), "--", "/bin/true"], home, workdir)
+    assert r.returncode == 125 and "bad.toml:3:1" in r.stderr, r.stderr

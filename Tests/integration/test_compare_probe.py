@@ -1,0 +1,327 @@
+"""`veil compare` and `veil probe` end to end, against the built-in stub (offline).
+
+- probe on examples/fingerprint_agent.py finds exactly its dimensions (tz, base-host) and
+  shows the changed characters (U+02BC, the `/` date); on examples/polite_agent.py it finds
+  nothing (its fresh UUIDs and timestamps are volatile);
+- compare shows the host arm leaking (TZ=Asia/Shanghai on the host) and the veil arm clean;
+- the real Claude Code CLI and an anthropic-SDK script: both commands complete, the reports
+  are well-formed, and two identical runs differ in nothing but normalised volatile values;
+- the HTML report renders in headless Chromium with the differences highlighted.
+
+VEIL_BIN names the binary (skip without it, fail under CI=true); VEIL_EXAMPLES the examples
+directory (default: the repository's). `pytest -s` prints the probe's wall times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+from conftest import in_ci
+
+EXAMPLES = Path(os.environ.get("VEIL_EXAMPLES") or Path(__file__).resolve().parents[2] / "examples")
+PYTHON = "/usr/bin/python3"  # Debian's, visible inside the sandbox
+PROFILE = "claude-code"      # routes ANTHROPIC_BASE_URL through the inspector
+KINDS = {"canary", "covert-char", "format", "unexplained"}
+SLASH_DATE = re.compile(r"\d{4}/\d{2}/\d{2}")
+DASH_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The HTML report's highlight colours (HTMLReport.css): removed / added text.
+DEL_RGB, INS_RGB = (0xFF, 0x6B, 0x6B), (0x3E, 0xCF, 0x6E)
+QUIET_CLAUDE = {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
+
+
+@pytest.fixture(autouse=True)
+def examples_in_workdir(workdir):
+    """The sandbox shows the agent its workdir only, so the example agents are copied there and
+    run by relative name (compare and probe copy the workdir for every run)."""
+    for name in ("fingerprint_agent.py", "polite_agent.py"):
+        src = EXAMPLES / name
+        assert src.is_file(), f"missing example {src}"
+        shutil.copy(src, workdir / name)
+
+
+def example(name: str) -> str:
+    return name
+
+
+def load_json(path: Path) -> dict:
+    assert path.exists(), f"no report at {path}"
+    return json.loads(path.read_text())
+
+
+def check_difference(d: dict, sides: tuple[str, str] = ("host", "veil")) -> None:
+    assert isinstance(d["request"], int) and d["request"] >= 0, d
+    assert isinstance(d["path"], str) and d["path"], d
+    for s in sides:
+        assert isinstance(d[s], str), d
+    assert d["kind"] in KINDS, d
+
+
+def check_compare_report(r: dict) -> None:
+    assert isinstance(r["differences"], list) and isinstance(r["volatile"], list), r
+    for d in r["differences"]:
+        check_difference(d)
+    assert r["exitStatus"] == (4 if r["differences"] else 0)
+
+
+def check_probe_report(r: dict) -> None:
+    assert isinstance(r["dimensions"], list) and r["dimensions"], r
+    for dim in r["dimensions"]:
+        assert isinstance(dim["name"], str) and isinstance(dim["changed"], bool)
+        assert dim["variations"], dim
+        for v in dim["variations"]:
+            assert isinstance(v["value"], str) and isinstance(v["changed"], bool)
+            for d in v["differences"]:
+                check_difference(d, ("baseline", "variation"))
+                check_difference(d)
+        assert dim["changed"] == any(v["changed"] for v in dim["variations"])
+    assert isinstance(r["volatile"], list)
+
+
+def baseline_noise(r: dict) -> list[dict]:
+    """Spots where the two identical baseline runs still differed after normalisation."""
+    return [v for v in r["volatile"] if v["rule"] == "baseline"]
+
+
+# --------------------------------------------------------------------------------------------
+# probe
+# --------------------------------------------------------------------------------------------
+
+def test_probe_finds_exactly_the_fingerprinting_dimensions(run_veil, tmp_path):
+    out = tmp_path / "probe.json"
+    r = run_veil(["probe", "--profile", PROFILE, "--json", str(out), "--html", str(tmp_path / "probe.html"),
+                  "--", PYTHON, example("fingerprint_agent.py")], timeout=900)
+    assert r.returncode == 4, r.describe()
+    rep = load_json(out)
+    check_probe_report(rep)
+    changed = {d["name"] for d in rep["dimensions"] if d["changed"]}
+    assert changed == {"tz", "base-host"}, r.describe()
+    tz = {v["value"]: v for d in rep["dimensions"] if d["name"] == "tz" for v in d["variations"]}
+    assert tz["Asia/Shanghai"]["changed"] and tz["Asia/Urumqi"]["changed"]
+    assert not tz["America/New_York"]["changed"] and not tz["Europe/Moscow"]["changed"]
+    hosts = {v["value"]: v["changed"] for d in rep["dimensions"] if d["name"] == "base-host" for v in d["variations"]}
+    assert hosts["api.deepseek.com"] and hosts["gateway.example.cn"] and not hosts["llm.corp.example.com"]
+    diffs = tz["Asia/Shanghai"]["differences"]
+    assert {d["kind"] for d in diffs} == {"format", "covert-char"}, diffs
+    assert any("U+02BC" in d["variation"] and "'" in d["baseline"] for d in diffs), diffs
+    assert any(SLASH_DATE.search(d["variation"]) and DASH_DATE.search(d["baseline"]) for d in diffs), diffs
+    assert "[U+02BC]" in r.stdout and "tz" in r.stdout and "base-host" in r.stdout
+    assert not baseline_noise(rep), rep["volatile"]
+
+
+def test_probe_polite_agent_reports_nothing(run_veil, tmp_path):
+    out = tmp_path / "probe.json"
+    r = run_veil(["probe", "--profile", PROFILE, "--json", str(out), "--", PYTHON, example("polite_agent.py")], timeout=900)
+    assert r.returncode == 0, r.describe()
+    rep = load_json(out)
+    check_probe_report(rep)
+    assert not any(d["changed"] for d in rep["dimensions"]), json.dumps(rep, indent=1)[:4000]
+    rules = {v["rule"] for v in rep["volatile"]}
+    # Its fresh ids and clock values were seen and set aside, not missed.
+    assert {"uuid", "timestamp", "epoch", "user-id", "id"} <= rules, rules
+    assert not baseline_noise(rep), rep["volatile"]
+
+
+def test_probe_decoys_file_extends_and_vary_selects(run_veil, tmp_path):
+    decoys = tmp_path / "decoys.toml"
+    decoys.write_text('base-host = ["api.kimi.example.com"]\n')
+    out = tmp_path / "probe.json"
+    r = run_veil(["probe", "--profile", PROFILE, "--vary", "base-host", "--decoys", str(decoys), "--json", str(out),
+                  "--", PYTHON, example("fingerprint_agent.py")], timeout=600)
+    assert r.returncode == 4, r.describe()
+    rep = load_json(out)
+    assert [d["name"] for d in rep["dimensions"]] == ["base-host"]
+    values = {v["value"]: v["changed"] for v in rep["dimensions"][0]["variations"]}
+    assert values.get("api.kimi.example.com") is True, values
+    bad = run_veil(["probe", "--vary", "moon-phase", "--", PYTHON, example("polite_agent.py")])
+    assert bad.returncode != 0 and "moon-phase" in bad.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------------
+
+def run_compare(run_veil, tmp_path, command, env=None, timeout=600, extra=()):
+    out, html = tmp_path / "compare.json", tmp_path / "compare.html"
+    r = run_veil(["compare", "--profile", PROFILE, "--json", str(out), "--html", str(html), *extra, "--", *command],
+                 env=env, timeout=timeout)
+    return r, (load_json(out) if out.exists() else {}), html
+
+
+def test_compare_shows_host_arm_leaking_and_veil_clean(run_veil, tmp_path, workdir):
+    (workdir / "notes.txt").write_text("left alone\n")
+    r, rep, html = run_compare(run_veil, tmp_path, [PYTHON, example("fingerprint_agent.py")], env={"TZ": "Asia/Shanghai"})
+    assert r.returncode == 4, r.describe()
+    check_compare_report(rep)
+    diffs = rep["differences"]
+    assert {d["kind"] for d in diffs} == {"format", "covert-char"}, diffs
+    assert all(d["path"] == "$.system" for d in diffs), diffs
+    # Host arm: the marks. Veil arm: plain ASCII apostrophes and an ISO date.
+    assert any("U+02BC" in d["host"] for d in diffs) and not any("U+02BC" in d["veil"] for d in diffs)
+    assert any(SLASH_DATE.search(d["host"]) and DASH_DATE.search(d["veil"]) for d in diffs), diffs
+    assert html.exists() and "<del>" in html.read_text()
+    # Each arm worked on its own copy: the user's workdir is untouched.
+    assert sorted(p.name for p in workdir.iterdir()) == ["fingerprint_agent.py", "notes.txt", "polite_agent.py"]
+    assert (workdir / "notes.txt").read_text() == "left alone\n"
+
+
+def test_compare_polite_agent_no_difference(run_veil, tmp_path):
+    r, rep, _ = run_compare(run_veil, tmp_path, [PYTHON, example("polite_agent.py")], env={"TZ": "Asia/Shanghai"})
+    assert r.returncode == 0, r.describe()
+    check_compare_report(rep)
+    assert rep["differences"] == []
+    assert {v["rule"] for v in rep["volatile"]} >= {"uuid", "timestamp", "user-id"}
+
+
+def test_compare_raw_shows_volatile_values(run_veil, tmp_path):
+    r, rep, _ = run_compare(run_veil, tmp_path, [PYTHON, example("polite_agent.py")], extra=["--raw"])
+    assert r.returncode == 4, r.describe()
+    assert rep["raw"] is True and rep["volatile"] == []
+    assert any(d["path"] == "$.client.request_id" for d in rep["differences"]), rep["differences"]
+
+
+# --------------------------------------------------------------------------------------------
+# The HTML report in a real browser
+# --------------------------------------------------------------------------------------------
+
+def read_png(path: Path) -> tuple[int, int, list[tuple[int, int, int]]]:
+    """A minimal PNG decoder (8-bit RGB/RGBA, non-interlaced): width, height, RGB pixels."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        (length,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", chunk)
+            assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw, stride, prev, pixels = zlib.decompress(idat), width * bpp, bytearray(width * bpp), []
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        pixels.extend(tuple(line[i:i + 3]) for i in range(0, stride, bpp))
+        prev = line
+    return width, height, pixels
+
+
+def near(p, rgb, tol=10) -> bool:
+    return all(abs(p[i] - rgb[i]) <= tol for i in range(3))
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if in_ci():
+        pytest.fail("chromium is not installed (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def screenshot(html: Path, png: Path) -> None:
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+           f"--screenshot={png}", "--window-size=1200,900", html.resolve().as_uri()]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert png.exists(), f"no screenshot: {p.returncode}\n{p.stderr[-2000:]}"
+
+
+@pytest.mark.parametrize("report", ["compare", "probe"])
+def test_html_report_renders_with_highlights(run_veil, tmp_path, report):
+    html = tmp_path / f"{report}.html"
+    if report == "compare":
+        r = run_veil(["compare", "--profile", PROFILE, "--html", str(html), "--", PYTHON, example("fingerprint_agent.py")],
+                     env={"TZ": "Asia/Shanghai"}, timeout=600)
+    else:
+        r = run_veil(["probe", "--profile", PROFILE, "--vary", "tz", "--html", str(html),
+                      "--", PYTHON, example("fingerprint_agent.py")], timeout=600)
+    assert r.returncode == 4, r.describe()
+    text = html.read_text()
+    assert "<script" not in text and "http://" not in text and "https://" not in text  # self-contained
+    png = tmp_path / f"{report}.png"
+    screenshot(html, png)
+    w, h, pixels = read_png(png)
+    assert (w, h) == (1200, 900)
+    assert len(set(pixels[::7])) > 20, "blank screenshot"
+    dels = sum(1 for p in pixels if near(p, DEL_RGB))
+    ins = sum(1 for p in pixels if near(p, INS_RGB))
+    assert dels > 50 and ins > 50, f"highlights not visible: {dels} removed-colour and {ins} added-colour pixels"
+
+
+# --------------------------------------------------------------------------------------------
+# Real clients: Claude Code CLI and the anthropic SDK
+# --------------------------------------------------------------------------------------------
+
+SDK_CLIENT = r'''
+import anthropic
+c = anthropic.Anthropic(max_retries=0, timeout=60)
+m = c.messages.create(model="claude-sonnet-4-5", max_tokens=64,
+                      messages=[{"role": "user", "content": "Don't panic: say hi."}])
+print("".join(b.text for b in m.content if b.type == "text"))
+'''
+
+
+def test_claude_code_probe_default_dimensions(run_veil, venv, tmp_path):
+    out = tmp_path / "probe.json"
+    started = time.monotonic()
+    r = run_veil(["probe", "--profile", PROFILE, "--json", str(out), "--html", str(tmp_path / "probe.html"),
+                  "--", "claude", "-p", "say hi"], env=QUIET_CLAUDE, timeout=1800)
+    wall = time.monotonic() - started
+    assert r.returncode in (0, 4), r.describe()
+    rep = load_json(out)
+    check_probe_report(rep)
+    assert rep["baselineRequests"] >= 1, r.describe()
+    assert not any(v.get("error") for d in rep["dimensions"] for v in d["variations"]), r.describe()
+    # Two identical runs: nothing left once volatile values are normalised.
+    assert not baseline_noise(rep), rep["volatile"]
+    changed = [d["name"] for d in rep["dimensions"] if d["changed"]]
+    print(f"\nveil probe (default dimensions, {rep['runs']} runs, {rep['parallel']} at a time) on "
+          f"`claude -p`: {wall:.1f} s wall; report says {rep['wallSeconds']} s; changed: {changed or 'none'}")
+
+
+def test_claude_code_compare(run_veil, venv, tmp_path):
+    home = tmp_path / "host-home"
+    home.mkdir()
+    r, rep, _ = run_compare(run_veil, tmp_path, ["claude", "-p", "say hi"], env={"HOME": str(home), **QUIET_CLAUDE},
+                            timeout=900)
+    assert r.returncode in (0, 4), r.describe()
+    check_compare_report(rep)
+    assert rep["requests"]["host"] >= 1 and rep["requests"]["veil"] >= 1, r.describe()
+    # Claude Code writes its working directory into the prompt: outside veil that is the
+    # host's real path, a canary.
+    assert any(d["kind"] == "canary" for d in rep["differences"]), rep["differences"]
+
+
+def test_anthropic_sdk_compare_and_probe(run_veil, venv, tmp_path, workdir):
+    (workdir / "client.py").write_text(SDK_CLIENT)
+    r, rep, _ = run_compare(run_veil, tmp_path, [venv.python, "client.py"])
+    assert r.returncode == 0, r.describe()
+    check_compare_report(rep)
+    assert rep["requests"] == {"host": 1, "veil": 1, "pairs": 1}
+    out = tmp_path / "probe.json"
+    p = run_veil(["probe", "--profile", PROFILE, "--vary", "user,hostname", "--json", str(out), "--", venv.python, "client.py"],
+                 timeout=600)
+    assert p.returncode == 0, p.describe()
+    prep = load_json(out)
+    check_probe_report(prep)
+    assert not baseline_noise(prep), prep["volatile"]
