@@ -68,10 +68,12 @@ final class ChildProcess: @unchecked Sendable {
         return p.terminationStatus
     }
 
-    /// veil's own binary, for `veil run` subprocesses (resolved here: in the child, /proc/self
-    /// would name the child).
+    /// veil's own binary, for `veil run` subprocesses: /proc/self/exe as seen from here (in the
+    /// child, "self" would be the child). The /proc/PID/exe link reaches this very binary even
+    /// when the file was replaced or deleted during a long probe (a rebuild, an upgrade).
     static func veilBinary() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let mine = "/proc/\(getpid())/exe"
+        return access(mine, X_OK) == 0 ? mine : CommandLine.arguments[0]
     }
 
     static func tail(_ s: String, lines: Int = 6) -> String {

@@ -87,12 +87,24 @@ public enum CompareSession {
         // is put back before comparing (and then it is the workdir canary it really is).
         let hostLoaded = RecordLoader.parse(mapPath(read(records.0), from: copies.0, to: workdir))
         let veilLoaded = RecordLoader.parse(read(records.1))
+        // veil itself failed (125: no sandbox, 126/127: command not runnable inside): no comparison.
+        if statuses.1 >= 125, statuses.1 < 128, veilLoaded.requests.isEmpty {
+            throw CompareError("the veil arm failed (exit \(statuses.1)):\n" + ChildProcess.tail(children.1.stderr, lines: 4))
+        }
         if hostLoaded.skipped + veilLoaded.skipped > 0 { notes.append("\(hostLoaded.skipped + veilLoaded.skipped) record line(s) could not be read") }
         for (name, child, status) in [("host", children.0, statuses.0), ("veil", children.1, statuses.1)] {
             if child.timedOut { notes.append("the \(name) arm did not finish in \(Int(o.timeout)) s and was stopped") }
             if status != 0 { notes.append("the \(name) arm exited \(status): " + ChildProcess.tail(child.stderr, lines: 3)) }
         }
-        let canaries = facts.canaries()
+        if let why = veilLoaded.requests.compactMap(\.refusal).first {
+            notes.append("the veil arm's inspector did not forward a request: " + why)
+        }
+        // Agents also file state under the workdir path with its slashes turned into dashes
+        // (Claude Code: ~/.claude/projects/-home-alice-project): the same fact, encoded.
+        var canaries = facts.canaries()
+        if HostFacts.isDistinctivePathForCompare(workdir) {
+            canaries.append(Canary(label: "workdir path (as a file name)", value: workdir.replacingOccurrences(of: "/", with: "-")))
+        }
         let normalizer = Normalizer(enabled: !o.raw, protected: canaries.map(\.value))
         let attributor = Attributor(canaries: canaries)
         let requests = CompareEngine.compare(hostLoaded.requests, veilLoaded.requests, normalizer: normalizer, attributor: attributor)
@@ -107,7 +119,17 @@ public enum CompareSession {
 
     static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
+    /// The copy's path back to the real one, also in its dash-encoded form.
     static func mapPath(_ s: String, from copy: String, to real: String) -> String {
-        copy == real ? s : s.replacingOccurrences(of: copy, with: real)
+        guard copy != real else { return s }
+        return s.replacingOccurrences(of: copy, with: real)
+            .replacingOccurrences(of: copy.replacingOccurrences(of: "/", with: "-"), with: real.replacingOccurrences(of: "/", with: "-"))
+    }
+}
+
+extension HostFacts {
+    /// At least two path segments: `/srv` alone would match too much once encoded.
+    static func isDistinctivePathForCompare(_ p: String) -> Bool {
+        p.split(separator: "/").count >= 2
     }
 }

@@ -49,6 +49,10 @@ public struct Decoy: Sendable, Equatable {
                 for (k, v) in wiring.environment where v.hasPrefix(local) && !InspectorWiring.proxyVariables.contains(k) {
                     wiring.environment[k] = "http://\(host):\(port)" + v.dropFirst(local.count)
                 }
+                // Reached directly, like 127.0.0.1 itself: not through the proxy variables.
+                for k in ["NO_PROXY", "no_proxy"] {
+                    wiring.environment[k] = (wiring.environment[k].map { $0 + "," } ?? "") + host
+                }
             case .proxy:
                 let host = hostOnly(d.value)
                 hosts.append(host)

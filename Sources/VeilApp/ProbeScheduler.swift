@@ -58,7 +58,7 @@ struct ProbeScheduler {
 
     func outcome(_ index: Int, _ child: ChildProcess, _ status: Int32) -> ProbeOutcome {
         let record = (try? String(contentsOfFile: space.root + "/run-\(index)/record.jsonl", encoding: .utf8)) ?? ""
-        let tail = status == 0 ? "" : ChildProcess.tail(child.stderr, lines: 2)
+        let tail = status == 0 ? "" : ChildProcess.tail(child.stderr, lines: 3)
         return ProbeOutcome(status: status, requests: RecordLoader.parse(record).requests, stderrTail: tail)
     }
 

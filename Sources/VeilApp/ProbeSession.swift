@@ -57,10 +57,15 @@ public enum ProbeSession {
         // noted, and one that sends nothing at all counts as changed (ProbeAnalysis).
         var notes: [String] = []
         for (i, out) in outcomes.enumerated() where out.status != baseline.status || (i < 2 && out.status != 0) {
-            notes.append("\(specs[i].name): exited \(out.status)" + (i < 2 ? "" : " (baseline \(baseline.status))")
+            let refused = out.requests.compactMap(\.refusal).first.map { "; the inspector refused a request: " + $0 } ?? ""
+            notes.append("\(specs[i].name): exited \(out.status)" + (i < 2 ? "" : " (baseline \(baseline.status))") + refused
                          + (out.stderrTail.isEmpty ? "" : ": " + out.stderrTail))
         }
-        if baseline.requests.isEmpty { notes.append("the baseline run sent no request: is the agent pointed at its base URL (profile \(profile.name))?") }
+        // Without a baseline request there is nothing to compare: an error, not "no dependence".
+        guard !baseline.requests.isEmpty else {
+            throw CompareError("the baseline run sent no request to the inspector (exit \(baseline.status)); is the agent pointed at its base URL (profile \(profile.name))?"
+                               + (baseline.stderrTail.isEmpty ? "" : "\n" + baseline.stderrTail))
+        }
         var variations: [(dimension: String, value: String, run: ProbeRun)] = []
         for (i, spec) in specs.enumerated().dropFirst(2) {
             let out = outcomes[i]

@@ -25,9 +25,25 @@ public struct Attributor: Sendable {
         let fa = Attributor.field(a, h.left), fb = Attributor.field(b, h.right)
         if Attributor.sameDigits(fa, fb) {
             let what = Attributor.looksLikeDate(fa) || Attributor.looksLikeDate(fb) ? "date written differently" : "number format"
-            return (.format, "\(what): \(visible(String(String.UnicodeScalarView(ca)))) → \(visible(String(String.UnicodeScalarView(cb))))")
+            return (.format, "\(what): \(Attributor.core(fa)) → \(Attributor.core(fb))")
+        }
+        if Attributor.looksLikeDate(fa), Attributor.looksLikeDate(fb), Attributor.shape(fa) == Attributor.shape(fb) {
+            // Same format, another day: typically a local date, i.e. the time zone showing through.
+            return (.unexplained, "another date in the same format (a local date depends on the time zone)")
         }
         return (.unexplained, "")
+    }
+
+    /// A field without the punctuation around it (`2026/07/01.` → `2026/07/01`), visible.
+    static func core(_ s: [Unicode.Scalar]) -> String {
+        var lo = 0, hi = s.count
+        while lo < hi, !TextDiff.isWord(s[lo]) { lo += 1 }
+        while hi > lo, !TextDiff.isWord(s[hi - 1]) { hi -= 1 }
+        return visible(String(String.UnicodeScalarView(s[lo ..< hi])))
+    }
+
+    static func shape(_ s: [Unicode.Scalar]) -> String {
+        String(String.UnicodeScalarView(s.map { $0.properties.numericType == .decimal ? "9" : $0 }))
     }
 
     /// Attributes a whole value present on one side only (or of another type).
@@ -121,7 +137,7 @@ public struct Attributor: Sendable {
     /// Four digits, a separator, one or two digits, a separator, one or two digits (or the
     /// day-first and month-first orders).
     static func looksLikeDate(_ s: [Unicode.Scalar]) -> Bool {
-        let shape = String(String.UnicodeScalarView(s.map { $0.properties.numericType == .decimal ? "9" : $0 }))
+        let shape = shape(s)
         return shape.contains("9999") && shape.filter { $0 == "9" }.count >= 6
     }
 }

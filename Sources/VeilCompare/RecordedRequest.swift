@@ -7,12 +7,15 @@ public struct RecordedRequest: Equatable, Sendable {
     public var path: String
     public var headers: [(name: String, value: String)]
     public var body: String
+    /// Why the inspector did not forward it (blocked, refused), from the record; not compared.
+    public var refusal: String?
 
-    public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: String) {
+    public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: String, refusal: String? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.refusal = refusal
     }
 
     public static func == (a: RecordedRequest, b: RecordedRequest) -> Bool {
@@ -64,6 +67,8 @@ public enum RecordLoader {
                 if let n = pair[0].stringValue, let val = pair[1].stringValue { headers.append((n, val)) }
             }
         }
-        return RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "")
+        let decision = v["decision"]?.stringValue ?? "forward"
+        let refusal = decision == "forward" ? nil : (v["blockReason"]?.stringValue ?? v["error"]?.stringValue ?? decision)
+        return RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "", refusal: refusal)
     }
 }

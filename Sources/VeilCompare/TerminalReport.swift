@@ -63,8 +63,16 @@ public enum TerminalReport {
                            + v.value.padding(toLength: width, withPad: " ", startingAt: 0) + result)
             }
         }
+        // Variations that change the prompt in the same way are shown once.
+        var shownAs: [(key: [String], name: String)] = []
         for d in r.result.dimensions {
             for v in d.variations where !v.differences.isEmpty {
+                let key = v.differences.map { "\($0.request)|\($0.path)|\($0.kind.rawValue)|\($0.left)|\($0.right)" }
+                if let same = shownAs.first(where: { $0.key == key }) {
+                    out.append(style.bold("\(d.name) = \(v.value):") + " the same differences as \(same.name)")
+                    continue
+                }
+                shownAs.append((key, "\(d.name) = \(v.value)"))
                 out.append(style.bold("\(d.name) = \(v.value):"))
                 out += differences(v.differences, sides: ("baseline", "variation"), style: style, indent: "  ")
             }

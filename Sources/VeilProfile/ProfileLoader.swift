@@ -53,10 +53,33 @@ public struct ProfileLoader: Sendable {
     public func profileName(forCommand command: String) throws -> String {
         let base = command.split(separator: "/").last.map(String.init) ?? command
         for (name, _) in search.visibleNames() {
-            let resolved = try resolve(name)
+            // Launch time matters: parse only files whose text could name the command at all.
+            let source = try locate(name)
+            guard Self.mightName(base, in: source.text) else { continue }
+            let resolved = try resolve(source)
             if resolved.profile.agent.commands.contains(base) { return name }
         }
         return "default"
+    }
+
+    /// False only when `text` cannot list `command`: it neither contains it nor uses a
+    /// unicode escape (which could spell it).
+    static func mightName(_ command: String, in text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return contains(bytes, Array(command.utf8)) || contains(bytes, Array("\\u".utf8))
+            || contains(bytes, Array("\\U".utf8))
+    }
+
+    /// A plain byte search (Foundation's String.contains goes through UTF-16).
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= hay.count else { return needle.isEmpty }
+        var i = 0
+        let last = hay.count - needle.count
+        while i <= last {
+            if hay[i] == first && hay[i ..< i + needle.count].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
     }
 
     public static func profileName(forCommand command: String) throws -> String {

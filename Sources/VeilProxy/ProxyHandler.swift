@@ -77,6 +77,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             tooLarge(api, context: context)
             return
         }
+        // curl and some SDKs wait (about a second) for 100 Continue before sending a large body.
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                                  promise: nil)
+        }
         let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
         let body = context.channel.allocator.buffer(capacity: min(max(declared, 0), core.config.maxBodyBytes))
         state = .collecting(Exchange(head: head, api: api, body: body))

@@ -12,7 +12,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
     /// Hop-by-hop and transport headers: each side of the proxy sets its own.
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authorization",
                                         "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
-                                        "host", "content-length"]
+                                        "host", "content-length", "expect"]
 
     let ex: Exchange
     let handler: ProxyHandler

@@ -34,7 +34,7 @@ public enum SeccompFilter {
     static let tiocsti: UInt64 = 0x5412
     static let tioclinux: UInt64 = 0x541C
     /// Socket families an agent uses: unix, inet, inet6, netlink. Raw sockets never.
-    static let allowedFamilies: Set<UInt64> = [1, 2, 10, 16]
+    static let allowedFamilies: [UInt64] = [1, 2, 10, 16]
 
     static func actErrno(_ e: Int32) -> UInt32 { 0x0005_0000 | (UInt32(e) & 0xFFFF) }
     static let actAllow: UInt32 = 0x7FFF_0000

@@ -33,7 +33,7 @@ extension HitSink {
         switch Covert.classify(cp) {
         case .none: return
         case .invisible:
-            if cp == 0xFEFF && pos == 0 { return }  // a byte-order mark at the start is harmless
+            if cp == 0xFEFF && pos == textStart { return }  // a byte-order mark at the start is harmless
             if cp == 0x200D && isEmojiJoiner(p, n, pos, len) { return }
             addCharacter(.invisible, p, n, pos, pos + len, cp)
         case .tag: tagRun(p, n, pos)

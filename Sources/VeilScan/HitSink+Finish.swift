@@ -1,13 +1,14 @@
-// Turning hits into findings: paths (one lazy walk for all of them), and dropping a canary
-// already covered by a longer one (`/home/alice/src` need not also report `alice`).
+// The last step: details of merged character runs (written once, not per character), and
+// dropping a canary already covered by a longer one (`/home/alice/src` need not also
+// report `alice`).
 
 extension HitSink {
-    func finish(json: Bool) -> [Finding] {
+    func finish() -> [Finding] {
         guard !findings.isEmpty else { return [] }
         var out = findings
-        if json {
-            let paths = JSONPath.resolve(body, stringStarts: Set(meta.map(\.stringStart)))
-            for k in out.indices { out[k].path = paths[meta[k].stringStart] ?? "$" }
+        for k in out.indices where runs[k] > 1 {
+            out[k].detail = HitSink.describe(out[k].codePoints)
+                + (runs[k] > out[k].codePoints.count ? " (\(runs[k]) in the run)" : "")
         }
         var keep = [Bool](repeating: true, count: out.count)
         for a in out.indices where out[a].kind == .canary {

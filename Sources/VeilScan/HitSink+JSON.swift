@@ -10,30 +10,53 @@
 
 extension HitSink {
     mutating func scanJSON(matcher m: Matcher) -> Bool {
+        switch m.prefilterTable.shape {
+        case .small: return scanJSON(m, SmallShape.self)
+        case .large: return scanJSON(m, LargeShape.self)
+        case .dynamic: return scanJSON(m, DynamicShape.self)
+        }
+    }
+
+    private mutating func scanJSON<S: PrefilterShape>(_ m: Matcher, _ shape: S.Type) -> Bool {
         guard let p = body.baseAddress else { return false }
         let n = body.count
         var i = 0
         while i < n, JSONWalk.isSpace(p, i) { i += 1 }
         guard i < n, Matcher.byte(p, i) == 0x7B || Matcher.byte(p, i) == 0x5B else { return false }
         base = 0; escaped = false; rawEscapes = true
-        var depth = 0
+        // The container stack, kept as the walk passes each bracket and comma, so that a
+        // finding's path is written from it at once (no second walk, no strings otherwise).
+        let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
+        defer { path = nil; depth = 0; frames.deallocate() }
+        path = frames
         var scratch: Scratch? = nil
-        let table = m.prefilterTable
-        return table.vectors.withUnsafeBufferPointer { vec in
+        let counts = m.prefilterTable.counts
+        return m.prefilterTable.vectors.withUnsafeBufferPointer { vec in
             JSONWalk.outside.withUnsafeBufferPointer { outside in
                 while i < n {
                     switch outside[Int(Matcher.byte(p, i))] {
                     case 0: i += 1
                     case 1:
-                        guard let end = jsonString(p, n, i + 1, vec, m, &scratch) else { return false }
+                        let key = depth <= HitSink.maxDepth && !frames[depth - 1].isArray && frames[depth - 1].keyStart < 0
+                        if key { frames[depth - 1].keyStart = i + 1; frames[depth - 1].keyEnd = -1 }
+                        guard let end = jsonString(p, n, i + 1, vec, counts, m, &scratch, S.self) else { return false }
+                        if key { frames[depth - 1].keyEnd = end }
                         i = end + 1
-                    case 3: depth += 1; i += 1
+                    case 3:
+                        if depth < HitSink.maxDepth { frames[depth] = PathFrame(isArray: Matcher.byte(p, i) == 0x5B) }
+                        depth += 1; i += 1
                     case 4:
                         depth -= 1; i += 1
                         if depth == 0 {
                             while i < n, JSONWalk.isSpace(p, i) { i += 1 }
                             return i == n
                         }
+                    case 5:
+                        if depth == 0 { return false }
+                        if depth <= HitSink.maxDepth {
+                            if frames[depth - 1].isArray { frames[depth - 1].index += 1 } else { frames[depth - 1].keyStart = -1 }
+                        }
+                        i += 1
                     default: return false
                     }
                 }
@@ -43,20 +66,20 @@ extension HitSink {
     }
 
     /// Scans the string whose content starts at `start`; returns its closing quote.
-    private mutating func jsonString(_ p: UnsafeRawPointer, _ n: Int, _ start: Int,
-                                     _ vec: UnsafeBufferPointer<SIMD16<UInt8>>, _ m: Matcher,
-                                     _ scratch: inout Scratch?) -> Int? {
+    private mutating func jsonString<S: PrefilterShape>(_ p: UnsafeRawPointer, _ n: Int, _ start: Int,
+                                                        _ vec: UnsafeBufferPointer<SIMD16<UInt8>>,
+                                                        _ counts: Matcher.PrefilterCounts, _ m: Matcher,
+                                                        _ scratch: inout Scratch?, _: S.Type) -> Int? {
         stringStart = start
         textStart = start
         let before = findings.count
-        let table = m.prefilterTable
         let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
         var i = start
         var skip = start  // the letter of an escape just stepped over
         while i + 17 <= n {
             let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
             let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
-            let hits = prefilter(v, v1, table, vec)
+            let hits = prefilter(v, v1, counts, vec, S.self)
             let special = unsafeBitCast((v .== quote)._storage | (v .== backslash)._storage, to: HitBits.self)
             var w = (hits.lo | special.lo) & 0x8080_8080_8080_8080
             var offset = 0

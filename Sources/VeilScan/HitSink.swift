@@ -8,6 +8,8 @@ struct HitSink {
     private(set) var findings: [Finding] = []
     /// Per finding: raw offset of the string holding it, and its decoded range there.
     var meta: [(stringStart: Int, start: Int, end: Int)] = []
+    /// Per finding: how many characters a merged run holds (its detail is written at the end).
+    var runs: [Int] = []
     /// Raw body offset of the current text's first byte (0 when the text is the body).
     var base = 0
     /// Raw offset of the content of the JSON string being scanned (paths, run merging).
@@ -24,6 +26,11 @@ struct HitSink {
     var wordCheckedUntil = 0
     var dateResume = 0
     static let maxFindings = 1000
+    /// The JSON container stack while a body is walked (nil otherwise), and its depth.
+    var path: UnsafeMutablePointer<PathFrame>? = nil
+    var depth = 0
+    /// Deeper containers are counted but not tracked; their paths end in `…`.
+    static let maxDepth = 256
 
     init(body: UnsafeRawBufferPointer) { self.body = body }
 
@@ -32,6 +39,15 @@ struct HitSink {
     /// Scans a run of plain text: a raw body, a header value, a decoded JSON string.
     mutating func scanText(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int, escaped: Bool,
                            matcher: Matcher) {
+        switch matcher.prefilterTable.shape {
+        case .small: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, SmallShape.self)
+        case .large: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, LargeShape.self)
+        case .dynamic: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, DynamicShape.self)
+        }
+    }
+
+    private mutating func scanText<S: PrefilterShape>(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int,
+                                                      escaped: Bool, matcher: Matcher, _ shape: S.Type) {
         guard let p = text.baseAddress, text.count > 0, !isFull else { return }
         self.base = base
         self.stringStart = stringStart
@@ -40,13 +56,13 @@ struct HitSink {
         textStart = 0
         covertResume = 0; wordCheckedUntil = 0; dateResume = 0
         let n = text.count
-        let table = matcher.prefilterTable
+        let counts = matcher.prefilterTable.counts
         var i = 0
-        table.vectors.withUnsafeBufferPointer { vec in
+        matcher.prefilterTable.vectors.withUnsafeBufferPointer { vec in
             while i + 17 <= n {
                 let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
                 let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
-                visitAll(prefilter(v, v1, table, vec), base: i, limit: n, p, n, matcher)
+                visitAll(prefilter(v, v1, counts, vec, S.self), base: i, limit: n, p, n, matcher)
                 i += 16
             }
             // The tail (1 to 16 bytes) goes through the same test from a zero-padded copy;
@@ -58,7 +74,7 @@ struct HitSink {
                 q.copyMemory(from: p + i, byteCount: n - i)
                 let v = q.loadUnaligned(fromByteOffset: 0, as: SIMD16<UInt8>.self)
                 let v1 = q.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self)
-                visitAll(prefilter(v, v1, table, vec), base: i, limit: n, p, n, matcher)
+                visitAll(prefilter(v, v1, counts, vec, S.self), base: i, limit: n, p, n, matcher)
             }
         }
     }
@@ -82,22 +98,24 @@ struct HitSink {
     }
 
     /// One flagged position: canary anchors first, then the character and date checks.
-    @inline(__always)
+    /// Out of line: inlined, its many paths crowd the registers of the scan loops.
+    @inline(never)
     mutating func visit(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
         let b = p.load(fromByteOffset: pos, as: UInt8.self)
         let b1: UInt8 = pos + 1 < n ? p.load(fromByteOffset: pos + 1, as: UInt8.self) : 0
         let c = m.compiled
         let fb = Int(Matcher.fold(b))
         let pair = c.pair(fb << 8 | Int(Matcher.fold(b1)))
-        let single = c.hasSingle(fb) ? Int(c.singleIndex[fb]) : 0
+        let flags = c.byteFlags[Int(b)]
+        let single = flags & CompiledPatterns.singleFlag != 0 ? Int(c.singleIndex[fb]) : 0
         if pair | single != 0 { verify(pair, single, p, n, pos, m) }
-        if c.hasRaw(b) {
+        if flags & CompiledPatterns.rawFlag != 0 {
             let rp = c.pair(Matcher.key(b, b1, true)), rs = Int(c.singleIndex[Matcher.key(b, true)])
             if rp | rs != 0 { verify(rp, rs, p, n, pos, m) }
         }
         if b >= 0x80 {
             if pos >= covertResume { covert(p, n, pos, m) }
-        } else if b &- 0x30 < 10, m.prefilterTable.dates, pos >= dateResume,
+        } else if b &- 0x30 < 10, m.prefilterTable.counts.dates, pos >= dateResume,
                   b1 == 0x2F || b1 == 0x2E || b1 == 0x2D {
             checkDate(p, n, pos, m)
         }
@@ -136,9 +154,10 @@ struct HitSink {
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
         guard !isFull else { return }
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: s) : base + s
-        findings.append(Finding(kind: kind, path: "$", offset: offset, codePoints: codePoints, detail: detail,
+        findings.append(Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
                                 excerpt: excerpt(p, n, s, e), rule: rule))
         meta.append((stringStart, s, e))
+        runs.append(1)
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40
@@ -149,7 +168,7 @@ struct HitSink {
            meta[last].stringStart == stringStart, meta[last].end == s {
             if findings[last].codePoints.count < 64 { findings[last].codePoints.append(cp) }
             meta[last].end = e
-            findings[last].detail = HitSink.describe(findings[last].codePoints)
+            runs[last] += 1
             return
         }
         add(kind, p, n, s, e, codePoints: [cp], detail: HitSink.describe([cp]))
@@ -184,5 +203,6 @@ struct HitSink {
     mutating func truncate(to count: Int) {
         findings.removeLast(findings.count - count)
         meta.removeLast(meta.count - count)
+        runs.removeLast(runs.count - count)
     }
 }

@@ -34,7 +34,7 @@ public struct HostFacts: Sendable, Codable, Equatable {
             }
         }
         f.locales = uniq(locales)
-        f.hostname = ProcessInfo.processInfo.hostName
+        f.hostname = kernelHostname()
         f.uid = getuid()
         if let pw = getpwuid(getuid()) {
             f.userName = String(cString: pw.pointee.pw_name)
@@ -81,6 +81,13 @@ public struct HostFacts: Sendable, Codable, Equatable {
             return String(link[r.upperBound...])
         }
         return readFirstLine("/etc/timezone") ?? "UTC"
+    }
+
+    /// uname's node name: no resolver involved (ProcessInfo.hostName may ask one).
+    static func kernelHostname() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "" }
+        return String(cString: buf)
     }
 
     static func interfaceAddresses() -> [String] {

@@ -1,69 +1,39 @@
 import Foundation
 
-// JSON paths for findings, worked out only when there are findings: a second walk from
-// the start of the body that tracks the container stack and stops at the last string
-// asked for. The first walk stays free of any path bookkeeping, and this one builds
-// strings only for the paths it returns.
+// JSON paths for findings. The walk keeps a stack of open containers (a few instructions
+// per bracket and comma, see HitSink+JSON.swift); a path string is written from it only
+// when a finding is made.
+
+/// One open container while a JSON body is walked.
+struct PathFrame {
+    var isArray: Bool
+    var index = 0
+    /// Raw range of the current member's key (content, without quotes); -1: none yet.
+    var keyStart = -1
+    var keyEnd = -1
+
+    init(isArray: Bool) { self.isArray = isArray }
+}
+
+extension HitSink {
+    /// `$.messages[0].content[1].text` for the string being scanned, from the stack; `$`
+    /// outside JSON. Only called when there is a finding.
+    func currentPath() -> String {
+        guard let frames = path, let p = body.baseAddress else { return "$" }
+        var out = "$"
+        for k in 0 ..< min(depth, HitSink.maxDepth) {
+            let f = frames[k]
+            if f.isArray { out += "[\(f.index)]"; continue }
+            guard f.keyStart >= 0 else { continue }
+            let end = f.keyEnd >= 0 ? f.keyEnd : (JSONWalk.closingQuote(p, body.count, f.keyStart) ?? body.count)
+            out += JSONPath.component(JSONPath.decodeKey(p, body.count, f.keyStart, end))
+        }
+        return depth > HitSink.maxDepth ? out + "…" : out
+    }
+}
 
 enum JSONPath {
-    private struct Frame {
-        var isArray: Bool
-        var index = 0
-        /// Raw range of the current member's key (content, without quotes); -1: none yet.
-        var keyStart = -1
-        var keyEnd = -1
-    }
-
-    /// Paths of the strings whose content starts at the given offsets. A key's path is the
-    /// path of the member it names (a canary in a key counts as much as in a value).
-    static func resolve(_ body: UnsafeRawBufferPointer, stringStarts: Set<Int>) -> [Int: String] {
-        guard let p = body.baseAddress, !stringStarts.isEmpty else { return [:] }
-        let wanted = stringStarts.sorted()
-        var next = 0
-        let n = body.count
-        var out: [Int: String] = [:]
-        var stack: [Frame] = []
-        var i = 0
-        while i < n, next < wanted.count {
-            let b = p.load(fromByteOffset: i, as: UInt8.self)
-            switch b {
-            case 0x7B, 0x5B: stack.append(Frame(isArray: b == 0x5B))
-            case 0x7D, 0x5D: _ = stack.popLast()
-            case 0x2C:
-                if let t = stack.indices.last {
-                    if stack[t].isArray { stack[t].index += 1 } else { stack[t].keyStart = -1 }
-                }
-            case 0x22:
-                let start = i + 1
-                let end = JSONWalk.closingQuote(p, n, start) ?? n
-                if let t = stack.indices.last, !stack[t].isArray, stack[t].keyStart < 0 {
-                    stack[t].keyStart = start
-                    stack[t].keyEnd = end
-                }
-                while next < wanted.count, wanted[next] < start { next += 1 }
-                if next < wanted.count, wanted[next] == start {
-                    out[start] = render(stack, p, n)
-                    next += 1
-                }
-                i = end
-            default: break
-            }
-            i += 1
-        }
-        return out
-    }
-
-    private static func render(_ stack: [Frame], _ p: UnsafeRawPointer, _ n: Int) -> String {
-        var path = "$"
-        for f in stack {
-            if f.isArray { path += "[\(f.index)]"; continue }
-            guard f.keyStart >= 0 else { continue }
-            path += component(decodeKey(p, n, f.keyStart, f.keyEnd))
-        }
-        return path
-    }
-
-    private static func decodeKey(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) -> String {
+    static func decodeKey(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) -> String {
         var bytes: [UInt8] = []
         var i = s
         var tmp: (UInt32, UInt32) = (0, 0)

@@ -5,7 +5,8 @@ enum JSONWalk {
     /// Bytes allowed outside strings: whitespace, structure, numbers, true/false/null.
     static let outside: [UInt8] = {
         var t = [UInt8](repeating: 2, count: 256)  // 2: not JSON
-        for b in Array(" \t\r\n,:0123456789+-.eEtrufalsn".utf8) { t[Int(b)] = 0 }
+        for b in Array(" \t\r\n:0123456789+-.eEtrufalsn".utf8) { t[Int(b)] = 0 }
+        t[0x2C] = 5  // comma
         t[0x22] = 1  // quote
         for b in Array("{[".utf8) { t[Int(b)] = 3 }
         for b in Array("}]".utf8) { t[Int(b)] = 4 }

@@ -25,9 +25,10 @@ final class CompiledPatterns: @unchecked Sendable {
     /// One bit per `pairIndex` entry (16 KiB, stays in L1): most prefilter hits are
     /// turned away here without touching the 256 KiB index.
     let pairBits: UnsafeMutableBufferPointer<UInt64>
-    /// Folded bytes that anchor a single-byte pattern; raw bytes that start any raw anchor.
-    let singleBits: (UInt64, UInt64, UInt64, UInt64)
-    let rawBits: (UInt64, UInt64, UInt64, UInt64)
+    /// Per raw byte: `singleFlag` when its folded form anchors a single-byte pattern,
+    /// `rawFlag` when it starts an exact-case anchor.
+    let byteFlags: UnsafeMutableBufferPointer<UInt8>
+    static let singleFlag: UInt8 = 1, rawFlag: UInt8 = 2
 
     init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16]) {
         infos = .allocate(capacity: max(1, ps.count))
@@ -55,40 +56,21 @@ final class CompiledPatterns: @unchecked Sendable {
         _ = self.singleIndex.initialize(from: singleIndex)
         pairBits = .allocate(capacity: pairIndex.count / 64)
         pairBits.initialize(repeating: 0)
-        var single: [UInt64] = [0, 0, 0, 0], raw: [UInt64] = [0, 0, 0, 0]
+        byteFlags = .allocate(capacity: 256)
+        byteFlags.initialize(repeating: 0)
         for (k, v) in pairIndex.enumerated() where v != 0 {
             pairBits[k >> 6] |= 1 << UInt64(k & 63)
-            if k >= 1 << 16 { raw[(k >> 8 & 0xFF) >> 6] |= 1 << UInt64(k >> 8 & 63) }
+            if k >= 1 << 16 { byteFlags[k >> 8 & 0xFF] |= CompiledPatterns.rawFlag }
         }
-        for (k, v) in singleIndex.enumerated() where v != 0 {
-            if k < 256 { single[k >> 6] |= 1 << UInt64(k & 63) } else { raw[(k & 0xFF) >> 6] |= 1 << UInt64(k & 63) }
+        for b in 0 ..< 256 {
+            if singleIndex[Int(Matcher.fold(UInt8(b)))] != 0 { byteFlags[b] |= CompiledPatterns.singleFlag }
+            if singleIndex[256 + b] != 0 { byteFlags[b] |= CompiledPatterns.rawFlag }
         }
-        singleBits = (single[0], single[1], single[2], single[3])
-        rawBits = (raw[0], raw[1], raw[2], raw[3])
     }
-
-    @inline(__always) static func test(_ bits: (UInt64, UInt64, UInt64, UInt64), _ b: Int) -> Bool {
-        let w: UInt64
-        switch b >> 6 {
-        case 0: w = bits.0
-        case 1: w = bits.1
-        case 2: w = bits.2
-        default: w = bits.3
-        }
-        return w & (1 << UInt64(b & 63)) != 0
-    }
-
-    @inline(__always) func hasSingle(_ folded: Int) -> Bool { CompiledPatterns.test(singleBits, folded) }
-    @inline(__always) func hasRaw(_ b: UInt8) -> Bool { CompiledPatterns.test(rawBits, Int(b)) }
 
     /// Bucket (1-based, 0: none) of patterns anchored on the pair with this key.
     @inline(__always) func pair(_ key: Int) -> Int {
         pairBits[key >> 6] & (1 << UInt64(key & 63)) == 0 ? 0 : Int(pairIndex[key])
-    }
-
-    deinit {
-        infos.deallocate(); arena.deallocate(); bucketStart.deallocate(); items.deallocate()
-        pairIndex.deallocate(); singleIndex.deallocate(); pairBits.deallocate()
     }
 
     /// Whether pattern `k` occurs at `s` in `p[0 ..< n]`, edges included.
@@ -103,6 +85,8 @@ final class CompiledPatterns: @unchecked Sendable {
         } else {
             for j in 0 ..< count where Matcher.lower(Matcher.byte(p, s + j)) != pat[j] { return false }
         }
+        // In raw JSON text `\nobody` is a newline and `obody`, not `nobody`.
+        if escapes, Matcher.isEscapeLetter(p, s) { return false }
         return Matcher.edgeBefore(info.before, first: pat[0], p, s, escapes: escapes)
             && Matcher.edgeAfter(info.after, last: pat[count - 1], p, n, s + count)
     }

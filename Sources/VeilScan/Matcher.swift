@@ -40,11 +40,6 @@ final class Matcher: Sendable {
     let compiled: CompiledPatterns
     let patterns: [Pattern]
     let anchors: [Anchor]
-    /// `key(b0, b1, raw)` → 1 + bucket index, 0 when no pattern is anchored there.
-    let pairIndex: [UInt16]
-    let singleIndex: [UInt16]
-    let buckets: [[Int]]
-    let hasRawAnchors: Bool
     /// Names of `iso-date` rules; empty when the profile has none.
     let dateRules: [String]
     let prefilterTable: PrefilterTable
@@ -68,6 +63,7 @@ final class Matcher: Sendable {
         let anchorBytes = Matcher.coverBytes(ps)
         var anchors: [Anchor] = []
         var buckets: [[Int]] = []
+        // `key(b0, b1, raw)` → 1 + bucket index, 0 when no pattern is anchored there.
         var pairIndex = [UInt16](repeating: 0, count: 1 << 17)
         var singleIndex = [UInt16](repeating: 0, count: 512)
         for i in ps.indices {
@@ -84,10 +80,6 @@ final class Matcher: Sendable {
         }
         self.patterns = ps
         self.anchors = anchors
-        self.buckets = buckets
-        self.pairIndex = pairIndex
-        self.singleIndex = singleIndex
-        self.hasRawAnchors = anchors.contains { $0.raw }
         self.prefilterTable = Matcher.prefilterTable(anchors, dates: !dates.isEmpty)
         self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex)
     }
@@ -126,7 +118,7 @@ final class Matcher: Sendable {
             var counts: [Int: Int] = [:]
             for i in uncovered { for b in sets[i] { counts[b, default: 0] += 1 } }
             for (b, c) in counts {
-                let f = ByteFrequency.of(UInt8(b & 0xFF)) + 0.0004  // each byte also costs SIMD work
+                let f = ByteFrequency.of(UInt8(b & 0xFF)) + 0.005  // each byte also costs SIMD work
                 let cost = f / Double(c)
                 if best == nil || cost < best!.cost || (cost == best!.cost && b < best!.byte) { best = (cost, b) }
             }

@@ -57,38 +57,3 @@ public enum ScanBenchmark {
     }
 }
 
-extension ScanBenchmark {
-    /// Temporary diagnostics (removed before hand-off).
-    public static func runVariant(iterations: Int) -> String {
-        let body = BenchCorpus.request(bytes: 1 << 20)
-        var out = ""
-        for (name, cfg) in [("empty", ScanConfig(canaries: [])), ("canaries", ScanConfig(canaries: facts.canaries()))] {
-            let scanner = Scanner(config: cfg)
-            var best = 1e9
-            body.withUnsafeBytes { raw in
-                for _ in 0 ..< iterations {
-                    let t0 = now(); _ = scanner.scanBody(raw, api: .anthropic); best = min(best, now() - t0)
-                }
-                let t0 = now()
-                var sink = HitSink(body: raw)
-                sink.scanText(raw, base: 0, stringStart: 0, escaped: false, matcher: scanner.matcher)
-                let t1 = now()
-                out += "raw findings \(sink.findings.count) \(sink.findings.prefix(3).map(\.detail))\n"
-                let t2 = now()
-                var q = 0
-                var cnt = 0
-                while q < raw.count { q = JSONWalk.nextSpecial(raw.baseAddress!, raw.count, q) + 1; cnt += 1 }
-                out += "nextSpecial walk \((now() - t2) * 1e3) ms over \(cnt) specials\n"
-                out += "\(name): body \(best * 1e3) ms; raw text scan \((t1 - t0) * 1e3) ms\n"
-            }
-        }
-        let m = Scanner(config: ScanConfig(canaries: facts.canaries(), rules: [])).matcher
-        var hits = 0, nonascii = 0
-        let set = Set(m.anchors.filter { !$0.raw }.map(\.b0))
-        let rawset = Set(m.anchors.filter { $0.raw }.map(\.b0))
-        for b in body { if b >= 0x80 { nonascii += 1 } else if set.contains(b | 0x20) || rawset.contains(b) { hits += 1 } }
-        out += "anchors folded \(set.map { String(UnicodeScalar($0)) }.sorted()) raw \(rawset.map { String(UnicodeScalar($0)) }) hits \(hits) nonascii \(nonascii) of \(body.count)\n"
-        for pt in m.patterns { out += "  \(String(decoding: pt.bytes, as: UTF8.self)) @\(pt.anchor)\n" }
-        return out
-    }
-}

@@ -24,12 +24,12 @@ public final class Scanner: Sendable {
         guard body.count > 0 else { return [] }
         var sink = HitSink(body: body)
         if sink.scanJSON(matcher: matcher) {
-            return sink.finish(json: true)
+            return sink.finish()
         }
         // Not JSON, or malformed: every byte is text, so nothing hides outside a string.
         sink = HitSink(body: body)
         sink.scanText(body, base: 0, stringStart: 0, escaped: false, matcher: matcher)
-        return sink.finish(json: false)
+        return sink.finish()
     }
 
     /// Header values carry canaries too (User-Agent, x-stainless-os, …). Credentials are
@@ -42,7 +42,7 @@ public final class Scanner: Sendable {
                 let buf = UnsafeRawBufferPointer(raw)
                 var sink = HitSink(body: buf)
                 sink.scanText(buf, base: 0, stringStart: 0, escaped: false, matcher: matcher)
-                for var f in sink.finish(json: false) {
+                for var f in sink.finish() {
                     f.path = "header:" + name.lowercased()
                     out.append(f)
                 }

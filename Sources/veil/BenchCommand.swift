@@ -9,6 +9,7 @@ struct BenchCommand: ParsableCommand {
 
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "Scanner throughput on a realistic request with canaries and covert characters, one core.")
         @Option(help: "Request size in MiB.") var size = 1
         @Option(help: "Timed runs.") var iterations = 50

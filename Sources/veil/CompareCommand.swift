@@ -36,6 +36,8 @@ struct CompareCommand: ParsableCommand {
     var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func validate() throws {
+        // The passthrough argument would take `--help` for the command; before `--` it is ours.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil compare -- claude -p hi") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }

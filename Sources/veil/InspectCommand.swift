@@ -16,6 +16,9 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Upstream base URL (e.g. https://api.anthropic.com), or `stub` for the built-in model API.")
     var upstream: String
 
+    @Option(help: "Profile name or file for modes, rules, body limit and CONNECT hosts (default: `default`).")
+    var profile: String?
+
     @Option(help: "Append every exchange to this JSONL file (secrets redacted).")
     var record: String?
 
@@ -36,13 +39,22 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        // TODO(profile): take --profile once VeilProfile's loader lands; the default profile until then.
-        let profile = Profile(name: "default")
+        let profile: Profile
+        do {
+            if let name = self.profile {
+                profile = try ProfileLoader().load(name)
+            } else {
+                profile = (try? ProfileLoader().load("default")) ?? Profile(name: "default")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("veil: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let address = ListenAddress(listen)!
         let env = ProcessInfo.processInfo.environment
         let config = InspectorConfig(
             routes: [Route(api: .unknown, upstream: upstream == "stub" ? .stub : .url(upstream))],
-            canaries: HostCanaries.from(HostFacts.capture()),
+            canaries: HostFacts.capture().canaries(),
             rules: profile.inspector.rules, modes: profile.inspector.modes,
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env)
@@ -98,27 +110,4 @@ func waitForTermination() {
     }
     done.wait()
     sources.forEach { $0.cancel() }
-}
-
-/// TODO(scan): replace with VeilScan's own canary list from HostFacts once it exists.
-enum HostCanaries {
-    static func from(_ f: HostFacts) -> [Canary] {
-        var out: [Canary] = []
-        func add(_ label: String, _ value: String) {
-            if value.count >= 3 { out.append(Canary(label: label, value: value)) }
-        }
-        if f.timeZone != "UTC" && f.timeZone != "Etc/UTC" { add("time zone", f.timeZone) }
-        f.locales.forEach { add("locale", $0) }
-        add("host name", f.hostname)
-        add("user name", f.userName)
-        add("full name", f.fullName)
-        if f.home != "/root" { add("home path", f.home) }
-        add("workdir", f.workdir)
-        f.proxyHosts.forEach { add("proxy host", $0) }
-        f.baseURLHosts.forEach { add("base-URL host", $0) }
-        f.dnsServers.forEach { add("DNS server", $0) }
-        add("machine-id", f.machineID)
-        f.addresses.forEach { add("host address", $0) }
-        return out
-    }
 }

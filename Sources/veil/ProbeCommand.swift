@@ -38,6 +38,8 @@ struct ProbeCommand: ParsableCommand {
     var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func validate() throws {
+        // The passthrough argument would take `--help` for the command; before `--` it is ours.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil probe -- claude -p hi") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }

@@ -29,6 +29,7 @@ struct ProfileCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List every visible profile, where it comes from and what it is for.")
 
         func run() throws {
@@ -52,6 +53,7 @@ struct ProfileCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a profile after inheritance, as TOML.")
 
         @Argument(help: "A profile name, or a path to a .toml file.")
@@ -71,6 +73,7 @@ struct ProfileCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check a profile file (and everything it extends); print ok or the first error.")
 
         @Argument(help: "Path to a profile .toml file (a bare name is looked up like --profile).")

@@ -13,6 +13,7 @@ struct ShimCommand: ParsableCommand {
     }
 
     struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "install", abstract: "Install a shim for NAME.")
         @OptionGroup var options: Options
         @Option(help: "Profile the shim runs with (default: chosen by command name).") var profile: String?
         @Argument(help: "The agent command, e.g. claude.") var name: String
@@ -23,6 +24,7 @@ struct ShimCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove the shim for NAME.")
         @OptionGroup var options: Options
         @Argument(help: "The agent command.") var name: String
         func run() throws { try Shim.remove(name: name, dir: options.dir) }

@@ -81,5 +81,7 @@ import VeilScan
         #expect(hosts == ["api.deepseek.com", "proxy.example.cn"])
         #expect(w.environment["ANTHROPIC_BASE_URL"] == "http://api.deepseek.com:8080")
         #expect(w.environment["HTTPS_PROXY"] == "http://proxy.example.cn:8080")
+        // The decoy base host is reached directly, not through the (decoy) proxy.
+        #expect(w.environment["NO_PROXY"] == "localhost,127.0.0.1,::1,api.deepseek.com")
     }
 }

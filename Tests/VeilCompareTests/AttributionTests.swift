@@ -27,7 +27,7 @@ import VeilScan
 
     @Test func formatDrift() {
         let r = classify("Today is 2026-07-01.", "Today is 2026/07/01.")
-        #expect(r.count == 1 && r[0].0 == .format && r[0].1.hasPrefix("date written differently"))
+        #expect(r.count == 1 && r[0].0 == .format && r[0].1 == "date written differently: 2026-07-01 → 2026/07/01")
         #expect(classify("total 1,234.5 units", "total 1.234,5 units").first?.0 == .format)
     }
 
@@ -44,5 +44,14 @@ import VeilScan
         #expect(c.contains("Asia/Shanghai"))
         #expect(c.contains("+08:00"))
         #expect(DecoyCanaries.canaries(dimension: "base-host", value: "api.deepseek.com").map(\.value).contains("api.deepseek.com"))
+    }
+}
+
+@Suite struct DateShiftTests {
+    @Test func anotherLocalDateIsNamedButUnexplained() {
+        let a = scalars("Today's date is 2026-11-23."), b = scalars("Today's date is 2026-11-24.")
+        let h = TextDiff.hunks(a, b)
+        let (kind, detail) = Attributor(canaries: []).classify(a, b, h[0])
+        #expect(kind == .unexplained && detail.contains("time zone"))
     }
 }

@@ -41,3 +41,14 @@ import Testing
         #expect(loaded.skipped == 1)
     }
 }
+
+@Suite struct RecordRefusalTests {
+    @Test func refusalComesFromTheRecordAndIsNotCompared() {
+        let line = #"{"method":"POST","path":"/v1/messages","requestHeaders":[],"requestBody":"{}","decision":"reject","blockReason":"host x is not allowed"}"#
+        let r = RecordLoader.parse(line).requests
+        #expect(r.first?.refusal == "host x is not allowed")
+        #expect(r.first == RecordedRequest(method: "POST", path: "/v1/messages", body: "{}"))
+        let fwd = #"{"method":"POST","path":"/v1/messages","requestHeaders":[],"requestBody":"{}","decision":"forward"}"#
+        #expect(RecordLoader.parse(fwd).requests.first?.refusal == nil)
+    }
+}

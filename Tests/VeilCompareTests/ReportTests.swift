@@ -65,3 +65,16 @@ import Testing
         #expect(c.contains("\u{1B}[1;37;41m"))
     }
 }
+
+@Suite struct ProbeTerminalTests {
+    @Test func identicalVariationsAreShownOnce() {
+        let d = Difference(request: 1, endpoint: "POST /v1/messages", path: "$.system", left: "a", right: "b", kind: .format, detail: "")
+        let result = ProbeResult(dimensions: [ProbeDimension(name: "tz", changed: true, variations: [
+            ProbeVariation(value: "Asia/Shanghai", changed: true, differences: [d], error: nil),
+            ProbeVariation(value: "Asia/Urumqi", changed: true, differences: [d], error: nil),
+        ])], volatile: [], baselineRequests: 1)
+        let t = TerminalReport.probe(ProbeReport(command: ["x"], result: result, wallSeconds: 1, runs: 4, parallel: 2), style: TerminalStyle(color: false))
+        #expect(t.contains("tz = Asia/Urumqi: the same differences as tz = Asia/Shanghai"))
+        #expect(t.contains("CHANGED") && t.contains("depends on: tz"))
+    }
+}

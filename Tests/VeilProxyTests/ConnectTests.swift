@@ -73,4 +73,16 @@ import Testing
         c2.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
         #expect(c2.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
     }
+
+    @Test func expectContinueIsAnswered() throws {
+        let inspector = try startInspector(.stub)
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        let body = anthropicBody
+        c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        #expect(c.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100 Continue"))
+        c.send(body)
+        #expect(c.read(until: "end_turn").hasPrefix("HTTP/1.1 200"))
+    }
 }

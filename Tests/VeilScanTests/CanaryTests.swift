@@ -89,10 +89,19 @@ struct CanaryTests {
         "we don’t use curly quotes as markers",
         "Shanghai is a city; China is a country",
         "192.168.3.170 and 192.168.3.1",
+        #"escape letters: \\nalice is not the point, \\talice-thinkpad either"#,
     ])
     func noFalseAlarm(_ text: String) {
         let findings = scan(userText(text)).filter { $0.kind == .canary }
         #expect(findings.isEmpty, "\(findings.map(\.detail))")
+    }
+
+    /// An escape letter is not the first letter of a canary: `\nobody` is a newline and `obody`.
+    @Test func escapeLetterDoesNotStartACanary() {
+        let s = Scanner(config: ScanConfig(canaries: [Canary(label: "user name", value: "nobody1"),
+                                                      Canary(label: "host name", value: "tardis")]))
+        #expect(s.scanBody(Array(userText(#"line\nobody1 and \tardis"#).utf8), api: .anthropic).isEmpty)
+        #expect(s.scanBody(Array(userText(#"line\n nobody1"#).utf8), api: .anthropic).count == 1)
     }
 
     /// Paths match as whole path segments, at the end of a sentence too.

@@ -87,6 +87,10 @@ struct CovertTests {
         #expect(findings.count == 1)
         #expect(findings.first?.codePoints.count == 40)
         #expect(findings.first?.detail.contains("×40") == true)
+        let long = scan(userText("a" + String(repeating: "\u{200B}", count: 20000) + "b"))
+        #expect(long.count == 1)
+        #expect(long.first?.codePoints.count == 64)
+        #expect(long.first?.detail.contains("(20000 in the run)") == true)
     }
 
     /// Legitimate uses of the same code points: emoji sequences, a leading BOM, flags,

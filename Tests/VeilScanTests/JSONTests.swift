@@ -49,7 +49,7 @@ struct JSONTests {
     @Test func offsetsAcrossBlocks() {
         for pad in 0 ..< 40 {
             let filler = String(repeating: "x ", count: pad)
-            let body = userText(filler + "a\u{200B}b " + filler + "by alice" + String(repeating: "y", count: pad % 7))
+            let body = userText(filler + "a\u{200B}b " + filler + "by alice " + String(repeating: "y", count: pad % 7))
             let findings = scan(body)
             #expect(findings.map(\.kind) == [.invisible, .canary], "pad \(pad)")
             #expect(findings.first?.offset == byteOffset(of: "\u{200B}", in: body))

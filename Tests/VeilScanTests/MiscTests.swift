@@ -36,7 +36,7 @@ struct VisibleTests {
 struct BenchmarkSmokeTests {
     /// The benchmark body is valid JSON and its planted markers are all found.
     @Test func benchmarkBodyFindsWhatWasPlanted() {
-        let body = BenchCorpus.request(bytes: 256 << 10)
+        let body = BenchCorpus.request(bytes: 1 << 20)
         let s = Scanner(config: ScanConfig(canaries: ScanBenchmark.facts.canaries(),
                                            rules: [.init(name: "iso", kind: .isoDate)]))
         let kinds = Set(s.scanBody(body, api: .anthropic).map(\.kind))

@@ -102,7 +102,7 @@ def test_claude_headless(veil_agent, upstream, workdir):
     sent = bodies_text(upstream)
     # What Claude Code writes into its prompt from the machine (AGENTS-NOTES.md) is neutral.
     assert str(workdir) not in sent
-    m = re.search(r"Primary working directory: (\S+)", sent)
+    m = re.search(r'Primary working directory: ([^\s\\"]+)', sent)
     assert m, "no working directory in the prompt (Claude Code changed its format?)"
     assert not m.group(1).startswith(str(workdir.parent)), m.group(1)
     assert m.group(1).rstrip("/").endswith(workdir.name) or "project-" in m.group(1), m.group(1)

@@ -182,6 +182,18 @@ def test_compare_polite_agent_no_difference(run_veil, tmp_path):
     assert {v["rule"] for v in rep["volatile"]} >= {"uuid", "timestamp", "user-id"}
 
 
+def test_compare_reports_output_and_changed_files(run_veil, tmp_path, workdir):
+    (workdir / "keep.txt").write_text("original\n")
+    script = "date +%Z > zone.txt; echo changed > keep.txt; /usr/bin/python3 polite_agent.py"
+    r, rep, _ = run_compare(run_veil, tmp_path, ["/bin/sh", "-c", script], env={"TZ": "Asia/Shanghai"})
+    # The prompt is the same (exit 0); the files the agent wrote differ, and are shown.
+    assert r.returncode == 0, r.describe()
+    out = {d["path"]: d for d in rep["output"]}
+    assert "file:zone.txt" in out and "CST" in out["file:zone.txt"]["host"] and "UTC" in out["file:zone.txt"]["veil"], rep["output"]
+    assert "file:keep.txt" not in out  # changed the same way in both arms
+    assert (workdir / "keep.txt").read_text() == "original\n" and not (workdir / "zone.txt").exists()
+
+
 def test_compare_raw_shows_volatile_values(run_veil, tmp_path):
     r, rep, _ = run_compare(run_veil, tmp_path, [PYTHON, example("polite_agent.py")], extra=["--raw"])
     assert r.returncode == 4, r.describe()
