@@ -20,10 +20,10 @@ enum SmallShape: PrefilterShape {
     static var raws: Int { 1 }
 }
 
-/// Up to 6 single anchors, 2 pair groups, 2 raw anchors: a full host profile.
+/// Up to 5 single anchors, 3 pair groups, 2 raw anchors: a full host profile.
 enum LargeShape: PrefilterShape {
-    static var singles: Int { 6 }
-    static var pairs: Int { 2 }
+    static var singles: Int { 5 }
+    static var pairs: Int { 3 }
     static var raws: Int { 2 }
 }
 
@@ -68,13 +68,16 @@ extension Matcher {
                 singles.append(b)
             }
         }
-        // Pairs beyond the large shape's slots are tested as single bytes.
+        // Pairs beyond the large shape's slots are tested as single bytes: the rarest
+        // ones, which cost the fewest extra hits.
+        pairs.sort { ByteFrequency.of($0.0) > ByteFrequency.of($1.0) }
         while pairs.count > LargeShape.pairs, singles.count < LargeShape.singles { singles.append(pairs.removeLast().0) }
         let fits = { (s: PrefilterShape.Type) in
             singles.count <= s.singles && pairs.count <= s.pairs && raws.count <= s.raws
         }
         t.shape = fits(SmallShape.self) ? .small : fits(LargeShape.self) ? .large : .dynamic
-        let slots: (Int, Int, Int) = t.shape == .small ? (3, 1, 1) : t.shape == .large ? (6, 2, 2)
+        let slots: (Int, Int, Int) = t.shape == .small ? (SmallShape.singles, SmallShape.pairs, SmallShape.raws)
+            : t.shape == .large ? (LargeShape.singles, LargeShape.pairs, LargeShape.raws)
             : (singles.count, pairs.count, raws.count)
         // Padding: folded tests compare `byte | 0x20`, never 0; a raw 0x80 only ever meets a
         // byte that is a hit anyway (non-ASCII).

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import VeilApp
 
 /// The root command. It is synchronous on purpose: `veil run` forks the sandbox while the
 /// process is still single-threaded, before any NIO event loop or Swift task exists.
@@ -13,4 +15,12 @@ struct Veil: ParsableCommand {
             RunCommand.self, DoctorCommand.self, ProfileCommand.self, FactsCommand.self, BenchCommand.self, ShimCommand.self,
             InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self,
         ])
+
+    /// `veil run ... -- CMD` skips the reflective parser when the line is well-formed.
+    static func main() {
+        if let options = RunArguments.parse(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(RunSession.run(options))
+        }
+        main(nil)
+    }
 }

@@ -85,3 +85,21 @@ import VeilScan
         #expect(w.environment["NO_PROXY"] == "localhost,127.0.0.1,::1,api.deepseek.com")
     }
 }
+
+@Suite struct RunArgumentsTests {
+    @Test func wellFormedLinesTakeTheFastPath() {
+        let o = RunArguments.parse(["run", "--profile", "aider", "-v", "--fail-on-marker", "--decoy", "tz=Asia/Urumqi",
+                                    "--upstream", "stub", "--", "aider", "--yes"])
+        #expect(o?.profile == "aider" && o?.verbose == true && o?.failOnMarker == true && o?.upstream == "stub")
+        #expect(o?.decoys == [Decoy(dimension: .tz, value: "Asia/Urumqi")])
+        #expect(o?.command == ["aider", "--yes"])
+    }
+
+    @Test(arguments: [
+        ["run", "--help"], ["run", "--profile"], ["run", "--", ], ["run", "--colour", "x", "--", "a"],
+        ["run", "--decoy", "nonsense", "--", "a"], ["run", "claude"], ["doctor"],
+    ])
+    func anythingElseGoesToTheFullParser(args: [String]) {
+        #expect(RunArguments.parse(args) == nil)
+    }
+}

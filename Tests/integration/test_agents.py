@@ -207,7 +207,9 @@ def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_pat
     rep = json.loads(report.read_text())
     assert report_findings(rep) == {} and int(rep.get("blocked", 0)) == 0, rep
     assert model_requests(upstream)
-    # The profile's pre-seeded ~/.claude.json should make the first run dialog-free.
+    # The profile should make the first run dialog-free: a ~/.claude.json with
+    # hasCompletedOnboarding, the inside workdir trusted, and the placeholder key's last 20
+    # characters in customApiKeyResponses.approved (AGENTS-NOTES.md).
     assert dialogs == [], f"first-run dialogs appeared under veil: {dialogs}"
 
 
