@@ -10,9 +10,10 @@ setup:
 build: setup
 	$(SWIFT) build --product veil
 
-# A statically linked Swift runtime starts in ~2 ms instead of ~10 ms: it matters for launch time.
+# Launch time: a statically linked Swift runtime starts in a few ms instead of ~10, and a
+# non-PIE executable skips ~110,000 load-time relocations of the static runtime's data.
 release: setup
-	$(SWIFT) build -c release --static-swift-stdlib --product veil
+	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil
 
 # veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
 demo: release

@@ -62,12 +62,12 @@ public struct ProfileLoader: Sendable {
         return "default"
     }
 
-    /// False only when `text` cannot list `command`: it neither contains it nor uses a
-    /// unicode escape (which could spell it).
+    /// False only when `text` cannot list `command`: it holds no string literal equal to it
+    /// and no unicode escape (which could spell it).
     static func mightName(_ command: String, in text: String) -> Bool {
         let bytes = Array(text.utf8)
-        return contains(bytes, Array(command.utf8)) || contains(bytes, Array("\\u".utf8))
-            || contains(bytes, Array("\\U".utf8))
+        return contains(bytes, Array("\"\(command)\"".utf8)) || contains(bytes, Array("'\(command)'".utf8))
+            || contains(bytes, Array("\\u".utf8)) || contains(bytes, Array("\\U".utf8))
     }
 
     /// A plain byte search (Foundation's String.contains goes through UTF-16).

@@ -4,8 +4,10 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// One forwarded request. Runs on the agent connection's event loop (AHC's
-/// `.delegateAndChannel`), so response parts go straight to the agent without a thread hop.
+/// One forwarded request. The delegate runs on the agent connection's event loop, so response
+/// parts are written to the agent without locks. (`.delegate(on:)`, not `.delegateAndChannel`:
+/// with the latter AHC 1.37 opened a new upstream connection per request, measured here as
+/// one TIME-WAIT per request and 1,500 req/s instead of the pool's reuse.)
 final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = Void
 
@@ -41,7 +43,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
                 url: upstreamURL, method: ex.head.method, headers: headers,
                 body: ex.body.readableBytes > 0 || ex.head.method == .POST ? .byteBuffer(ex.body) : nil)
             call.task = core.client(for: upstreamURL).execute(
-                request: request, delegate: call, eventLoop: .delegateAndChannel(on: context.eventLoop),
+                request: request, delegate: call, eventLoop: .delegate(on: context.eventLoop),
                 deadline: nil, logger: nil)
         } catch {
             context.eventLoop.execute {

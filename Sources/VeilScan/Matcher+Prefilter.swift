@@ -14,16 +14,17 @@ protocol PrefilterShape {
 }
 
 /// Up to 3 single anchors, 1 pair group, 1 raw anchor: a few canaries.
+/// (A slot costs about three instructions per 16 bytes whether used or not.)
 enum SmallShape: PrefilterShape {
     static var singles: Int { 3 }
     static var pairs: Int { 1 }
     static var raws: Int { 1 }
 }
 
-/// Up to 5 single anchors, 3 pair groups, 2 raw anchors: a full host profile.
+/// Up to 6 single anchors, 1 pair group, 2 raw anchors: a full host profile.
 enum LargeShape: PrefilterShape {
-    static var singles: Int { 5 }
-    static var pairs: Int { 3 }
+    static var singles: Int { 6 }
+    static var pairs: Int { 1 }
     static var raws: Int { 2 }
 }
 
@@ -38,10 +39,11 @@ extension Matcher {
     enum ShapeKind: Sendable { case small, large, dynamic }
 
     /// The anchor bytes as splat vectors. A frequent anchor byte whose patterns all go on
-    /// with one of a few bytes is tested as a pair (`c` then `e` or `h`): a few more vector
-    /// instructions per block save most of its hits. Layout: single anchors, pair groups
-    /// (five vectors: the byte and four successors, repeated to fill), raw anchors, each
-    /// padded to the shape's slots; then the three date-test constants.
+    /// with one of two bytes is tested as a pair (`c` then `e` or `h`): five more vector
+    /// instructions per block, worth it only for a byte that would otherwise hit every few
+    /// dozen bytes (a hit costs about 30 instructions). Layout: single anchors, pair groups
+    /// (the byte and two successors), raw anchors, each padded to the shape's slots; then
+    /// the three date-test constants.
     struct PrefilterTable: Sendable {
         var vectors: [SIMD16<UInt8>] = []
         var counts = PrefilterCounts()
@@ -62,7 +64,7 @@ extension Matcher {
         for b in Set(anchors.filter { !$0.raw }.map(\.b0)).sorted() {
             let group = anchors.filter { !$0.raw && $0.b0 == b }
             let next = Set(group.map(\.b1)).sorted()
-            if ByteFrequency.of(b) >= 0.003, group.allSatisfy(\.pair), next.count <= 4 {
+            if ByteFrequency.of(b) >= 0.012, group.allSatisfy(\.pair), next.count <= 2 {
                 pairs.append((b, next))
             } else {
                 singles.append(b)
@@ -85,7 +87,7 @@ extension Matcher {
         for j in 0 ..< slots.1 {
             let (b, next) = j < pairs.count ? pairs[j] : (0, [0])
             t.vectors.append(.init(repeating: b))
-            for s in 0 ..< 4 { t.vectors.append(.init(repeating: next[min(s, next.count - 1)])) }
+            for s in 0 ..< 2 { t.vectors.append(.init(repeating: next[min(s, next.count - 1)])) }
         }
         for j in 0 ..< slots.2 { t.vectors.append(.init(repeating: j < raws.count ? raws[j] : 0x80)) }
         t.counts.folded = slots.0; t.counts.foldedPairs = slots.1; t.counts.raw = slots.2
@@ -116,9 +118,8 @@ func prefilter<S: PrefilterShape>(_ v: SIMD16<UInt8>, _ v1: SIMD16<UInt8>, _ t: 
     for _ in 0 ..< singles { m |= (lv .== vec[k])._storage; k += 1 }
     for _ in 0 ..< pairs {
         let next = (lv1 .== vec[k + 1])._storage | (lv1 .== vec[k + 2])._storage
-            | (lv1 .== vec[k + 3])._storage | (lv1 .== vec[k + 4])._storage
         m |= (lv .== vec[k])._storage & next
-        k += 5
+        k += 3
     }
     for _ in 0 ..< raws { m |= (v .== vec[k])._storage; k += 1 }
     if t.dates {

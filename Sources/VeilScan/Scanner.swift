@@ -2,10 +2,11 @@ import VeilProfile
 
 /// The inspector's scanner: one per run, shared by every connection (immutable after init).
 ///
-/// A body is walked once: outside strings only quotes matter; a string without escapes is
-/// scanned in place, a string with escapes is decoded into a scratch buffer first so that a
-/// canary split by `\/` or `\u0061` is still one run of text. JSON paths and raw offsets are
-/// worked out only when something is found (see `Scanner+Locate.swift`).
+/// A body is walked once (HitSink+JSON.swift): outside strings only structure matters and
+/// the container stack is kept; a string is scanned in place, 16 bytes at a time, and a
+/// string with `\/` or `\u` escapes is decoded first so that a canary split by an escape
+/// is still one run of text. Paths, excerpts and details are written only for findings.
+/// A body that is not JSON, or not well-formed, is scanned as raw text (path `$`).
 public final class Scanner: Sendable {
     public let config: ScanConfig
     let matcher: Matcher
