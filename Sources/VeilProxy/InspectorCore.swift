@@ -16,8 +16,11 @@ final class InspectorCore: @unchecked Sendable {
     let recorder: ExchangeRecorder?
     let stats = InspectorStats()
     let stub = StubResponder()
-    /// One client per upstream proxy ("" = direct): AHC takes its proxy per client.
-    private let clients: [String: HTTPClient]
+    /// One client per event loop and upstream proxy ("" = direct). Per event loop so that an
+    /// agent connection, its upstream connection and every callback share one thread (no
+    /// hops, no locks); per proxy because AHC takes its proxy per client.
+    private let clients: [ObjectIdentifier: [String: HTTPClient]]
+    private let allClients: [HTTPClient]
 
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
@@ -26,14 +29,20 @@ final class InspectorCore: @unchecked Sendable {
         proxies = HostProxySettings(environment: config.hostEnvironment)
         redaction = Redaction(credentials: config.credentials)
         recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
-        var clients: [String: HTTPClient] = [:]
-        for p in [nil, proxies.http, proxies.https] {
-            let key = Self.key(p)
-            guard clients[key] == nil else { continue }
-            clients[key] = HTTPClient(eventLoopGroupProvider: .shared(group),
-                                      configuration: Self.clientConfiguration(config, proxy: p))
+        var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
+        var all: [HTTPClient] = []
+        for loop in group.makeIterator() {
+            var perLoop: [String: HTTPClient] = [:]
+            for p in [nil, proxies.http, proxies.https] where perLoop[Self.key(p)] == nil {
+                let client = HTTPClient(eventLoopGroupProvider: .shared(loop),
+                                        configuration: Self.clientConfiguration(config, proxy: p))
+                perLoop[Self.key(p)] = client
+                all.append(client)
+            }
+            clients[ObjectIdentifier(loop)] = perLoop
         }
         self.clients = clients
+        allClients = all
     }
 
     static func key(_ p: HostProxySettings.ProxyServer?) -> String {
@@ -55,14 +64,15 @@ final class InspectorCore: @unchecked Sendable {
         return conf
     }
 
-    func client(for url: String) -> HTTPClient {
-        guard let abs = AbsoluteURI(url) else { return clients[""]! }
+    func client(for url: String, on loop: EventLoop) -> HTTPClient {
+        let perLoop = clients[ObjectIdentifier(loop)] ?? clients.values.first!
+        guard let abs = AbsoluteURI(url) else { return perLoop[""]! }
         let p = proxies.proxy(scheme: abs.scheme, host: abs.host, port: abs.port)
-        return clients[Self.key(p)] ?? clients[""]!
+        return perLoop[Self.key(p)] ?? perLoop[""]!
     }
 
     func shutdown() {
-        for c in clients.values { try? c.syncShutdown() }
+        for c in allClients { try? c.syncShutdown() }
     }
 
     /// The agent's credential placeholders replaced by the real values: only in the headers
