@@ -156,7 +156,13 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !ex.head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         ex.status = Int(head.status.code)
         ex.responseHeadSent = true
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        // A sized response follows at once: its first body write flushes the head too (one
+        // syscall and one wake-up of the agent fewer). A stream's head goes out now.
+        if head.headers.contains(name: "content-length") {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        }
     }
 
     /// Flushed per chunk: SSE must reach the agent as the model produces it.

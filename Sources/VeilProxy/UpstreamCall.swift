@@ -5,9 +5,10 @@ import NIOHTTP1
 import NIOPosix
 
 /// One forwarded request, entirely on the agent connection's event loop: the client used is
-/// that loop's own (see InspectorCore), so its pooled connections live there too. (A shared
-/// client with `.delegateAndChannel` made AHC 1.37 open and close an event-loop-bound
-/// connection per request: one TIME-WAIT per request, 1,500 req/s.)
+/// that loop's own (see InspectorCore), so its pooled connections live there too. Requested as
+/// `.delegate(on:)`, not `.delegateAndChannel(on:)`: AHC 1.37 closes event-loop-bound
+/// connections as soon as they are idle, which measured one new upstream connection per
+/// request (a TIME-WAIT each) and 1,500 req/s.
 final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = Void
 
@@ -43,7 +44,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
                 url: upstreamURL, method: ex.head.method, headers: headers,
                 body: ex.body.readableBytes > 0 || ex.head.method == .POST ? .byteBuffer(ex.body) : nil)
             call.task = core.client(for: upstreamURL, on: context.eventLoop).execute(
-                request: request, delegate: call, eventLoop: .delegateAndChannel(on: context.eventLoop),
+                request: request, delegate: call, eventLoop: .delegate(on: context.eventLoop),
                 deadline: nil, logger: nil)
         } catch {
             context.eventLoop.execute {

@@ -277,7 +277,9 @@ class Tmux:
         env = dict(env)
         env.setdefault("TERM", "xterm-256color")
         shell = ("env -i " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " "
-                 + shlex.join(argv) + f"; echo $? > {shlex.quote(str(status))}")
+                 + shlex.join(argv) + f"; echo $? > {shlex.quote(str(status))}; exec sleep 600")
+        # The trailing sleep keeps the pane (and the agent's last screen) after the command
+        # ends; kill-server at teardown ends it.
         self.cmd("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                  "-c", str(cwd), shell)
         return TmuxSession(self, name, status)
