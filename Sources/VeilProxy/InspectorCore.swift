@@ -75,26 +75,32 @@ final class InspectorCore: @unchecked Sendable {
         for c in allClients { try? c.syncShutdown() }
     }
 
-    /// The agent's credential placeholders replaced by the real values: only in the headers
-    /// that carry keys and in the URL (Gemini's `?key=`), never in the body.
+    /// The agent's credential placeholders replaced by the real values: only whole tokens (a
+    /// header value, `Bearer <key>`, a `key=<key>` query value), never inside other text — a
+    /// short key must not rewrite a path — and never in the body.
     func restoreCredentials(url: String, headers: inout HTTPHeaders) -> String {
         guard !config.credentials.isEmpty else { return url }
-        var u = url
-        for e in config.credentials where u.contains(e.placeholder) {
-            u = u.replacingOccurrences(of: e.placeholder, with: e.real)
-        }
         for name in ["authorization", "x-api-key", "api-key", "x-goog-api-key"] {
             let values = headers[name]
             guard !values.isEmpty else { continue }
             let restored = values.map { v in
-                config.credentials.reduce(v) { $1.placeholder.isEmpty ? $0 : $0.replacingOccurrences(of: $1.placeholder, with: $1.real) }
+                v.split(separator: " ", omittingEmptySubsequences: false).map { restore(String($0)) }.joined(separator: " ")
             }
             if restored != values {
                 headers.remove(name: name)
                 for v in restored { headers.add(name: name, value: v) }
             }
         }
-        return u
+        guard let q = url.firstIndex(of: "?") else { return url }
+        let items = url[url.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
+            guard let eq = item.firstIndex(of: "=") else { return String(item) }
+            return String(item[...eq]) + restore(String(item[item.index(after: eq)...]))
+        }
+        return String(url[...q]) + items.joined(separator: "&")
+    }
+
+    private func restore(_ token: String) -> String {
+        config.credentials.first { !$0.placeholder.isEmpty && $0.placeholder == token }?.real ?? token
     }
 
     /// Inspection: headers and body through the scanner, then the pure decision.

@@ -58,6 +58,22 @@ import VeilScan
         #expect(text.contains("key=[REDACTED]"))
     }
 
+    /// A one-letter key's placeholder is one letter too: it must replace whole tokens only,
+    /// never a letter of the path.
+    @Test func shortKeysNeverRewriteThePath() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let creds = [CredentialMask.Entry(variable: "ANTHROPIC_API_KEY", placeholder: "m", real: "x")]
+        let inspector = try startInspector(.url(up.url), credentials: creds)
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages?model=m", body: #"{"model":"m","messages":[]}"#,
+                                    headers: [("x-api-key", "m"), ("content-type", "application/json")])
+        #expect(got.status == 200)
+        let seen = try #require(up.seen.first)
+        #expect(seen.head.uri == "/v1/messages?model=x")  // a query value equal to the placeholder is a key
+        #expect(seen.head.headers.first(name: "x-api-key") == "x")
+    }
+
     @Test func blockedExchangeRecordedWithFindings() async throws {
         let record = tempPath("record3.jsonl")
         defer { unlink(record) }
