@@ -23,7 +23,7 @@ enum ConnectTunnel {
         let channel = context.channel
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(.seconds(core.config.connectTimeoutSeconds))
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             // The peer may speak first; nothing is read until the glue is in place.
             .channelOption(ChannelOptions.autoRead, value: false)
             .connect(host: host, port: port)
