@@ -25,6 +25,8 @@ pass = ["AIDER_MODEL"]
 AIDER_ANALYTICS = "false"
 AIDER_CHECK_UPDATE = "false"
 AIDER_SHOW_RELEASE_NOTES = "false"
+# litellm otherwise downloads its model price list from raw.githubusercontent.com at start.
+LITELLM_LOCAL_MODEL_COST_MAP = "True"
 
 [filesystem]
 home_files = [".aider.conf.yml"]
@@ -79,6 +81,9 @@ DISABLE_TELEMETRY = "1"
 DISABLE_ERROR_REPORTING = "1"
 DISABLE_AUTOUPDATER = "1"
 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1"
+# Measured (Tests/integration/AGENTS-NOTES.md): interactive runs otherwise fetch the plugin
+# marketplace from downloads.claude.ai even with the switch above.
+CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL = "1"
 
 [filesystem]
 # The profile's home persists, so logins made inside stay inside. From the host only the

@@ -42,10 +42,30 @@ extension HitSink {
             guard pos > 0, pos + len < n, Matcher.isWord(Matcher.byte(p, pos - 1)),
                   Matcher.isWord(Matcher.byte(p, pos + len)),
                   !(rawEscapes && Matcher.isEscapeLetter(p, pos - 1)) else { return }
+            if cp == 0x2013 && HitSink.isNumericRange(p, n, pos, len) { return }
             addCharacter(.lookalike, p, n, pos, pos + len, cp)
         case .space: addCharacter(.unusualSpace, p, n, pos, pos + len, cp)
         case .confusableLetter: if pos >= wordCheckedUntil { mixedScript(p, n, pos) }
         }
+    }
+
+    /// An en dash next to a digit is a range ("60s–270s", "20–30 min"), ordinary typography;
+    /// but not inside something shaped like a date ("2026–07–01"), where it is format drift.
+    static func isNumericRange(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ len: Int) -> Bool {
+        func isDigit(_ i: Int) -> Bool { i >= 0 && i < n && (0x30 ... 0x39).contains(Matcher.byte(p, i)) }
+        guard isDigit(pos - 1) || isDigit(pos + len) else { return false }
+        var before = 0
+        while before < 5, isDigit(pos - 1 - before) { before += 1 }
+        var after = 0
+        while after < 3, isDigit(pos + len + after) { after += 1 }
+        if before == 4 && after == 2 { return false }                  // 2026–07
+        if before == 2 && after == 2 {                                  // 07–01 after a year
+            let y = pos - 3
+            if y >= 0, Matcher.byte(p, y) == 0x2D || (y >= 2 && Matcher.byte(p, y) == 0x93 && isDigit(y - 3)) {
+                return false
+            }
+        }
+        return true
     }
 
     /// U+200D between two emoji builds one emoji (👨‍👩‍👧); anywhere else it hides data.

@@ -60,6 +60,13 @@ struct CovertTests {
         #expect(f.excerpt.unicodeScalars.allSatisfy { $0.isASCII }, "excerpt made visible: \(f.excerpt)")
     }
 
+    /// An en dash in something shaped like a date is format drift, not a range.
+    @Test(arguments: ["on 2026–07–01 at noon", "mixed 2026-07–01 separators"])
+    func enDashInDatesIsALookalike(_ text: String) throws {
+        let f = try #require(scan(userText(text)).first)
+        #expect(f.kind == .lookalike && f.codePoints == [0x2013])
+    }
+
     /// The same characters written as JSON `\u` escapes are the same characters; the
     /// offset then points at the escape in the raw body.
     @Test func escapedCovertCharacters() throws {
@@ -107,6 +114,8 @@ struct CovertTests {
         "she said “hello” and ‘bye’ — then left – twice",
         "用户的价格是100元，然后Python，继续",
         "students’ work, the ’90s",
+        // Claude Code's own tool descriptions: en dashes in ranges are typography.
+        "wake up in (60s–270s) or (300s–3600s), 1200s–1800s, (20–30 min)",
     ])
     func benignTextIsNotFlagged(_ text: String) {
         let findings = scan(userText(text))
