@@ -48,17 +48,8 @@ public func randomHex(bytes: Int) -> String {
 }
 
 func readSmall(_ path: String, trim: Bool = true) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = read(fd, &buf, buf.count)
-        if n <= 0 { break }
-        out.append(contentsOf: buf[0..<n])
-    }
-    let s = String(decoding: out, as: UTF8.self)
+    guard let bytes = Mounts.readFileBytes(path) else { return nil }
+    let s = String(decoding: bytes, as: UTF8.self)
     return trim ? s.trimmingCharactersSpaces().split(separator: "\n").first.map(String.init) ?? "" : s
 }
 
