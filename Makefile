@@ -16,8 +16,9 @@ release: setup
 	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil
 
 # veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
-demo: release
-	@scripts/demo $(RELEASE_BIN)
+# (A debug build: the first build is several minutes shorter than a release one.)
+demo: build
+	@scripts/demo $(DEBUG_BIN)
 
 # Every test: unit tests (swift-testing), then real sandboxes and real agents, as root and as an
 # unprivileged user.
