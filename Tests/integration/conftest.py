@@ -353,3 +353,25 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 __all__ = ["REPLY", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
            "model_requests", "sent_key", "report_findings", "veil_run_argv", "in_ci"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every test here runs real sandboxes. Where this machine forbids user namespaces they skip,
+# saying why; in CI (CI=true) they have them, so there that is a failure, never a skip.
+# --------------------------------------------------------------------------------------------
+
+def _userns_problem() -> str | None:
+    if not shutil.which("unshare"):
+        return None  # cannot tell; let the tests speak
+    r = subprocess.run(["unshare", "--user", "--map-root-user", "true"], capture_output=True, text=True)
+    return None if r.returncode == 0 else f"user namespaces are not available here: {r.stderr.strip()}"
+
+
+_USERNS_PROBLEM = _userns_problem()
+
+
+def pytest_runtest_setup(item):
+    if _USERNS_PROBLEM:
+        if os.environ.get("CI") == "true":
+            pytest.fail(_USERNS_PROBLEM + " (CI must have them)")
+        pytest.skip(_USERNS_PROBLEM + " (see `veil doctor`)")
