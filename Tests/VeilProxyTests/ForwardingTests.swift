@@ -41,20 +41,18 @@ import VeilScan
         defer { up.stop() }
         let inspector = try startInspector(.url(up.url))
         defer { inspector.shutdown() }
-        var req = HTTPClientRequest(url: "http://127.0.0.1:\(inspector.port)/v1/messages")
-        req.method = .POST
-        req.body = .bytes(ByteBuffer(string: anthropicBody))
-        let start = ContinuousClock.now
-        let response = try await testClient.execute(req, timeout: .seconds(10))
-        var iterator = response.body.makeAsyncIterator()
-        let first = try await iterator.next()
-        let firstAt = ContinuousClock.now - start
-        #expect(first.map { String(buffer: $0) } == "data: first\n\n")
-        #expect(firstAt < .milliseconds(1500), "first SSE chunk took \(firstAt)")
-        var rest = ""
-        while let chunk = try await iterator.next() { rest += String(buffer: chunk) }
-        #expect(rest == "data: second\n\n")
-        #expect(ContinuousClock.now - start >= .milliseconds(2500))
+        let request = try HTTPClient.Request(url: "http://127.0.0.1:\(inspector.port)/v1/messages", method: .POST,
+                                             body: .string(anthropicBody))
+        // Arrival times are taken on the client's event loop as the bytes come in, not when
+        // this test task resumes: other tests running in parallel may hold the task pool.
+        let recorder = ChunkTimes()
+        let chunks = try await testClient.execute(request: request, delegate: recorder).get()
+        #expect(chunks.map(\.text).joined() == "data: first\n\ndata: second\n\n")
+        let first = try #require(chunks.first), last = try #require(chunks.last)
+        #expect(first.text.hasPrefix("data: first"))
+        // A buffering proxy would hand over both events together; a streaming one keeps the
+        // upstream's 2.5 s gap.
+        #expect(last.at - first.at >= .milliseconds(1500), "first chunk at \(first.at), last at \(last.at)")
     }
 
     @Test func upstreamDownIs502InTheAPIFormat() async throws {
@@ -97,7 +95,8 @@ import VeilScan
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 504)
         #expect((got.json["error"] as? [String: Any])?["type"] as? String == "timeout_error")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the default 600 s read timeout, with room for a loaded CI machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func malformedJSONIsScannedAsTextAndForwarded() async throws {
@@ -142,4 +141,17 @@ import VeilScan
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 200)
     }
+}
+
+/// Records when each body part arrives, on the event loop.
+final class ChunkTimes: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = [(text: String, at: ContinuousClock.Instant)]
+    private var parts: Response = []
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        parts.append((String(buffer: buffer), ContinuousClock.now))
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response { parts }
 }
