@@ -7,13 +7,14 @@ RELEASE_BIN := .build/release/veil
 setup:
 	@scripts/setup
 
+# Both binaries: `veil` (the launcher) and `veil-core` (everything else), side by side.
 build: setup
-	$(SWIFT) build --product veil
+	$(SWIFT) build
 
 # Launch time: a statically linked Swift runtime starts in a few ms instead of ~10, and a
 # non-PIE executable skips ~110,000 load-time relocations of the static runtime's data.
 release: setup
-	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil
+	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie
 
 # veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
 # (A debug build: the first build is several minutes shorter than a release one.)

@@ -7,7 +7,11 @@ let package = Package(
     name: "veil",
     platforms: [.macOS(.v13)],
     products: [
+        // Two binaries installed side by side: `veil` runs sandboxes and is kept small (no
+        // Foundation, no NIO) because launch time is a feature; `veil-core` has the rest and
+        // serves each run's inspector.
         .executable(name: "veil", targets: ["veil"]),
+        .executable(name: "veil-core", targets: ["veil-core"]),
     ],
     dependencies: [
         // CLI parsing: subcommands, help, validation.
@@ -35,6 +39,9 @@ let package = Package(
             name: "VeilSandbox",
             dependencies: ["VeilProfile", "CVeilShim", "CSeccomp", "CCap"],
             path: "Sources/VeilSandbox"),
+        // `veil run`: options, profile choice, what the agent sees of its model, the launch and
+        // the inspector's process. Glibc only, like everything it depends on.
+        .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox"], path: "Sources/VeilLaunch"),
         // Pure inspector decisions: JSON walk, canaries, covert characters. No NIO.
         .target(name: "VeilScan", dependencies: ["VeilProfile"], path: "Sources/VeilScan"),
         // The inspector proxy, the stub upstream, records and reports.
@@ -54,21 +61,29 @@ let package = Package(
         // What the commands do: run sessions, doctor, compare and probe.
         .target(
             name: "VeilApp",
-            dependencies: ["VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy", "VeilCompare", "CSeccomp"],
+            dependencies: ["VeilProfile", "VeilSandbox", "VeilLaunch", "VeilScan", "VeilProxy", "VeilCompare", "CSeccomp", "CVeilShim"],
             path: "Sources/VeilApp"),
+        // The launcher: `veil run` itself; everything else is handed to veil-core.
+        // Released fully static: no dynamic loader, no shared libraries to map and relocate.
+        // (It needs nothing that static glibc lacks: no DNS lookups; getpwuid falls back to
+        // $USER where NSS cannot load.)
+        .executableTarget(
+            name: "veil", dependencies: ["VeilLaunch"], path: "Sources/veil",
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Thin commands.
         .executableTarget(
-            name: "veil",
+            name: "veil-core",
             dependencies: [
-                "VeilProfile", "VeilSandbox", "VeilScan", "VeilProxy", "VeilApp",
+                "VeilProfile", "VeilSandbox", "VeilLaunch", "VeilScan", "VeilProxy", "VeilApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/veil"),
+            path: "Sources/veil-core"),
 
         .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
         .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
         .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests"),
-        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp"], path: "Tests/VeilAppTests"),
+        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch"], path: "Tests/VeilAppTests"),
+        .testTarget(name: "VeilLaunchTests", dependencies: ["VeilLaunch"], path: "Tests/VeilLaunchTests"),
         .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
         .testTarget(
             name: "VeilProxyTests",

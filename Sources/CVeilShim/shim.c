@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -59,6 +61,11 @@ int veil_cap_last_cap(void) {
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     return n > 0 ? atoi(buf) : CAP_LAST_CAP;
+}
+
+int veil_seccomp_load(const void *filter, unsigned short count) {
+    struct sock_fprog prog = {.len = count, .filter = (struct sock_filter *)filter};
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
 int veil_cloexec_from(unsigned int from) {

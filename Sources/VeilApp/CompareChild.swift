@@ -1,4 +1,5 @@
 import Foundation
+import VeilLaunch
 
 /// Child processes of compare and probe: the host arm's agent and `veil run` subprocesses.
 /// Foundation's Process spawns them (posix_spawn, no Swift code runs in the child), so this is
@@ -68,13 +69,9 @@ final class ChildProcess: @unchecked Sendable {
         return p.terminationStatus
     }
 
-    /// veil's own binary, for `veil run` subprocesses: /proc/self/exe as seen from here (in the
-    /// child, "self" would be the child). The /proc/PID/exe link reaches this very binary even
-    /// when the file was replaced or deleted during a long probe (a rebuild, an upgrade).
-    static func veilBinary() -> String {
-        let mine = "/proc/\(getpid())/exe"
-        return access(mine, X_OK) == 0 ? mine : CommandLine.arguments[0]
-    }
+    /// What runs the `veil run` subprocesses: the `veil` launcher beside this binary, as a user
+    /// would run it.
+    static func veilBinary() -> String { Binaries.launcher() }
 
     static func tail(_ s: String, lines: Int = 6) -> String {
         s.split(separator: "\n").suffix(lines).joined(separator: "\n")

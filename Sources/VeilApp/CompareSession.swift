@@ -1,3 +1,4 @@
+import VeilLaunch
 import Foundation
 import VeilCompare
 import VeilProfile
@@ -37,7 +38,7 @@ public enum CompareSession {
 
     static func compare(_ o: CompareOptions) throws -> CompareReport {
         let env = ProcessInfo.processInfo.environment
-        let profile = try ProfileSelection.load(o.profile, command: o.command[0])
+        let profile = try ProfileSelection.load(o.profile, command: o.command[0]).profile
         if profile.inspector.baseURLs.isEmpty {
             stderrLine("veil: profile \(profile.name) routes no base-URL variable: the agent will not reach the inspector; pick one with --profile (e.g. claude-code)")
         }
@@ -53,11 +54,11 @@ public enum CompareSession {
         let hostRecord = space.path("host.jsonl")
         var modes = Profile.Modes()
         (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
-        let routes = InspectorWiring.make(profile: profile, hostEnvironment: env, port: 0, upstreamOverride: o.upstream).routes
+        let routes = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream).routes
         let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
             routes: routes, modes: modes, recordPath: hostRecord, hostEnvironment: env))
         defer { inspector.shutdown() }
-        let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, port: inspector.port, upstreamOverride: o.upstream)
+        let wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: inspector.port)
         var hostEnv = env
         for b in profile.inspector.baseURLs { hostEnv[b.variable] = wiring.environment[b.variable] }
         let hostChild = try ChildProcess(argv: o.command, environment: hostEnv, cwd: hostCopy, logPrefix: space.path("host"))

@@ -1,5 +1,6 @@
 import CSeccomp
 import Foundation
+import VeilLaunch
 import VeilScan
 
 /// `veil doctor`: can this host run the sandbox, and what does the agent see instead of the
@@ -95,10 +96,11 @@ public enum Doctor {
     enum Outcome { case success(HostFacts), failure(String) }
 
     static func sandboxFacts(profile: String?) -> Outcome {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        // `veil run` as the user runs it, with veil-core's `__facts` inside.
+        let exe = Binaries.launcher(), core = Binaries.ownPath()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["run"] + (profile.map { ["--profile", $0] } ?? []) + ["--", exe, "__facts"]
+        p.arguments = ["run"] + (profile.map { ["--profile", $0] } ?? []) + ["--", core, "__facts"]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -1,3 +1,4 @@
+import VeilLaunch
 import Foundation
 import VeilProfile
 

@@ -1,3 +1,4 @@
+import VeilLaunch
 import Foundation
 import VeilCompare
 import VeilProfile
@@ -37,7 +38,7 @@ public enum ProbeSession {
     static func probe(_ o: ProbeOptions) throws -> ProbeReport {
         let started = Date()
         let dims = try ProbeDecoys.select(o.vary, from: ProbeDecoys.load(file: o.decoysFile))
-        let profile = try ProfileSelection.load(o.profile, command: o.command[0])
+        let profile = try ProfileSelection.load(o.profile, command: o.command[0]).profile
         if profile.inspector.baseURLs.isEmpty {
             stderrLine("veil: profile \(profile.name) routes no base-URL variable: the agent will not reach the inspector; pick one with --profile (e.g. claude-code)")
         }

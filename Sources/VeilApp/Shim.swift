@@ -1,4 +1,5 @@
 import Foundation
+import VeilLaunch
 import VeilSandbox
 
 /// `veil shim`: a small script named like the agent, earlier on PATH, so that plain `claude`
@@ -26,7 +27,7 @@ public enum Shim {
         if FileManager.default.fileExists(atPath: target), !isShim(target) {
             throw ShimError("\(target) exists and is not a veil shim; not overwriting it")
         }
-        let veil = CommandResolver.realpath("/proc/self/exe") ?? CommandLine.arguments[0]
+        let veil = Binaries.launcher()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try script(veil: veil, real: real, profile: profile).write(toFile: target, atomically: true, encoding: .utf8)
         chmod(target, 0o755)

@@ -51,15 +51,21 @@ public struct ProfileLoader: Sendable {
     /// The profile `veil run -- CMD` uses when none is named: the first visible profile (in
     /// search order, then by name) whose `[agent] commands` lists CMD's basename, else "default".
     public func profileName(forCommand command: String) throws -> String {
+        try choose(forCommand: command).name
+    }
+
+    /// `profileName(forCommand:)`, with the profile already resolved on the way when it was
+    /// (launch time matters: `veil run` does not parse it twice).
+    public func choose(forCommand command: String) throws -> (name: String, resolved: ResolvedProfile?) {
         let base = command.split(separator: "/").last.map(String.init) ?? command
         for (name, _) in search.visibleNames() {
-            // Launch time matters: parse only files whose text could name the command at all.
+            // Parse only files whose text could name the command at all.
             let source = try locate(name)
             guard Self.mightName(base, in: source.text) else { continue }
             let resolved = try resolve(source)
-            if resolved.profile.agent.commands.contains(base) { return name }
+            if resolved.profile.agent.commands.contains(base) { return (name, resolved) }
         }
-        return "default"
+        return ("default", nil)
     }
 
     /// False only when `text` cannot list `command`: it holds no string literal equal to it

@@ -1,5 +1,3 @@
-import Foundation
-
 // Where profiles come from. The order is the user's override order: the project's
 // ./.veil/profiles, then $XDG_CONFIG_HOME/veil/profiles, then the profiles shipped inside the
 // binary. The roots are plain values so tests (and `veil` itself) can say exactly where to look.
@@ -25,7 +23,7 @@ public struct ProfileSource: Sendable, Equatable {
 
     /// What makes two sources the same file, for cycle detection.
     var identity: String {
-        origin == .shipped ? path : URL(fileURLWithPath: path).standardizedFileURL.path
+        origin == .shipped ? path : HostFiles.standardize(path)
     }
 }
 
@@ -49,9 +47,8 @@ public struct ProfileSearchPath: Sendable, Equatable {
     }
 
     /// The real search path for this process.
-    public static func standard(currentDirectory: String = FileManager.default.currentDirectoryPath,
-                                environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> ProfileSearchPath {
+    public static func standard(currentDirectory: String = HostFiles.currentDirectory(),
+                                environment: [String: String] = ProcessEnvironment.current()) -> ProfileSearchPath {
         var dirs = [Directory(currentDirectory + "/.veil/profiles", origin: .project)]
         // XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored.
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
@@ -68,7 +65,7 @@ public struct ProfileSearchPath: Sendable, Equatable {
     public func source(named name: String, after: Int = -1) throws -> ProfileSource? {
         for (level, dir) in directories.enumerated() where level > after {
             let path = dir.path + "/" + name + ".toml"
-            if FileManager.default.fileExists(atPath: path) {
+            if HostFiles.exists(path) {
                 return try Self.read(path, name: name, origin: dir.origin, level: level)
             }
         }
@@ -82,13 +79,12 @@ public struct ProfileSearchPath: Sendable, Equatable {
     /// A profile named by path. If the file sits in a search directory it keeps that level, so
     /// `extends` of its own name still finds the next one down.
     public func file(at path: String) throws -> ProfileSource {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        var name = url.lastPathComponent
+        let full = HostFiles.standardize(path)
+        let slash = full.lastIndex(of: "/")!
+        var name = String(full[full.index(after: slash)...])
         if name.hasSuffix(".toml") { name.removeLast(5) }
-        let dir = url.deletingLastPathComponent().standardizedFileURL.path
-        let match = directories.enumerated().first {
-            URL(fileURLWithPath: $0.element.path).standardizedFileURL.path == dir
-        }
+        let dir = slash == full.startIndex ? "/" : String(full[..<slash])
+        let match = directories.enumerated().first { HostFiles.standardize($0.element.path) == dir }
         return try Self.read(path, name: name, origin: match?.element.origin ?? .file, level: match?.offset ?? -1)
     }
 
@@ -97,7 +93,7 @@ public struct ProfileSearchPath: Sendable, Equatable {
     public func visibleNames() -> [(name: String, level: Int)] {
         var seen: [String: Int] = [:]
         for (level, dir) in directories.enumerated() {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            let files = HostFiles.list(dir.path)
             for file in files where file.hasSuffix(".toml") {
                 let name = String(file.dropLast(5))
                 if ProfileValidation.profileName(name) == nil, seen[name] == nil { seen[name] = level }
@@ -119,10 +115,10 @@ public struct ProfileSearchPath: Sendable, Equatable {
     }
 
     static func read(_ path: String, name: String, origin: ProfileOrigin, level: Int) throws -> ProfileSource {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = HostFiles.read(path) else {
             throw ProfileError(.io, file: path, message: "cannot read the profile file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ProfileError(.io, file: path, message: "the profile file is not valid UTF-8")
         }
         return ProfileSource(name: name, origin: origin, level: level, path: path, text: text)

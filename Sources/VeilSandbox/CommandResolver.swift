@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 
 /// The agent command as found on the host, and what must be visible for it to run.
 public struct ResolvedCommand: Sendable, Equatable {
@@ -56,7 +57,7 @@ public enum CommandResolver {
     public static func lookup(_ name: String, searchPath: String, cwd: String) -> String? {
         if name.contains("/") {
             let p = name.hasPrefix("/") ? name : cwd + "/" + name
-            return access(p, F_OK) == 0 ? normalize(p) : nil
+            return access(p, F_OK) == 0 ? HostFiles.standardize(p) : nil
         }
         for dir in searchPath.split(separator: ":") where !dir.isEmpty {
             let p = String(dir) + "/" + name
@@ -121,16 +122,6 @@ public enum CommandResolver {
         guard let r = Glibc.realpath(p, nil) else { return nil }
         defer { free(r) }
         return String(cString: r)
-    }
-
-    static func normalize(_ p: String) -> String {
-        var parts: [Substring] = []
-        for c in p.split(separator: "/") {
-            if c == "." { continue }
-            if c == ".." { _ = parts.popLast(); continue }
-            parts.append(c)
-        }
-        return "/" + parts.joined(separator: "/")
     }
 }
 

@@ -10,6 +10,8 @@ enum InitSequence {
         var errors: Int32
         /// Where the inspector's listening socket goes.
         var sockets: Int32
+        /// Where the seccomp filter, compiled by veil meanwhile, comes from.
+        var filter: Int32
     }
 
     static func run(_ plan: LaunchPlan, outsideUID: uid_t, outsideGID: gid_t, _ ch: Channels) -> Never {
@@ -38,10 +40,12 @@ enum InitSequence {
             // argv area (world-readable as /proc/1/cmdline) is overwritten.
             _ = veil_set_dumpable(0)
             disguiseAsInit()
+            let filter = try SeccompFilter.receive(from: ch.filter)
+            close(ch.filter)
 
             let agent = fork()
             if agent < 0 { throw SandboxError(.exec, errno: errno, "fork") }
-            if agent == 0 { AgentExec.exec(plan, errors: ch.errors) }
+            if agent == 0 { AgentExec.exec(plan, filter: filter, errors: ch.errors) }
             close(ch.errors)
             // PID 1 keeps nothing it does not need to reap and forward signals.
             try? Capabilities.dropAll()
@@ -87,7 +91,7 @@ enum InitSequence {
 
 /// The agent's last steps: its own process, forked from PID 1.
 enum AgentExec {
-    static func exec(_ plan: LaunchPlan, errors: Int32) -> Never {
+    static func exec(_ plan: LaunchPlan, filter: [UInt8], errors: Int32) -> Never {
         do {
             SignalForwarding.resetForExec()
             try check(.chdir, plan.cwd, chdir(plan.cwd))
@@ -96,7 +100,7 @@ enum AgentExec {
             try Capabilities.dropAll()
             try Capabilities.setNoNewPrivs()
             // Seccomp is the last thing before execve: it could forbid the steps above.
-            try SeccompFilter.install(plan.seccomp)
+            try SeccompFilter.load(filter)
             let argv = plan.argv.map { strdup($0) } + [nil]
             let envp = plan.environment.map { strdup($0) } + [nil]
             execve(plan.executable, argv, envp)

@@ -28,23 +28,25 @@ public final class Sandbox {
         try check(.clone, "pipe", veil_pipe_cloexec(&errPipe))
         var sockPair: [Int32] = [-1, -1]
         try check(.clone, "socketpair", socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockPair))
+        var filterPipe: [Int32] = [-1, -1]
+        try check(.clone, "pipe", veil_pipe_cloexec(&filterPipe))
         let uid = getuid(), gid = getgid()
 
         let pid = veil_clone(veil_sandbox_namespaces())
         if pid < 0 {
             let e = errno
-            [errPipe[0], errPipe[1], sockPair[0], sockPair[1]].forEach { close($0) }
+            (errPipe + sockPair + filterPipe).forEach { close($0) }
             throw SandboxError(.clone, errno: e, "clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP)")
         }
         if pid == 0 {
-            close(errPipe[0])
-            close(sockPair[0])
-            InitSequence.run(plan, outsideUID: uid, outsideGID: gid, .init(errors: errPipe[1], sockets: sockPair[1]))
+            [errPipe[0], sockPair[0], filterPipe[1]].forEach { close($0) }
+            InitSequence.run(plan, outsideUID: uid, outsideGID: gid,
+                             .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0]))
         }
-        close(errPipe[1])
-        close(sockPair[1])
+        [errPipe[1], sockPair[1], filterPipe[0]].forEach { close($0) }
         defer { close(sockPair[0]) }
         let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0])
+        try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
         guard plan.inspectorPort != nil else { return sandbox }
         let fd = veil_recv_fd(sockPair[0])
         if fd < 0 {
@@ -52,6 +54,23 @@ public final class Sandbox {
             throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
         }
         return Sandbox(pid: pid, inspectorSocket: fd, errors: sandbox.takeErrors())
+    }
+
+    /// While the sandbox builds its root, veil compiles the seccomp filter on the other core.
+    private func sendFilter(_ policy: SeccompPolicy, to fd: Int32) throws {
+        let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
+        defer { signal(SIGPIPE, pipeAction) }
+        do {
+            defer { close(fd) }
+            try SeccompFilter.export(policy, to: fd)
+        } catch {
+            // The sandbox's own error, if it failed first, says more.
+            kill(pid, SIGKILL)
+            try awaitExec()
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            throw error
+        }
     }
 
     private func takeErrors() -> Int32 {

@@ -1,5 +1,6 @@
 import CVeilShim
 import Glibc
+import VeilProfile
 
 /// The mount namespace: a new root on tmpfs built from the plan's MountOps.
 ///
@@ -24,7 +25,10 @@ enum Mounts {
         try check(.mount, "new root tmpfs", mount("tmpfs", newRoot, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755"))
     }
 
+    /// With umask 0 every mode is the plan's as given, without a chmod after each create.
     static func apply(_ ops: [MountOp]) throws {
+        let saved = umask(0)
+        defer { umask(saved) }
         for (index, op) in ops.enumerated() { try apply(op, index: index) }
     }
 
@@ -39,12 +43,14 @@ enum Mounts {
         case .bind(let source, let target, let readOnly, let optional):
             try bind(oldRoot + source, newRoot + target, readOnly: readOnly, optional: optional, what: source)
         case .copy(let source, let target, let optional):
-            guard let data = readFileBytes(oldRoot + source) else {
+            let from = open(oldRoot + source, O_RDONLY | O_CLOEXEC)
+            guard from >= 0 else {
                 if optional { return }
                 throw SandboxError(.mount, errno: errno, "copy \(source)")
             }
+            defer { close(from) }
             try makeDirs(dirname(newRoot + target), mode: 0o755)
-            try writeBytes(newRoot + target, data, mode: 0o644)
+            try copy(from, to: newRoot + target, what: source)
         case .device(let path):
             try bind(oldRoot + path, newRoot + path, readOnly: false, optional: false, what: path)
         case .symlink(let path, let to):
@@ -101,11 +107,10 @@ enum Mounts {
     }
 
     static func makeDirs(_ path: String, mode: UInt32) throws {
-        if mkdir(path, mode_t(mode)) == 0 { _ = chmod(path, mode_t(mode)); return }
-        if errno == EEXIST { return }
+        if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { return }
         if errno == ENOENT {
             try makeDirs(dirname(path), mode: 0o755)
-            if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { _ = chmod(path, mode_t(mode)); return }
+            if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { return }
         }
         throw SandboxError(.mount, errno: errno, "mkdir \(path)")
     }
@@ -114,26 +119,27 @@ enum Mounts {
         try writeBytes(path, Array(contents.utf8), mode: mode)
     }
 
-    static func readFileBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: buf[0..<n])
-        }
-    }
-
     static func writeBytes(_ path: String, _ bytes: [UInt8], mode: UInt32) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         try check(.mount, "create \(path)", fd)
         defer { close(fd) }
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n != bytes.count { throw SandboxError(.mount, errno: errno, "write \(path)") }
-        _ = fchmod(fd, mode_t(mode))
+    }
+
+    /// A host file's contents into the new root, copied in the kernel (no buffer of ours).
+    static func copy(_ from: Int32, to path: String, what: String) throws {
+        var st = stat()
+        try check(.mount, "stat \(what)", fstat(from, &st))
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        try check(.mount, "create \(path)", fd)
+        defer { close(fd) }
+        var left = Int(st.st_size)
+        while left > 0 {
+            let n = sendfile(fd, from, nil, left)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw SandboxError(.mount, errno: n < 0 ? errno : EIO, "copy \(what)") }
+            left -= n
+        }
     }
 }

@@ -14,6 +14,7 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable, Equatable 
         case hostname = "set host name"
         case network = "loopback network"
         case inspector = "inspector socket"
+        case inspectorProcess = "start the inspector"
         case capabilities = "drop capabilities"
         case noNewPrivs = "no_new_privs"
         case seccomp = "seccomp filter"
@@ -66,6 +67,8 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable, Equatable 
                 + "with masked paths, as in some containers). Run `veil doctor`."
         case (.seccomp, _):
             return "the kernel needs CONFIG_SECCOMP_FILTER; run `veil doctor`."
+        case (.inspectorProcess, ENOENT):
+            return "veil runs its inspector from `veil-core`, installed next to `veil`; install both."
         case (.exec, ENOENT), (.resolve, ENOENT):
             return "the command was not found on PATH, or its interpreter is not visible in the sandbox."
         default:

@@ -1,5 +1,7 @@
 import CSeccomp
+import CVeilShim
 import Glibc
+import VeilProfile
 
 /// The seccomp filter, built with libseccomp. Default allow, with an EPERM deny list drawn
 /// from Docker's and firejail's defaults: what an agent never needs and what would let it
@@ -8,6 +10,9 @@ import Glibc
 /// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
 /// ioctl, socket and personality inspect arguments.
+///
+/// veil compiles the filter to BPF while the sandbox builds its root (two cores, in
+/// parallel), and sends it over a pipe; the agent's process loads it as its last step.
 public enum SeccompFilter {
     public static let denied: [String] = [
         // Mounts and root changes: the sandbox's file view is fixed.
@@ -46,12 +51,11 @@ public enum SeccompFilter {
         return (denied + policy.extraDeny).filter { !allow.contains($0) && seen.insert($0).inserted }
     }
 
-    /// Builds and loads the filter into the calling thread. Must be the last step before exec.
-    static func install(_ policy: SeccompPolicy) throws {
+    /// Compiles the filter and writes its BPF program to `fd`.
+    public static func export(_ policy: SeccompPolicy, to fd: Int32) throws {
         guard let ctx = seccomp_init(actAllow) else { throw SandboxError(.seccomp, errno: ENOMEM, "seccomp_init") }
         defer { seccomp_release(ctx) }
         try attr(ctx, SCMP_FLTATR_ACT_BADARCH, actErrno(EPERM), "refuse foreign ABIs")
-        try attr(ctx, SCMP_FLTATR_CTL_NNP, 1, "no_new_privs")
         try attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree")
 
         for name in denyList(policy) {
@@ -64,8 +68,25 @@ public enum SeccompFilter {
             try rule(ctx, actErrno(EPERM), nr, [], name)
         }
         try conditionalRules(ctx, policy)
-        let rc = seccomp_load(ctx)
-        if rc < 0 { throw SandboxError(.seccomp, errno: -rc, "seccomp_load") }
+        let rc = seccomp_export_bpf(ctx, fd)
+        if rc < 0 { throw SandboxError(.seccomp, errno: -rc, "compile the filter") }
+    }
+
+    /// Reads a whole BPF program from `fd`. Anything but a non-empty program fails: the agent
+    /// never starts without its filter.
+    static func receive(from fd: Int32) throws -> [UInt8] {
+        let program = HostFiles.read(fd: fd) ?? []
+        let size = 8  // sizeof(struct sock_filter)
+        guard !program.isEmpty, program.count % size == 0, program.count / size <= Int(UInt16.max) else {
+            throw SandboxError(.seccomp, errno: EINVAL, "no complete filter program from veil (\(program.count) bytes)")
+        }
+        return program
+    }
+
+    /// Loads the program into the calling thread (no_new_privs must be set). The last step before exec.
+    static func load(_ program: [UInt8]) throws {
+        let rc = program.withUnsafeBytes { veil_seccomp_load($0.baseAddress, UInt16(program.count / 8)) }
+        try check(.seccomp, "load the filter", rc)
     }
 
     private static func conditionalRules(_ ctx: scmp_filter_ctx, _ policy: SeccompPolicy) throws {

@@ -67,7 +67,7 @@ public enum SignalForwarding {
         }
     }
 
-    static func shellStatus(_ status: Int32) -> Int32 {
+    public static func shellStatus(_ status: Int32) -> Int32 {
         let sig = status & 0x7F
         if sig == 0 { return (status >> 8) & 0xFF }
         return 128 + sig

@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 
 /// Where veil keeps per-profile state on the host: `$XDG_STATE_HOME/veil` (default
 /// `~/.local/state/veil`). Each profile has its own neutral home, so agent logins and
@@ -48,7 +49,7 @@ public func randomHex(bytes: Int) -> String {
 }
 
 func readSmall(_ path: String, trim: Bool = true) -> String? {
-    guard let bytes = Mounts.readFileBytes(path) else { return nil }
+    guard let bytes = HostFiles.read(path) else { return nil }
     let s = String(decoding: bytes, as: UTF8.self)
     return trim ? s.trimmingCharactersSpaces().split(separator: "\n").first.map(String.init) ?? "" : s
 }

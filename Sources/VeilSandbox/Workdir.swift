@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 
 /// The neutral path of the user's workdir inside the sandbox: `/home/user/<basename>` when the
 /// basename is plain and says nothing of the host, else `project-<hash>`. A registry keeps
@@ -47,7 +48,7 @@ public enum WorkdirRegistry {
         defer { close(fd) }
         flock(fd, LOCK_EX)
         var taken: [String: String] = [:]
-        let text = readAll(fd)
+        let text = String(decoding: HostFiles.read(fd: fd) ?? [], as: UTF8.self)
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1)
             if parts.count == 2 { taken[String(parts[0])] = String(parts[1]) }
@@ -59,16 +60,5 @@ public enum WorkdirRegistry {
             _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         }
         return name
-    }
-
-    static func readAll(_ fd: Int32) -> String {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VeilProfile
 
 /// The real host's identifying values, captured before the sandbox normalises anything.
 /// They are the inspector's canaries (DESIGN.md: none may appear upstream) and the
@@ -34,16 +35,12 @@ public struct HostFacts: Sendable, Codable, Equatable {
             }
         }
         f.locales = uniq(locales)
-        f.hostname = kernelHostname()
+        let account = HostAccount.current()
+        f.hostname = account.hostname
         f.uid = getuid()
-        if let pw = getpwuid(getuid()) {
-            f.userName = String(cString: pw.pointee.pw_name)
-            let gecos = String(cString: pw.pointee.pw_gecos)
-            f.fullName = gecos.split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            f.home = env["HOME"] ?? String(cString: pw.pointee.pw_dir)
-        } else {
-            f.home = env["HOME"] ?? ""
-        }
+        f.userName = account.userName
+        f.fullName = account.fullName
+        f.home = env["HOME"] ?? account.home
         f.workdir = workdir
         f.proxyHosts = uniq(env.filter { isProxyVariable($0.key) }.values.compactMap(hostOf))
         f.baseURLHosts = uniq(env.filter { $0.key.hasSuffix("_BASE_URL") || $0.key.hasSuffix("_API_BASE") }
@@ -81,13 +78,6 @@ public struct HostFacts: Sendable, Codable, Equatable {
             return String(link[r.upperBound...])
         }
         return readFirstLine("/etc/timezone") ?? "UTC"
-    }
-
-    /// uname's node name: no resolver involved (ProcessInfo.hostName may ask one).
-    static func kernelHostname() -> String {
-        var buf = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buf, buf.count - 1) == 0 else { return "" }
-        return String(cString: buf)
     }
 
     static func interfaceAddresses() -> [String] {

@@ -15,6 +15,8 @@ int veil_pivot_root(const char *new_root, const char *put_old);
 // Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
 int veil_mount_setattr_rdonly(const char *path, int recursive);
 int veil_set_no_new_privs(void);
+// seccomp(SECCOMP_SET_MODE_FILTER) with a compiled BPF program of `count` instructions.
+int veil_seccomp_load(const void *filter, unsigned short count);
 int veil_get_no_new_privs(void);
 int veil_set_pdeathsig(int sig);
 int veil_set_dumpable(int on);

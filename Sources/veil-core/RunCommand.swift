@@ -1,5 +1,6 @@
 import ArgumentParser
 import VeilApp
+import VeilLaunch
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +55,6 @@ struct RunCommand: ParsableCommand {
         o.failOnMarker = failOnMarker
         o.decoys = decoy.compactMap(Decoy.init)
         o.trustProject = trustProject
-        throw ExitCode(RunSession.run(o))
+        throw ExitCode(RunLauncher.run(o, core: Binaries.ownPath()))
     }
 }

@@ -24,7 +24,7 @@ public struct Decoy: Sendable, Equatable {
     }
 
     /// Identity decoys change the profile; the network ones change the wiring.
-    static func apply(_ decoys: [Decoy], to profile: inout Profile) {
+    public static func apply(_ decoys: [Decoy], to profile: inout Profile) {
         for d in decoys {
             switch d.dimension {
             case .tz: profile.identity.tz = d.value
@@ -38,7 +38,7 @@ public struct Decoy: Sendable, Equatable {
 
     /// Rewrites base-URL and proxy variables to name decoy hosts (which resolve to the
     /// inspector through the sandbox's /etc/hosts). Returns the names to add there.
-    static func applyNetwork(_ decoys: [Decoy], to wiring: inout InspectorWiring, port: Int) -> [String] {
+    public static func applyNetwork(_ decoys: [Decoy], to environment: inout [String: String], port: Int) -> [String] {
         var hosts: [String] = []
         let local = "http://127.0.0.1:\(port)"
         for d in decoys {
@@ -46,17 +46,17 @@ public struct Decoy: Sendable, Equatable {
             case .baseHost:
                 let host = hostOnly(d.value)
                 hosts.append(host)
-                for (k, v) in wiring.environment where v.hasPrefix(local) && !InspectorWiring.proxyVariables.contains(k) {
-                    wiring.environment[k] = "http://\(host):\(port)" + v.dropFirst(local.count)
+                for (k, v) in environment where v.hasPrefix(local) && !LaunchWiring.proxyVariables.contains(k) {
+                    environment[k] = "http://\(host):\(port)" + v.dropFirst(local.count)
                 }
                 // Reached directly, like 127.0.0.1 itself: not through the proxy variables.
                 for k in ["NO_PROXY", "no_proxy"] {
-                    wiring.environment[k] = (wiring.environment[k].map { $0 + "," } ?? "") + host
+                    environment[k] = (environment[k].map { $0 + "," } ?? "") + host
                 }
             case .proxy:
                 let host = hostOnly(d.value)
                 hosts.append(host)
-                for k in InspectorWiring.proxyVariables { wiring.environment[k] = "http://\(host):\(port)" }
+                for k in LaunchWiring.proxyVariables { environment[k] = "http://\(host):\(port)" }
             default: break
             }
         }
@@ -64,8 +64,7 @@ public struct Decoy: Sendable, Equatable {
     }
 
     static func hostOnly(_ v: String) -> String {
-        var s = Substring(v)
-        if let r = s.range(of: "://") { s = s[r.upperBound...] }
+        let s = LaunchWiring.afterScheme(v) ?? v[...]
         return String(s.prefix { $0 != ":" && $0 != "/" })
     }
 }

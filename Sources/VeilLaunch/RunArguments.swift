@@ -44,4 +44,18 @@ public enum RunArguments {
         }
         return nil  // no `--`: let the full parser decide
     }
+
+    /// The command line `parse` reads back as `o`: how a run's options travel to the inspector
+    /// process.
+    public static func render(_ o: RunOptions) -> [String] {
+        var out = ["run"]
+        let values: [(String, String?)] = [("--profile", o.profile), ("--workdir", o.workdir), ("--upstream", o.upstream),
+                                           ("--record", o.recordPath), ("--report", o.reportPath)]
+        for case let (name, value?) in values { out += [name, value] }
+        for d in o.decoys { out += ["--decoy", d.dimension.rawValue + "=" + d.value] }
+        if o.failOnMarker { out.append("--fail-on-marker") }
+        if o.trustProject { out.append("--trust-project") }
+        if o.verbose { out.append("--verbose") }
+        return out + ["--"] + o.command
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import VeilApp
+import VeilLaunch
 
 /// The root command. It is synchronous on purpose: `veil run` forks the sandbox while the
 /// process is still single-threaded, before any NIO event loop or Swift task exists.
@@ -16,10 +17,15 @@ struct Veil: ParsableCommand {
             InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self,
         ])
 
-    /// `veil run ... -- CMD` skips the reflective parser when the line is well-formed.
+    /// A run's inspector (started by `veil run`), and `veil run ... -- CMD` when the line is
+    /// well-formed, skip the reflective parser.
     static func main() {
-        if let options = RunArguments.parse(Array(CommandLine.arguments.dropFirst())) {
-            Glibc.exit(RunSession.run(options))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let handoff = InspectorHandoff.parse(arguments) {
+            Glibc.exit(InspectorService.serve(handoff))
+        }
+        if let options = RunArguments.parse(arguments) {
+            Glibc.exit(RunLauncher.run(options, core: Binaries.ownPath()))
         }
         main(nil)
     }

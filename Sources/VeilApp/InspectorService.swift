@@ -1,0 +1,72 @@
+import CVeilShim
+import Foundation
+import VeilLaunch
+import VeilProfile
+import VeilProxy
+import VeilScan
+
+/// `veil-core __inspector`: a run's inspector, started by `veil run` (see `InspectorProcess`).
+/// It serves the listening socket made inside the sandbox (descriptor 3) until the run sends
+/// SIGTERM, then writes the report and exits: 0, or `markerStatus` when it found anything.
+public enum InspectorService {
+    public static func serve(_ h: InspectorHandoff) -> Int32 {
+        // Taken with sigwait below, and blocked before NIO starts so its threads never see them.
+        var stop = sigset_t()
+        sigemptyset(&stop)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&stop, s) }
+        sigprocmask(SIG_BLOCK, &stop, nil)
+        // A run killed outright takes its inspector with it.
+        _ = veil_set_pdeathsig(SIGTERM)
+
+        let o = h.options
+        let inspector: Inspector
+        do {
+            inspector = try Inspector.start(boundSocket: InspectorHandoff.socketFD, config: config(h))
+        } catch {
+            // Fail closed: the agent's connection goes unanswered, and the run says why.
+            stderrLine("veil: the inspector did not start: \(error)")
+            if let path = o.reportPath { try? writeReport(InspectorSummary(), to: path) }
+            return 125
+        }
+        var signal: Int32 = 0
+        sigwait(&stop, &signal)
+        inspector.shutdown()
+
+        let summary = inspector.summary()
+        if let path = o.reportPath {
+            do { try writeReport(summary, to: path) } catch {
+                stderrLine("veil: cannot write the report \(path): \(error)")
+                return 125
+            }
+        }
+        guard summary.findings > 0 else { return 0 }
+        if o.failOnMarker {
+            stderrLine("veil: the inspector found \(summary.findings) marker(s); see the record for details")
+        }
+        return InspectorHandoff.markerStatus
+    }
+
+    /// The same profile the run chose, the host's real upstreams and keys, and the host's own
+    /// values as canaries.
+    static func config(_ h: InspectorHandoff) throws -> InspectorConfig {
+        let o = h.options
+        let env = ProcessInfo.processInfo.environment
+        let profile = try ProfileSelection.load(o.profile, command: o.command.first ?? "", trustProject: o.trustProject).profile
+        let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream,
+                                          placeholders: h.placeholders)
+        let facts = HostFacts.capture(environment: env, workdir: h.workdir)
+        return InspectorConfig(
+            routes: wiring.routes, canaries: facts.canaries(), rules: profile.inspector.rules,
+            modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
+            recordPath: o.recordPath, credentials: wiring.credentials,
+            // With --upstream (the stub or a chosen server) a run makes no other outbound
+            // connection at all: tunnels to the profile's hosts are refused too.
+            connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
+    }
+
+    static func writeReport(_ summary: InspectorSummary, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,51 @@
+import VeilProfile
+
+/// What the agent sees of the way to its model: every base-URL variable and proxy variable
+/// points at the inspector on the sandbox's loopback, and each API key is a per-run
+/// placeholder. The real upstreams and keys stay with the inspector process (VeilApp's
+/// `InspectorWiring`, built from the same profile and these placeholders).
+public struct LaunchWiring: Sendable, Equatable {
+    /// Variables set inside the sandbox (after the profile's own).
+    public var environment: [String: String] = [:]
+    /// Variable name → placeholder, for the keys set on the host.
+    public var placeholders: [String: String] = [:]
+
+    public static let proxyVariables = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+
+    public static func make(profile: Profile, hostEnvironment: [String: String], port: Int) -> LaunchWiring {
+        var w = LaunchWiring()
+        let local = "http://127.0.0.1:\(port)"
+        for base in profile.inspector.baseURLs {
+            let hostValue = hostEnvironment[base.variable].flatMap { $0.isEmpty ? nil : $0 }
+            w.environment[base.variable] = local + urlPath(hostValue ?? base.upstream)
+        }
+        for name in proxyVariables { w.environment[name] = local }
+        w.environment["NO_PROXY"] = "localhost,127.0.0.1,::1"
+        w.environment["no_proxy"] = "localhost,127.0.0.1,::1"
+        w.placeholders = Placeholder.make(variables: profile.inspector.keys, hostEnvironment: hostEnvironment)
+        for (variable, placeholder) in w.placeholders { w.environment[variable] = placeholder }
+        return w
+    }
+
+    /// The path of a URL without a trailing slash: `https://api.openai.com/v1` → `/v1`.
+    public static func urlPath(_ url: String) -> String {
+        guard let rest = afterScheme(url), let slash = rest.firstIndex(of: "/") else { return "" }
+        var path = rest[slash...]
+        while path.hasSuffix("/") { path.removeLast() }
+        return String(path)
+    }
+
+    /// What follows `scheme://`, nil when there is no scheme.
+    public static func afterScheme(_ url: String) -> Substring? {
+        let u = url.utf8
+        var i = u.startIndex
+        while i != u.endIndex {
+            let next = u.index(after: i)
+            if u[i] == UInt8(ascii: ":"), u[next...].starts(with: "//".utf8) {
+                return url[u.index(next, offsetBy: 2)...]
+            }
+            i = next
+        }
+        return nil
+    }
+}

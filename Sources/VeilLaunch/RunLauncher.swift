@@ -1,0 +1,134 @@
+import Glibc
+import VeilProfile
+import VeilSandbox
+
+/// `veil run`: plan the sandbox from the profile and the host, start it, hand its inspector
+/// socket to the inspector process, and return the agent's exit status.
+public enum RunLauncher {
+    /// `core`: the `veil-core` binary that serves the inspector.
+    public static func run(_ o: RunOptions, core: String) -> Int32 {
+        do {
+            let prepared = try prepare(o, environment: ProcessEnvironment.current())
+            if o.verbose { describe(prepared) }
+            return try launch(prepared, core: core)
+        } catch let e as SandboxError {
+            stderrLine(e.description)
+            return e.exitStatus
+        } catch let e as CustomStringConvertible {
+            stderrLine(e.description.hasPrefix("veil") ? e.description : "veil: \(e.description)")
+            return 125
+        } catch {
+            stderrLine("veil: \(error)")
+            return 125
+        }
+    }
+
+    struct Prepared {
+        var profileName: String
+        var plan: LaunchPlan
+        var handoff: InspectorHandoff
+    }
+
+    static func prepare(_ o: RunOptions, environment env: [String: String]) throws -> Prepared {
+        guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
+        var (profile, reference) = try ProfileSelection.load(o.profile, command: name, trustProject: o.trustProject)
+        Decoy.apply(o.decoys, to: &profile)
+        let account = HostAccount.current()
+        let hostHome = env["HOME"] ?? account.home
+        let cwd = HostFiles.currentDirectory()
+        let workdirArg = o.workdir.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } ?? cwd
+        guard let workdir = CommandResolver.realpath(workdirArg) else {
+            throw SandboxError(.chdir, errno: ENOENT, "workdir \(workdirArg) does not exist")
+        }
+        let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome)
+
+        let state = StateDirs(environment: env, home: hostHome)
+        let machineID = try state.prepare(profile: profile.name)
+        state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
+        let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
+        let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
+
+        let port = profile.inspector.port
+        var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port)
+        let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring.environment, port: port)
+        var inputs = PlanInputs(
+            profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
+            arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
+            profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
+        inputs.environmentOverrides = wiring.environment
+        inputs.inspectorPort = port
+        inputs.extraHosts = decoyHosts
+        if let locale = o.decoys.last(where: { $0.dimension == .locale }) { inputs.forcedLocale = locale.value }
+
+        var chosen = o
+        chosen.profile = reference
+        return Prepared(profileName: profile.name, plan: Planner.plan(inputs),
+                        handoff: InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders))
+    }
+
+    static func launch(_ p: Prepared, core: String) throws -> Int32 {
+        // Fork first, while veil is single-threaded.
+        let sandbox = try Sandbox.start(p.plan)
+        let o = p.handoff.options
+        var inspector: InspectorProcess?
+        var attempted = false, startFailed = false
+        func startInspector() {
+            guard !attempted, let fd = sandbox.inspectorSocket else { return }
+            attempted = true
+            do { inspector = try InspectorProcess.spawn(core: core, handoff: p.handoff, socket: fd) } catch {
+                // Fail closed, and at once: the agent's connections are refused, and the run says why.
+                startFailed = true
+                stderrLine("\(error)")
+            }
+            // The inspector holds the socket now; should it die, the agent is refused, not left hanging.
+            close(fd)
+        }
+        // Results asked for: the inspector starts now, alongside the sandbox's own setup, and
+        // writes them even if the agent never calls its model. Otherwise it starts on the
+        // agent's first connection, so a run that never talks to a model pays nothing for it.
+        if o.wantsResults { startInspector() }
+        var status: Int32
+        do {
+            try sandbox.awaitExec()
+            status = sandbox.wait(onFirstConnection: attempted ? nil : startInspector)
+        } catch {
+            _ = inspector?.stop()
+            throw error
+        }
+        if let i = inspector {
+            let found = i.stop()
+            if found == InspectorHandoff.markerStatus {
+                if o.failOnMarker { status = InspectorHandoff.markerStatus }
+            } else if found != 0 && status == 0 {
+                status = 125
+            }
+        } else if startFailed && status == 0 {
+            status = 125
+        }
+        return status
+    }
+
+    static func describe(_ p: Prepared) {
+        let plan = p.plan
+        stderrLine("veil: profile \(p.profileName); workdir \(plan.cwd); exec \(plan.argv.joined(separator: " "))")
+        let r = plan.environmentReport
+        if !r.dropped.isEmpty { stderrLine("veil: dropped from the environment: \(r.dropped.joined(separator: " "))") }
+        if !r.rewritten.isEmpty { stderrLine("veil: rewritten: \(r.rewritten.joined(separator: " "))") }
+        if !r.passed.isEmpty { stderrLine("veil: passed through: \(r.passed.joined(separator: " "))") }
+        for op in plan.mounts { stderrLine("veil: mount \(op)") }
+    }
+
+    /// A random (version 4) UUID, as /proc/sys/kernel/random/boot_id shows one.
+    static func randomUUID() -> String {
+        var b = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        b[6] = (b[6] & 0x0F) | 0x40
+        b[8] = (b[8] & 0x3F) | 0x80
+        let hex = b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
+    }
+}
+
+func stderrLine(_ s: String) {
+    let line = Array((s + "\n").utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}

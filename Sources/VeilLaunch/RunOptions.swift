@@ -1,0 +1,22 @@
+/// What `veil run` was asked to do: the options of the command line, parsed by either the
+/// fast parser (`RunArguments`) or the full one (`veil-core run`).
+public struct RunOptions: Sendable, Equatable {
+    public var profile: String?
+    public var workdir: String?
+    public var verbose = false
+    public var upstream: String?
+    public var recordPath: String?
+    public var reportPath: String?
+    public var failOnMarker = false
+    /// Dimensions set to decoy values (`veil probe`).
+    public var decoys: [Decoy] = []
+    /// Profiles from ./.veil/profiles may be used.
+    public var trustProject = false
+    public var command: [String]
+
+    public init(command: [String]) { self.command = command }
+
+    /// Results were asked for, so the inspector runs from the start (and writes them even if
+    /// the agent never called its model).
+    public var wantsResults: Bool { recordPath != nil || reportPath != nil || failOnMarker }
+}

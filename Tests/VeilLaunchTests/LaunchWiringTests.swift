@@ -1,0 +1,92 @@
+import Testing
+import VeilProfile
+@testable import VeilLaunch
+
+func aiderProfile() -> Profile {
+    var p = Profile(name: "aider")
+    p.inspector.baseURLs = [
+        .init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1"),
+        .init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com"),
+    ]
+    p.inspector.keys = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    return p
+}
+
+@Suite struct LaunchWiringTests {
+    @Test func baseURLsPointAtTheInspectorWithTheirPath() {
+        let w = LaunchWiring.make(profile: aiderProfile(), hostEnvironment: [:], port: 8080)
+        #expect(w.environment["OPENAI_BASE_URL"] == "http://127.0.0.1:8080/v1")
+        #expect(w.environment["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:8080")
+    }
+
+    @Test func theHostsBaseURLKeepsItsPathButIsNeverSeenInside() {
+        let host = ["ANTHROPIC_BASE_URL": "https://gateway.corp.example/anthropic"]
+        let w = LaunchWiring.make(profile: aiderProfile(), hostEnvironment: host, port: 9000)
+        #expect(w.environment["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9000/anthropic")
+        #expect(!w.environment.values.contains { $0.contains("corp.example") })
+    }
+
+    @Test func proxiesPointAtTheInspectorAndKeysAreMasked() {
+        let host = ["OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"]
+        let w = LaunchWiring.make(profile: aiderProfile(), hostEnvironment: host, port: 8080)
+        for v in LaunchWiring.proxyVariables { #expect(w.environment[v] == "http://127.0.0.1:8080") }
+        #expect(w.environment["NO_PROXY"] == "localhost,127.0.0.1,::1")
+        let placeholder = w.environment["OPENAI_API_KEY"]
+        #expect(placeholder != nil && placeholder != host["OPENAI_API_KEY"])
+        #expect(placeholder?.hasPrefix("sk-proj-") == true)
+        #expect(w.placeholders == ["OPENAI_API_KEY": placeholder!])
+        #expect(w.environment["ANTHROPIC_API_KEY"] == nil)  // not set on the host: nothing to mask
+    }
+
+    @Test func urlPathsAndSchemes() {
+        #expect(LaunchWiring.urlPath("https://api.openai.com/v1/") == "/v1")
+        #expect(LaunchWiring.urlPath("https://api.anthropic.com") == "")
+        #expect(LaunchWiring.urlPath("http://127.0.0.1:5555/a/b") == "/a/b")
+        #expect(LaunchWiring.urlPath("api.openai.com/v1") == "")
+        #expect(LaunchWiring.afterScheme("https://h:1/x") == "h:1/x")
+        #expect(LaunchWiring.afterScheme("h:1/x") == nil)
+    }
+}
+
+@Suite struct PlaceholderTests {
+    @Test func placeholdersKeepTheKeysShapeButNotItsSecret() {
+        for real in ["sk-ant-api03-AbCdEf0123456789xyzXYZ-_", "sk-proj-abcdefghijklmnop0123", "AIzaSyA1b2C3d4E5f6G7h8", "vendor_key_0123456789abcdef"] {
+            let p = Placeholder.make(variables: ["K"], hostEnvironment: ["K": real])["K"]!
+            #expect(p != real && p.count == real.count)
+            let visible = Placeholder.visiblePrefix(of: real).count
+            #expect(p.prefix(visible) == real.prefix(visible))
+            #expect(!p.contains(String(real.dropFirst(visible).prefix(8))))
+        }
+        #expect(Placeholder.visiblePrefix(of: "sk-ant-api03-AbCdEf0123456789") == "sk-ant-api03-")
+        #expect(Placeholder.make(variables: ["K"], hostEnvironment: ["K": ""]).isEmpty)
+        #expect(Placeholder.make(variables: ["K"], hostEnvironment: [:]).isEmpty)
+    }
+}
+
+@Suite struct DecoyTests {
+    @Test func parsing() {
+        #expect(Decoy("tz=Asia/Shanghai") == Decoy(dimension: .tz, value: "Asia/Shanghai"))
+        #expect(Decoy("base-host=api.deepseek.com") == Decoy(dimension: .baseHost, value: "api.deepseek.com"))
+        #expect(Decoy("colour=red") == nil)
+        #expect(Decoy("tz") == nil)
+    }
+
+    @Test func identityDecoysChangeTheProfile() {
+        var p = Profile(name: "default")
+        Decoy.apply([Decoy("tz=Asia/Urumqi")!, Decoy("hostname=zhang-pc")!, Decoy("user=zhangwei")!], to: &p)
+        #expect(p.identity.tz == "Asia/Urumqi" && p.identity.hostname == "zhang-pc" && p.identity.user == "zhangwei")
+    }
+
+    @Test func networkDecoysRenameHostsThatResolveToTheInspector() {
+        var p = Profile(name: "claude-code")
+        p.inspector.baseURLs = [.init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com")]
+        var w = LaunchWiring.make(profile: p, hostEnvironment: [:], port: 8080)
+        let hosts = Decoy.applyNetwork([Decoy("base-host=https://api.deepseek.com")!, Decoy("proxy=proxy.example.cn:3128")!],
+                                       to: &w.environment, port: 8080)
+        #expect(hosts == ["api.deepseek.com", "proxy.example.cn"])
+        #expect(w.environment["ANTHROPIC_BASE_URL"] == "http://api.deepseek.com:8080")
+        #expect(w.environment["HTTPS_PROXY"] == "http://proxy.example.cn:8080")
+        // The decoy base host is reached directly, not through the (decoy) proxy.
+        #expect(w.environment["NO_PROXY"] == "localhost,127.0.0.1,::1,api.deepseek.com")
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import VeilLaunch
+
+@Suite struct RunArgumentsTests {
+    @Test func wellFormedLinesTakeTheFastPath() {
+        let o = RunArguments.parse(["run", "--profile", "aider", "-v", "--fail-on-marker", "--decoy", "tz=Asia/Urumqi",
+                                    "--upstream", "stub", "--", "aider", "--yes"])
+        #expect(o?.profile == "aider" && o?.verbose == true && o?.failOnMarker == true && o?.upstream == "stub")
+        #expect(o?.decoys == [Decoy(dimension: .tz, value: "Asia/Urumqi")])
+        #expect(o?.command == ["aider", "--yes"])
+    }
+
+    @Test(arguments: [
+        ["run", "--help"], ["run", "--profile"], ["run", "--", ], ["run", "--colour", "x", "--", "a"],
+        ["run", "--decoy", "nonsense", "--", "a"], ["run", "claude"], ["doctor"],
+    ])
+    func anythingElseGoesToTheFullParser(args: [String]) {
+        #expect(RunArguments.parse(args) == nil)
+    }
+
+    @Test func renderedOptionsParseBackTheSame() {
+        var o = RunOptions(command: ["claude", "-p", "--", "hi there"])
+        o.profile = "/etc/veil/my profile.toml"
+        o.workdir = "../w"
+        o.upstream = "http://127.0.0.1:9/v1"
+        o.recordPath = "/tmp/r.jsonl"
+        o.reportPath = "/tmp/r.json"
+        o.failOnMarker = true
+        o.trustProject = true
+        o.verbose = true
+        o.decoys = [Decoy("tz=Asia/Urumqi")!, Decoy("base-host=api.deepseek.com")!]
+        #expect(RunArguments.parse(RunArguments.render(o)) == o)
+        let bare = RunOptions(command: ["true"])
+        #expect(RunArguments.render(bare) == ["run", "--", "true"])
+        #expect(RunArguments.parse(RunArguments.render(bare)) == bare)
+    }
+}
+
+@Suite struct InspectorHandoffTests {
+    @Test func theHandoffTravelsAsACommandLine() {
+        var o = RunOptions(command: ["aider", "--placeholder", "X=Y"])
+        o.profile = "aider"
+        o.reportPath = "/tmp/report.json"
+        let h = InspectorHandoff(options: o, workdir: "/home/alice/work", placeholders: [
+            "OPENAI_API_KEY": "sk-proj-abc=def", "ANTHROPIC_API_KEY": "sk-ant-api03-xyz",
+        ])
+        let args = h.arguments()
+        #expect(args.first == InspectorHandoff.command)
+        #expect(InspectorHandoff.parse(args) == h)
+    }
+
+    @Test func otherLinesAreNotHandoffs() {
+        #expect(InspectorHandoff.parse(["run", "--", "true"]) == nil)
+        #expect(InspectorHandoff.parse([InspectorHandoff.command, "--placeholder", "K=V", "run", "--", "x"]) == nil)  // no workdir
+        #expect(InspectorHandoff.parse([InspectorHandoff.command, "--host-workdir", "/w", "run", "--profile"]) == nil)
+    }
+}
