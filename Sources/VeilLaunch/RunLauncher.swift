@@ -120,7 +120,8 @@ public enum RunLauncher {
 
     /// A random (version 4) UUID, as /proc/sys/kernel/random/boot_id shows one.
     static func randomUUID() -> String {
-        var b = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        var rng = SystemRandomNumberGenerator()  // two getrandom calls, not sixteen
+        var b = [rng.next() as UInt64, rng.next()].flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> ($0 * 8)) } }
         b[6] = (b[6] & 0x0F) | 0x40
         b[8] = (b[8] & 0x3F) | 0x80
         let hex = b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }

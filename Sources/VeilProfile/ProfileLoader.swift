@@ -68,26 +68,6 @@ public struct ProfileLoader: Sendable {
         return ("default", nil)
     }
 
-    /// False only when `text` cannot list `command`: it holds no string literal equal to it
-    /// and no unicode escape (which could spell it).
-    static func mightName(_ command: String, in text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return contains(bytes, Array("\"\(command)\"".utf8)) || contains(bytes, Array("'\(command)'".utf8))
-            || contains(bytes, Array("\\u".utf8)) || contains(bytes, Array("\\U".utf8))
-    }
-
-    /// A plain byte search (Foundation's String.contains goes through UTF-16).
-    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, needle.count <= hay.count else { return needle.isEmpty }
-        var i = 0
-        let last = hay.count - needle.count
-        while i <= last {
-            if hay[i] == first && hay[i ..< i + needle.count].elementsEqual(needle) { return true }
-            i += 1
-        }
-        return false
-    }
-
     public static func profileName(forCommand command: String) throws -> String {
         try ProfileLoader().profileName(forCommand: command)
     }

@@ -10,6 +10,18 @@ import Testing
         ("[agent]\ncommands = [\n  \"codex\",\n  \"claude\",\n]\n", "claude", true),
         ("[agent]\ncommands = [\"\\u0063laude\"]\n", "claude", true),
         ("[agent]\ncommands = [\"codex\"]\nx = true\n", "true", false),
+        // The name as some other value is not a listing (opencode sets a variable to "true").
+        ("[agent]\ncommands = [\"opencode\"]\n[env.set]\nX = \"true\"\n", "true", false),
+        ("agent.commands = [\"aider\"] # \"claude\"\nx = \"claude\"\n", "claude", false),
+        // Every way TOML can write the key or the list.
+        ("agent = { commands = [ 'a', \"claude\" ] }\n", "claude", true),
+        ("[agent]\n\"commands\" = [\"claude\"]\n", "claude", true),
+        ("[agent]\n'commands'=[\n  # the CLI\n  \"claude\", # and more\n]\n", "claude", true),
+        // What the prefilter does not follow counts as a possible listing.
+        ("[agent]\ncommands = [\"\"\"claude\"\"\"]\n", "claude", true),
+        ("[agent]\ncommands = [\"cl\\x\"]\n", "claude", true),
+        ("[agent]\ncommands = other\n", "claude", true),
+        ("[agent]\ncommands = [\"claude\"", "claude", true),
         ("description = \"runs claude-code\"\n", "claude", false),
         ("", "claude", false),
     ])
