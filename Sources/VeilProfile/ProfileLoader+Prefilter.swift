@@ -1,19 +1,58 @@
 /// The launch-time prefilter of `choose(forCommand:)`: a profile file is parsed only if its
-/// text could list the command in a `commands` array. Parsing costs about as much as the
-/// rest of a launch, and a command's name often appears elsewhere as a value (`"true"`).
+/// text (or that of the profile it refines) could list the command in a `commands` array.
+/// Parsing costs about as much as the rest of a launch, and a command's name often appears
+/// elsewhere as a value (`"true"`).
 ///
 /// It may answer "could" wrongly, never "cannot": anything it does not follow (escapes,
-/// multi-line strings, a value that is not an array) counts as a possible listing.
+/// multi-line strings, a value that is not an array, an `extends` it cannot read) counts as a
+/// possible listing, and the file is parsed.
 extension ProfileLoader {
+    /// Whether `source` could list `command`, itself or, when it refines a profile of its own
+    /// name further down the search (the one case where `commands` carry over), through that.
+    func chainMightName(_ command: String, _ source: ProfileSource, depth: Int = 0) throws -> Bool {
+        if Self.mightName(command, in: source.text) { return true }
+        guard depth < 16 else { return true }  // a loop: resolving reports it
+        switch Self.extendsValue(in: source.text) {
+        case .absent: return false
+        case .unreadable: return true
+        case .name(let parent):
+            guard parent == source.name else { return false }
+            guard let next = try search.source(named: parent, after: source.level) else { return true }
+            return try chainMightName(command, next, depth: depth + 1)
+        }
+    }
+
+    enum ExtendsValue: Equatable { case absent, name(String), unreadable }
+
+    /// The top-level `extends = "NAME"` of a profile's text, read from lines (comments aside).
+    static func extendsValue(in text: String) -> ExtendsValue {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            if rest.first == "[" { return .absent }  // a table: top-level keys are over
+            for key in ["extends", "\"extends\"", "'extends'"] where rest.hasPrefix(key) {
+                rest = rest.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
+                guard rest.first == "=" else { continue }
+                rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+                guard let quote = rest.first, quote == "\"" || quote == "'",
+                      let end = rest.dropFirst().firstIndex(of: quote) else { return .unreadable }
+                let value = rest[rest.index(after: rest.startIndex)..<end]
+                return value.contains("\\") ? .unreadable : .name(String(value))
+            }
+        }
+        return .absent
+    }
+
     static func mightName(_ command: String, in text: String) -> Bool {
         let bytes = Array(text.utf8)
         // A unicode escape could spell the key or the command.
         if contains(bytes, Array("\\u".utf8)) || contains(bytes, Array("\\U".utf8)) { return true }
-        let key = Array("commands".utf8), name = Array(command.utf8)
+        // `command` too: a misspelt key that holds the command is parsed, so its error shows.
+        let key = Array("command".utf8), name = Array(command.utf8)
         var from = 0
         while let k = index(of: key, in: bytes, from: from) {
             from = k + key.count
-            var j = skip(bytes, from, over: [0x22, 0x27])  // the closing quote of a quoted key
+            var j = skip(bytes, from, over: [UInt8(ascii: "s")])
+            j = skip(bytes, j, over: [0x22, 0x27])  // the closing quote of a quoted key
             j = skip(bytes, j, over: [0x20, 0x09])
             guard j < bytes.count, bytes[j] == UInt8(ascii: "=") else { continue }
             j = skip(bytes, j + 1, over: [0x20, 0x09])

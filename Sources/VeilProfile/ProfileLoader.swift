@@ -61,7 +61,7 @@ public struct ProfileLoader: Sendable {
         for (name, _) in search.visibleNames() {
             // Parse only files whose text could name the command at all.
             let source = try locate(name)
-            guard Self.mightName(base, in: source.text) else { continue }
+            guard try chainMightName(base, source) else { continue }
             let resolved = try resolve(source)
             if resolved.profile.agent.commands.contains(base) { return (name, resolved) }
         }

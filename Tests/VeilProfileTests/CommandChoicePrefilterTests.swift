@@ -28,4 +28,13 @@ import Testing
     func prefilter(text: String, command: String, expected: Bool) {
         #expect(ProfileLoader.mightName(command, in: text) == expected)
     }
+
+    @Test func extendsIsReadFromTopLevelLinesOnly() {
+        #expect(ProfileLoader.extendsValue(in: "# a comment\nextends = \"claude-code\"\n") == .name("claude-code"))
+        #expect(ProfileLoader.extendsValue(in: "  'extends'='x' # why\n") == .name("x"))
+        #expect(ProfileLoader.extendsValue(in: "# extends = \"NAME\"\ndescription = \"d\"\n") == .absent)
+        #expect(ProfileLoader.extendsValue(in: "[agent]\nextends = \"x\"\n") == .absent)
+        #expect(ProfileLoader.extendsValue(in: "extends = 5\n") == .unreadable)
+        #expect(ProfileLoader.extendsValue(in: "extends = \"a\\tb\"\n") == .unreadable)
+    }
 }

@@ -271,6 +271,18 @@ import Testing
         #expect(try loader.profileName(forCommand: "claude") == "team")
     }
 
+    @Test func onlyARefinementOfTheSameNameCarriesItsCommandsOver() throws {
+        let tree = try TempTree()
+        defer { tree.remove() }
+        try tree.write("project/my-tool.toml", "# my own\nextends = \"tool\"\n[env]\nset = { X = \"tool\" }")
+        #expect(try tree.loader(shipped: ProfileSearchTests.shipped).profileName(forCommand: "tool") == "tool")
+        // The user's tool names no command but refines the shipped tool: it is chosen (were it
+        // skipped, no profile would list `tool` and the answer would be `default`).
+        try tree.write("user/tool.toml", "'extends' = 'tool'\n[env]\npass = [\"MINE\"]")
+        let chosen = try tree.loader(shipped: ProfileSearchTests.shipped).choose(forCommand: "tool")
+        #expect(chosen.name == "tool" && chosen.resolved?.chain.last?.origin == .user)
+    }
+
     @Test func aBrokenVisibleProfileIsReported() throws {
         let tree = try TempTree()
         defer { tree.remove() }
