@@ -50,7 +50,8 @@ func aiderProfile() -> Profile {
 
 @Suite struct PlaceholderTests {
     @Test func placeholdersKeepTheKeysShapeButNotItsSecret() {
-        for real in ["sk-ant-api03-AbCdEf0123456789xyzXYZ-_", "sk-proj-abcdefghijklmnop0123", "AIzaSyA1b2C3d4E5f6G7h8", "vendor_key_0123456789abcdef"] {
+        for real in ["sk-ant-api03-AbCdEf0123456789xyzXYZ-_", "sk-proj-abcdefghijklmnop0123", "AIzaSyA1b2C3d4E5f6G7h8",
+                     "vendor_key_0123456789abcdef", "plainkey1234567890"] {
             let p = Placeholder.make(variables: ["K"], hostEnvironment: ["K": real])["K"]!
             #expect(p != real && p.count == real.count)
             let visible = Placeholder.visiblePrefix(of: real).count

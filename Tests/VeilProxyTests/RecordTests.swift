@@ -8,10 +8,8 @@ import VeilScan
         let up = try TestUpstream()
         defer { up.stop() }
         let real = "sk-ant-api03-REALKEYrealkey0123456789"
-        let creds = CredentialMask.make(variables: ["ANTHROPIC_API_KEY", "UNSET_KEY"],
-                                        hostEnvironment: ["ANTHROPIC_API_KEY": real])
-        #expect(creds.count == 1)
-        let placeholder = try #require(creds.first?.placeholder)
+        let placeholder = "sk-ant-api03-PLACEholder0123456789x"
+        let creds = [CredentialMask.Entry(variable: "ANTHROPIC_API_KEY", placeholder: placeholder, real: real)]
         let record = tempPath("record.jsonl")
         defer { unlink(record) }
         let inspector = try startInspector(.url(up.url), record: record, credentials: creds)
@@ -40,9 +38,12 @@ import VeilScan
     @Test func bearerAndQueryKeysRestoredAndRedacted() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
-        let creds = CredentialMask.make(variables: ["OPENAI_API_KEY", "GEMINI_API_KEY"], hostEnvironment: [
-            "OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "GEMINI_API_KEY": "AIzaSyA-1234567890abcdefghijklmnopqrstu",
-        ])
+        let creds = [
+            CredentialMask.Entry(variable: "OPENAI_API_KEY", placeholder: "sk-proj-zyxwvutsrqponmlkjihgfedcba987654",
+                                 real: "sk-proj-abcdefghijklmnopqrstuvwxyz012345"),
+            CredentialMask.Entry(variable: "GEMINI_API_KEY", placeholder: "AIzaSyB-0987654321zyxwvutsrqponmlkjih",
+                                 real: "AIzaSyA-1234567890abcdefghijklmnopqrstu"),
+        ]
         let record = tempPath("record2.jsonl")
         defer { unlink(record) }
         let inspector = try startInspector(.url(up.url), record: record, credentials: creds)
@@ -87,17 +88,5 @@ import VeilScan
         #expect(line["decision"] as? String == "block")
         #expect((line["findings"] as? [[String: Any]])?.first?["kind"] as? String == "canary")
         #expect(line["status"] as? Int == 400)
-    }
-
-    @Test func placeholderKeepsTheKeyShape() {
-        for real in ["sk-ant-api03-AbCdEf0123456789_xyz-QRSTUV", "sk-proj-Zx9yW8vU7tS6rQ5pO4nM3lK2jI1hG0",
-                     "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "plainkey1234567890"] {
-            let p = CredentialMask.make(variables: ["K"], hostEnvironment: ["K": real])[0].placeholder
-            #expect(p != real)
-            #expect(p.count == real.count)
-            #expect(p.prefix(CredentialMask.visiblePrefix(of: real).count) == real.prefix(CredentialMask.visiblePrefix(of: real).count))
-        }
-        #expect(CredentialMask.visiblePrefix(of: "sk-ant-api03-AbCdEf0123456789") == "sk-ant-api03-")
-        #expect(CredentialMask.make(variables: ["K"], hostEnvironment: ["K": ""]).isEmpty)
     }
 }
