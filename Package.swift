@@ -42,8 +42,10 @@ let package = Package(
         // `veil run`: options, profile choice, what the agent sees of its model, the launch and
         // the inspector's process. Glibc only, like everything it depends on.
         .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox"], path: "Sources/VeilLaunch"),
+        // The scanner's hot loop, in C for run-time instruction-set dispatch (AVX2 here).
+        .target(name: "CVeilScanKernel", path: "Sources/CVeilScanKernel"),
         // Pure inspector decisions: JSON walk, canaries, covert characters. No NIO.
-        .target(name: "VeilScan", dependencies: ["VeilProfile"], path: "Sources/VeilScan"),
+        .target(name: "VeilScan", dependencies: ["VeilProfile", "CVeilScanKernel"], path: "Sources/VeilScan"),
         // The inspector proxy, the stub upstream, records and reports.
         .target(
             name: "VeilProxy",

@@ -1,23 +1,18 @@
-// The one pass over a JSON body. Outside strings only structure is checked (a byte that
-// cannot appear there means "not JSON": the caller rescans everything as raw text, so
-// nothing can hide in malformed JSON). Inside strings the text is scanned in place: the
-// SIMD prefilter also flags quotes and backslashes, so finding the end of a string and
-// scanning it are the same loop.
+// The one pass over a JSON body. The C kernel classifies 64 bytes per step and marks only
+// the positions this walk must see: real quotes, brackets and commas outside strings, and
+// inside strings the prefilter hits. It also knows escapes and strings (simdjson's bit
+// tricks), so the many `\n` and `\"` of source code cost nothing here, and it rejects a body
+// with a byte outside strings that cannot be JSON: the caller rescans everything as raw
+// text, so nothing can hide in malformed JSON.
 //
 // Escapes of one letter (`\n`, `\"`, `\\`) cannot sit inside a canary, so they are just
 // stepped over (and count as word breaks). `\/` and `\uXXXX` can spell a canary or a
 // covert character: a string holding one is decoded and scanned again from its start.
 
+import CVeilScanKernel
+
 extension HitSink {
     mutating func scanJSON(matcher m: Matcher) -> Bool {
-        switch m.prefilterTable.shape {
-        case .small: return scanJSON(m, SmallShape.self)
-        case .large: return scanJSON(m, LargeShape.self)
-        case .dynamic: return scanJSON(m, DynamicShape.self)
-        }
-    }
-
-    private mutating func scanJSON<S: PrefilterShape>(_ m: Matcher, _ shape: S.Type) -> Bool {
         guard let p = body.baseAddress else { return false }
         let n = body.count
         var i = 0
@@ -29,92 +24,83 @@ extension HitSink {
         let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
-        var scratch: Scratch? = nil
-        let counts = m.prefilterTable.counts
-        return m.prefilterTable.vectors.withUnsafeBufferPointer { vec in
-            JSONWalk.outside.withUnsafeBufferPointer { outside in
-                while i < n {
-                    switch outside[Int(Matcher.byte(p, i))] {
-                    case 0: i += 1
-                    case 1:
-                        let key = depth <= HitSink.maxDepth && !frames[depth - 1].isArray && frames[depth - 1].keyStart < 0
-                        if key { frames[depth - 1].keyStart = i + 1; frames[depth - 1].keyEnd = -1 }
-                        guard let end = jsonString(p, n, i + 1, vec, counts, m, &scratch, S.self) else { return false }
-                        if key { frames[depth - 1].keyEnd = end }
-                        i = end + 1
-                    case 3:
-                        if depth < HitSink.maxDepth { frames[depth] = PathFrame(isArray: Matcher.byte(p, i) == 0x5B) }
-                        depth += 1; i += 1
-                    case 4:
-                        depth -= 1; i += 1
-                        if depth == 0 {
-                            while i < n, JSONWalk.isSpace(p, i) { i += 1 }
-                            return i == n
-                        }
-                    case 5:
-                        if depth == 0 { return false }
-                        if depth <= HitSink.maxDepth {
-                            if frames[depth - 1].isArray { frames[depth - 1].index += 1 } else { frames[depth - 1].keyStart = -1 }
-                        }
-                        i += 1
-                    default: return false
+        var walk = Walk()
+        var carry = veil_json_carry()
+        let tables = m.compiled.kernel
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: HitSink.window) { words in
+            let out = words.baseAddress!
+            var block = 0
+            while block << 6 < n {
+                let filled = veil_json_events(p, n, block << 6, HitSink.window, tables, &carry, out)
+                guard filled >= 0 else { return false }
+                for w in 0 ..< filled {
+                    var bits = out[w]
+                    while bits != 0 {
+                        let pos = (block + w) << 6 + bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        if pos < walk.resume { continue }
+                        if let done = event(p, n, pos, m, frames, &walk) { return done }
                     }
                 }
-                return false
+                block += filled
             }
+            return false  // the body ended inside a string or a container
         }
     }
 
-    /// Scans the string whose content starts at `start`; returns its closing quote.
-    private mutating func jsonString<S: PrefilterShape>(_ p: UnsafeRawPointer, _ n: Int, _ start: Int,
-                                                        _ vec: UnsafeBufferPointer<SIMD16<UInt8>>,
-                                                        _ counts: Matcher.PrefilterCounts, _ m: Matcher,
-                                                        _ scratch: inout Scratch?, _: S.Type) -> Int? {
-        stringStart = start
-        textStart = start
-        let before = findings.count
-        let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
-        var i = start
-        var skip = start  // the letter of an escape just stepped over
-        while i + 17 <= n {
-            let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
-            let hits = prefilter(v, v1, counts, vec, S.self)
-            let special = unsafeBitCast((v .== quote)._storage | (v .== backslash)._storage, to: HitBits.self)
-            var w = (hits.lo | special.lo) & 0x8080_8080_8080_8080
-            var offset = 0
-            while true {
-                while w != 0 {
-                    let pos = i + offset + w.trailingZeroBitCount >> 3
-                    w &= w &- 1
-                    if pos < skip { continue }
-                    switch Matcher.byte(p, pos) {
-                    case 0x22: return pos
-                    case 0x5C:
-                        let c = Matcher.byte(p, pos + 1)
-                        if c == 0x75 || c == 0x2F { return decodeAndScan(p, n, start, before, m, &scratch) }
-                        skip = pos + 2
-                    default: visit(p, n, pos, m)
-                    }
-                }
-                if offset == 8 { break }
-                offset = 8
-                w = (hits.hi | special.hi) & 0x8080_8080_8080_8080
+    /// What the walk keeps between events.
+    struct Walk {
+        var inString = false
+        /// The string being scanned is an object key.
+        var key = false
+        /// Findings before the current string (dropped if it must be decoded).
+        var before = 0
+        /// Events before this offset were already handled (a decoded string).
+        var resume = 0
+        var scratch: Scratch? = nil
+    }
+
+    /// One marked position; returns the scan's result once the body is done.
+    @inline(__always)
+    private mutating func event(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher,
+                                _ frames: UnsafeMutablePointer<PathFrame>, _ walk: inout Walk) -> Bool? {
+        let b = Matcher.byte(p, pos)
+        if walk.inString {
+            switch b {
+            case 0x22:
+                if walk.key { frames[depth - 1].keyEnd = pos }
+                walk.inString = false
+            case 0x5C:  // `\u` or `\/`
+                guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
+                if walk.key { frames[depth - 1].keyEnd = end }
+                walk.inString = false
+                walk.resume = end + 1
+            default: visit(p, n, pos, m)
             }
-            i += 16
+            return nil
         }
-        i = max(i, skip)
-        while i < n {  // the last bytes of the body, one at a time
-            switch Matcher.byte(p, i) {
-            case 0x22: return i
-            case 0x5C:
-                guard i + 1 < n else { return nil }
-                let c = Matcher.byte(p, i + 1)
-                if c == 0x75 || c == 0x2F { return decodeAndScan(p, n, start, before, m, &scratch) }
-                i += 2
-            default:
-                visit(p, n, i, m)
-                i += 1
+        switch b {
+        case 0x22:
+            walk.key = depth <= HitSink.maxDepth && !frames[depth - 1].isArray && frames[depth - 1].keyStart < 0
+            if walk.key { frames[depth - 1].keyStart = pos + 1; frames[depth - 1].keyEnd = -1 }
+            stringStart = pos + 1
+            textStart = pos + 1
+            walk.before = findings.count
+            walk.inString = true
+        case 0x7B, 0x5B:
+            if depth < HitSink.maxDepth { frames[depth] = PathFrame(isArray: b == 0x5B) }
+            depth += 1
+        case 0x7D, 0x5D:
+            depth -= 1
+            if depth == 0 {
+                var i = pos + 1
+                while i < n, JSONWalk.isSpace(p, i) { i += 1 }
+                return i == n
+            }
+        default:  // a comma
+            if depth == 0 { return false }
+            if depth <= HitSink.maxDepth {
+                if frames[depth - 1].isArray { frames[depth - 1].index += 1 } else { frames[depth - 1].keyStart = -1 }
             }
         }
         return nil

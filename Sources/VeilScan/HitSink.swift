@@ -1,6 +1,8 @@
 // Scans one run of text (a decoded JSON string, a raw body, a header value) and collects
-// findings. The loop is the hot path of the inspector: 16 bytes per step through the SIMD
-// prefilter, and only the rare positions it flags reach the scalar code below.
+// findings. The C kernel (CVeilScanKernel) flags the rare positions worth a look, 64 bytes
+// at a time; only those reach the scalar code below.
+
+import CVeilScanKernel
 
 struct HitSink {
     /// Where offsets point: the whole request body (or header value).
@@ -36,18 +38,12 @@ struct HitSink {
 
     var isFull: Bool { findings.count >= HitSink.maxFindings }
 
+    /// Blocks of 64 bytes the kernel classifies per call (its output lives on the stack).
+    static let window = 64
+
     /// Scans a run of plain text: a raw body, a header value, a decoded JSON string.
     mutating func scanText(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int, escaped: Bool,
-                           matcher: Matcher) {
-        switch matcher.prefilterTable.shape {
-        case .small: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, SmallShape.self)
-        case .large: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, LargeShape.self)
-        case .dynamic: scanText(text, base: base, stringStart: stringStart, escaped: escaped, matcher: matcher, DynamicShape.self)
-        }
-    }
-
-    private mutating func scanText<S: PrefilterShape>(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int,
-                                                      escaped: Bool, matcher: Matcher, _ shape: S.Type) {
+                           matcher m: Matcher) {
         guard let p = text.baseAddress, text.count > 0, !isFull else { return }
         self.base = base
         self.stringStart = stringStart
@@ -55,45 +51,21 @@ struct HitSink {
         rawEscapes = false
         textStart = 0
         covertResume = 0; wordCheckedUntil = 0; dateResume = 0
-        let n = text.count
-        let counts = matcher.prefilterTable.counts
-        var i = 0
-        matcher.prefilterTable.vectors.withUnsafeBufferPointer { vec in
-            while i + 17 <= n {
-                let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                let v1 = p.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
-                visitAll(prefilter(v, v1, counts, vec, S.self), base: i, limit: n, p, n, matcher)
-                i += 16
+        let n = text.count, tables = m.compiled.kernel
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: HitSink.window) { words in
+            let out = words.baseAddress!
+            var block = 0
+            while block << 6 < n {
+                let filled = veil_text_events(p, n, block << 6, HitSink.window, tables, out)
+                for w in 0 ..< filled {
+                    var bits = out[w]
+                    while bits != 0 {
+                        visit(p, n, (block + w) << 6 + bits.trailingZeroBitCount, m)
+                        bits &= bits &- 1
+                    }
+                }
+                block += filled
             }
-            // The tail (1 to 16 bytes) goes through the same test from a zero-padded copy;
-            // lanes past the end are ignored.
-            guard i < n else { return }
-            withUnsafeTemporaryAllocation(byteCount: 48, alignment: 16) { tmp in
-                let q = tmp.baseAddress!
-                q.initializeMemory(as: UInt8.self, repeating: 0, count: 48)
-                q.copyMemory(from: p + i, byteCount: n - i)
-                let v = q.loadUnaligned(fromByteOffset: 0, as: SIMD16<UInt8>.self)
-                let v1 = q.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self)
-                visitAll(prefilter(v, v1, counts, vec, S.self), base: i, limit: n, p, n, matcher)
-            }
-        }
-    }
-
-    @inline(__always)
-    private mutating func visitAll(_ bits: HitBits, base: Int, limit: Int, _ p: UnsafeRawPointer, _ n: Int,
-                                   _ m: Matcher) {
-        guard (bits.lo | bits.hi) & 0x8080_8080_8080_8080 != 0 else { return }
-        var w = bits.lo & 0x8080_8080_8080_8080
-        while w != 0 {
-            let pos = base + w.trailingZeroBitCount >> 3
-            if pos < limit { visit(p, n, pos, m) }
-            w &= w &- 1
-        }
-        w = bits.hi & 0x8080_8080_8080_8080
-        while w != 0 {
-            let pos = base + 8 + w.trailingZeroBitCount >> 3
-            if pos < limit { visit(p, n, pos, m) }
-            w &= w &- 1
         }
     }
 
@@ -115,7 +87,7 @@ struct HitSink {
         }
         if b >= 0x80 {
             if pos >= covertResume { covert(p, n, pos, m) }
-        } else if b &- 0x30 < 10, m.prefilterTable.counts.dates, pos >= dateResume,
+        } else if b &- 0x30 < 10, m.hasDates, pos >= dateResume,
                   b1 == 0x2F || b1 == 0x2E || b1 == 0x2D {
             checkDate(p, n, pos, m)
         }

@@ -1,8 +1,9 @@
 // JSON byte-level helpers for the scan (HitSink+JSON.swift) and the path walk: the bytes
-// allowed outside strings, the SIMD search for a quote or backslash, and string decoding.
+// allowed outside strings, the search for a quote or backslash, and string decoding.
 
 enum JSONWalk {
-    /// Bytes allowed outside strings: whitespace, structure, numbers, true/false/null.
+    /// Bytes allowed outside strings: whitespace, structure, numbers, true/false/null. The
+    /// C kernel has its own copy as nibble tables; a test holds the two equal.
     static let outside: [UInt8] = {
         var t = [UInt8](repeating: 2, count: 256)  // 2: not JSON
         for b in Array(" \t\r\n:0123456789+-.eEtrufalsn".utf8) { t[Int(b)] = 0 }
@@ -26,7 +27,7 @@ enum JSONWalk {
         while i + 16 <= n {
             let v = p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
             let m = (v .== quote)._storage | (v .== backslash)._storage
-            let bits = unsafeBitCast(m, to: HitBits.self)
+            let bits = unsafeBitCast(m, to: (lo: UInt64, hi: UInt64).self)
             if bits.lo != 0 { return i + bits.lo.trailingZeroBitCount >> 3 }
             if bits.hi != 0 { return i + 8 + bits.hi.trailingZeroBitCount >> 3 }
             i += 16

@@ -2,12 +2,17 @@
 // out of a class costs retains and releases at every prefilter hit (there are tens of
 // thousands per MiB); these pointers cost nothing. Built once per run, never mutated.
 
+import CVeilScanKernel
+
 /// One pattern, without references: its bytes live in the arena.
 struct PatternInfo {
     var start: Int32
     var count: Int32
     var anchor: Int32
     var exactCase: Bool
+    /// Holds `"` or `\`: in raw JSON text those bytes are a string's quotes or part of an
+    /// escape, so a match there would straddle them (it can still match decoded text).
+    var jsonSyntax: Bool
     var before: Edge
     var after: Edge
 }
@@ -29,8 +34,13 @@ final class CompiledPatterns: @unchecked Sendable {
     /// `rawFlag` when it starts an exact-case anchor.
     let byteFlags: UnsafeMutableBufferPointer<UInt8>
     static let singleFlag: UInt8 = 1, rawFlag: UInt8 = 2
+    /// The prefilter of the C kernel (Matcher+Prefilter.swift).
+    let kernel: UnsafeMutablePointer<veil_kernel_tables>
 
-    init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16]) {
+    init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16],
+         kernel: veil_kernel_tables) {
+        self.kernel = .allocate(capacity: 1)
+        self.kernel.initialize(to: kernel)
         infos = .allocate(capacity: max(1, ps.count))
         let total = ps.reduce(0) { $0 + $1.bytes.count }
         arena = .allocate(capacity: max(1, total))
@@ -39,7 +49,8 @@ final class CompiledPatterns: @unchecked Sendable {
             let src = p.exactCase ? p.bytes : p.folded
             for (j, b) in src.enumerated() { arena[at + j] = b }
             infos[k] = PatternInfo(start: Int32(at), count: Int32(src.count), anchor: Int32(p.anchor),
-                                   exactCase: p.exactCase, before: p.before, after: p.after)
+                                   exactCase: p.exactCase, jsonSyntax: src.contains(0x22) || src.contains(0x5C),
+                                   before: p.before, after: p.after)
             at += src.count
         }
         bucketStart = .allocate(capacity: buckets.count + 1)
@@ -78,7 +89,7 @@ final class CompiledPatterns: @unchecked Sendable {
     func matches(_ k: Int, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, escapes: Bool) -> Bool {
         let info = infos[k]
         let count = Int(info.count)
-        guard s >= 0, s + count <= n else { return false }
+        guard s >= 0, s + count <= n, !(escapes && info.jsonSyntax) else { return false }
         let pat = arena.baseAddress! + Int(info.start)
         if info.exactCase {
             for j in 0 ..< count where Matcher.byte(p, s + j) != pat[j] { return false }

@@ -1,133 +1,96 @@
-// The SIMD prefilter: which of 16 bytes might start something worth a closer look.
-// A hit is any non-ASCII byte (covert characters live there), any anchor of a canary or
-// `forbid` pattern, and, with an `iso-date` rule, a digit followed by `/`, `.` or `-`.
+import CVeilScanKernel
+
+// The prefilter tables of the C kernel (CVeilScanKernel): which positions might start
+// something worth a closer look. Non-ASCII bytes (covert characters) are flagged by the
+// kernel on their own; these tables hold, for each canary and `forbid` pattern, its anchor
+// byte and the two after it, and, with an `iso-date` rule, a digit, `/` `.` `-`, a digit.
 //
-// The number of anchors is known only at run time, and a loop over them costs more than
-// the comparisons themselves. So the scan loops are generic over a *shape* with constant
-// slot counts (unrolled by the compiler), the table is padded to the shape's slots with
-// vectors that never hit, and a run-time-count shape remains for large rule sets.
+// The kernel looks a byte up by its two nibbles (one shuffle each, 32 bytes at a time),
+// so a bucket stands for a *product* of nibble sets: patterns sharing a bucket let through
+// every mix of their nibbles. That is a superset, never a miss (`visit` confirms each hit),
+// and testing three bytes keeps it tight: `alice` anchored on `ce` no longer stops at every
+// `balance`, only at `ice`.
 
-protocol PrefilterShape {
-    static var singles: Int { get }
-    static var pairs: Int { get }
-    static var raws: Int { get }
+/// Nibble sets of one byte, as bit sets.
+struct Nibbles: Equatable {
+    var lo: UInt16 = 0, hi: UInt16 = 0
+    static let any = Nibbles(lo: 0xFFFF, hi: 0xFFFF)
+
+    init(lo: UInt16 = 0, hi: UInt16 = 0) { self.lo = lo; self.hi = hi }
+
+    /// A pattern byte as `matches` compares it: exact, or a letter in either case.
+    init(_ b: UInt8, exactCase: Bool) {
+        for x in exactCase ? [b] : [b, Matcher.fold(b) & ~0x20] { lo |= 1 << (x & 15); hi |= 1 << (x >> 4) }
+    }
+
+    func union(_ o: Nibbles) -> Nibbles { Nibbles(lo: lo | o.lo, hi: hi | o.hi) }
+
+    /// Share of prompt bytes in the set (ByteFrequency).
+    var share: Double {
+        var s = 0.0
+        for h in 0 ..< 16 where hi & 1 << h != 0 {
+            for l in 0 ..< 16 where lo & 1 << l != 0 { s += ByteFrequency.of(UInt8(h << 4 | l)) }
+        }
+        return s
+    }
 }
 
-/// Up to 3 single anchors, 1 pair group, 1 raw anchor: a few canaries.
-/// (A slot costs about three instructions per 16 bytes whether used or not.)
-enum SmallShape: PrefilterShape {
-    static var singles: Int { 3 }
-    static var pairs: Int { 1 }
-    static var raws: Int { 1 }
-}
+/// One bucket: the anchor byte, the next one, the one after.
+struct AnchorClass: Equatable {
+    var bytes: [Nibbles]
 
-/// Up to 6 single anchors, 1 pair group, 2 raw anchors: a full host profile.
-enum LargeShape: PrefilterShape {
-    static var singles: Int { 6 }
-    static var pairs: Int { 1 }
-    static var raws: Int { 2 }
-}
+    func union(_ o: AnchorClass) -> AnchorClass { AnchorClass(bytes: zip(bytes, o.bytes).map { $0.union($1) }) }
 
-/// Counts read from the table (long `forbid` lists).
-enum DynamicShape: PrefilterShape {
-    static var singles: Int { -1 }
-    static var pairs: Int { -1 }
-    static var raws: Int { -1 }
+    /// Expected hits per byte of prompt text.
+    var cost: Double { bytes.reduce(1) { $0 * $1.share } }
 }
 
 extension Matcher {
-    enum ShapeKind: Sendable { case small, large, dynamic }
-
-    /// The anchor bytes as splat vectors. A frequent anchor byte whose patterns all go on
-    /// with one of two bytes is tested as a pair (`c` then `e` or `h`): five more vector
-    /// instructions per block, worth it only for a byte that would otherwise hit every few
-    /// dozen bytes (a hit costs about 30 instructions). Layout: single anchors, pair groups
-    /// (the byte and two successors), raw anchors, each padded to the shape's slots; then
-    /// the three date-test constants.
-    struct PrefilterTable: Sendable {
-        var vectors: [SIMD16<UInt8>] = []
-        var counts = PrefilterCounts()
-        var shape = ShapeKind.dynamic
+    /// A pattern's anchor and the two bytes after it (any byte past its end).
+    static func anchorClass(_ p: Pattern) -> AnchorClass {
+        let src = p.exactCase ? p.bytes : p.folded
+        return AnchorClass(bytes: (0 ..< 3).map { k in
+            p.anchor + k < src.count ? Nibbles(src[p.anchor + k], exactCase: p.exactCase) : .any
+        })
     }
 
-    /// What the loops need besides the vectors: plain values, no references to retain.
-    struct PrefilterCounts: Sendable {
-        var folded = 0, foldedPairs = 0, raw = 0
-        var dates = false
+    /// A digit followed by `/`, `.` or `-` and a digit (DateRule.match decides).
+    static let dateClass = AnchorClass(bytes: [
+        Nibbles(lo: 0x03FF, hi: 1 << 3), Nibbles(lo: 0xE000, hi: 1 << 2), Nibbles(lo: 0x03FF, hi: 1 << 3),
+    ])
+
+    /// Up to eight buckets, greedily: the costliest classes first, each into the bucket
+    /// (or a free one) whose cost it raises least.
+    static func buckets(_ classes: [AnchorClass]) -> [AnchorClass] {
+        var unique: [AnchorClass] = []
+        for c in classes where !unique.contains(c) { unique.append(c) }
+        var out: [AnchorClass] = []
+        for c in unique.sorted(by: { $0.cost > $1.cost }) {
+            var best = (rise: out.count < 8 ? c.cost : Double.infinity, index: out.count)
+            for (k, b) in out.enumerated() {
+                let rise = b.union(c).cost - b.cost
+                if rise < best.rise { best = (rise, k) }
+            }
+            if best.index == out.count { out.append(c) } else { out[best.index] = out[best.index].union(c) }
+        }
+        return out
     }
 
-    static func prefilterTable(_ anchors: [Anchor], dates: Bool) -> PrefilterTable {
-        var t = PrefilterTable()
-        t.counts.dates = dates
-        let raws = Set(anchors.filter { $0.raw }.map(\.b0)).sorted()
-        var singles: [UInt8] = [], pairs: [(UInt8, [UInt8])] = []
-        for b in Set(anchors.filter { !$0.raw }.map(\.b0)).sorted() {
-            let group = anchors.filter { !$0.raw && $0.b0 == b }
-            let next = Set(group.map(\.b1)).sorted()
-            if ByteFrequency.of(b) >= 0.012, group.allSatisfy(\.pair), next.count <= 2 {
-                pairs.append((b, next))
-            } else {
-                singles.append(b)
+    static func kernelTables(_ patterns: [Pattern], dates: Bool) -> veil_kernel_tables {
+        // Six tables of 16 (first, next, third byte; low and high nibble), end to end.
+        var tables = [UInt8](repeating: 0, count: 96)
+        let classes = patterns.map(anchorClass) + (dates ? [dateClass] : [])
+        for (k, b) in buckets(classes).enumerated() {
+            for (j, nibbles) in b.bytes.enumerated() {
+                for x in 0 ..< 16 {
+                    if nibbles.lo & 1 << x != 0 { tables[32 * j + x] |= 1 << k }
+                    if nibbles.hi & 1 << x != 0 { tables[32 * j + 16 + x] |= 1 << k }
+                }
             }
         }
-        // Pairs beyond the large shape's slots are tested as single bytes: the rarest
-        // ones, which cost the fewest extra hits.
-        pairs.sort { ByteFrequency.of($0.0) > ByteFrequency.of($1.0) }
-        while pairs.count > LargeShape.pairs, singles.count < LargeShape.singles { singles.append(pairs.removeLast().0) }
-        let fits = { (s: PrefilterShape.Type) in
-            singles.count <= s.singles && pairs.count <= s.pairs && raws.count <= s.raws
-        }
-        t.shape = fits(SmallShape.self) ? .small : fits(LargeShape.self) ? .large : .dynamic
-        let slots: (Int, Int, Int) = t.shape == .small ? (SmallShape.singles, SmallShape.pairs, SmallShape.raws)
-            : t.shape == .large ? (LargeShape.singles, LargeShape.pairs, LargeShape.raws)
-            : (singles.count, pairs.count, raws.count)
-        // Padding: folded tests compare `byte | 0x20`, never 0; a raw 0x80 only ever meets a
-        // byte that is a hit anyway (non-ASCII).
-        for j in 0 ..< slots.0 { t.vectors.append(.init(repeating: j < singles.count ? singles[j] : 0)) }
-        for j in 0 ..< slots.1 {
-            let (b, next) = j < pairs.count ? pairs[j] : (0, [0])
-            t.vectors.append(.init(repeating: b))
-            for s in 0 ..< 2 { t.vectors.append(.init(repeating: next[min(s, next.count - 1)])) }
-        }
-        for j in 0 ..< slots.2 { t.vectors.append(.init(repeating: j < raws.count ? raws[j] : 0x80)) }
-        t.counts.folded = slots.0; t.counts.foldedPairs = slots.1; t.counts.raw = slots.2
-        // For the date test: 0x30 (digits) under mask 0xF0, 0x2F (`/` `.` `-`) under 0x03.
-        for b: UInt8 in [0xF0, 0x30, 0x2F] { t.vectors.append(.init(repeating: b)) }
+        var t = veil_kernel_tables()
+        withUnsafeMutableBytes(of: &t) { $0.copyBytes(from: tables) }
+        t.isa = veil_kernel_best_isa()
         return t
     }
-}
-
-/// A bit per byte (0x80 in each byte lane that hit), as two words.
-typealias HitBits = (lo: UInt64, hi: UInt64)
-
-// Only some of Swift's SIMD operations compile to vector instructions here: `.==` between
-// two vectors does (pcmpeqb), and so do lane-wise `&`, `|`, `&+`; `.==` against a scalar,
-// `.<` and `any()` become loops over the lanes. The code below sticks to the first kind.
-// Every mask has the top bit set in a lane that hits.
-
-@inline(__always)
-func prefilter<S: PrefilterShape>(_ v: SIMD16<UInt8>, _ v1: SIMD16<UInt8>, _ t: Matcher.PrefilterCounts,
-                                  _ vec: UnsafeBufferPointer<SIMD16<UInt8>>, _: S.Type) -> HitBits {
-    let singles = S.singles >= 0 ? S.singles : t.folded
-    let pairs = S.pairs >= 0 ? S.pairs : t.foldedPairs
-    let raws = S.raws >= 0 ? S.raws : t.raw
-    let lv = v | 0x20
-    let lv1 = v1 | 0x20
-    var m = unsafeBitCast(v, to: SIMD16<Int8>.self)  // top bit: non-ASCII
-    var k = 0
-    for _ in 0 ..< singles { m |= (lv .== vec[k])._storage; k += 1 }
-    for _ in 0 ..< pairs {
-        let next = (lv1 .== vec[k + 1])._storage | (lv1 .== vec[k + 2])._storage
-        m |= (lv .== vec[k])._storage & next
-        k += 3
-    }
-    for _ in 0 ..< raws { m |= (v .== vec[k])._storage; k += 1 }
-    if t.dates {
-        // A digit (or `:;<=>?`) followed by `/`, `.`, `-` (or `,`): a loose test, two
-        // instructions a side; DateRule.match decides.
-        let digit = ((v & vec[k]) .== vec[k + 1])._storage
-        let sep = ((v1 | 0x03) .== vec[k + 2])._storage
-        m |= digit & sep
-    }
-    return unsafeBitCast(m, to: HitBits.self)
 }

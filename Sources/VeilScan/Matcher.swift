@@ -4,11 +4,11 @@ import VeilProfile
 
 // Multi-pattern matching for canaries and `forbid` rules.
 //
-// Each pattern gets one *anchor*: its rarest byte, or its rarest adjacent byte pair, judged
-// by a fixed table of how often bytes occur in prompts (English, code, JSON). The text scan
-// compares 16 bytes at a time against the few distinct anchors (Swift SIMD), and only where
-// an anchor matches does it look up the patterns sharing that anchor and compare them in
-// full. Patterns with the same rare anchor (all `Asia/…` aliases share `a/`) cost one test.
+// Each pattern gets one *anchor*: where its rarest three adjacent bytes start, judged by a
+// fixed table of how often bytes occur in prompts (English, code, JSON). The C kernel tests
+// 32 positions at a time for those three bytes (Matcher+Prefilter.swift), and only where
+// they match does the scan look up the patterns sharing the anchor's first two bytes and
+// compare them in full.
 
 /// What must follow (or precede) a match for it to count.
 enum Edge: Sendable { case none, word, path, number }
@@ -42,7 +42,7 @@ final class Matcher: Sendable {
     let anchors: [Anchor]
     /// Names of `iso-date` rules; empty when the profile has none.
     let dateRules: [String]
-    let prefilterTable: PrefilterTable
+    let hasDates: Bool
 
     init(canaries: [Canary], rules: [Profile.Rule]) {
         var ps: [Pattern] = []
@@ -59,15 +59,15 @@ final class Matcher: Sendable {
         }
         let dates = rules.filter { $0.kind == .isoDate }.map(\.name)
         dateRules = dates
+        hasDates = !dates.isEmpty
 
-        let anchorBytes = Matcher.coverBytes(ps)
         var anchors: [Anchor] = []
         var buckets: [[Int]] = []
         // `key(b0, b1, raw)` → 1 + bucket index, 0 when no pattern is anchored there.
         var pairIndex = [UInt16](repeating: 0, count: 1 << 17)
         var singleIndex = [UInt16](repeating: 0, count: 512)
         for i in ps.indices {
-            let (off, a) = Matcher.chooseAnchor(ps[i], among: anchorBytes)
+            let (off, a) = Matcher.chooseAnchor(ps[i])
             ps[i].anchor = off
             if let k = anchors.firstIndex(of: a) {
                 buckets[k].append(i)
@@ -80,8 +80,8 @@ final class Matcher: Sendable {
         }
         self.patterns = ps
         self.anchors = anchors
-        self.prefilterTable = Matcher.prefilterTable(anchors, dates: !dates.isEmpty)
-        self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex)
+        self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex,
+                                         kernel: Matcher.kernelTables(ps, dates: !dates.isEmpty))
     }
 
     @inline(__always) static func key(_ b0: UInt8, _ b1: UInt8, _ raw: Bool) -> Int {
@@ -92,7 +92,7 @@ final class Matcher: Sendable {
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
 
-    /// The fold the SIMD prefilter applies: cheap, not exact (`_` and DEL collide), so a
+    /// The fold of anchors and of the pair index: cheap, not exact (`_` and DEL collide), so a
     /// prefilter hit is always confirmed byte by byte.
     @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b | 0x20 }
 
@@ -105,36 +105,13 @@ final class Matcher: Sendable {
                        after: shape.after, label: c.label, rule: nil)
     }
 
-    /// The bytes (folded, or raw for exact-case patterns, raw ones tagged 0x100) the SIMD
-    /// prefilter looks for: a greedy weighted set cover, so that every pattern contains one
-    /// and the bytes are rare together. Each one costs two vector instructions per block
-    /// and its frequency in hits, so fewer and rarer is faster.
-    static func coverBytes(_ ps: [Pattern]) -> Set<Int> {
-        let sets: [Set<Int>] = ps.map { p in Set(p.exactCase ? p.bytes.map { 0x100 | Int($0) } : p.folded.map { Int(fold($0)) }) }
-        var uncovered = Set(ps.indices)
-        var chosen = Set<Int>()
-        while !uncovered.isEmpty {
-            var best: (cost: Double, byte: Int)? = nil
-            var counts: [Int: Int] = [:]
-            for i in uncovered { for b in sets[i] { counts[b, default: 0] += 1 } }
-            for (b, c) in counts {
-                let f = ByteFrequency.of(UInt8(b & 0xFF)) + 0.005  // each byte also costs SIMD work
-                let cost = f / Double(c)
-                if best == nil || cost < best!.cost || (cost == best!.cost && b < best!.byte) { best = (cost, b) }
-            }
-            chosen.insert(best!.byte)
-            uncovered = uncovered.filter { !sets[$0].contains(best!.byte) }
-        }
-        return chosen
-    }
-
-    /// Where in the pattern its anchor sits: a covering byte, preferring the occurrence
-    /// whose following byte makes the rarest pair (checked in a table before comparing).
-    static func chooseAnchor(_ p: Pattern, among cover: Set<Int>) -> (Int, Anchor) {
+    /// Where in the pattern its anchor sits: the start of its rarest three bytes (the
+    /// prefilter tests three; the pair index, checked before comparing, the first two).
+    static func chooseAnchor(_ p: Pattern) -> (Int, Anchor) {
         let src = p.exactCase ? p.bytes : p.folded.map(fold)
         var best: (score: Double, off: Int)? = nil
-        for i in src.indices where cover.contains(p.exactCase ? 0x100 | Int(src[i]) : Int(src[i])) {
-            let score = i + 1 < src.count ? ByteFrequency.of(src[i]) * ByteFrequency.of(src[i + 1]) : 1
+        for i in src.indices {
+            let score = src[i ..< min(i + 3, src.count)].reduce(1.0) { $0 * ByteFrequency.of($1) }
             if best == nil || score < best!.score { best = (score, i) }
         }
         let off = best?.off ?? 0

@@ -58,4 +58,14 @@ struct RuleTests {
         #expect(f.offset == byteOffset(of: "CORP-SECRET", in: body))
         #expect(scan(userText("corp secret"), rules: rules).isEmpty)
     }
+
+    /// A pattern holding `\` matches text, not JSON syntax: in a raw JSON string `a\b` is
+    /// `a` and a backspace, whichever byte of the pattern the scanner anchors on.
+    @Test func patternWithBackslashMatchesDecodedTextOnly() {
+        let rules = [Profile.Rule(name: "bs", kind: .forbid, pattern: #"a\b"#)]
+        let ruleFindings = { (body: String) in scan(body, rules: rules).filter { $0.kind == .rule } }
+        #expect(ruleFindings(#"{"t":"xa\bc"}"#).isEmpty)
+        #expect(ruleFindings(#"{"t":"xa\\bc\u0041"}"#).count == 1)  // decoded: xa\bcA
+        #expect(ruleFindings(#"xa\bc"#).count == 1)  // not JSON: raw text
+    }
 }

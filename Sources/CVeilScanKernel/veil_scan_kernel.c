@@ -1,0 +1,193 @@
+// Stage one of the scan, 64 bytes per step: classify every byte, then turn the masks into
+// the few positions the Swift walk must look at (see the header). The escape and string
+// logic is simdjson's: bit tricks on 64-bit masks, no branch per byte.
+//
+// Each instruction set has its own classify function; one loop, inlined into one entry
+// per instruction set, so that each copy is compiled for its target.
+#include "veil_scan_kernel.h"
+
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+typedef struct masks {
+    uint64_t anchor, high, quote, backslash, next_u_or_slash, bad, bracket, comma;
+} masks;
+
+// Bytes allowed outside JSON strings, by nibbles (exact: each bucket is one high nibble
+// times a set of low ones, except 0x80 = `[ ] { }`, which is {5, 7} x {B, D}).
+// 0x01 tab LF CR, 0x02 space " + , - ., 0x04 digits and :, 0x08 E, 0x10 a e f l n,
+// 0x20 r s t u. A byte in no bucket cannot be JSON there.
+static const uint8_t json_lo[16] = {
+    0x06, 0x14, 0x26, 0x24, 0x24, 0x3C, 0x14, 0x04, 0x04, 0x05, 0x05, 0x82, 0x12, 0x83, 0x12, 0x00};
+static const uint8_t json_hi[16] = {0x01, 0, 0x02, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+// The fallback for other CPUs, and the reference the vector versions must equal: one byte
+// at a time, from the same tables.
+static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
+    masks m = {0};
+    for (int k = 0; k < 64; k++) {
+        uint8_t b = q[k], c = q[k + 1], d = q[k + 2];
+        uint64_t bit = 1ULL << k;
+        if (t->first_lo[b & 15] & t->first_hi[b >> 4] & t->next_lo[c & 15] & t->next_hi[c >> 4] &
+            t->third_lo[d & 15] & t->third_hi[d >> 4])
+            m.anchor |= bit;
+        uint8_t cls = json_lo[b & 15] & json_hi[b >> 4];
+        if (b & 0x80) m.high |= bit;
+        if (b == '"') m.quote |= bit;
+        if (b == '\\') m.backslash |= bit;
+        if (c == 'u' || c == '/') m.next_u_or_slash |= bit;
+        if (!cls) m.bad |= bit;
+        if (cls & 0x80) m.bracket |= bit;
+        if (b == ',') m.comma |= bit;
+    }
+    return m;
+}
+
+#if defined(__x86_64__)
+#define CLASSIFY_BODY(W, V, load, set1, and_, or_, eq, shuf, srl, mask, bcast)                \
+    const V low = set1(0x0F), zero = set1(0);                                                \
+    const V f_lo = bcast(t->first_lo), f_hi = bcast(t->first_hi);                           \
+    const V n_lo = bcast(t->next_lo), n_hi = bcast(t->next_hi);                              \
+    const V t_lo = bcast(t->third_lo), t_hi = bcast(t->third_hi);                            \
+    const V j_lo = bcast(json_lo), j_hi = bcast(json_hi);                                    \
+    masks m = {0};                                                                           \
+    for (int h = 0; h < 64; h += W) {                                                        \
+        V v = load(q + h), v1 = load(q + h + 1), v2 = load(q + h + 2);                       \
+        V lo = and_(v, low), hi = and_(srl(v, 4), low);                                      \
+        V lo1 = and_(v1, low), hi1 = and_(srl(v1, 4), low);                                  \
+        V lo2 = and_(v2, low), hi2 = and_(srl(v2, 4), low);                                  \
+        V a = and_(and_(shuf(f_lo, lo), shuf(f_hi, hi)), and_(shuf(n_lo, lo1), shuf(n_hi, hi1))); \
+        a = and_(a, and_(shuf(t_lo, lo2), shuf(t_hi, hi2)));                                 \
+        V cls = and_(shuf(j_lo, lo), shuf(j_hi, hi));                                        \
+        uint64_t full = W == 64 ? ~0ULL : (1ULL << W) - 1;                                   \
+        m.anchor |= (~(uint64_t)(uint32_t)mask(eq(a, zero)) & full) << h;                    \
+        m.high |= (uint64_t)(uint32_t)mask(v) << h;                                          \
+        m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
+        m.backslash |= (uint64_t)(uint32_t)mask(eq(v, set1('\\'))) << h;                     \
+        m.next_u_or_slash |= (uint64_t)(uint32_t)mask(or_(eq(v1, set1('u')), eq(v1, set1('/')))) << h; \
+        m.bad |= (uint64_t)(uint32_t)mask(eq(cls, zero)) << h;                               \
+        m.bracket |= (uint64_t)(uint32_t)mask(cls) << h;                                     \
+        m.comma |= (uint64_t)(uint32_t)mask(eq(v, set1(','))) << h;                          \
+    }                                                                                        \
+    return m;
+
+#define LOAD256(p) _mm256_loadu_si256((const __m256i *)(p))
+#define SET256(x) _mm256_set1_epi8((char)(x))
+#define BCAST256(p) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(p)))
+__attribute__((target("avx2"))) static masks classify_avx2(const uint8_t *q, const veil_kernel_tables *t) {
+    CLASSIFY_BODY(32, __m256i, LOAD256, SET256, _mm256_and_si256, _mm256_or_si256, _mm256_cmpeq_epi8,
+                  _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_movemask_epi8, BCAST256)
+}
+
+#define LOAD128(p) _mm_loadu_si128((const __m128i *)(p))
+#define SET128(x) _mm_set1_epi8((char)(x))
+__attribute__((target("ssse3"))) static masks classify_ssse3(const uint8_t *q, const veil_kernel_tables *t) {
+    CLASSIFY_BODY(16, __m128i, LOAD128, SET128, _mm_and_si128, _mm_or_si128, _mm_cmpeq_epi8, _mm_shuffle_epi8,
+                  _mm_srli_epi16, _mm_movemask_epi8, LOAD128)
+}
+#endif
+
+int32_t veil_kernel_best_isa(void) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) return 2;
+    if (__builtin_cpu_supports("ssse3")) return 1;
+#endif
+    return 0;
+}
+
+static inline __attribute__((always_inline)) masks classify(const uint8_t *q, const veil_kernel_tables *t, int isa) {
+#if defined(__x86_64__)
+    if (isa == 2) return classify_avx2(q, t);
+    if (isa == 1) return classify_ssse3(q, t);
+#endif
+    return classify_portable(q, t);
+}
+
+// Bytes escaped by a backslash (simdjson's json_escape_scanner): runs of backslashes
+// alternate escape and escaped; the subtraction finds where each odd-aligned run ends.
+static inline uint64_t escaped_bytes(uint64_t backslash, uint64_t *carry) {
+    const uint64_t odd = 0xAAAAAAAAAAAAAAAAULL;
+    uint64_t potential = backslash & ~*carry;
+    uint64_t code = (((potential << 1) | odd) - potential) ^ odd;
+    uint64_t escaped = code ^ (backslash | *carry);
+    *carry = (code & backslash) >> 63;
+    return escaped;
+}
+
+// Bit k set when an odd number of bits at or below k are set: "inside a string".
+static inline uint64_t prefix_xor(uint64_t x) {
+    x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
+    return x;
+}
+
+// One 64-byte block at `at`, read through a zero-padded copy near the end (the test of a
+// byte looks at the next two too). Bits past the end are cleared.
+#define EACH_BLOCK(...)                                                                     \
+    size_t k = 0;                                                                            \
+    for (; k < words && start + 64 * k < n; k++) {                                           \
+        size_t at = start + 64 * k, left = n - at;                                           \
+        const uint8_t *q = p + at;                                                           \
+        uint8_t pad[128];                                                                    \
+        uint64_t valid = ~0ULL;                                                              \
+        if (left < 66) {                                                                     \
+            memset(pad, 0, sizeof pad);                                                      \
+            memcpy(pad, q, left);                                                            \
+            q = pad;                                                                         \
+            if (left < 64) valid = (1ULL << left) - 1;                                       \
+        }                                                                                    \
+        masks m = classify(q, t, isa);                                                       \
+        __VA_ARGS__                                                                          \
+    }                                                                                        \
+    return (long)k;
+
+static inline __attribute__((always_inline)) long json_loop(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, veil_json_carry *c, uint64_t *out, int isa) {
+    EACH_BLOCK({
+        uint64_t escaped = escaped_bytes(m.backslash, &c->escaped);
+        uint64_t quote = m.quote & ~escaped;
+        uint64_t in_string = prefix_xor(quote) ^ c->in_string;
+        c->in_string = (uint64_t)((int64_t)in_string >> 63);
+        if (~in_string & m.bad & valid) return -1;
+        uint64_t starts = m.backslash & ~escaped;
+        uint64_t look = ((m.anchor | m.high) & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
+        out[k] = (quote | (~in_string & (m.bracket | m.comma)) | (in_string & look)) & valid;
+    })
+}
+
+static inline __attribute__((always_inline)) long text_loop(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, uint64_t *out, int isa) {
+    EACH_BLOCK({ out[k] = (m.anchor | m.high) & valid; })
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static long json_avx2(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, veil_json_carry *c, uint64_t *out) { return json_loop(p, n, start, words, t, c, out, 2); }
+__attribute__((target("avx2"))) static long text_avx2(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, uint64_t *out) { return text_loop(p, n, start, words, t, out, 2); }
+__attribute__((target("ssse3"))) static long json_ssse3(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, veil_json_carry *c, uint64_t *out) { return json_loop(p, n, start, words, t, c, out, 1); }
+__attribute__((target("ssse3"))) static long text_ssse3(const uint8_t *p, size_t n, size_t start, size_t words,
+    const veil_kernel_tables *t, uint64_t *out) { return text_loop(p, n, start, words, t, out, 1); }
+#endif
+
+long veil_json_events(const void *body, size_t n, size_t start, size_t words, const veil_kernel_tables *t,
+                      veil_json_carry *c, uint64_t *out) {
+    const uint8_t *p = body;
+#if defined(__x86_64__)
+    if (t->isa == 2) return json_avx2(p, n, start, words, t, c, out);
+    if (t->isa == 1) return json_ssse3(p, n, start, words, t, c, out);
+#endif
+    return json_loop(p, n, start, words, t, c, out, 0);
+}
+
+long veil_text_events(const void *body, size_t n, size_t start, size_t words, const veil_kernel_tables *t,
+                      uint64_t *out) {
+    const uint8_t *p = body;
+#if defined(__x86_64__)
+    if (t->isa == 2) return text_avx2(p, n, start, words, t, out);
+    if (t->isa == 1) return text_ssse3(p, n, start, words, t, out);
+#endif
+    return text_loop(p, n, start, words, t, out, 0);
+}
