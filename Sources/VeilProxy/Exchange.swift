@@ -9,6 +9,8 @@ final class Exchange {
     let api: APIKind
     let started: NIODeadline
     var body: ByteBuffer
+    /// The request's content-length (0 if none or chunked); never above the body cap.
+    var declaredLength = 0
     var upstream = ""
     var findings: [Finding] = []
     var decision = "forward"

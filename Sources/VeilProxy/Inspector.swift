@@ -61,6 +61,11 @@ public final class Inspector: @unchecked Sendable {
                 // which only root may set).
                 .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+                // Prompts are large: reads of up to 256 KiB (NIO's default stops at 64 KiB) take a
+                // 100 KiB body in one read and a 1 MiB one in four, each a syscall and a decoder
+                // pass fewer. The buffer is reused per connection, so this is the memory it costs.
+                .childChannelOption(ChannelOptions.recvAllocator,
+                                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try InspectorPipeline.configure(channel, core: core) }
                 }

@@ -21,6 +21,8 @@ final class InspectorCore: @unchecked Sendable {
     /// hops, no locks); per proxy because AHC takes its proxy per client.
     private let clients: [ObjectIdentifier: [String: HTTPClient]]
     private let allClients: [HTTPClient]
+    /// Keep-alive connections to plain-http upstreams, one pool per event loop (as the clients).
+    private let pools: [ObjectIdentifier: UpstreamPool]
 
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
@@ -31,7 +33,9 @@ final class InspectorCore: @unchecked Sendable {
         recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
         var all: [HTTPClient] = []
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
         for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = UpstreamPool(loop: loop, connectTimeout: .seconds(config.connectTimeoutSeconds))
             var perLoop: [String: HTTPClient] = [:]
             for p in [nil, proxies.http, proxies.https] where perLoop[Self.key(p)] == nil {
                 let client = HTTPClient(eventLoopGroupProvider: .shared(loop),
@@ -42,6 +46,7 @@ final class InspectorCore: @unchecked Sendable {
             clients[ObjectIdentifier(loop)] = perLoop
         }
         self.clients = clients
+        self.pools = pools
         allClients = all
     }
 
@@ -71,7 +76,12 @@ final class InspectorCore: @unchecked Sendable {
         return perLoop[Self.key(p)] ?? perLoop[""]!
     }
 
+    func pool(on loop: EventLoop) -> UpstreamPool {
+        pools[ObjectIdentifier(loop)]!
+    }
+
     func shutdown() {
+        for p in pools.values { p.shutdown() }
         for c in allClients { try? c.syncShutdown() }
     }
 

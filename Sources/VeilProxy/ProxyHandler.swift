@@ -16,7 +16,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         /// The body went over the cap; 413 is sent, the rest is read and dropped, then close.
         case discarding
         /// Inspected; the response (upstream, stub or error) is being written.
-        case responding(Exchange, UpstreamCall?)
+        case responding(Exchange, UpstreamTask?)
         /// CONNECT: waiting for the target, then the pipeline becomes a byte tunnel.
         case tunnelling
         case closed
@@ -35,11 +35,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
             begin(head, context: context)
-        case (.body(var chunk), .collecting(let ex)):
+        case (.body(let chunk), .collecting(let ex)):
             if ex.body.readableBytes + chunk.readableBytes > core.config.maxBodyBytes {
                 tooLarge(ex.api, context: context)
             } else {
-                ex.body.writeBuffer(&chunk)
+                collect(chunk, into: ex, context: context)
             }
         case (.end, .collecting(let ex)):
             process(ex, context: context)
@@ -59,6 +59,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .responding(_, let call?) = state { call.cancel() }
         state = .closed
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .responding(_, let call?) = state { call.agentWritabilityChanged() }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -82,9 +87,24 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
                                   promise: nil)
         }
-        let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
-        let body = context.channel.allocator.buffer(capacity: min(max(declared, 0), core.config.maxBodyBytes))
-        state = .collecting(Exchange(head: head, api: api, body: body))
+        let ex = Exchange(head: head, api: api, body: ByteBuffer())
+        ex.declaredLength = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
+        state = .collecting(ex)
+    }
+
+    /// The body is scanned and forwarded as one contiguous buffer. A body that came in one read
+    /// is kept as that slice (no copy); otherwise the parts go into one buffer of the declared
+    /// size, allocated once.
+    private func collect(_ chunk: ByteBuffer, into ex: Exchange, context: ChannelHandlerContext) {
+        var chunk = chunk
+        if ex.body.readableBytes == 0 {
+            if chunk.readableBytes == ex.declaredLength {
+                ex.body = chunk
+                return
+            }
+            ex.body = context.channel.allocator.buffer(capacity: max(ex.declaredLength, chunk.readableBytes))
+        }
+        ex.body.writeBuffer(&chunk)
     }
 
     private func tooLarge(_ api: APIKind, context: ChannelHandlerContext) {
@@ -96,7 +116,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
-        let (_, target) = core.routes.resolve(uri: ex.head.uri, headers: ex.head.headers)
+        // The API was detected in `begin`; detecting it again costs a Foundation search per request.
+        let target = core.routes.target(uri: ex.head.uri, absolute: AbsoluteURI(ex.head.uri), api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
             ex.decision = "reject"
@@ -124,7 +145,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             sendStub(reply, ex: ex, context: context)
         case .url(let url):
             state = .responding(ex, nil)
-            let call = UpstreamCall.start(ex, url: url, handler: self, context: context)
+            let call = UpstreamRequest.start(ex, url: url, handler: self, context: context)
             if case .responding(let current, nil) = state, current === ex { state = .responding(ex, call) }
         case .denied:
             break
@@ -146,90 +167,6 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             responseBody(buf, ex: ex, context: context)
         }
         responseEnd(ex, context: context)
-    }
-
-    // MARK: response writing, shared by the stub, upstream calls and errors
-
-    func responseHead(_ head: HTTPResponseHead, ex: Exchange, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
-        var head = head
-        if !ex.head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        ex.status = Int(head.status.code)
-        ex.responseHeadSent = true
-        // A sized response follows at once: its first body write flushes the head too (one
-        // syscall and one wake-up of the agent fewer). A stream's head goes out now.
-        if head.headers.contains(name: "content-length") {
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-        }
-    }
-
-    /// Flushed per chunk: SSE must reach the agent as the model produces it.
-    @discardableResult
-    func responseBody(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        guard case .responding(let current, _) = state, current === ex else {
-            return context.eventLoop.makeSucceededVoidFuture()
-        }
-        if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
-        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))))
-    }
-
-    func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
-        core.recorder?.write(ex)
-        let keepAlive = ex.head.isKeepAlive
-        state = keepAlive ? .idle : .closed
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
-    }
-
-    /// Upstream failed. Before the head went out the agent gets a proper error; after it, the
-    /// status is already sent, so the only honest signal left is closing the connection.
-    func upstreamFailed(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
-        core.stats.update { $0.errors += 1 }
-        ex.error = message
-        if ex.responseHeadSent {
-            core.recorder?.write(ex)
-            close(context)
-        } else {
-            finishWithError(ex, status: status, message: message, context: context)
-        }
-    }
-
-    private func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        state = .responding(ex, nil)
-        if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status, message: message))
-        var head = HTTPResponseHead(version: ex.head.version, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        head.headers.add(name: "x-veil-error", value: "1")
-        responseHead(head, ex: ex, context: context)
-        responseBody(body, ex: ex, context: context)
-        responseEnd(ex, context: context)
-    }
-
-    private func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
-                            context: ChannelHandlerContext) {
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status, message: message))
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        if close { head.headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-    }
-
-    /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
-    func refuseConnect(status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        core.stats.update { $0.rejected += 1 }
-        state = .closed
-        writeError(api: .unknown, status: status, message: message, close: true, context: context)
-        context.flush()
-        close(context)
     }
 
     func close(_ context: ChannelHandlerContext) {

@@ -26,22 +26,27 @@ struct RouteTable: Sendable {
     }
 
     func resolve(uri: String, headers: HTTPHeaders) -> (APIKind, Target) {
-        if let abs = AbsoluteURI(uri) {
-            let api = Self.api(path: abs.pathAndQuery, headers: headers)
+        let abs = AbsoluteURI(uri)
+        let api = Self.api(path: abs?.pathAndQuery ?? uri, headers: headers)
+        return (api, target(uri: uri, absolute: abs, api: api))
+    }
+
+    /// The target for an API already detected (the connection does that once, from the head).
+    func target(uri: String, absolute abs: AbsoluteURI?, api: APIKind) -> Target {
+        if let abs {
             guard allow.permits(host: abs.host, port: abs.port) else {
-                return (api, .denied("host \(abs.host) is not in the profile's allowed hosts"))
+                return .denied("host \(abs.host) is not in the profile's allowed hosts")
             }
-            return (api, .url(uri))
+            return .url(uri)
         }
-        let api = Self.api(path: uri, headers: headers)
         guard let route = routes.first(where: { $0.api == api }) ?? routes.first(where: { $0.api == .unknown })
             ?? (routes.count == 1 ? routes.first : nil)
         else {
-            return (api, .denied("no upstream is configured for the \(api.rawValue) API"))
+            return .denied("no upstream is configured for the \(api.rawValue) API")
         }
         switch route.upstream {
-        case .stub: return (api, .stub)
-        case .url(let base): return (api, .url(Self.join(base: base, uri: uri)))
+        case .stub: return .stub
+        case .url(let base): return .url(Self.join(base: base, uri: uri))
         }
     }
 
@@ -49,7 +54,9 @@ struct RouteTable: Sendable {
     /// request usually carries it already; `veil inspect` users may point at the bare port.
     static func join(base: String, uri: String) -> String {
         var origin = Substring(base), basePath = Substring("")
-        if let r = base.range(of: "://"), let slash = base[r.upperBound...].firstIndex(of: "/") {
+        // Plain index walks, not Foundation's range(of:): this runs on every request.
+        if let colon = base.firstIndex(of: ":"), base[colon...].hasPrefix("://"),
+           let slash = base[base.index(colon, offsetBy: 3)...].firstIndex(of: "/") {
             origin = base[..<slash]
             basePath = base[slash...]
         }
@@ -92,8 +99,12 @@ struct AbsoluteURI {
     let pathAndQuery: String
 
     init?(_ uri: String) {
-        let lower = uri.lowercased()
-        if lower.hasPrefix("http://") { scheme = "http" } else if lower.hasPrefix("https://") { scheme = "https" } else {
+        // Compared on the first bytes: an origin-form target ("/v1/...") is the common case
+        // and must not cost a lowercased copy of the whole URI.
+        let prefix = uri.utf8.prefix(8).lazy.map { $0 | 0x20 }
+        if prefix.starts(with: "http://".utf8) { scheme = "http" } else if prefix.starts(with: "https://".utf8) {
+            scheme = "https"
+        } else {
             return nil
         }
         let rest = uri.dropFirst(scheme.count + 3)

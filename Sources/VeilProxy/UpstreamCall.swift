@@ -1,21 +1,16 @@
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// One forwarded request, entirely on the agent connection's event loop: the client used is
-/// that loop's own (see InspectorCore), so its pooled connections live there too. Requested as
+/// One request forwarded over AHC (https and host-proxied upstreams; plain http goes through
+/// DirectCall), entirely on the agent connection's event loop: the client used is that loop's
+/// own (see InspectorCore), so its pooled connections live there too. Requested as
 /// `.delegate(on:)`, not `.delegateAndChannel(on:)`: AHC 1.37 closes event-loop-bound
 /// connections as soon as they are idle, which measured one new upstream connection per
 /// request (a TIME-WAIT each) and 1,500 req/s.
-final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
+final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked Sendable {
     typealias Response = Void
-
-    /// Hop-by-hop and transport headers: each side of the proxy sets its own.
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authorization",
-                                        "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
-                                        "host", "content-length", "expect"]
 
     let ex: Exchange
     let handler: ProxyHandler
@@ -28,17 +23,11 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
         self.context = context
     }
 
-    static func start(_ ex: Exchange, url: String, handler: ProxyHandler, context: ChannelHandlerContext) -> UpstreamCall {
+    /// `upstreamURL` and `headers` already carry the real credentials (UpstreamRequest.start).
+    static func start(_ ex: Exchange, url upstreamURL: String, headers: HTTPHeaders, handler: ProxyHandler,
+                      context: ChannelHandlerContext) -> UpstreamCall {
         let call = UpstreamCall(ex: ex, handler: handler, context: context)
-        var headers = HTTPHeaders()
-        for (name, value) in ex.head.headers where !hopByHop.contains(name.lowercased()) {
-            // Ask for identity encoding: records stay readable and SSE is never held in a gzip window.
-            if name.lowercased() == "accept-encoding" { continue }
-            headers.add(name: name, value: value)
-        }
         let core = handler.core
-        let upstreamURL = core.restoreCredentials(url: url, headers: &headers)
-        ex.upstream = url
         do {
             let request = try HTTPClient.Request(
                 url: upstreamURL, method: ex.head.method, headers: headers,
@@ -49,7 +38,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
         } catch {
             context.eventLoop.execute {
                 handler.upstreamFailed(ex, status: .badGateway,
-                                       message: "veil: cannot build the upstream request to \(url): \(error)",
+                                       message: "veil: cannot build the upstream request to \(ex.upstream): \(error)",
                                        context: context)
             }
         }
@@ -58,12 +47,11 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
 
     func cancel() { task?.cancel() }
 
+    /// Backpressure here is the future `didReceiveBodyPart` returns.
+    func agentWritabilityChanged() {}
+
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-        var out = HTTPResponseHead(version: ex.head.version, status: head.status)
-        for (name, value) in head.headers where !Self.hopByHop.contains(name.lowercased()) || name.lowercased() == "content-length" {
-            out.headers.add(name: name, value: value)
-        }
-        handler.responseHead(out, ex: ex, context: context)
+        handler.responseHead(UpstreamRequest.agentHead(head, for: ex), ex: ex, context: context)
         return context.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -77,38 +65,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, @unchecked Sendable {
     }
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
-        let (status, message) = Self.describe(error, url: ex.upstream)
+        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream)
         handler.upstreamFailed(ex, status: status, message: message, context: context)
-    }
-
-    /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
-    static func describe(_ error: Error, url: String) -> (HTTPResponseStatus, String) {
-        let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout:
-                return (.gatewayTimeout, "veil: upstream \(host) did not accept a connection in time")
-            case .readTimeout, .deadlineExceeded:
-                return (.gatewayTimeout, "veil: upstream \(host) timed out")
-            case .remoteConnectionClosed:
-                return (.badGateway, "veil: upstream \(host) closed the connection")
-            case .cancelled:
-                return (.badGateway, "veil: the upstream request to \(host) was cancelled")
-            default:
-                break
-            }
-        }
-        if let io = error as? IOError {
-            let reason = String(cString: strerror(io.errnoCode)).lowercased()
-            return (.badGateway, "veil: upstream \(host) is unreachable: \(reason)")
-        }
-        if error is NIOConnectionError || error is ChannelError {
-            return (.badGateway, "veil: upstream \(host) is unreachable (\(error))")
-        }
-        let text = String(describing: error)
-        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
-            return (.badGateway, "veil: TLS with upstream \(host) failed: \(text)")
-        }
-        return (.badGateway, "veil: upstream \(host) failed: \(text)")
     }
 }

@@ -9,6 +9,8 @@ final class TestUpstream: @unchecked Sendable {
     struct Seen: Sendable {
         var head: HTTPRequestHead
         var body: [UInt8]
+        /// The inspector's side of the upstream connection: equal ports mean a reused connection.
+        var peerPort = 0
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -17,6 +19,10 @@ final class TestUpstream: @unchecked Sendable {
         var headers: [(String, String)] = [("content-type", "application/json")]
         /// Chunks and the delay before each, in milliseconds.
         var chunks: [(delayMs: Int64, text: String)] = [(0, #"{"ok":true}"#)]
+        /// Close the connection after this response (a server that does not keep it alive).
+        var close = false
+        /// Close the connection instead of answering (an idle-timeout race, or a crash).
+        var drop = false
     }
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -55,6 +61,7 @@ final class TestUpstream: @unchecked Sendable {
         let upstream: TestUpstream
         var head: HTTPRequestHead?
         var body: [UInt8] = []
+        var closeAfter = false
         init(upstream: TestUpstream) { self.upstream = upstream }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -62,9 +69,14 @@ final class TestUpstream: @unchecked Sendable {
             case .head(let h): head = h; body = []
             case .body(let b): body += b.readableBytesView
             case .end:
-                let seen = Seen(head: head!, body: body)
+                let seen = Seen(head: head!, body: body, peerPort: context.channel.remoteAddress?.port ?? 0)
                 upstream.record(seen)
                 let r = upstream.reply(seen)
+                if r.drop {
+                    context.close(promise: nil)
+                    return
+                }
+                closeAfter = r.close
                 var rh = HTTPResponseHead(version: .http1_1, status: r.status)
                 for (n, v) in r.headers { rh.headers.add(name: n, value: v) }
                 context.writeAndFlush(wrapOutboundOut(.head(rh)), promise: nil)
@@ -74,7 +86,8 @@ final class TestUpstream: @unchecked Sendable {
 
         private func send(_ chunks: ArraySlice<(delayMs: Int64, text: String)>, context: ChannelHandlerContext) {
             guard let first = chunks.first else {
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+                if closeAfter { done.whenComplete { _ in context.close(promise: nil) } }
                 return
             }
             let write = {

@@ -1,0 +1,100 @@
+import NIOCore
+import NIOHTTP1
+import VeilScan
+
+/// Response writing, shared by the stub, both upstream clients and the errors. Every write
+/// checks that its exchange is still the connection's current one: a late callback from an
+/// abandoned upstream call must not write into the next exchange.
+extension ProxyHandler {
+    /// `flushedByCaller`: the caller flushes at the end of its read batch (DirectCall), so a
+    /// stream's head and first event leave in one write.
+    func responseHead(_ head: HTTPResponseHead, ex: Exchange, context: ChannelHandlerContext,
+                      flushedByCaller: Bool = false) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        var head = head
+        if !ex.head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        ex.status = Int(head.status.code)
+        ex.responseHeadSent = true
+        // A sized response follows at once: its first body write flushes the head too (one
+        // syscall and one wake-up of the agent fewer). A stream's head goes out now.
+        if flushedByCaller || head.headers.contains(name: "content-length") {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        }
+    }
+
+    /// Flushed per chunk: SSE must reach the agent as the model produces it.
+    @discardableResult
+    func responseBody(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        guard case .responding(let current, _) = state, current === ex else {
+            return context.eventLoop.makeSucceededVoidFuture()
+        }
+        if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
+        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))))
+    }
+
+    /// Written, not flushed: the caller flushes once per upstream read batch.
+    func responseBodyPart(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
+        context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+    }
+
+    func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        core.recorder?.write(ex)
+        let keepAlive = ex.head.isKeepAlive
+        state = keepAlive ? .idle : .closed
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+    }
+
+    /// Upstream failed. Before the head went out the agent gets a proper error; after it, the
+    /// status is already sent, so the only honest signal left is closing the connection.
+    func upstreamFailed(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        guard case .responding(let current, _) = state, current === ex else { return }
+        core.stats.update { $0.errors += 1 }
+        ex.error = message
+        if ex.responseHeadSent {
+            core.recorder?.write(ex)
+            close(context)
+        } else {
+            finishWithError(ex, status: status, message: message, context: context)
+        }
+    }
+
+    func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        state = .responding(ex, nil)
+        if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status, message: message))
+        var head = HTTPResponseHead(version: ex.head.version, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        head.headers.add(name: "x-veil-error", value: "1")
+        responseHead(head, ex: ex, context: context)
+        responseBody(body, ex: ex, context: context)
+        responseEnd(ex, context: context)
+    }
+
+    func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
+                            context: ChannelHandlerContext) {
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status, message: message))
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        if close { head.headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
+    func refuseConnect(status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        core.stats.update { $0.rejected += 1 }
+        state = .closed
+        writeError(api: .unknown, status: status, message: message, close: true, context: context)
+        context.flush()
+        close(context)
+    }
+}

@@ -1,0 +1,151 @@
+import NIOCore
+import NIOHTTP1
+
+/// One keep-alive connection to a plain-http upstream, carrying one exchange at a time. It
+/// only moves response parts to the current call and decides whether the connection can be
+/// reused; what the agent gets is the call's and ProxyHandler's business.
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let key: UpstreamPool.Key
+    let pool: UpstreamPool
+    var idleSince = NIODeadline.now()
+    /// Exchanges completed here; above zero the connection is a reused one.
+    private(set) var served = 0
+    private var context: ChannelHandlerContext?
+    private var call: DirectCall?
+    private var requestWritten = false
+    private var reusable = true
+    /// A read held back while the agent cannot take more (backpressure).
+    private var pendingRead = false
+    private var lastRead = NIODeadline.now()
+    private var readTimeout = TimeAmount.seconds(600)
+    private var timer: Scheduled<Void>?
+    private var failure: Error?
+
+    init(key: UpstreamPool.Key, pool: UpstreamPool) {
+        self.key = key
+        self.pool = pool
+    }
+
+    var isOpen: Bool { context?.channel.isActive ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Head, body and end in one flush: one writev for the whole request.
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for call: DirectCall, readTimeout: TimeAmount) {
+        guard let context, context.channel.isActive else {
+            call.connectionClosed(UpstreamFailure.closed, reused: served > 0)
+            return
+        }
+        self.call = call
+        self.readTimeout = readTimeout
+        requestWritten = false
+        reusable = true
+        failure = nil
+        lastRead = .now()
+        if timer == nil { armTimer(in: readTimeout) }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.whenSuccess { [weak call] in
+            if let call, self.call === call { self.requestWritten = true }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastRead = .now()
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            reusable = head.isKeepAlive
+            call?.responseHead(head)
+        case .body(let chunk):
+            call?.responseBody(chunk)
+        case .end:
+            guard let finished = call else { return }
+            call = nil
+            served += 1
+            // Back to the pool before the agent hears the end: its next (pipelined) request
+            // may start at once and should find this connection idle.
+            if reusable && requestWritten && context.channel.isActive {
+                pool.release(self)
+            } else {
+                context.close(promise: nil)
+            }
+            finished.responseEnd()
+        }
+    }
+
+    /// One flush per read batch: a sized response goes out in one write, a stream still
+    /// reaches the agent as each batch of events arrives.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        call?.flushAgent()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let call, !call.agentWritable {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The agent drained its buffer: the held-back read can go ahead.
+    func resumeReading() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        pool.remove(self)
+        if let lost = call {
+            call = nil
+            lost.connectionClosed(failure ?? UpstreamFailure.closed, reused: served > 0)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A reset or broken pipe on an open connection is the upstream closing it, whatever errno.
+        failure = failure ?? (error is IOError ? UpstreamFailure.closed : error)
+        context.close(promise: nil)
+    }
+
+    /// The agent went away mid-exchange: the rest of the response has nowhere to go, and the
+    /// connection cannot be reused with it half read.
+    func abandon() {
+        call = nil
+        close()
+    }
+
+    func close() {
+        context?.close(promise: nil)
+    }
+
+    /// Silence longer than the read timeout ends the exchange. The timer is neither re-armed
+    /// on every read nor cancelled at every response end: it moves on lazily when it fires, and
+    /// lapses on an idle connection (the pool closes those long before a read timeout).
+    private func armTimer(in delay: TimeAmount) {
+        timer = context?.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
+    }
+
+    private func checkSilence() {
+        timer = nil
+        guard call != nil else { return }
+        let quiet = NIODeadline.now() - lastRead
+        if quiet >= readTimeout {
+            failure = UpstreamFailure.readTimeout
+            close()
+        } else {
+            armTimer(in: readTimeout - quiet)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Why an upstream exchange failed, as the plain-http client sees it; AHC's own errors (https
+/// and proxied upstreams) are mapped by `describe` too.
+enum UpstreamFailure: Error, Equatable {
+    /// The connection closed before the response ended.
+    case closed
+    /// No byte from upstream for longer than the read timeout.
+    case readTimeout
+    /// The upstream URL cannot be turned into a request.
+    case badURL(String)
+
+    /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
+    static func describe(_ error: Error, url: String) -> (HTTPResponseStatus, String) {
+        let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
+        switch error {
+        case UpstreamFailure.closed:
+            return (.badGateway, "veil: upstream \(host) closed the connection")
+        case UpstreamFailure.readTimeout:
+            return (.gatewayTimeout, "veil: upstream \(host) timed out")
+        case UpstreamFailure.badURL(let why):
+            return (.badGateway, "veil: cannot build the upstream request to \(url): \(why)")
+        case ChannelError.connectTimeout(_):
+            return (.gatewayTimeout, "veil: upstream \(host) did not accept a connection in time")
+        default:
+            break
+        }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout:
+                return (.gatewayTimeout, "veil: upstream \(host) did not accept a connection in time")
+            case .readTimeout, .deadlineExceeded:
+                return (.gatewayTimeout, "veil: upstream \(host) timed out")
+            case .remoteConnectionClosed:
+                return (.badGateway, "veil: upstream \(host) closed the connection")
+            case .cancelled:
+                return (.badGateway, "veil: the upstream request to \(host) was cancelled")
+            default:
+                break
+            }
+        }
+        if let io = error as? IOError {
+            let reason = String(cString: strerror(io.errnoCode)).lowercased()
+            return (.badGateway, "veil: upstream \(host) is unreachable: \(reason)")
+        }
+        if error is NIOConnectionError || error is ChannelError {
+            return (.badGateway, "veil: upstream \(host) is unreachable (\(error))")
+        }
+        let text = String(describing: error)
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
+            return (.badGateway, "veil: TLS with upstream \(host) failed: \(text)")
+        }
+        return (.badGateway, "veil: upstream \(host) failed: \(text)")
+    }
+}

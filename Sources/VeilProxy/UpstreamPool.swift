@@ -1,0 +1,111 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Keep-alive HTTP/1.1 connections to plain-http upstreams, one pool per event loop: an agent
+/// connection, its upstream connection and every callback share one thread, so the pool needs
+/// no lock and no request hops between threads. Used only on its own loop.
+final class UpstreamPool: @unchecked Sendable {
+    struct Key: Hashable {
+        let host: String
+        let port: Int
+    }
+
+    let loop: EventLoop
+    let connectTimeout: TimeAmount
+    /// Below the usual server keep-alive timeouts (nginx 75 s, most APIs 60 s or more), so the
+    /// pool closes an idle connection before the server does and a reuse rarely races a close.
+    let idleTimeout: TimeAmount = .seconds(30)
+    /// More idle connections than this per upstream are closed rather than kept.
+    let maxIdlePerKey = 64
+    private var idle: [Key: [UpstreamConnection]] = [:]
+    private var sweeper: RepeatedTask?
+    private var closed = false
+
+    init(loop: EventLoop, connectTimeout: TimeAmount) {
+        self.loop = loop
+        self.connectTimeout = connectTimeout
+    }
+
+    /// An idle connection to `key` if one is still open, else a new one.
+    func lease(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+        loop.preconditionInEventLoop()
+        while let connection = idle[key]?.popLast() {
+            if connection.isOpen { return loop.makeSucceededFuture(connection) }
+        }
+        return connect(key)
+    }
+
+    /// A connection whose exchange ended cleanly, ready for the next request.
+    func release(_ connection: UpstreamConnection) {
+        loop.preconditionInEventLoop()
+        guard !closed, connection.isOpen, idle[connection.key, default: []].count < maxIdlePerKey else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        idle[connection.key, default: []].append(connection)
+        if sweeper == nil {
+            sweeper = loop.scheduleRepeatedTask(initialDelay: idleTimeout, delay: .nanoseconds(idleTimeout.nanoseconds / 2)) { [weak self] _ in
+                self?.sweep()
+            }
+        }
+    }
+
+    /// The server closed an idle connection (or it failed): it must never be leased again.
+    func remove(_ connection: UpstreamConnection) {
+        guard var list = idle[connection.key], let i = list.firstIndex(where: { $0 === connection }) else { return }
+        list.remove(at: i)
+        idle[connection.key] = list
+    }
+
+    func shutdown() {
+        loop.execute {
+            self.closed = true
+            self.sweeper?.cancel()
+            self.sweeper = nil
+            let all = self.idle.values.joined()
+            self.idle = [:]
+            for c in all { c.close() }
+        }
+    }
+
+    private func sweep() {
+        let cutoff = NIODeadline.now() - idleTimeout
+        for (key, list) in idle {
+            let (stale, fresh) = (list.filter { $0.idleSince < cutoff }, list.filter { $0.idleSince >= cutoff })
+            idle[key] = fresh.isEmpty ? nil : fresh
+            for c in stale { c.close() }
+        }
+        if idle.isEmpty {
+            sweeper?.cancel()
+            sweeper = nil
+        }
+    }
+
+    private func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            // Request head and body go out in one write; Nagle would only hold back the tail.
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    // Bytes after a response (there should be none) are a protocol error, not data.
+                    try ops.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    try ops.addHandler(UpstreamConnection(key: key, pool: self))
+                }
+            }
+        // An IP literal needs no resolver (most local upstreams and the stub); names go through
+        // NIO's resolver and happy eyeballs.
+        let connected: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: key.host, port: key.port) {
+            connected = bootstrap.connect(to: address)
+        } else {
+            connected = bootstrap.connect(host: key.host, port: key.port)
+        }
+        return connected.flatMapThrowing { channel in
+            try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+        }
+    }
+}

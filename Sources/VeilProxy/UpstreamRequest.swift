@@ -1,0 +1,84 @@
+import NIOCore
+import NIOHTTP1
+
+/// A forwarded request in flight, whichever client carries it.
+protocol UpstreamTask: AnyObject {
+    /// The agent went away: stop, and free the upstream connection.
+    func cancel()
+    /// The agent's socket drained (or filled): resume (or hold) reading upstream.
+    func agentWritabilityChanged()
+}
+
+/// What both upstream clients share: which one carries a request, and the header rules.
+enum UpstreamRequest {
+    /// Plain-http upstreams without a host proxy go over the lean keep-alive client (a fraction
+    /// of AHC's per-request cost); https and host proxies (CONNECT, auth) stay with AHC.
+    static func start(_ ex: Exchange, url: String, handler: ProxyHandler, context: ChannelHandlerContext) -> UpstreamTask {
+        var headers = forwardedHeaders(ex.head.headers)
+        let core = handler.core
+        let upstreamURL = core.restoreCredentials(url: url, headers: &headers)
+        ex.upstream = url
+        if let target = AbsoluteURI(upstreamURL), target.scheme == "http",
+           core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port) == nil {
+            return DirectCall.start(ex, target: target, headers: headers, handler: handler, context: context)
+        }
+        return UpstreamCall.start(ex, url: upstreamURL, headers: headers, handler: handler, context: context)
+    }
+
+    /// The agent's headers minus hop-by-hop ones (each side of the proxy sets its own) and
+    /// accept-encoding: identity keeps records readable and SSE out of a gzip window.
+    static func forwardedHeaders(_ incoming: HTTPHeaders) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(incoming.count + 2)
+        for (name, value) in incoming where !isHopByHop(name) && !name.equalsLowercased("accept-encoding") {
+            headers.add(name: name, value: value)
+        }
+        return headers
+    }
+
+    /// The upstream's response head as the agent gets it: its framing (content-length) kept,
+    /// the other hop-by-hop headers dropped, the agent's own HTTP version.
+    static func agentHead(_ upstream: HTTPResponseHead, for ex: Exchange) -> HTTPResponseHead {
+        var out = HTTPResponseHead(version: ex.head.version, status: upstream.status)
+        out.headers.reserveCapacity(upstream.headers.count)
+        for (name, value) in upstream.headers where !isHopByHop(name) || name.equalsLowercased("content-length") {
+            out.headers.add(name: name, value: value)
+        }
+        return out
+    }
+
+    /// Hop-by-hop and transport headers. Checked by length first: most header names match none
+    /// and cost no lowercased copy.
+    static func isHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return name.equalsLowercased("te")
+        case 4: return name.equalsLowercased("host")
+        case 6: return name.equalsLowercased("expect")
+        case 7: return name.equalsLowercased("trailer") || name.equalsLowercased("upgrade")
+        case 10: return name.equalsLowercased("connection") || name.equalsLowercased("keep-alive")
+        case 14: return name.equalsLowercased("content-length")
+        case 16: return name.equalsLowercased("proxy-connection")
+        case 17: return name.equalsLowercased("transfer-encoding")
+        case 18: return name.equalsLowercased("proxy-authenticate")
+        case 19: return name.equalsLowercased("proxy-authorization")
+        default: return false
+        }
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive comparison with an already lowercase name, without allocating.
+    func equalsLowercased(_ lower: StaticString) -> Bool {
+        let mine = utf8
+        guard mine.count == lower.utf8CodeUnitCount else { return false }
+        return lower.withUTF8Buffer { theirs in
+            var i = 0
+            for c in mine {
+                let folded = (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c
+                if folded != theirs[i] { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+}
