@@ -12,7 +12,7 @@
 #endif
 
 typedef struct masks {
-    uint64_t anchor, high, quote, backslash, next_u_or_slash, bad, bracket, comma;
+    uint64_t anchor, lead, quote, backslash, next_u_or_slash, bad, bracket, comma;
 } masks;
 
 // Bytes allowed outside JSON strings, by nibbles (exact: each bucket is one high nibble
@@ -22,6 +22,16 @@ typedef struct masks {
 static const uint8_t json_lo[16] = {
     0x06, 0x14, 0x26, 0x24, 0x24, 0x3C, 0x14, 0x04, 0x04, 0x05, 0x05, 0x82, 0x12, 0x83, 0x12, 0x00};
 static const uint8_t json_hi[16] = {0x01, 0, 0x02, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+// UTF-8 lead bytes whose characters can be covert (Covert.classify is not .none for some
+// scalar they start), by nibbles, exact: bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_.
+// C2 (NBSP, soft hyphen), CA CB (modifier apostrophes), CD-D4 (CGJ, Greek, Cyrillic), D8 DB
+// DC (Arabic and Syriac format marks), E0-E3 (format marks, punctuation, spaces, fillers), EA
+// (Cyrillic extended), EF (selectors, BOM, fullwidth forms), F0 (format marks), F3 (tags,
+// selectors). Latin letters (C3-C9), most scripts, CJK and the rest are never visited:
+// in prose full of accented words they were most of the scan's work.
+static const uint8_t lead_lo[16] = {0x0E, 0x06, 0x07, 0x0E, 0x02, 0, 0, 0, 0x02, 0, 0x05, 0x03, 0x02, 0x01, 0x01, 0x05};
+static const uint8_t lead_hi[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02, 0x04, 0x08};
 
 // The fallback for other CPUs, and the reference the vector versions must equal: one byte
 // at a time, from the same tables.
@@ -34,7 +44,7 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
             t->third_lo[d & 15] & t->third_hi[d >> 4])
             m.anchor |= bit;
         uint8_t cls = json_lo[b & 15] & json_hi[b >> 4];
-        if (b & 0x80) m.high |= bit;
+        if (lead_lo[b & 15] & lead_hi[b >> 4]) m.lead |= bit;
         if (b == '"') m.quote |= bit;
         if (b == '\\') m.backslash |= bit;
         if (c == 'u' || c == '/') m.next_u_or_slash |= bit;
@@ -52,6 +62,7 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
     const V n_lo = bcast(t->next_lo), n_hi = bcast(t->next_hi);                              \
     const V t_lo = bcast(t->third_lo), t_hi = bcast(t->third_hi);                            \
     const V j_lo = bcast(json_lo), j_hi = bcast(json_hi);                                    \
+    const V l_lo = bcast(lead_lo), l_hi = bcast(lead_hi);                                    \
     masks m = {0};                                                                           \
     for (int h = 0; h < 64; h += W) {                                                        \
         V v = load(q + h), v1 = load(q + h + 1), v2 = load(q + h + 2);                       \
@@ -63,7 +74,8 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         V cls = and_(shuf(j_lo, lo), shuf(j_hi, hi));                                        \
         uint64_t full = W == 64 ? ~0ULL : (1ULL << W) - 1;                                   \
         m.anchor |= (~(uint64_t)(uint32_t)mask(eq(a, zero)) & full) << h;                    \
-        m.high |= (uint64_t)(uint32_t)mask(v) << h;                                          \
+        V lead = and_(shuf(l_lo, lo), shuf(l_hi, hi));                                       \
+        m.lead |= (~(uint64_t)(uint32_t)mask(eq(lead, zero)) & full) << h;                   \
         m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
         m.backslash |= (uint64_t)(uint32_t)mask(eq(v, set1('\\'))) << h;                     \
         m.next_u_or_slash |= (uint64_t)(uint32_t)mask(or_(eq(v1, set1('u')), eq(v1, set1('/')))) << h; \
@@ -88,6 +100,8 @@ __attribute__((target("ssse3"))) static masks classify_ssse3(const uint8_t *q, c
                   _mm_srli_epi16, _mm_movemask_epi8, LOAD128)
 }
 #endif
+
+int veil_kernel_covert_lead(uint8_t b) { return lead_lo[b & 15] & lead_hi[b >> 4]; }
 
 int32_t veil_kernel_best_isa(void) {
 #if defined(__x86_64__)
@@ -151,14 +165,14 @@ static inline __attribute__((always_inline)) long json_loop(const uint8_t *p, si
         c->in_string = (uint64_t)((int64_t)in_string >> 63);
         if (~in_string & m.bad & valid) return -1;
         uint64_t starts = m.backslash & ~escaped;
-        uint64_t look = ((m.anchor | m.high) & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
+        uint64_t look = ((m.anchor | m.lead) & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
         out[k] = (quote | (~in_string & (m.bracket | m.comma)) | (in_string & look)) & valid;
     })
 }
 
 static inline __attribute__((always_inline)) long text_loop(const uint8_t *p, size_t n, size_t start, size_t words,
     const veil_kernel_tables *t, uint64_t *out, int isa) {
-    EACH_BLOCK({ out[k] = (m.anchor | m.high) & valid; })
+    EACH_BLOCK({ out[k] = (m.anchor | m.lead) & valid; })
 }
 
 #if defined(__x86_64__)

@@ -25,18 +25,25 @@ extension ProfileLoader {
     enum ExtendsValue: Equatable { case absent, name(String), unreadable }
 
     /// The top-level `extends = "NAME"` of a profile's text, read from lines (comments aside).
+    /// Walks UTF-8 bytes: splitting the text into Characters cost more than the rest of it.
     static func extendsValue(in text: String) -> ExtendsValue {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            var rest = line.drop { $0 == " " || $0 == "\t" }
-            if rest.first == "[" { return .absent }  // a table: top-level keys are over
-            for key in ["extends", "\"extends\"", "'extends'"] where rest.hasPrefix(key) {
-                rest = rest.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
-                guard rest.first == "=" else { continue }
-                rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
-                guard let quote = rest.first, quote == "\"" || quote == "'",
-                      let end = rest.dropFirst().firstIndex(of: quote) else { return .unreadable }
-                let value = rest[rest.index(after: rest.startIndex)..<end]
-                return value.contains("\\") ? .unreadable : .name(String(value))
+        let b = Array(text.utf8)
+        let blank: [UInt8] = [0x20, 0x09]
+        var line = 0
+        while line < b.count {
+            let end = b[line...].firstIndex(of: 0x0A) ?? b.count
+            defer { line = end + 1 }
+            var i = skip(b, line, over: blank)
+            guard i < end else { continue }
+            if b[i] == UInt8(ascii: "[") { return .absent }  // a table: top-level keys are over
+            for key in ["extends", "\"extends\"", "'extends'"] where b[i..<end].starts(with: key.utf8) {
+                i = skip(b, i + key.utf8.count, over: blank)
+                guard i < end, b[i] == UInt8(ascii: "=") else { continue }
+                i = skip(b, i + 1, over: blank)
+                guard i < end, b[i] == 0x22 || b[i] == 0x27,
+                      let close = b[(i + 1)..<end].firstIndex(of: b[i]) else { return .unreadable }
+                let value = b[(i + 1)..<close]
+                return value.contains(UInt8(ascii: "\\")) ? .unreadable : .name(String(decoding: value, as: UTF8.self))
             }
         }
         return .absent

@@ -47,6 +47,22 @@ struct KernelTests {
         }
     }
 
+    /// Only lead bytes are visited, and only those some covert character starts with: every
+    /// scalar that `Covert.classify` does not call `.none` must start with one of them.
+    @Test func covertLeadsCoverEveryCovertScalar() {
+        var needed = Set<UInt8>()
+        for cp in UInt32(0x80) ... 0x10FFFF where !(0xD800 ... 0xDFFF).contains(cp) {
+            if Covert.classify(cp) != .none { needed.insert(Array(String(UnicodeScalar(cp)!).utf8)[0]) }
+        }
+        for b in 0 ... 255 {
+            let marked = veil_kernel_covert_lead(UInt8(b)) != 0
+            if needed.contains(UInt8(b)) { #expect(marked, "lead byte \(b) starts covert characters") }
+            if b < 0xC2 { #expect(!marked, "byte \(b) is ASCII or a continuation byte") }
+        }
+        // Accented Latin and CJK are the bulk of non-English prompts: never visited.
+        for b: UInt8 in [0xC3, 0xC4, 0xC5, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9] { #expect(veil_kernel_covert_lead(b) == 0) }
+    }
+
     @Test func jsonBytesOutsideStrings() {
         var t = veil_kernel_tables()
         var carry = veil_json_carry()
@@ -79,7 +95,7 @@ struct KernelTests {
             } else if b == 0x5C {
                 if at(i + 1) == 0x75 || at(i + 1) == 0x2F { mark(i) }
                 i += 1
-            } else if b >= 0x80 || hits(t, b, at(i + 1), at(i + 2)) {
+            } else if veil_kernel_covert_lead(b) != 0 || hits(t, b, at(i + 1), at(i + 2)) {
                 mark(i)
             }
             i += 1
@@ -91,7 +107,7 @@ struct KernelTests {
     /// non-ASCII, structure, sometimes a byte that is not JSON.
     static func bodies() -> [[UInt8]] {
         var rng = BenchCorpus.LCG(s: 7)
-        let alphabet = Array("\"\"\\\\\\u/ace{}[],: +08Ch1x2é".utf8) + [0xE2, 0x80, 0x8B]
+        let alphabet = Array("\"\"\\\\\\u/ace{}[],: +08Ch1x2éа😀".utf8) + [0xE2, 0x80, 0x8B]
         var out: [[UInt8]] = []
         for k in 0 ..< 400 {
             var b: [UInt8] = [0x7B]

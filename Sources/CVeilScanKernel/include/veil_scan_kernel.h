@@ -24,18 +24,22 @@ typedef struct veil_json_carry {
     uint64_t in_string;  // all ones: the next block starts inside a string
 } veil_json_carry;
 
+/// Nonzero for a UTF-8 lead byte some covert character starts with (the kernel's table).
+int veil_kernel_covert_lead(uint8_t b);
+
 /// The best `isa` this CPU runs.
 int32_t veil_kernel_best_isa(void);
 
 /// JSON body: for the 64-byte blocks from `start` (a multiple of 64, counted from the body
 /// start, with `carry` from the blocks before), at most `words` of them, writes a bit per
 /// byte: real quotes; `{ } [ ] ,` outside strings; inside strings, anchor hits and
-/// non-ASCII bytes that are not part of an escape, and backslashes starting `\u` or `\/`.
+/// the lead bytes of characters that can be covert (veil_kernel_covert_lead) when not part
+/// of an escape, and backslashes starting `\u` or `\/`.
 /// Returns the blocks written, or -1 when a byte outside strings cannot be JSON.
 long veil_json_events(const void *body, size_t n, size_t start, size_t words,
                       const veil_kernel_tables *t, veil_json_carry *carry, uint64_t *out);
 
-/// Plain text: anchor hits and non-ASCII bytes, a bit per byte, as above.
+/// Plain text: anchor hits and covert-capable lead bytes, a bit per byte, as above.
 long veil_text_events(const void *text, size_t n, size_t start, size_t words,
                       const veil_kernel_tables *t, uint64_t *out);
 
