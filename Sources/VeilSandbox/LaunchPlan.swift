@@ -43,6 +43,15 @@ public enum MountOp: Sendable, Equatable {
     case devpts(String)
     /// Hides a host file under /proc (e.g. boot_id) behind a generated one.
     case mask(String, contents: String)
+
+    /// The sandbox path a mount lands on (nil for ops that only create files).
+    var mountTarget: String? {
+        switch self {
+        case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _): return path
+        case .bind(_, let target, _, _): return target
+        case .dir, .copy, .symlink, .file: return nil
+        }
+    }
 }
 
 /// Seccomp choices from the profile on top of the built-in policy (Seccomp.swift).

@@ -29,19 +29,24 @@ enum Mounts {
     static func apply(_ ops: [MountOp]) throws {
         let saved = umask(0)
         defer { umask(saved) }
-        for (index, op) in ops.enumerated() { try apply(op, index: index) }
+        var known = Set<String>()
+        for op in ops {
+            try apply(op, known: &known)
+            // A mount hides what was made below its target before it.
+            if let target = op.mountTarget { known = known.filter { !$0.hasPrefix(newRoot + target + "/") } }
+        }
     }
 
-    private static func apply(_ op: MountOp, index: Int) throws {
+    private static func apply(_ op: MountOp, known: inout Set<String>) throws {
         switch op {
         case .dir(let path, let mode):
-            try makeDirs(newRoot + path, mode: mode)
+            try makeDirs(newRoot + path, mode: mode, known: &known)
         case .tmpfs(let path, let mode):
-            try makeDirs(newRoot + path, mode: 0o755)
+            try makeDirs(newRoot + path, mode: 0o755, known: &known)
             let options = "mode=0" + String(mode, radix: 8)
             try check(.mount, "tmpfs on \(path)", mount("tmpfs", newRoot + path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options))
         case .bind(let source, let target, let readOnly, let optional):
-            try bind(oldRoot + source, newRoot + target, readOnly: readOnly, optional: optional, what: source)
+            try bind(oldRoot + source, newRoot + target, readOnly: readOnly, optional: optional, what: source, known: &known)
         case .copy(let source, let target, let optional):
             let from = open(oldRoot + source, O_RDONLY | O_CLOEXEC)
             guard from >= 0 else {
@@ -49,41 +54,42 @@ enum Mounts {
                 throw SandboxError(.mount, errno: errno, "copy \(source)")
             }
             defer { close(from) }
-            try makeDirs(dirname(newRoot + target), mode: 0o755)
+            try makeDirs(dirname(newRoot + target), mode: 0o755, known: &known)
             try copy(from, to: newRoot + target, what: source)
         case .device(let path):
-            try bind(oldRoot + path, newRoot + path, readOnly: false, optional: false, what: path)
+            try bind(oldRoot + path, newRoot + path, readOnly: false, optional: false, what: path, known: &known)
         case .symlink(let path, let to):
-            try makeDirs(dirname(newRoot + path), mode: 0o755)
+            try makeDirs(dirname(newRoot + path), mode: 0o755, known: &known)
             try check(.mount, "symlink \(path)", symlink(to, newRoot + path))
         case .file(let path, let contents, let mode):
-            try makeDirs(dirname(newRoot + path), mode: 0o755)
+            try makeDirs(dirname(newRoot + path), mode: 0o755, known: &known)
             try writeFile(newRoot + path, contents, mode: mode)
         case .proc(let path):
-            try makeDirs(newRoot + path, mode: 0o555)
+            try makeDirs(newRoot + path, mode: 0o555, known: &known)
             try check(.mount, "proc on \(path)", mount("proc", newRoot + path, "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
         case .devpts(let path):
-            try makeDirs(newRoot + path, mode: 0o755)
+            try makeDirs(newRoot + path, mode: 0o755, known: &known)
             try check(.mount, "devpts on \(path)", mount("devpts", newRoot + path, "devpts", UInt(MS_NOSUID | MS_NOEXEC),
                                                         "newinstance,ptmxmode=0666,mode=620"))
         case .mask(let path, let contents):
             let staged = "/masks/" + basename(path)
             try writeFile(staged, contents, mode: 0o444)
             guard access(newRoot + path, F_OK) == 0 else { return }
-            try bind(staged, newRoot + path, readOnly: true, optional: false, what: path)
+            try bind(staged, newRoot + path, readOnly: true, optional: false, what: path, known: &known)
         }
     }
 
-    private static func bind(_ source: String, _ target: String, readOnly: Bool, optional: Bool, what: String) throws {
+    private static func bind(_ source: String, _ target: String, readOnly: Bool, optional: Bool, what: String,
+                             known: inout Set<String>) throws {
         var st = stat()
         guard stat(source, &st) == 0 else {
             if optional { return }
             throw SandboxError(.mount, errno: errno, "bind source \(what) does not exist")
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            try makeDirs(target, mode: 0o755)
+            try makeDirs(target, mode: 0o755, known: &known)
         } else {
-            try makeDirs(dirname(target), mode: 0o755)
+            try makeDirs(dirname(target), mode: 0o755, known: &known)
             if access(target, F_OK) != 0 {
                 let fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
                 try check(.mount, "mount point for \(what)", fd)
@@ -107,10 +113,18 @@ enum Mounts {
     }
 
     static func makeDirs(_ path: String, mode: UInt32) throws {
-        if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { return }
+        var known = Set<String>()
+        try makeDirs(path, mode: mode, known: &known)
+    }
+
+    /// `known`: directories made or found so far. Most ops share a parent (/etc, /dev, the
+    /// home), and asking the kernel again costs a failed mkdir and a path walk each time.
+    static func makeDirs(_ path: String, mode: UInt32, known: inout Set<String>) throws {
+        if known.contains(path) { return }
+        if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { known.insert(path); return }
         if errno == ENOENT {
-            try makeDirs(dirname(path), mode: 0o755)
-            if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { return }
+            try makeDirs(dirname(path), mode: 0o755, known: &known)
+            if mkdir(path, mode_t(mode)) == 0 || errno == EEXIST { known.insert(path); return }
         }
         throw SandboxError(.mount, errno: errno, "mkdir \(path)")
     }

@@ -37,6 +37,13 @@ func startInspector(_ upstream: Upstream, canaries: [Canary] = [], maxBody: Int 
         readTimeoutSeconds: 5))
 }
 
+/// One event loop, so that every request meets the same upstream pool (connection reuse).
+func singleLoopInspector(_ url: String) throws -> Inspector {
+    try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+        routes: [Route(api: .unknown, upstream: .url(url))], connectTimeoutSeconds: 2, readTimeoutSeconds: 5,
+        threads: 1))
+}
+
 func tempPath(_ name: String) -> String {
     NSTemporaryDirectory() + "veil-proxy-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
 }

@@ -7,16 +7,10 @@ import Testing
 /// The lean plain-http upstream client (UpstreamPool, UpstreamConnection, DirectCall), through
 /// the inspector. One event loop, so every request meets the same pool.
 @Suite("upstream client") struct UpstreamClientTests {
-    func inspector(_ url: String) throws -> Inspector {
-        try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(url))], connectTimeoutSeconds: 2, readTimeoutSeconds: 5,
-            threads: 1))
-    }
-
     @Test func reusesTheKeepAliveConnection() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         for _ in 0..<3 {
             #expect(try await request(inspector.port, "/v1/messages", body: anthropicBody).status == 200)
@@ -31,7 +25,7 @@ import Testing
             TestUpstream.Reply(headers: [("content-type", "application/json"), ("connection", "close")], close: true)
         }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         for _ in 0..<2 {
             let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
@@ -49,7 +43,7 @@ import Testing
         let count = Counter()
         let up = try TestUpstream { _ in TestUpstream.Reply(drop: count.next() == 2) }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         #expect(try await request(inspector.port, "/v1/messages", body: anthropicBody).status == 200)
         let second = try await request(inspector.port, "/v1/messages", body: anthropicBody)
@@ -63,7 +57,7 @@ import Testing
     @Test func freshConnectionClosedBeforeAnswerIs502AndNotRetried() async throws {
         let up = try TestUpstream { _ in TestUpstream.Reply(drop: true) }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 502)
@@ -76,7 +70,7 @@ import Testing
             TestUpstream.Reply(headers: [("content-type", "application/json"), ("content-length", "11")])
         }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 200)
@@ -90,7 +84,7 @@ import Testing
             TestUpstream.Reply(headers: [("content-type", "text/plain")], chunks: parts.map { (0, $0) })
         }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.body == parts.joined())
@@ -101,7 +95,7 @@ import Testing
         let block = String(repeating: "0123456789abcdef", count: 4096)  // 64 KiB
         let up = try TestUpstream { _ in TestUpstream.Reply(chunks: Array(repeating: (0, block), count: 64)) }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.body.utf8.count == 64 * 65536)
@@ -111,7 +105,7 @@ import Testing
     @Test func concurrentRequestsEachGetTheirOwnAnswer() async throws {
         let up = try TestUpstream { seen in TestUpstream.Reply(chunks: [(20, seen.text)]) }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         try await withThrowingTaskGroup(of: (String, Got).self) { group in
             for i in 0..<8 {

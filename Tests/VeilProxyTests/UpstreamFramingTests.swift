@@ -7,18 +7,12 @@ import Testing
 
 /// Response framings the plain-http client must get right, staged byte for byte.
 @Suite("upstream framing") struct UpstreamFramingTests {
-    func inspector(_ url: String) throws -> Inspector {
-        try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(url))], connectTimeoutSeconds: 2, readTimeoutSeconds: 5,
-            threads: 1))
-    }
-
     @Test func bodyEndedByClosingTheConnection() async throws {
         let up = try RawUpstream { _ in
             ("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"eof\":true}", true)
         }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         for _ in 0..<2 {
             let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
@@ -34,7 +28,7 @@ import Testing
                 : ("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello", false)
         }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let head = try await request(inspector.port, "/v1/models", method: .HEAD, headers: [])
         #expect(head.status == 200)
@@ -47,7 +41,7 @@ import Testing
     @Test func malformedResponseIs502() async throws {
         let up = try RawUpstream { _ in ("this is not http\r\n\r\n", true) }
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 502)
@@ -57,7 +51,7 @@ import Testing
     @Test func requestCarriesHostLengthAndNoHopByHopHeaders() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         _ = try await request(inspector.port, "/v1/messages?beta=true", body: anthropicBody, headers: [
             ("content-type", "application/json"), ("Accept-Encoding", "gzip"), ("Keep-Alive", "timeout=5"),
@@ -76,7 +70,7 @@ import Testing
     @Test func largeAndSmallBodiesReachUpstreamIntact() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         let text = String(repeating: "the caller passes an argument and the test checks it. ", count: 60_000)
         let large = #"{"messages":[{"role":"user","content":"\#(text)"}]}"#
@@ -88,7 +82,7 @@ import Testing
     @Test func chunkedRequestBodyIsForwardedWithALength() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
-        let inspector = try inspector(up.url)
+        let inspector = try singleLoopInspector(up.url)
         defer { inspector.shutdown() }
         var req = HTTPClientRequest(url: "http://127.0.0.1:\(inspector.port)/v1/messages")
         req.method = .POST

@@ -94,3 +94,18 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(deny.contains("mount"))
     }
 }
+
+/// Mounts.apply forgets the directories it made below a mount's target (the mount hides
+/// them), so every op that mounts must name where it lands.
+@Test func mountingOpsNameTheirTarget() {
+    #expect(MountOp.tmpfs("/tmp").mountTarget == "/tmp")
+    #expect(MountOp.bind(source: "/h", target: "/home/user", readOnly: false).mountTarget == "/home/user")
+    #expect(MountOp.proc("/proc").mountTarget == "/proc")
+    #expect(MountOp.devpts("/dev/pts").mountTarget == "/dev/pts")
+    #expect(MountOp.device("/dev/null").mountTarget == "/dev/null")
+    #expect(MountOp.mask("/proc/sys/kernel/random/boot_id", contents: "x").mountTarget != nil)
+    #expect(MountOp.file("/etc/hostname", contents: "localhost").mountTarget == nil)
+    #expect(MountOp.copy(source: "/etc/services", target: "/etc/services", optional: true).mountTarget == nil)
+    #expect(MountOp.dir("/home/user/work").mountTarget == nil)
+    #expect(MountOp.symlink("/bin", to: "usr/bin").mountTarget == nil)
+}
