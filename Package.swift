@@ -18,7 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The inspector's HTTP/1.1 server and the stub upstream.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
-        // Upstream client: connection pooling, TLS with the system trust store, CONNECT proxies.
+        // Upstream client for https and host proxies: TLS with the system trust store, CONNECT.
+        // (Plain-http upstreams, the stub's and local gateways', use veil's own lean NIO client.)
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
     ],
     targets: [
