@@ -3,6 +3,12 @@
 // and inspect every byte they send to their model.
 import PackageDescription
 
+// The launch path (`veil run`): generic types get their metadata at compile time instead of
+// being demangled and built by the runtime on first use, which cost ~0.6 ms of every launch.
+let launchPath: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-prespecialize-generic-metadata"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "veil",
     platforms: [.macOS(.v13)],
@@ -34,15 +40,16 @@ let package = Package(
         .target(name: "CVeilShim", path: "Sources/CVeilShim"),
 
         // Profiles: a small TOML reader with exact positions, the profile model and its loader.
-        .target(name: "VeilProfile", path: "Sources/VeilProfile"),
+        .target(name: "VeilProfile", path: "Sources/VeilProfile", swiftSettings: launchPath),
         // The sandbox: pure planning, plus one file per kernel concern.
         .target(
             name: "VeilSandbox",
             dependencies: ["VeilProfile", "CVeilShim", "CSeccomp", "CCap"],
-            path: "Sources/VeilSandbox"),
+            path: "Sources/VeilSandbox", swiftSettings: launchPath),
         // `veil run`: options, profile choice, what the agent sees of its model, the launch and
         // the inspector's process. Glibc only, like everything it depends on.
-        .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox"], path: "Sources/VeilLaunch"),
+        .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox"], path: "Sources/VeilLaunch",
+                swiftSettings: launchPath),
         // The scanner's hot loop, in C for run-time instruction-set dispatch (AVX2 here).
         .target(name: "CVeilScanKernel", path: "Sources/CVeilScanKernel"),
         // Pure inspector decisions: JSON walk, canaries, covert characters. No NIO.
@@ -71,7 +78,7 @@ let package = Package(
         // (It needs nothing that static glibc lacks: no DNS lookups; getpwuid falls back to
         // $USER where NSS cannot load.)
         .executableTarget(
-            name: "veil", dependencies: ["VeilLaunch"], path: "Sources/veil",
+            name: "veil", dependencies: ["VeilLaunch"], path: "Sources/veil", swiftSettings: launchPath,
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Thin commands.
         .executableTarget(
