@@ -78,7 +78,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let api = RouteTable.api(path: AbsoluteURI(head.uri)?.pathAndQuery ?? head.uri, headers: head.headers)
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > core.config.maxBodyBytes {
+        let declared = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
+        if declared > core.config.maxBodyBytes {
             tooLarge(api, context: context)
             return
         }
@@ -88,7 +89,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
                                   promise: nil)
         }
         let ex = Exchange(head: head, api: api, body: ByteBuffer())
-        ex.declaredLength = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
+        ex.declaredLength = declared
         state = .collecting(ex)
     }
 
@@ -116,7 +117,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
-        // The API was detected in `begin`; detecting it again costs a Foundation search per request.
+        // The API was detected once, in `begin`.
         let target = core.routes.target(uri: ex.head.uri, absolute: AbsoluteURI(ex.head.uri), api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
