@@ -6,7 +6,8 @@ import PackageDescription
 // The launch path (`veil run`): generic types get their metadata at compile time instead of
 // being demangled and built by the runtime on first use, which cost ~0.6 ms of every launch.
 let launchPath: [SwiftSetting] = [
-    .unsafeFlags(["-Xfrontend", "-prespecialize-generic-metadata"], .when(configuration: .release)),
+    .unsafeFlags(["-Xfrontend", "-prespecialize-generic-metadata",
+                  "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
 ]
 
 let package = Package(

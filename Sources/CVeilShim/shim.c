@@ -15,6 +15,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -137,4 +139,66 @@ pid_t veil_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
     long rc = syscall(nr, a, b, c, d, e, f);
     return rc < 0 ? -errno : rc;
+}
+
+static void agent_fail(const struct veil_agent_spec *s, const char *stage, const char *detail) {
+    int e = errno;
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s\t%d\t%s", stage, e, detail);
+    if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
+    if (n > 0) (void)!write(s->errors, buf, (size_t)n);
+    int exec = strcmp(stage, "exec") == 0;
+    _exit(exec && e == ENOENT ? 127 : exec && (e == EACCES || e == ENOEXEC) ? 126 : 125);
+}
+
+static int agent_child(void *arg) {
+    const struct veil_agent_spec *s = arg;
+    // Own copies of the dispositions (no CLONE_SIGHAND): resetting them leaves PID 1's alone.
+    // An ignored signal stays ignored across execve, real-time ones included, which glibc's
+    // signal() will not touch (32 and 33 are its own): hence the raw syscall.
+    struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = {SIG_DFL, 0, 0, 0};
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (chdir(s->cwd) != 0) agent_fail(s, "enter workdir", s->cwd);
+    // No descriptor of veil's (or of whoever started veil) leaks into the agent.
+    (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) agent_fail(s, "no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
+    // Seccomp is the last thing before execve: it could forbid the steps above.
+    if (veil_seccomp_load(s->filter, s->filter_len) != 0) agent_fail(s, "seccomp filter", "load the filter");
+    execve(s->path, s->argv, s->envp);
+    agent_fail(s, "exec", s->path);
+    return 125;
+}
+
+pid_t veil_spawn_agent(const struct veil_agent_spec *spec) {
+    const size_t size = 64 * 1024;
+    char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -1;
+    pid_t pid = clone(agent_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)spec);
+    int e = errno;
+    munmap(stack, size);
+    errno = e;
+    return pid;
+}
+
+int veil_thread_count(void) {
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    // The name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    char *p = strrchr(buf, ')');
+    if (!p) return -1;
+    // Field 20 is num_threads; after ')' come fields 3, 4, ...
+    int field = 2;
+    for (; *p; p++) {
+        if (*p == ' ' && ++field == 20) return atoi(p + 1);
+    }
+    return -1;
 }

@@ -121,11 +121,19 @@ public enum RunLauncher {
     /// A random (version 4) UUID, as /proc/sys/kernel/random/boot_id shows one.
     static func randomUUID() -> String {
         var rng = SystemRandomNumberGenerator()  // two getrandom calls, not sixteen
-        var b = [rng.next() as UInt64, rng.next()].flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> ($0 * 8)) } }
-        b[6] = (b[6] & 0x0F) | 0x40
-        b[8] = (b[8] & 0x3F) | 0x80
-        let hex = b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
+        let words = (rng.next() as UInt64, rng.next() as UInt64)
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for i in 0..<16 {
+            var b = UInt8(truncatingIfNeeded: (i < 8 ? words.0 : words.1) >> (UInt64(i % 8) * 8))
+            if i == 6 { b = (b & 0x0F) | 0x40 }
+            if i == 8 { b = (b & 0x3F) | 0x80 }
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

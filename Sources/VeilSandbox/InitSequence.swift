@@ -8,13 +8,15 @@ enum InitSequence {
     struct Channels {
         /// Where setup errors go (close-on-exec: EOF tells veil the agent started).
         var errors: Int32
-        /// Where the inspector's listening socket goes.
+        /// Where the inspector's listening socket and the staging root go to veil, and veil's
+        /// word that the root's files are written comes back.
         var sockets: Int32
         /// Where the seccomp filter, compiled by veil meanwhile, comes from.
         var filter: Int32
     }
 
-    static func run(_ plan: LaunchPlan, outsideUID: uid_t, outsideGID: gid_t, _ ch: Channels) -> Never {
+    static func run(_ plan: LaunchPlan, agent image: AgentImage, outsideUID: uid_t, outsideGID: gid_t,
+                    _ ch: Channels) -> Never {
         do {
             // If veil dies, so does the sandbox.
             _ = veil_set_pdeathsig(SIGKILL)
@@ -27,11 +29,14 @@ enum InitSequence {
                 try NetworkNamespace.send(fd, over: ch.sockets)
                 close(fd)
             }
-            close(ch.sockets)
             // Private first, so no mount below reaches the host.
             try Mounts.makePrivate()
             try Mounts.enterStaging()
-            try Mounts.apply(plan.mounts)
+            // veil writes the root's plain files meanwhile (two cores, not one after the other).
+            try Mounts.shareNewRoot(over: ch.sockets)
+            try Mounts.apply(RootFiles.split(plan.mounts).inside)
+            try Mounts.awaitRootFiles(over: ch.sockets)
+            close(ch.sockets)
             try Mounts.switchRoot()
             try UTSNamespace.setHostname(plan.hostname)
 
@@ -43,12 +48,11 @@ enum InitSequence {
             let filter = try SeccompFilter.receive(from: ch.filter)
             close(ch.filter)
 
-            let agent = fork()
-            if agent < 0 { throw SandboxError(.exec, errno: errno, "fork") }
-            if agent == 0 { AgentExec.exec(plan, filter: filter, errors: ch.errors) }
+            // PID 1 keeps nothing it does not need to reap and forward signals, and the agent,
+            // made next, inherits the empty sets.
+            try Capabilities.dropAll()
+            let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)
-            // PID 1 keeps nothing it does not need to reap and forward signals.
-            try? Capabilities.dropAll()
             _exit(SignalForwarding.wait(for: agent, reapAll: true))
         } catch {
             report(error, to: ch.errors)
@@ -86,28 +90,5 @@ enum InitSequence {
             return SandboxError(.plan, errno: 0, String(decoding: bytes, as: UTF8.self))
         }
         return SandboxError(stage, errno: Int32(parts[1]) ?? 0, String(parts[2]))
-    }
-}
-
-/// The agent's last steps: its own process, forked from PID 1.
-enum AgentExec {
-    static func exec(_ plan: LaunchPlan, filter: [UInt8], errors: Int32) -> Never {
-        do {
-            SignalForwarding.resetForExec()
-            try check(.chdir, plan.cwd, chdir(plan.cwd))
-            // No descriptor of veil's (or of whoever started veil) leaks into the agent.
-            _ = veil_cloexec_from(3)
-            try Capabilities.dropAll()
-            try Capabilities.setNoNewPrivs()
-            // Seccomp is the last thing before execve: it could forbid the steps above.
-            try SeccompFilter.load(filter)
-            let argv = plan.argv.map { strdup($0) } + [nil]
-            let envp = plan.environment.map { strdup($0) } + [nil]
-            execve(plan.executable, argv, envp)
-            throw SandboxError(.exec, errno: errno, plan.executable)
-        } catch {
-            InitSequence.report(error, to: errors)
-            _exit((error as? SandboxError)?.exitStatus ?? 125)
-        }
     }
 }

@@ -31,6 +31,7 @@ public final class Sandbox {
         var filterPipe: [Int32] = [-1, -1]
         try check(.clone, "pipe", veil_pipe_cloexec(&filterPipe))
         let uid = getuid(), gid = getgid()
+        let image = AgentImage(plan)
 
         let pid = veil_clone(veil_sandbox_namespaces())
         if pid < 0 {
@@ -40,23 +41,56 @@ public final class Sandbox {
         }
         if pid == 0 {
             [errPipe[0], sockPair[0], filterPipe[1]].forEach { close($0) }
-            InitSequence.run(plan, outsideUID: uid, outsideGID: gid,
+            InitSequence.run(plan, agent: image, outsideUID: uid, outsideGID: gid,
                              .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0]))
         }
         [errPipe[1], sockPair[1], filterPipe[0]].forEach { close($0) }
         defer { close(sockPair[0]) }
         let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0])
-        try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
-        guard plan.inspectorPort != nil else { return sandbox }
-        let fd = veil_recv_fd(sockPair[0])
-        if fd < 0 {
-            try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
-            throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
+        var inspector: Int32?
+        if plan.inspectorPort != nil {
+            let fd = veil_recv_fd(sockPair[0])
+            if fd < 0 {
+                try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
+                throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
+            }
+            inspector = fd
         }
-        return Sandbox(pid: pid, inspectorSocket: fd, errors: sandbox.takeErrors())
+        do {
+            do {
+                try sandbox.writeRootFiles(RootFiles.split(plan.mounts).outside, socket: sockPair[0])
+            } catch {
+                close(filterPipe[1])
+                throw error
+            }
+            try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
+        } catch {
+            if let fd = inspector { close(fd) }
+            throw error
+        }
+        return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors())
     }
 
-    /// While the sandbox builds its root, veil compiles the seccomp filter on the other core.
+    /// While the sandbox makes its mounts, veil writes the root's plain files through the
+    /// staging root's descriptor, then tells the sandbox they are there.
+    private func writeRootFiles(_ ops: [MountOp], socket: Int32) throws {
+        let root = veil_recv_fd(socket)
+        if root < 0 {
+            let e = errno
+            try awaitExec()  // the sandbox failed before sending its root: its own error says why
+            throw SandboxError(.mount, errno: e, "no staging root from the sandbox")
+        }
+        do {
+            defer { close(root) }
+            try RootFiles.write(ops, under: root)
+            var done: UInt8 = 1
+            if send(socket, &done, 1, Int32(MSG_NOSIGNAL)) != 1 { throw SandboxError(.mount, errno: errno, "tell the sandbox its files are written") }
+        } catch {
+            try abort(error)
+        }
+    }
+
+    /// Then veil compiles the seccomp filter while the sandbox finishes its root.
     private func sendFilter(_ policy: SeccompPolicy, to fd: Int32) throws {
         let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
         defer { signal(SIGPIPE, pipeAction) }
@@ -64,13 +98,18 @@ public final class Sandbox {
             defer { close(fd) }
             try SeccompFilter.export(policy, to: fd)
         } catch {
-            // The sandbox's own error, if it failed first, says more.
-            kill(pid, SIGKILL)
-            try awaitExec()
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            throw error
+            try abort(error)
         }
+    }
+
+    /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it
+    /// failed first, says more, and is thrown instead.
+    private func abort(_ error: Error) throws -> Never {
+        kill(pid, SIGKILL)
+        try awaitExec()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        throw error
     }
 
     private func takeErrors() -> Int32 {
@@ -111,13 +150,8 @@ public final class Sandbox {
     }
 
     static func requireSingleThread() throws {
-        guard let status = readSmall("/proc/self/status", trim: false) else { return }
-        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
-            let n = line.dropFirst(8).trimmingCharacters()
-            if n != "1" {
-                throw SandboxError(.threads, errno: 0, "veil has \(n) threads before clone(); this is a bug in veil")
-            }
-        }
+        let n = veil_thread_count()
+        if n > 1 { throw SandboxError(.threads, errno: 0, "veil has \(n) threads before clone(); this is a bug in veil") }
     }
 
     /// Bind sources are resolved on the host: inside the staging root an absolute symlink
@@ -131,8 +165,4 @@ public final class Sandbox {
         }
         return p
     }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingCharactersSpaces() }
 }

@@ -24,14 +24,6 @@ public enum SignalForwarding {
         sigprocmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Clean signal state for the agent: nothing blocked, every disposition default.
-    static func resetForExec() {
-        for s in Int32(1)..<Int32(32) where s != SIGKILL && s != SIGSTOP { signal(s, SIG_DFL) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        sigprocmask(SIG_SETMASK, &empty, nil)
-    }
-
     /// Waits for `child`, forwarding signals sent to us. With `reapAll` (PID 1) every other
     /// exited descendant is reaped too. When `watch` becomes readable, `onReadable` runs once
     /// (veil starts its inspector on the first connection, so a run that never talks to a

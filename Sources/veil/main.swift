@@ -5,7 +5,9 @@ import VeilLaunch
 // (no Foundation, no SwiftNIO), because launch time is a feature: a small binary starts and
 // forks several times faster. Every other command, and a `veil run` line the fast parser does
 // not take (help, mistakes), goes to `veil-core`, installed beside it.
-let arguments = Array(CommandLine.arguments.dropFirst())
+// Read from argv directly: CommandLine.arguments builds its array through the runtime's
+// type demangler, a cost on every launch.
+let arguments = (1..<Int(CommandLine.argc)).map { String(cString: CommandLine.unsafeArgv[$0]!) }
 let core = Binaries.sibling(Binaries.coreName)
 if let options = RunArguments.parse(arguments) {
     exit(RunLauncher.run(options, core: core))

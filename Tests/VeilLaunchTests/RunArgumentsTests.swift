@@ -55,3 +55,17 @@ import Testing
         #expect(InspectorHandoff.parse([InspectorHandoff.command, "--host-workdir", "/w", "run", "--profile"]) == nil)
     }
 }
+
+@Suite struct BootIDTests {
+    @Test func aFreshVersion4UUIDEachRun() {
+        let a = RunLauncher.randomUUID(), b = RunLauncher.randomUUID()
+        #expect(a != b)
+        for id in [a, b] {
+            let groups = id.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+            #expect(groups.map(\.count) == [8, 4, 4, 4, 12], "\(id)")
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) }, "\(id)")
+            #expect(groups[2].first == "4", "version nibble in \(id)")
+            #expect("89ab".contains(groups[3].first!), "variant bits in \(id)")
+        }
+    }
+}

@@ -38,3 +38,22 @@ int veil_siginfo_code(const siginfo_t *info);
 pid_t veil_siginfo_pid(const siginfo_t *info);
 // Raw syscall passthrough for tests of the seccomp filter (returns -errno on failure).
 long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
+// The agent's last steps, in a child made with CLONE_VM|CLONE_VFORK (no page tables copied,
+// no copy-on-write faults; PID 1 waits until the exec). Only syscalls run there, no Swift:
+// signals back to default and unblocked, chdir, descriptors >= 3 close-on-exec,
+// no_new_privs, the seccomp filter, execve. A failure is written to `errors` as
+// "stage<TAB>errno<TAB>detail" (SandboxError.Stage's raw values) and the child exits with
+// 127/126/125 like SandboxError.exitStatus. Returns the child's pid, or -1 with errno.
+struct veil_agent_spec {
+    const char *cwd;
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const void *filter;
+    unsigned short filter_len;
+    int errors;
+};
+pid_t veil_spawn_agent(const struct veil_agent_spec *spec);
+// Threads of the calling process (from /proc/self/stat), or -1.
+int veil_thread_count(void);

@@ -1,0 +1,61 @@
+import CVeilShim
+import Glibc
+
+/// The agent's execve, made ready by veil before clone: its path, workdir, argv and
+/// environment as C strings. The sandbox's processes inherit them, so they build nothing, and
+/// the agent's own process runs no Swift at all.
+final class AgentImage {
+    let path: UnsafeMutablePointer<CChar>
+    let cwd: UnsafeMutablePointer<CChar>
+    let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let argc: Int, envc: Int
+
+    init(executable: String, cwd: String, argv: [String], environment: [String]) {
+        path = strdup(executable)
+        self.cwd = strdup(cwd)
+        argc = argv.count
+        envc = environment.count
+        self.argv = Self.cArray(argv)
+        envp = Self.cArray(environment)
+    }
+
+    convenience init(_ plan: LaunchPlan) {
+        self.init(executable: plan.executable, cwd: plan.cwd, argv: plan.argv, environment: plan.environment)
+    }
+
+    private static func cArray(_ strings: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        for (i, s) in strings.enumerated() { array[i] = strdup(s) }
+        array[strings.count] = nil
+        return array
+    }
+
+    deinit {
+        free(path)
+        free(cwd)
+        for i in 0..<argc { free(argv[i]) }
+        for i in 0..<envc { free(envp[i]) }
+        argv.deallocate()
+        envp.deallocate()
+    }
+}
+
+/// The agent's process: a vfork-style child of PID 1 that resets signals, enters the workdir,
+/// marks descriptors close-on-exec, sets no_new_privs, loads the seccomp filter and execs
+/// (veil_spawn_agent, in C). Capabilities are already gone: PID 1 dropped them, and the agent
+/// inherits the empty sets. A failure arrives on `errors` like any setup error.
+enum AgentExec {
+    static func spawn(_ image: AgentImage, filter: [UInt8], errors: Int32) throws -> pid_t {
+        guard filter.count % 8 == 0, filter.count / 8 <= Int(UInt16.max) else {
+            throw SandboxError(.seccomp, errno: EINVAL, "filter of \(filter.count) bytes")
+        }
+        let pid = filter.withUnsafeBytes { bpf in
+            var spec = veil_agent_spec(cwd: image.cwd, path: image.path, argv: image.argv, envp: image.envp,
+                                       filter: bpf.baseAddress, filter_len: UInt16(filter.count / 8), errors: errors)
+            return veil_spawn_agent(&spec)
+        }
+        if pid < 0 { throw SandboxError(.exec, errno: errno, "clone for the agent") }
+        return pid
+    }
+}

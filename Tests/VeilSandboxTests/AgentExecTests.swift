@@ -1,0 +1,84 @@
+import CVeilShim
+import Glibc
+import Testing
+@testable import VeilSandbox
+
+/// The agent's spawn (veil_spawn_agent): what the agent starts with, and how each failure
+/// reaches veil.
+@Suite struct AgentExecTests {
+    /// One BPF instruction, RET SECCOMP_RET_ALLOW: a filter the test's child can load.
+    static let allowAll: [UInt8] = [0x06, 0, 0, 0, 0x00, 0x00, 0xFF, 0x7F]
+
+    /// Spawns `image`; returns the reported setup error, if any, and the shell-style status.
+    func spawn(_ image: AgentImage) throws -> (SandboxError?, Int32) {
+        var errors: [Int32] = [-1, -1]
+        try #require(veil_pipe_cloexec(&errors) == 0)
+        let pid = try AgentExec.spawn(image, filter: Self.allowAll, errors: errors[1])
+        close(errors[1])
+        var got: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(errors[0], &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += buf[0..<n]
+        }
+        close(errors[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (InitSequence.parseReport(got), SignalForwarding.shellStatus(status))
+    }
+
+    @Test func theAgentGetsItsArgvEnvironmentWorkdirAndCleanState() throws {
+        // A descriptor of ours without close-on-exec must not reach the agent.
+        let leaked = open("/dev/null", O_RDONLY)
+        defer { close(leaked) }
+        let script = """
+            test "$0" = agent-name && test "$1" = one && test "$FOO" = bar && test "$(pwd)" = /tmp \
+            && test ! -e /proc/self/fd/\(leaked) \
+            && grep -q '^NoNewPrivs:.1$' /proc/$$/status && grep -q '^Seccomp:.2$' /proc/$$/status && exit 3
+            exit 1
+            """
+        let (error, status) = try spawn(AgentImage(executable: "/bin/sh", cwd: "/tmp",
+                                                    argv: ["/bin/sh", "-c", script, "agent-name", "one"],
+                                                    environment: ["FOO=bar", "PATH=/usr/bin:/bin"]))
+        #expect(error == nil)
+        #expect(status == 3)
+    }
+
+    @Test func signalsAreUnblockedAndDefault() throws {
+        // PID 1 blocks the signals it forwards (and veil's callers may ignore some); the
+        // agent starts with neither. grep is exec'd directly: a shell would reset its own mask.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGUSR1)
+        var saved = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &blocked, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        for field in ["SigBlk", "SigIgn"] {
+            let (error, status) = try spawn(AgentImage(executable: "/bin/grep", cwd: "/",
+                                                        argv: ["grep", "-q", "^\(field):.0*$", "/proc/self/status"],
+                                                        environment: []))
+            #expect(error == nil)
+            #expect(status == 0, "\(field) is not empty in the agent")
+        }
+    }
+
+    @Test func aMissingProgramIsAnExecErrorWithStatus127() throws {
+        let (error, status) = try spawn(AgentImage(executable: "/nonexistent/agent", cwd: "/", argv: ["agent"], environment: []))
+        #expect(error == SandboxError(.exec, errno: ENOENT, "/nonexistent/agent"))
+        #expect(status == 127)
+    }
+
+    @Test func aProgramThatIsNotExecutableGives126() throws {
+        let (error, status) = try spawn(AgentImage(executable: "/etc/passwd", cwd: "/", argv: ["passwd"], environment: []))
+        #expect(error?.stage == .exec && error?.errno == EACCES)
+        #expect(status == 126)
+    }
+
+    @Test func aMissingWorkdirIsReportedAsThatStage() throws {
+        let (error, status) = try spawn(AgentImage(executable: "/bin/true", cwd: "/nonexistent-workdir", argv: ["true"], environment: []))
+        #expect(error == SandboxError(.chdir, errno: ENOENT, "/nonexistent-workdir"))
+        #expect(status == 125)
+    }
+}

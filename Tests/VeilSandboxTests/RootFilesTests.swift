@@ -1,0 +1,63 @@
+import Glibc
+import Testing
+@testable import VeilSandbox
+
+/// veil writes the root's plain files from outside while the sandbox mounts: which ones, and
+/// that they come out as planned.
+@Suite struct RootFilesTests {
+    @Test func filesUnderNoMountAreWrittenFromOutsideTheRestStaysInside() {
+        let ops: [MountOp] = [
+            .symlink("/bin", to: "usr/bin"), .dir("/etc"),
+            .bind(source: "/etc/ssl/certs", target: "/etc/ssl/certs", readOnly: true),
+            .copy(source: "/etc/services", target: "/etc/services", optional: true),
+            .file("/etc/passwd", contents: "p"), .symlink("/etc/localtime", to: "/usr/share/zoneinfo/Etc/UTC"),
+            .tmpfs("/dev"), .symlink("/dev/ptmx", to: "pts/ptmx"),
+            .bind(source: "/h/home", target: "/home/user", readOnly: false),
+            .file("/home/user/.x", contents: "in the home mount"),
+            .file("/etc/ssl/certs/extra.pem", contents: "under a bind"),
+        ]
+        let (outside, inside) = RootFiles.split(ops)
+        #expect(outside == [ops[0], ops[3], ops[4], ops[5]])
+        #expect(inside == [ops[1], ops[2], ops[6], ops[7], ops[8], ops[9], ops[10]])
+    }
+
+    @Test func thePlannedRootSplitsAsExpected() {
+        let (outside, inside) = RootFiles.split(Planner.plan(inputs()).mounts)
+        #expect(outside.contains(.symlink("/bin", to: "usr/bin")))
+        #expect(outside.contains { if case .file("/etc/passwd", _, _) = $0 { return true } else { return false } })
+        #expect(inside.contains(.symlink("/dev/ptmx", to: "pts/ptmx")))
+        #expect(!outside.contains { $0.mountTarget != nil })
+    }
+
+    @Test func writtenThroughADescriptorWithTheirModes() throws {
+        var template = Array("/tmp/veil-rootfiles-XXXXXX".utf8CString)
+        let dir = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        defer { _ = system("rm -rf '\(dir)'") }
+        let source = dir + "-source"
+        let fd = open(source, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = "host contents\n".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        defer { unlink(source) }
+        let root = open(dir, O_RDONLY | O_DIRECTORY)
+        defer { close(root) }
+        try RootFiles.write([
+            .file("/etc/machine-id", contents: "abc\n", mode: 0o444),
+            .copy(source: source, target: "/etc/ssl/copied", optional: false),
+            .copy(source: dir + "/missing", target: "/etc/never", optional: true),
+            .symlink("/etc/localtime", to: "/usr/share/zoneinfo/Etc/UTC"),
+        ], under: root)
+        #expect(readSmall(dir + "/etc/machine-id", trim: false) == "abc\n")
+        #expect(readSmall(dir + "/etc/ssl/copied", trim: false) == "host contents\n")
+        #expect(access(dir + "/etc/never", F_OK) != 0)
+        var st = stat()
+        #expect(stat(dir + "/etc/machine-id", &st) == 0 && st.st_mode & 0o777 == 0o444)
+        #expect(stat(dir + "/etc/ssl/copied", &st) == 0 && st.st_mode & 0o777 == 0o644)
+        var buf = [CChar](repeating: 0, count: 256)
+        let n = readlink(dir + "/etc/localtime", &buf, 255)
+        #expect(n > 0 && String(cString: Array(buf[0..<n]) + [0]) == "/usr/share/zoneinfo/Etc/UTC")
+        // A required host file that is missing fails, naming it.
+        #expect(throws: SandboxError.self) {
+            try RootFiles.write([.copy(source: dir + "/missing", target: "/etc/x", optional: false)], under: root)
+        }
+    }
+}
