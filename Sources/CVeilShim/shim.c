@@ -45,7 +45,6 @@ int veil_mount_setattr_rdonly(const char *path, int recursive) {
     return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &attr, sizeof attr);
 }
 
-int veil_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 int veil_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
 int veil_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int veil_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on, 0, 0, 0); }
@@ -68,10 +67,6 @@ int veil_cap_last_cap(void) {
 int veil_seccomp_load(const void *filter, unsigned short count) {
     struct sock_fprog prog = {.len = count, .filter = (struct sock_filter *)filter};
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-
-int veil_cloexec_from(unsigned int from) {
-    return (int)syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 int veil_loopback_up(void) {

@@ -18,8 +18,4 @@ enum Capabilities {
         defer { cap_free(UnsafeMutableRawPointer(caps)) }
         try check(.capabilities, "cap_set_proc", cap_set_proc(caps))
     }
-
-    static func setNoNewPrivs() throws {
-        try check(.noNewPrivs, "prctl(PR_SET_NO_NEW_PRIVS)", veil_set_no_new_privs())
-    }
 }

@@ -7,12 +7,13 @@ import Glibc
 /// veil writes through a descriptor of the staging root that the sandbox sends it, as the
 /// caller's own uid, which the sandbox maps; nothing else of the sandbox is reachable.
 enum RootFiles {
-    /// The ops veil can write from outside: files and symlinks under no mount target of the
-    /// plan (a mount would hide them, or they belong in a mount the sandbox has yet to make).
+    /// The ops veil can write from outside: files and symlinks that no mount target of the
+    /// plan is on, above or below (a mount would hide them, they belong in a mount the
+    /// sandbox has yet to make, or the sandbox's mount point is made through them, in order).
     static func split(_ ops: [MountOp]) -> (outside: [MountOp], inside: [MountOp]) {
         let targets = ops.compactMap(\.mountTarget)
         func underAMount(_ path: String) -> Bool {
-            targets.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            targets.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") || $0.hasPrefix(path + "/") }
         }
         var outside: [MountOp] = [], inside: [MountOp] = []
         for op in ops {

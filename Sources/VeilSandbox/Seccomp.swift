@@ -83,12 +83,6 @@ public enum SeccompFilter {
         return program
     }
 
-    /// Loads the program into the calling thread (no_new_privs must be set). The last step before exec.
-    static func load(_ program: [UInt8]) throws {
-        let rc = program.withUnsafeBytes { veil_seccomp_load($0.baseAddress, UInt16(program.count / 8)) }
-        try check(.seccomp, "load the filter", rc)
-    }
-
     private static func conditionalRules(_ ctx: scmp_filter_ctx, _ policy: SeccompPolicy) throws {
         let allow = Set(policy.allow)
         let eperm = actErrno(EPERM)

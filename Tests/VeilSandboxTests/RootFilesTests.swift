@@ -15,10 +15,12 @@ import Testing
             .bind(source: "/h/home", target: "/home/user", readOnly: false),
             .file("/home/user/.x", contents: "in the home mount"),
             .file("/etc/ssl/certs/extra.pem", contents: "under a bind"),
+            // A profile bind below a symlink: the sandbox makes its mount point through it.
+            .symlink("/lib", to: "usr/lib"), .bind(source: "/lib/extra", target: "/lib/extra", readOnly: true),
         ]
         let (outside, inside) = RootFiles.split(ops)
         #expect(outside == [ops[0], ops[3], ops[4], ops[5]])
-        #expect(inside == [ops[1], ops[2], ops[6], ops[7], ops[8], ops[9], ops[10]])
+        #expect(inside == [ops[1], ops[2], ops[6], ops[7], ops[8], ops[9], ops[10], ops[11], ops[12]])
     }
 
     @Test func thePlannedRootSplitsAsExpected() {

@@ -14,7 +14,6 @@ int veil_pipe_cloexec(int fds[2]);
 int veil_pivot_root(const char *new_root, const char *put_old);
 // Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
 int veil_mount_setattr_rdonly(const char *path, int recursive);
-int veil_set_no_new_privs(void);
 // seccomp(SECCOMP_SET_MODE_FILTER) with a compiled BPF program of `count` instructions.
 int veil_seccomp_load(const void *filter, unsigned short count);
 int veil_get_no_new_privs(void);
@@ -24,8 +23,6 @@ int veil_set_name(const char *name);
 int veil_capbset_drop(int cap);
 int veil_cap_ambient_clear_all(void);
 int veil_cap_last_cap(void);
-// Marks every descriptor >= from close-on-exec.
-int veil_cloexec_from(unsigned int from);
 // Brings the loopback interface of the current network namespace up.
 int veil_loopback_up(void);
 int veil_send_fd(int sock, int fd);
