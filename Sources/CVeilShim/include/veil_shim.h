@@ -1,5 +1,6 @@
 // Thin C wrappers for what Swift cannot call directly: variadic syscalls and prctl,
-// ioctl, and the cmsg macros of SCM_RIGHTS. One line of logic each; all policy is Swift.
+// ioctl, and the cmsg macros of SCM_RIGHTS. One line of logic each; all policy is Swift. The
+// one larger piece is the agent's spawn, where no Swift may run between clone and exec.
 #pragma once
 #include <signal.h>
 #include <stdint.h>
