@@ -93,7 +93,7 @@ enum Mounts {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             try tree.makeDirs(target, mode: 0o755)
         } else {
-            try tree.makeDirs(tree.parent(target), mode: 0o755)
+            try tree.makeDirs(dirname(target), mode: 0o755)
             if access(newRoot + target, F_OK) != 0 {
                 let fd = open(newRoot + target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
                 try check(.mount, "mount point for \(what)", fd)

@@ -59,13 +59,13 @@ struct Tree {
                 throw SandboxError(.mount, errno: errno, "copy \(source)")
             }
             defer { close(from) }
-            try makeDirs(parent(target), mode: 0o755)
+            try makeDirs(dirname(target), mode: 0o755)
             try copy(from, to: target, what: source)
         case .symlink(let path, let to):
-            try makeDirs(parent(path), mode: 0o755)
+            try makeDirs(dirname(path), mode: 0o755)
             try check(.mount, "symlink \(path)", symlinkat(to, dir, base + path))
         case .file(let path, let contents, let mode):
-            try makeDirs(parent(path), mode: 0o755)
+            try makeDirs(dirname(path), mode: 0o755)
             try write(path, Array(contents.utf8), mode: mode)
         default:
             throw SandboxError(.plan, errno: EINVAL, "not a file op: \(op)")
@@ -73,10 +73,10 @@ struct Tree {
     }
 
     mutating func makeDirs(_ path: String, mode: UInt32) throws {
-        if path.isEmpty || path == "/" || known.contains(path) { return }
+        if path == "/" || known.contains(path) { return }
         if mkdirat(dir, base + path, mode_t(mode)) == 0 || errno == EEXIST { known.insert(path); return }
         if errno == ENOENT {
-            try makeDirs(parent(path), mode: 0o755)
+            try makeDirs(dirname(path), mode: 0o755)
             if mkdirat(dir, base + path, mode_t(mode)) == 0 || errno == EEXIST { known.insert(path); return }
         }
         throw SandboxError(.mount, errno: errno, "mkdir \(path)")
@@ -109,10 +109,5 @@ struct Tree {
             if n <= 0 { throw SandboxError(.mount, errno: n < 0 ? errno : EIO, "copy \(what)") }
             left -= n
         }
-    }
-
-    func parent(_ path: String) -> String {
-        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
-        return String(path[..<slash])
     }
 }
