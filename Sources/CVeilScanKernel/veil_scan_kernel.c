@@ -11,17 +11,20 @@
 #include <immintrin.h>
 #endif
 
+// `look`: an anchor hit or a covert-capable lead byte; `structure`: `[ ] { } ,`.
 typedef struct masks {
-    uint64_t anchor, lead, quote, backslash, next_u_or_slash, bad, bracket, comma;
+    uint64_t look, quote, backslash, next_u_or_slash, bad, structure;
 } masks;
 
 // Bytes allowed outside JSON strings, by nibbles (exact: each bucket is one high nibble
 // times a set of low ones, except 0x80 = `[ ] { }`, which is {5, 7} x {B, D}).
 // 0x01 tab LF CR, 0x02 space " + , - ., 0x04 digits and :, 0x08 E, 0x10 a e f l n,
-// 0x20 r s t u. A byte in no bucket cannot be JSON there.
+// 0x20 r s t u, 0x40 `,` alone. A byte in no bucket cannot be JSON there. The structure
+// bits 0x80 and 0x40 share one movemask: shifting each 16-bit lane left by one moves every
+// byte's bit 6 to its bit 7.
 static const uint8_t json_lo[16] = {
-    0x06, 0x14, 0x26, 0x24, 0x24, 0x3C, 0x14, 0x04, 0x04, 0x05, 0x05, 0x82, 0x12, 0x83, 0x12, 0x00};
-static const uint8_t json_hi[16] = {0x01, 0, 0x02, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
+    0x06, 0x14, 0x26, 0x24, 0x24, 0x3C, 0x14, 0x04, 0x04, 0x05, 0x05, 0x82, 0x52, 0x83, 0x12, 0x00};
+static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 // UTF-8 lead bytes whose characters can be covert (Covert.classify is not .none for some
 // scalar they start), by nibbles, exact: bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_.
@@ -42,21 +45,20 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         uint64_t bit = 1ULL << k;
         if (t->first_lo[b & 15] & t->first_hi[b >> 4] & t->next_lo[c & 15] & t->next_hi[c >> 4] &
             t->third_lo[d & 15] & t->third_hi[d >> 4])
-            m.anchor |= bit;
+            m.look |= bit;
         uint8_t cls = json_lo[b & 15] & json_hi[b >> 4];
-        if (lead_lo[b & 15] & lead_hi[b >> 4]) m.lead |= bit;
+        if (lead_lo[b & 15] & lead_hi[b >> 4]) m.look |= bit;
         if (b == '"') m.quote |= bit;
         if (b == '\\') m.backslash |= bit;
         if (c == 'u' || c == '/') m.next_u_or_slash |= bit;
         if (!cls) m.bad |= bit;
-        if (cls & 0x80) m.bracket |= bit;
-        if (b == ',') m.comma |= bit;
+        if (cls & 0xC0) m.structure |= bit;
     }
     return m;
 }
 
 #if defined(__x86_64__)
-#define CLASSIFY_BODY(W, V, load, set1, and_, or_, eq, shuf, srl, mask, bcast)                \
+#define CLASSIFY_BODY(W, V, load, set1, and_, or_, eq, shuf, srl, sll, mask, bcast)                \
     const V low = set1(0x0F), zero = set1(0);                                                \
     const V f_lo = bcast(t->first_lo), f_hi = bcast(t->first_hi);                           \
     const V n_lo = bcast(t->next_lo), n_hi = bcast(t->next_hi);                              \
@@ -73,15 +75,13 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         a = and_(a, and_(shuf(t_lo, lo2), shuf(t_hi, hi2)));                                 \
         V cls = and_(shuf(j_lo, lo), shuf(j_hi, hi));                                        \
         uint64_t full = W == 64 ? ~0ULL : (1ULL << W) - 1;                                   \
-        m.anchor |= (~(uint64_t)(uint32_t)mask(eq(a, zero)) & full) << h;                    \
-        V lead = and_(shuf(l_lo, lo), shuf(l_hi, hi));                                       \
-        m.lead |= (~(uint64_t)(uint32_t)mask(eq(lead, zero)) & full) << h;                   \
+        V look = or_(a, and_(shuf(l_lo, lo), shuf(l_hi, hi)));                              \
+        m.look |= (~(uint64_t)(uint32_t)mask(eq(look, zero)) & full) << h;                   \
         m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
         m.backslash |= (uint64_t)(uint32_t)mask(eq(v, set1('\\'))) << h;                     \
         m.next_u_or_slash |= (uint64_t)(uint32_t)mask(or_(eq(v1, set1('u')), eq(v1, set1('/')))) << h; \
         m.bad |= (uint64_t)(uint32_t)mask(eq(cls, zero)) << h;                               \
-        m.bracket |= (uint64_t)(uint32_t)mask(cls) << h;                                     \
-        m.comma |= (uint64_t)(uint32_t)mask(eq(v, set1(','))) << h;                          \
+        m.structure |= (uint64_t)(uint32_t)mask(or_(cls, sll(cls, 1))) << h;                 \
     }                                                                                        \
     return m;
 
@@ -90,14 +90,14 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
 #define BCAST256(p) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(p)))
 __attribute__((target("avx2"))) static masks classify_avx2(const uint8_t *q, const veil_kernel_tables *t) {
     CLASSIFY_BODY(32, __m256i, LOAD256, SET256, _mm256_and_si256, _mm256_or_si256, _mm256_cmpeq_epi8,
-                  _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_movemask_epi8, BCAST256)
+                  _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_slli_epi16, _mm256_movemask_epi8, BCAST256)
 }
 
 #define LOAD128(p) _mm_loadu_si128((const __m128i *)(p))
 #define SET128(x) _mm_set1_epi8((char)(x))
 __attribute__((target("ssse3"))) static masks classify_ssse3(const uint8_t *q, const veil_kernel_tables *t) {
     CLASSIFY_BODY(16, __m128i, LOAD128, SET128, _mm_and_si128, _mm_or_si128, _mm_cmpeq_epi8, _mm_shuffle_epi8,
-                  _mm_srli_epi16, _mm_movemask_epi8, LOAD128)
+                  _mm_srli_epi16, _mm_slli_epi16, _mm_movemask_epi8, LOAD128)
 }
 #endif
 
@@ -105,7 +105,7 @@ int veil_kernel_covert_lead(uint8_t b) { return lead_lo[b & 15] & lead_hi[b >> 4
 
 int32_t veil_kernel_best_isa(void) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul")) return 2;
     if (__builtin_cpu_supports("ssse3")) return 1;
 #endif
     return 0;
@@ -130,8 +130,20 @@ static inline uint64_t escaped_bytes(uint64_t backslash, uint64_t *carry) {
     return escaped;
 }
 
-// Bit k set when an odd number of bits at or below k are set: "inside a string".
-static inline uint64_t prefix_xor(uint64_t x) {
+#if defined(__x86_64__)
+__attribute__((target("pclmul,sse2"))) static inline uint64_t prefix_xor_clmul(uint64_t x) {
+    __m128i v = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(v);
+}
+#endif
+
+// Bit k set when an odd number of bits at or below k are set: "inside a string". With
+// AVX2 the CPU has carry-less multiplication: one multiply by all ones instead of a chain
+// of twelve dependent shifts and XORs.
+static inline __attribute__((always_inline)) uint64_t prefix_xor(uint64_t x, int isa) {
+#if defined(__x86_64__)
+    if (isa == 2) return prefix_xor_clmul(x);
+#endif
     x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
     return x;
 }
@@ -157,26 +169,32 @@ static inline uint64_t prefix_xor(uint64_t x) {
     return (long)k;
 
 static inline __attribute__((always_inline)) long json_loop(const uint8_t *p, size_t n, size_t start, size_t words,
-    const veil_kernel_tables *t, veil_json_carry *c, uint64_t *out, int isa) {
+    const veil_kernel_tables *tables, veil_json_carry *carry, uint64_t *out, int isa) {
+    // Locals, not the caller's memory: a store to `out` could alias a byte table, and the
+    // compiler would reload all the tables every block.
+    const veil_kernel_tables table_copy = *tables, *t = &table_copy;
+    veil_json_carry c = *carry;
     EACH_BLOCK({
-        uint64_t escaped = escaped_bytes(m.backslash, &c->escaped);
+        uint64_t escaped = escaped_bytes(m.backslash, &c.escaped);
         uint64_t quote = m.quote & ~escaped;
-        uint64_t in_string = prefix_xor(quote) ^ c->in_string;
-        c->in_string = (uint64_t)((int64_t)in_string >> 63);
+        uint64_t in_string = prefix_xor(quote, isa) ^ c.in_string;
+        c.in_string = (uint64_t)((int64_t)in_string >> 63);
         if (~in_string & m.bad & valid) return -1;
         uint64_t starts = m.backslash & ~escaped;
-        uint64_t look = ((m.anchor | m.lead) & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
-        out[k] = (quote | (~in_string & (m.bracket | m.comma)) | (in_string & look)) & valid;
+        uint64_t look = (m.look & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
+        out[k] = (quote | (~in_string & m.structure) | (in_string & look)) & valid;
+        *carry = c;
     })
 }
 
 static inline __attribute__((always_inline)) long text_loop(const uint8_t *p, size_t n, size_t start, size_t words,
-    const veil_kernel_tables *t, uint64_t *out, int isa) {
-    EACH_BLOCK({ out[k] = (m.anchor | m.lead) & valid; })
+    const veil_kernel_tables *tables, uint64_t *out, int isa) {
+    const veil_kernel_tables table_copy = *tables, *t = &table_copy;
+    EACH_BLOCK({ out[k] = m.look & valid; })
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) static long json_avx2(const uint8_t *p, size_t n, size_t start, size_t words,
+__attribute__((target("avx2,pclmul"))) static long json_avx2(const uint8_t *p, size_t n, size_t start, size_t words,
     const veil_kernel_tables *t, veil_json_carry *c, uint64_t *out) { return json_loop(p, n, start, words, t, c, out, 2); }
 __attribute__((target("avx2"))) static long text_avx2(const uint8_t *p, size_t n, size_t start, size_t words,
     const veil_kernel_tables *t, uint64_t *out) { return text_loop(p, n, start, words, t, out, 2); }

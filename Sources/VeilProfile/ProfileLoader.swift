@@ -43,9 +43,16 @@ public struct ProfileLoader: Sendable {
         return source
     }
 
-    /// This file's own settings, nothing inherited.
+    /// This file's own settings, nothing inherited. A shipped profile whose text is the one
+    /// compiled in comes decoded already (ShippedLayers.swift): no TOML is parsed at launch.
     public func layer(of source: ProfileSource) throws -> ProfileLayer {
-        try ProfileDecoder(file: source.path).decode(source.text, name: source.name)
+        if let compiled = Self.compiledLayer(of: source) { return compiled }
+        return try ProfileDecoder(file: source.path).decode(source.text, name: source.name)
+    }
+
+    static func compiledLayer(of source: ProfileSource) -> ProfileLayer? {
+        guard source.origin == .shipped, source.text == ShippedProfiles.files[source.name] else { return nil }
+        return ShippedProfiles.compiledLayer(source.name)
     }
 
     /// The profile `veil run -- CMD` uses when none is named: the first visible profile (in
@@ -59,9 +66,14 @@ public struct ProfileLoader: Sendable {
     public func choose(forCommand command: String) throws -> (name: String, resolved: ResolvedProfile?) {
         let base = command.split(separator: "/").last.map(String.init) ?? command
         for (name, _) in search.visibleNames() {
-            // Parse only files whose text could name the command at all.
             let source = try locate(name)
-            guard try chainMightName(base, source) else { continue }
+            if let layer = Self.compiledLayer(of: source) {
+                // Shipped: nothing lies below it to inherit `commands` from.
+                guard layer.commands.contains(base) else { continue }
+            } else {
+                // Parse only files whose text could name the command at all.
+                guard try chainMightName(base, source) else { continue }
+            }
             let resolved = try resolve(source)
             if resolved.profile.agent.commands.contains(base) { return (name, resolved) }
         }

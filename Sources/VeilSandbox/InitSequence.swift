@@ -15,8 +15,9 @@ enum InitSequence {
         var filter: Int32
     }
 
-    static func run(_ plan: LaunchPlan, agent image: AgentImage, outsideUID: uid_t, outsideGID: gid_t,
-                    _ ch: Channels) -> Never {
+    /// `mounts`: the plan's root ops that the sandbox makes itself (RootFiles.split's inside half).
+    static func run(_ plan: LaunchPlan, mounts: [MountOp], agent image: AgentImage, outsideUID: uid_t,
+                    outsideGID: gid_t, _ ch: Channels) -> Never {
         do {
             // If veil dies, so does the sandbox.
             _ = veil_set_pdeathsig(SIGKILL)
@@ -34,7 +35,7 @@ enum InitSequence {
             try Mounts.enterStaging()
             // veil writes the root's plain files meanwhile (two cores, not one after the other).
             try Mounts.shareNewRoot(over: ch.sockets)
-            try Mounts.apply(RootFiles.split(plan.mounts).inside)
+            try Mounts.apply(mounts)
             try Mounts.awaitRootFiles(over: ch.sockets)
             close(ch.sockets)
             try Mounts.switchRoot()

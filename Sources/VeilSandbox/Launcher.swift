@@ -32,6 +32,8 @@ public final class Sandbox {
         try check(.clone, "pipe", veil_pipe_cloexec(&filterPipe))
         let uid = getuid(), gid = getgid()
         let image = AgentImage(plan)
+        // Which of the root's ops the sandbox makes and which veil writes, decided once.
+        let (outside, inside) = RootFiles.split(plan.mounts)
 
         let pid = veil_clone(veil_sandbox_namespaces())
         if pid < 0 {
@@ -41,7 +43,7 @@ public final class Sandbox {
         }
         if pid == 0 {
             [errPipe[0], sockPair[0], filterPipe[1]].forEach { close($0) }
-            InitSequence.run(plan, agent: image, outsideUID: uid, outsideGID: gid,
+            InitSequence.run(plan, mounts: inside, agent: image, outsideUID: uid, outsideGID: gid,
                              .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0]))
         }
         [errPipe[1], sockPair[1], filterPipe[0]].forEach { close($0) }
@@ -58,7 +60,7 @@ public final class Sandbox {
         }
         do {
             do {
-                try sandbox.writeRootFiles(RootFiles.split(plan.mounts).outside, socket: sockPair[0])
+                try sandbox.writeRootFiles(outside, socket: sockPair[0])
             } catch {
                 close(filterPipe[1])
                 throw error

@@ -11,9 +11,11 @@ enum RootFiles {
     /// plan is on, above or below (a mount would hide them, they belong in a mount the
     /// sandbox has yet to make, or the sandbox's mount point is made through them, in order).
     static func split(_ ops: [MountOp]) -> (outside: [MountOp], inside: [MountOp]) {
-        let targets = ops.compactMap(\.mountTarget)
+        // As directory prefixes, made once: "/a" is on or under "/a/" when "/a/" starts it.
+        let targets = ops.compactMap(\.mountTarget).map { $0 == "/" ? "/" : $0 + "/" }
         func underAMount(_ path: String) -> Bool {
-            targets.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") || $0.hasPrefix(path + "/") }
+            let dir = path + "/"
+            return targets.contains { dir.hasPrefix($0) || $0.hasPrefix(dir) }
         }
         var outside: [MountOp] = [], inside: [MountOp] = []
         for op in ops {

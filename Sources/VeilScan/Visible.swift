@@ -4,18 +4,20 @@
 
 /// `don[U+02BC]t`: printable ASCII kept, `\n` `\r` `\t` escaped, everything else `[U+XXXX]`.
 public func visible(_ s: Substring) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
+    // Most excerpts are plain ASCII: one pass over the bytes, then the text as it is.
+    if s.utf8.allSatisfy({ $0 &- 0x20 < 0x5F }) { return String(s) }
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count + 16)
     for u in s.unicodeScalars {
         switch u.value {
-        case 0x20 ..< 0x7F: out.unicodeScalars.append(u)
-        case 0x0A: out += "\\n"
-        case 0x0D: out += "\\r"
-        case 0x09: out += "\\t"
-        default: out += "[" + codePointName(u.value) + "]"
+        case 0x20 ..< 0x7F: out.append(UInt8(u.value))
+        case 0x0A: out += [0x5C, 0x6E]
+        case 0x0D: out += [0x5C, 0x72]
+        case 0x09: out += [0x5C, 0x74]
+        default: out.append(0x5B); out += codePointName(u.value).utf8; out.append(0x5D)
         }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
 
 public func visible(_ s: String) -> String { visible(Substring(s)) }

@@ -14,7 +14,7 @@ struct ProfileCommand: ParsableCommand {
             Profiles are searched in ./.veil/profiles, then $XDG_CONFIG_HOME/veil/profiles \
             (~/.config/veil/profiles), then the profiles shipped with veil.
             """,
-        subcommands: [List.self, Show.self, Check.self])
+        subcommands: [List.self, Show.self, Check.self, Embed.self])
 
     /// Profile errors exit with 2, like a usage error: the input is wrong, not veil.
     static func fail(_ error: Error) -> ExitCode {
@@ -84,6 +84,21 @@ struct ProfileCommand: ParsableCommand {
                 _ = try ProfileLoader().resolve(file)
                 print("ok")
             } catch {
+                throw ProfileCommand.fail(error)
+            }
+        }
+    }
+}
+
+extension ProfileCommand {
+    /// `veil profile embed`: the Swift source of the compiled-in layers, for scripts/embed-profiles.
+    struct Embed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "embed", abstract: "Print ShippedLayers.swift (a build step, not for users).",
+            shouldDisplay: false)
+
+        func run() throws {
+            do { print(try ShippedLayersSource.swiftFile(ShippedProfiles.files), terminator: "") } catch {
                 throw ProfileCommand.fail(error)
             }
         }

@@ -26,6 +26,28 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
         }
     }
 
+    /// The compiled-in layers are what a launch uses: each must be exactly what the decoder
+    /// makes of the shipped text, and the loader must hand it out only for that text.
+    @Test(arguments: ["default"] + agentProfiles)
+    func compiledLayerEqualsTheDecodedText(name: String) throws {
+        let text = try #require(ShippedProfiles.files[name])
+        let decoded = try ProfileDecoder(file: "shipped:\(name).toml").decode(text, name: name)
+        #expect(ShippedProfiles.compiledLayer(name) == decoded,
+                "Sources/VeilProfile/ShippedLayers.swift is out of date: run scripts/embed-profiles")
+        let source = try #require(try loader.search.source(named: name))
+        #expect(ProfileLoader.compiledLayer(of: source) != nil)
+        var edited = source
+        edited.text = text.replacingOccurrences(of: "description = \"", with: "description = \"edited: ")
+        #expect(ProfileLoader.compiledLayer(of: edited) == nil)
+        #expect(try loader.layer(of: edited).description?.hasPrefix("edited: ") == true)
+    }
+
+    @Test func compiledLayersSourceIsCurrent() throws {
+        let current = try String(contentsOfFile: profilesDirectory + "/../Sources/VeilProfile/ShippedLayers.swift", encoding: .utf8)
+        #expect(try ShippedLayersSource.swiftFile(ShippedProfiles.files) == current,
+                "Sources/VeilProfile/ShippedLayers.swift is out of date: run scripts/embed-profiles")
+    }
+
     @Test(arguments: ["default"] + agentProfiles)
     func everyShippedProfileLoads(name: String) throws {
         let p = try loader.load(name)
