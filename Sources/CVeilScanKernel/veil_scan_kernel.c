@@ -137,9 +137,9 @@ __attribute__((target("pclmul,sse2"))) static inline uint64_t prefix_xor_clmul(u
 }
 #endif
 
-// Bit k set when an odd number of bits at or below k are set: "inside a string". With
-// AVX2 the CPU has carry-less multiplication: one multiply by all ones instead of a chain
-// of twelve dependent shifts and XORs.
+// Bit k set when an odd number of bits at or below k are set: "inside a string". The AVX2
+// path (chosen only with PCLMULQDQ too) multiplies carry-less by all ones: one instruction
+// instead of a chain of twelve dependent shifts and XORs.
 static inline __attribute__((always_inline)) uint64_t prefix_xor(uint64_t x, int isa) {
 #if defined(__x86_64__)
     if (isa == 2) return prefix_xor_clmul(x);
