@@ -13,6 +13,8 @@ enum InitSequence {
         var sockets: Int32
         /// Where the seccomp filter, compiled by veil meanwhile, comes from.
         var filter: Int32
+        /// Where the agent's status goes once nothing of the sandbox runs any more.
+        var status: Int32
     }
 
     /// `mounts`: the plan's root ops that the sandbox makes itself (RootFiles.split's inside half).
@@ -24,16 +26,16 @@ enum InitSequence {
             // Nothing else works before the ids are mapped.
             try UserNamespace.mapIDs(insideUID: plan.uid, insideGID: plan.gid, outsideUID: outsideUID, outsideGID: outsideGID)
             try NetworkNamespace.bringUpLoopback()
-            // Early, so veil serves the inspector while we build the root.
+            // Private first, so no mount below reaches the host.
+            try Mounts.makePrivate()
+            try Mounts.enterStaging()
+            // The inspector's socket and the staging root go to veil back to back: it wakes
+            // once for both. veil writes the root's plain files while we mount (two cores).
             if let port = plan.inspectorPort {
                 let fd = try NetworkNamespace.inspectorSocket(port: port)
                 try NetworkNamespace.send(fd, over: ch.sockets)
                 close(fd)
             }
-            // Private first, so no mount below reaches the host.
-            try Mounts.makePrivate()
-            try Mounts.enterStaging()
-            // veil writes the root's plain files meanwhile (two cores, not one after the other).
             try Mounts.shareNewRoot(over: ch.sockets)
             try Mounts.apply(mounts)
             try Mounts.awaitRootFiles(over: ch.sockets)
@@ -54,7 +56,12 @@ enum InitSequence {
             try Capabilities.dropAll()
             let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)
-            _exit(SignalForwarding.wait(for: agent, reapAll: true))
+            let status = SignalForwarding.wait(for: agent, reapAll: true)
+            // Nothing outlives the agent: then veil may return before the kernel has torn
+            // the namespaces down.
+            SignalForwarding.endAll()
+            SignalForwarding.report(status, to: ch.status)
+            _exit(status)
         } catch {
             report(error, to: ch.errors)
             _exit(125)

@@ -12,12 +12,14 @@ public final class Sandbox {
     /// The inspector's listening socket, made inside the sandbox's network namespace.
     public let inspectorSocket: Int32?
     private var errors: Int32
+    /// Where PID 1 reports the agent's status once every process in the sandbox is gone.
+    private var status: Int32
 
-
-    private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32) {
+    private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32, status: Int32) {
         self.pid = pid
         self.inspectorSocket = inspectorSocket
         self.errors = errors
+        self.status = status
     }
 
     public static func start(_ plan: LaunchPlan) throws -> Sandbox {
@@ -30,6 +32,8 @@ public final class Sandbox {
         try check(.clone, "socketpair", socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockPair))
         var filterPipe: [Int32] = [-1, -1]
         try check(.clone, "pipe", veil_pipe_cloexec(&filterPipe))
+        var statusPipe: [Int32] = [-1, -1]
+        try check(.clone, "pipe", veil_pipe_cloexec(&statusPipe))
         let uid = getuid(), gid = getgid()
         let image = AgentImage(plan)
         // Which of the root's ops the sandbox makes and which veil writes, decided once.
@@ -38,17 +42,21 @@ public final class Sandbox {
         let pid = veil_clone(veil_sandbox_namespaces())
         if pid < 0 {
             let e = errno
-            (errPipe + sockPair + filterPipe).forEach { close($0) }
+            (errPipe + sockPair + filterPipe + statusPipe).forEach { close($0) }
             throw SandboxError(.clone, errno: e, "clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP)")
         }
         if pid == 0 {
-            [errPipe[0], sockPair[0], filterPipe[1]].forEach { close($0) }
+            [errPipe[0], sockPair[0], filterPipe[1], statusPipe[0]].forEach { close($0) }
             InitSequence.run(plan, mounts: inside, agent: image, outsideUID: uid, outsideGID: gid,
-                             .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0]))
+                             .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0], status: statusPipe[1]))
         }
-        [errPipe[1], sockPair[1], filterPipe[0]].forEach { close($0) }
+        [errPipe[1], sockPair[1], filterPipe[0], statusPipe[1]].forEach { close($0) }
         defer { close(sockPair[0]) }
-        let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0])
+        let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0], status: statusPipe[0])
+        // While the sandbox enters its namespaces, veil compiles the filter. The pipe holds it
+        // (a loadable filter is at most 4096 instructions, 32 KiB, half a pipe's buffer)
+        // until the sandbox reads it, last; by then the staging root is usually waiting.
+        try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
         var inspector: Int32?
         if plan.inspectorPort != nil {
             let fd = veil_recv_fd(sockPair[0])
@@ -59,18 +67,12 @@ public final class Sandbox {
             inspector = fd
         }
         do {
-            do {
-                try sandbox.writeRootFiles(outside, socket: sockPair[0])
-            } catch {
-                close(filterPipe[1])
-                throw error
-            }
-            try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
+            try sandbox.writeRootFiles(outside, socket: sockPair[0])
         } catch {
             if let fd = inspector { close(fd) }
             throw error
         }
-        return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors())
+        return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
     }
 
     /// While the sandbox makes its mounts, veil writes the root's plain files through the
@@ -92,7 +94,7 @@ public final class Sandbox {
         }
     }
 
-    /// Then veil compiles the seccomp filter while the sandbox finishes its root.
+    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
     private func sendFilter(_ policy: SeccompPolicy, to fd: Int32) throws {
         let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
         defer { signal(SIGPIPE, pipeAction) }
@@ -120,6 +122,12 @@ public final class Sandbox {
         return fd
     }
 
+    private func takeStatus() -> Int32 {
+        let fd = status
+        status = -1
+        return fd
+    }
+
     /// Returns once the agent has been exec'd; throws the sandbox's own error otherwise.
     public func awaitExec() throws {
         guard errors >= 0 else { return }
@@ -142,13 +150,18 @@ public final class Sandbox {
     /// Waits for the sandbox to end, forwarding signals sent to veil. Returns the agent's
     /// status: its exit code, or 128+N when signal N killed it.
     /// `onFirstConnection` runs once, when the inspector socket first has a connection waiting.
+    /// The status arrives from PID 1 once the agent and everything it started are gone, before
+    /// the kernel tears the namespaces down (as bubblewrap's monitor does): veil returns
+    /// without waiting for dozens of unmounts. If PID 1 dies without a word, its own exit
+    /// status is waited for instead.
     public func wait(onFirstConnection: (() -> Void)? = nil) -> Int32 {
-        SignalForwarding.wait(for: pid, reapAll: false, watch: onFirstConnection == nil ? nil : inspectorSocket,
-                              onReadable: onFirstConnection)
+        SignalForwarding.wait(for: pid, reapAll: false, report: status,
+                              watch: onFirstConnection == nil ? nil : inspectorSocket, onReadable: onFirstConnection)
     }
 
     deinit {
         if errors >= 0 { close(errors) }
+        if status >= 0 { close(status) }
     }
 
     static func requireSingleThread() throws {

@@ -28,7 +28,9 @@ public enum SignalForwarding {
     /// exited descendant is reaped too. When `watch` becomes readable, `onReadable` runs once
     /// (veil starts its inspector on the first connection, so a run that never talks to a
     /// model pays nothing for it). Returns the shell-style status: code, or 128+signal.
-    public static func wait(for child: pid_t, reapAll: Bool, watch: Int32? = nil,
+    /// With `report`, the status PID 1 writes there (`report(_:to:)`) is returned as soon as
+    /// it arrives; at end of file without one, the child's exit is waited for.
+    public static func wait(for child: pid_t, reapAll: Bool, report: Int32? = nil, watch: Int32? = nil,
                             onReadable: (() -> Void)? = nil) -> Int32 {
         var set = handledSet
         let sfd = veil_signalfd(&set)
@@ -37,9 +39,14 @@ public enum SignalForwarding {
         while true {
             if let status = reap(child, reapAll: reapAll) { return status }
             var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            if let r = report { fds.append(pollfd(fd: r, events: Int16(POLLIN), revents: 0)) }
             if let w = watching { fds.append(pollfd(fd: w, events: Int16(POLLIN), revents: 0)) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
-            if fds.count > 1 && fds[1].revents != 0 {
+            if let r = report, fds[1].revents != 0 {
+                // Without a status, PID 1 is exiting: its own status is the answer.
+                return readReport(r) ?? waitExit(child)
+            }
+            if watching != nil && fds[fds.count - 1].revents != 0 {
                 watching = nil
                 onReadable?()
             }
@@ -48,6 +55,32 @@ public enum SignalForwarding {
             guard veil_signalfd_read(sfd, &sig, &code) == 0, sig != SIGCHLD else { continue }
             if code <= 0 { kill(child, sig) }
         }
+    }
+
+    /// PID 1, once the agent is gone: kills whatever the agent left running and reaps it all,
+    /// so that nothing of the sandbox runs once the status is reported.
+    static func endAll() {
+        kill(-1, SIGKILL)  // every process of this PID namespace but PID 1
+        var status: Int32 = 0
+        while waitpid(-1, &status, 0) > 0 || errno == EINTR {}
+    }
+
+    static func report(_ status: Int32, to fd: Int32) {
+        var value = status
+        _ = write(fd, &value, MemoryLayout<Int32>.size)
+    }
+
+    private static func readReport(_ fd: Int32) -> Int32? {
+        var value: Int32 = 0
+        var n: Int
+        repeat { n = read(fd, &value, MemoryLayout<Int32>.size) } while n < 0 && errno == EINTR
+        return n == MemoryLayout<Int32>.size ? value : nil
+    }
+
+    private static func waitExit(_ child: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return shellStatus(status)
     }
 
     private static func reap(_ child: pid_t, reapAll: Bool) -> Int32? {

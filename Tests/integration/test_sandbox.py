@@ -321,6 +321,16 @@ def test_zombies_are_reaped(home, workdir):
     assert r.stdout.strip() == "0", r.stdout
 
 
+def test_nothing_outlives_the_agent(home, workdir):
+    # veil returns on PID 1's report, before the kernel tears the namespaces down; by then
+    # whatever the agent left running must be gone, or it could still write to the workdir.
+    script = "(sleep 0.4; echo late > /home/user/proj/late) & (trap '' HUP TERM; sleep 0.4; echo late > /home/user/proj/late2) & exit 5"
+    r = veil(["--", "/bin/sh", "-c", script], home, workdir)
+    assert r.returncode == 5
+    time.sleep(1.0)
+    assert not (workdir / "late").exists() and not (workdir / "late2").exists()
+
+
 def test_verbose_lists_dropped_and_rewritten(home, workdir):
     r = veil(["-v", "--", "/bin/true"], home, workdir)
     assert r.returncode == 0
