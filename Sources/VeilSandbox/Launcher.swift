@@ -53,10 +53,17 @@ public final class Sandbox {
         [errPipe[1], sockPair[1], filterPipe[0], statusPipe[1]].forEach { close($0) }
         defer { close(sockPair[0]) }
         let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0], status: statusPipe[0])
-        // While the sandbox enters its namespaces, veil compiles the filter. The pipe holds it
-        // (a loadable filter is at most 4096 instructions, 32 KiB, half a pipe's buffer)
-        // until the sandbox reads it, last; by then the staging root is usually waiting.
-        try sandbox.sendFilter(plan.seccomp, to: filterPipe[1])
+        // While the sandbox enters its namespaces, veil compiles the filter, and hands it over
+        // at once when the pipe can hold all of it (about 2 KiB; it nearly always can), else
+        // after the root's files, when the sandbox is about to read it. By then the staging
+        // root is usually waiting.
+        let program = try sandbox.compileFilter(plan.seccomp)
+        var filterLater: Int32? = filterPipe[1]
+        defer { if let fd = filterLater { close(fd) } }
+        if program.count <= Int(veil_pipe_capacity(filterPipe[1])) {
+            filterLater = nil
+            try sandbox.sendFilter(program, to: filterPipe[1])
+        }
         var inspector: Int32?
         if plan.inspectorPort != nil {
             let fd = veil_recv_fd(sockPair[0])
@@ -68,6 +75,10 @@ public final class Sandbox {
         }
         do {
             try sandbox.writeRootFiles(outside, socket: sockPair[0])
+            if let fd = filterLater {
+                filterLater = nil
+                try sandbox.sendFilter(program, to: fd)
+            }
         } catch {
             if let fd = inspector { close(fd) }
             throw error
@@ -95,14 +106,20 @@ public final class Sandbox {
     }
 
     /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
-    private func sendFilter(_ policy: SeccompPolicy, to fd: Int32) throws {
+    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
+        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
+    }
+
+    private func sendFilter(_ program: [UInt8], to fd: Int32) throws {
         let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
         defer { signal(SIGPIPE, pipeAction) }
-        do {
-            defer { close(fd) }
-            try SeccompFilter.export(policy, to: fd)
-        } catch {
-            try abort(error)
+        defer { close(fd) }
+        var sent = 0
+        while sent < program.count {
+            let n = program.withUnsafeBytes { write(fd, $0.baseAddress! + sent, program.count - sent) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { try abort(SandboxError(.seccomp, errno: errno, "hand the filter to the sandbox")) }
+            sent += n
         }
     }
 

@@ -51,8 +51,20 @@ public enum SeccompFilter {
         return (denied + policy.extraDeny).filter { !allow.contains($0) && seen.insert($0).inserted }
     }
 
+    /// The filter's BPF program. libseccomp writes only to descriptors: a memory file here.
+    public static func compile(_ policy: SeccompPolicy) throws -> [UInt8] {
+        let fd = veil_memfd()
+        guard fd >= 0 else { throw SandboxError(.seccomp, errno: errno, "memory file for the filter") }
+        defer { close(fd) }
+        try export(policy, to: fd)
+        guard lseek(fd, 0, SEEK_SET) == 0, let program = HostFiles.read(fd: fd) else {
+            throw SandboxError(.seccomp, errno: errno, "read the compiled filter")
+        }
+        return program
+    }
+
     /// Compiles the filter and writes its BPF program to `fd`.
-    public static func export(_ policy: SeccompPolicy, to fd: Int32) throws {
+    static func export(_ policy: SeccompPolicy, to fd: Int32) throws {
         guard let ctx = seccomp_init(actAllow) else { throw SandboxError(.seccomp, errno: ENOMEM, "seccomp_init") }
         defer { seccomp_release(ctx) }
         try attr(ctx, SCMP_FLTATR_ACT_BADARCH, actErrno(EPERM), "refuse foreign ABIs")

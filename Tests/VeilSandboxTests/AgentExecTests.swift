@@ -82,3 +82,14 @@ import Testing
         #expect(status == 125)
     }
 }
+
+/// The filter veil compiles before it hands it to the sandbox.
+@Suite struct FilterCompileTests {
+    @Test func theProgramIsWholeInstructionsAndGrowsWithTheProfilesDenies() throws {
+        let base = try SeccompFilter.compile(SeccompPolicy())
+        #expect(!base.isEmpty && base.count % 8 == 0)
+        let more = try SeccompFilter.compile(SeccompPolicy(extraDeny: ["getppid", "uname"]))
+        #expect(more.count > base.count)
+        #expect(throws: SandboxError.self) { try SeccompFilter.compile(SeccompPolicy(extraDeny: ["zqx_no_such_call"])) }
+    }
+}

@@ -12,6 +12,10 @@ pid_t veil_clone(unsigned long flags);
 unsigned long veil_sandbox_namespaces(void);
 // pipe2(O_CLOEXEC): glibc declares it only under _GNU_SOURCE.
 int veil_pipe_cloexec(int fds[2]);
+// Bytes a pipe holds before a write blocks (F_GETPIPE_SZ).
+int veil_pipe_capacity(int fd);
+// An anonymous memory file, close-on-exec.
+int veil_memfd(void);
 int veil_pivot_root(const char *new_root, const char *put_old);
 // Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
 int veil_mount_setattr_rdonly(const char *path, int recursive);
