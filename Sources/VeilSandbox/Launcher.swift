@@ -57,9 +57,9 @@ public final class Sandbox {
         // at once when the pipe can hold all of it (about 2 KiB; it nearly always can), else
         // after the root's files, when the sandbox is about to read it. By then the staging
         // root is usually waiting.
-        let program = try sandbox.compileFilter(plan.seccomp)
         var filterLater: Int32? = filterPipe[1]
         defer { if let fd = filterLater { close(fd) } }
+        let program = try sandbox.compileFilter(plan.seccomp)
         if program.count <= Int(veil_pipe_capacity(filterPipe[1])) {
             filterLater = nil
             try sandbox.sendFilter(program, to: filterPipe[1])
