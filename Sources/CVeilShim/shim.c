@@ -28,6 +28,40 @@ pid_t veil_clone(unsigned long flags) {
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }
 
+pid_t veil_clone_aside(unsigned long flags, int *report) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    // A new task starts on its parent's CPU, and in a VM the idle CPU may not take it over
+    // before a scheduler tick: both the helper and veil move it at once, so that neither
+    // waits for the other.
+    cpu_set_t mine, other;
+    CPU_ZERO(&other);
+    int here = sched_getcpu();
+    int move = sched_getaffinity(0, sizeof mine, &mine) == 0 && here >= 0 && CPU_COUNT(&mine) > 1;
+    for (int cpu = 0; move && cpu < CPU_SETSIZE; cpu++) {
+        if (cpu != here && CPU_ISSET(cpu, &mine)) { CPU_SET(cpu, &other); break; }
+    }
+    pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (helper != 0) {
+        close(p[1]);
+        if (helper < 0) { close(p[0]); return -1; }
+        if (move) sched_setaffinity(helper, sizeof other, &other);
+        *report = p[0];
+        return helper;
+    }
+    if (move) sched_setaffinity(0, sizeof other, &other);
+    int32_t pid = (int32_t)syscall(SYS_clone, flags | CLONE_PARENT, 0, 0, 0, 0);
+    if (pid == 0) {
+        close(p[0]);
+        close(p[1]);
+        if (move) sched_setaffinity(0, sizeof mine, &mine);
+        return 0;
+    }
+    if (pid < 0) pid = -errno;
+    ssize_t n = write(p[1], &pid, sizeof pid);
+    _exit(n == sizeof pid ? 0 : 1);
+}
+
 unsigned long veil_sandbox_namespaces(void) {
     return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
            CLONE_NEWCGROUP;

@@ -8,9 +8,16 @@ public enum RunLauncher {
     /// `core`: the `veil-core` binary that serves the inspector.
     public static func run(_ o: RunOptions, core: String) -> Int32 {
         do {
-            let prepared = try prepare(o, environment: ProcessEnvironment.current())
+            // The sandbox's PID 1 first, while veil is single-threaded: the kernel makes its
+            // namespaces on another CPU while veil plans.
+            let pending = try Sandbox.fork()
+            let prepared: Prepared
+            do { prepared = try prepare(o, environment: ProcessEnvironment.current()) } catch {
+                pending.cancel()
+                throw error
+            }
             if o.verbose { describe(prepared) }
-            return try launch(prepared, core: core)
+            return try launch(prepared, pending, core: core)
         } catch let e as SandboxError {
             stderrLine(e.description)
             return e.exitStatus
@@ -66,9 +73,8 @@ public enum RunLauncher {
                         handoff: InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders))
     }
 
-    static func launch(_ p: Prepared, core: String) throws -> Int32 {
-        // Fork first, while veil is single-threaded.
-        let sandbox = try Sandbox.start(p.plan)
+    static func launch(_ p: Prepared, _ pending: Sandbox.Pending, core: String) throws -> Int32 {
+        let sandbox = try pending.start(p.plan)
         let o = p.handoff.options
         var inspector: InspectorProcess?
         var attempted = false, startFailed = false

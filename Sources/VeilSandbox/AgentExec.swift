@@ -1,9 +1,8 @@
 import CVeilShim
 import Glibc
 
-/// The agent's execve, made ready by veil before clone: its path, workdir, argv and
-/// environment as C strings. The sandbox's processes inherit them, so they build nothing, and
-/// the agent's own process runs no Swift at all.
+/// The agent's execve, made ready by PID 1 as soon as the plan arrives: its path, workdir, argv
+/// and environment as C strings, so the agent's own process runs no Swift at all.
 final class AgentImage {
     let path: UnsafeMutablePointer<CChar>
     let cwd: UnsafeMutablePointer<CChar>
@@ -20,7 +19,7 @@ final class AgentImage {
         envp = Self.cArray(environment)
     }
 
-    convenience init(_ plan: LaunchPlan) {
+    convenience init(_ plan: InitPlan) {
         self.init(executable: plan.executable, cwd: plan.cwd, argv: plan.argv, environment: plan.environment)
     }
 

@@ -6,6 +6,8 @@ import Glibc
 /// architecture; read them top to bottom.
 enum InitSequence {
     struct Channels {
+        /// Where the plan comes from (InitPlan), once veil has made it.
+        var plan: Int32
         /// Where setup errors go (close-on-exec: EOF tells veil the agent started).
         var errors: Int32
         /// Where the inspector's listening socket and the staging root go to veil, and veil's
@@ -17,17 +19,20 @@ enum InitSequence {
         var status: Int32
     }
 
-    /// `mounts`: the plan's root ops that the sandbox makes itself (RootFiles.split's inside half).
-    static func run(_ plan: LaunchPlan, mounts: [MountOp], agent image: AgentImage, outsideUID: uid_t,
-                    outsideGID: gid_t, _ ch: Channels) -> Never {
+    static func run(outsideUID: uid_t, outsideGID: gid_t, _ ch: Channels) -> Never {
         do {
-            // If veil dies, so does the sandbox.
+            // If veil dies, so does the sandbox (and if it died already, the plan never comes).
             _ = veil_set_pdeathsig(SIGKILL)
-            // Nothing else works before the ids are mapped.
-            try UserNamespace.mapIDs(insideUID: plan.uid, insideGID: plan.gid, outsideUID: outsideUID, outsideGID: outsideGID)
+            // While veil plans: what needs neither the plan nor mapped ids.
             try NetworkNamespace.bringUpLoopback()
             // Private first, so no mount below reaches the host.
             try Mounts.makePrivate()
+            // End of file instead of a plan: veil gave up (a bad profile, say) and said why.
+            guard let plan = try InitPlan.receive(from: ch.plan) else { _exit(125) }
+            close(ch.plan)
+            let image = AgentImage(plan)
+            // No file can be made before the ids are mapped.
+            try UserNamespace.mapIDs(insideUID: plan.uid, insideGID: plan.gid, outsideUID: outsideUID, outsideGID: outsideGID)
             try Mounts.enterStaging()
             // The inspector's socket and the staging root go to veil back to back: it wakes
             // once for both. veil writes the root's plain files while we mount (two cores).
@@ -37,7 +42,7 @@ enum InitSequence {
                 close(fd)
             }
             try Mounts.shareNewRoot(over: ch.sockets)
-            try Mounts.apply(mounts)
+            try Mounts.apply(plan.mounts)
             try Mounts.awaitRootFiles(over: ch.sockets)
             close(ch.sockets)
             try Mounts.switchRoot()

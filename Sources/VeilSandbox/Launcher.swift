@@ -1,11 +1,12 @@
 import CVeilShim
 import Glibc
 
-/// veil's side of a launch: one clone() into every namespace at once, then the sandbox runs
-/// InitSequence as its PID 1 while veil serves the inspector and waits.
+/// veil's side of a launch, in two steps: `fork()` makes the sandbox's PID 1 in every new
+/// namespace at once, before veil plans; `Pending.start(plan)` hands it the plan, and the
+/// sandbox runs InitSequence while veil serves the inspector and waits.
 ///
-/// clone() here is a fork, and Swift code runs in the child. That is only safe while this
-/// process has a single thread, so `start` checks it: call it before any NIO event loop or
+/// The clone is a fork, and Swift code runs in the child. That is only safe while this
+/// process has a single thread, so `fork` checks it: call it before any NIO event loop or
 /// Swift task exists.
 public final class Sandbox {
     public let pid: pid_t
@@ -22,68 +23,144 @@ public final class Sandbox {
         self.status = status
     }
 
-    public static func start(_ plan: LaunchPlan) throws -> Sandbox {
+    /// Step one of a launch, before veil plans: PID 1 of the sandbox is made now, by a helper
+    /// on another CPU, and waits for its plan. The kernel needs about a millisecond to make a
+    /// full set of namespaces; veil spends it planning. Call it before any NIO event loop or
+    /// Swift task exists.
+    public static func fork() throws -> Pending {
         try requireSingleThread()
-        let plan = canonicalSources(plan)
         SignalForwarding.block()
-        var errPipe: [Int32] = [-1, -1]
-        try check(.clone, "pipe", veil_pipe_cloexec(&errPipe))
-        var sockPair: [Int32] = [-1, -1]
-        try check(.clone, "socketpair", socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockPair))
-        var filterPipe: [Int32] = [-1, -1]
-        try check(.clone, "pipe", veil_pipe_cloexec(&filterPipe))
-        var statusPipe: [Int32] = [-1, -1]
-        try check(.clone, "pipe", veil_pipe_cloexec(&statusPipe))
-        let uid = getuid(), gid = getgid()
-        let image = AgentImage(plan)
-        // Which of the root's ops the sandbox makes and which veil writes, decided once.
-        let (outside, inside) = RootFiles.split(plan.mounts)
-
-        let pid = veil_clone(veil_sandbox_namespaces())
-        if pid < 0 {
+        var fds: [Int32] = []
+        func pipe() throws -> (Int32, Int32) {
+            var p: [Int32] = [-1, -1]
+            if veil_pipe_cloexec(&p) < 0 {
+                let e = errno
+                fds.forEach { close($0) }
+                throw SandboxError(.clone, errno: e, "pipe")
+            }
+            fds += p
+            return (p[0], p[1])
+        }
+        let errors = try pipe(), filter = try pipe(), status = try pipe(), plan = try pipe()
+        var sockets: [Int32] = [-1, -1]
+        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) < 0 {
             let e = errno
-            (errPipe + sockPair + filterPipe + statusPipe).forEach { close($0) }
-            throw SandboxError(.clone, errno: e, "clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP)")
+            fds.forEach { close($0) }
+            throw SandboxError(.clone, errno: e, "socketpair")
         }
-        if pid == 0 {
-            [errPipe[0], sockPair[0], filterPipe[1], statusPipe[0]].forEach { close($0) }
-            InitSequence.run(plan, mounts: inside, agent: image, outsideUID: uid, outsideGID: gid,
-                             .init(errors: errPipe[1], sockets: sockPair[1], filter: filterPipe[0], status: statusPipe[1]))
+        let uid = getuid(), gid = getgid()
+        var report: Int32 = -1
+        let helper = veil_clone_aside(veil_sandbox_namespaces(), &report)
+        if helper < 0 {
+            let e = errno
+            (fds + sockets).forEach { close($0) }
+            throw SandboxError(.clone, errno: e, "fork")
         }
-        [errPipe[1], sockPair[1], filterPipe[0], statusPipe[1]].forEach { close($0) }
-        defer { close(sockPair[0]) }
-        let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: errPipe[0], status: statusPipe[0])
-        // While the sandbox enters its namespaces, veil compiles the filter, and hands it over
-        // at once when the pipe can hold all of it (about 2 KiB; it nearly always can), else
-        // after the root's files, when the sandbox is about to read it. By then the staging
-        // root is usually waiting.
-        var filterLater: Int32? = filterPipe[1]
-        defer { if let fd = filterLater { close(fd) } }
-        let program = try sandbox.compileFilter(plan.seccomp)
-        if program.count <= Int(veil_pipe_capacity(filterPipe[1])) {
-            filterLater = nil
-            try sandbox.sendFilter(program, to: filterPipe[1])
+        if helper == 0 {
+            [errors.0, sockets[0], filter.1, status.0, plan.1].forEach { close($0) }
+            InitSequence.run(outsideUID: uid, outsideGID: gid,
+                             .init(plan: plan.0, errors: errors.1, sockets: sockets[1], filter: filter.0, status: status.1))
         }
-        var inspector: Int32?
-        if plan.inspectorPort != nil {
-            let fd = veil_recv_fd(sockPair[0])
-            if fd < 0 {
-                try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
-                throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
-            }
-            inspector = fd
+        [errors.1, sockets[1], filter.0, status.1, plan.0].forEach { close($0) }
+        return Pending(helper: helper, report: report, plan: plan.1, errors: errors.0, sockets: sockets[0],
+                       filter: filter.1, status: status.0)
+    }
+
+    /// A sandbox whose PID 1 waits for its plan.
+    public final class Pending {
+        private let helper: pid_t
+        private var report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32
+        private var pid: pid_t = 0
+
+        fileprivate init(helper: pid_t, report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32) {
+            (self.helper, self.report, self.plan, self.errors, self.sockets, self.filter, self.status) =
+                (helper, report, plan, errors, sockets, filter, status)
         }
-        do {
-            try sandbox.writeRootFiles(outside, socket: sockPair[0])
-            if let fd = filterLater {
+
+        /// Step two: the plan goes to PID 1, which builds the root from it while veil writes
+        /// the root's plain files and compiles the seccomp filter.
+        public func start(_ plan: LaunchPlan) throws -> Sandbox {
+            let plan = canonicalSources(plan)
+            // Which of the root's ops the sandbox makes and which veil writes, decided once.
+            let (outside, inside) = RootFiles.split(plan.mounts)
+            let pid = try awaitPID1()
+            let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
+            let sockets = take(&self.sockets)
+            defer { close(sockets) }
+            try hand(InitPlan(plan, mounts: inside).encoded(), to: take(&self.plan), stage: .plan, what: "the plan", sandbox)
+            // The filter goes at once when the pipe can hold all of it (about 2 KiB; it nearly
+            // always can), else after the root's files, when the sandbox is about to read it.
+            // By then the staging root is usually waiting.
+            let filterPipe = take(&filter)
+            var filterLater: Int32? = filterPipe
+            defer { if let fd = filterLater { close(fd) } }
+            let program = try sandbox.compileFilter(plan.seccomp)
+            if program.count <= Int(veil_pipe_capacity(filterPipe)) {
                 filterLater = nil
-                try sandbox.sendFilter(program, to: fd)
+                try hand(program, to: filterPipe, stage: .seccomp, what: "the filter", sandbox)
             }
-        } catch {
-            if let fd = inspector { close(fd) }
-            throw error
+            var inspector: Int32?
+            if plan.inspectorPort != nil {
+                let fd = veil_recv_fd(sockets)
+                if fd < 0 {
+                    try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
+                    throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
+                }
+                inspector = fd
+            }
+            do {
+                try sandbox.writeRootFiles(outside, socket: sockets)
+                if let fd = filterLater {
+                    filterLater = nil
+                    try hand(program, to: fd, stage: .seccomp, what: "the filter", sandbox)
+                }
+            } catch {
+                if let fd = inspector { close(fd) }
+                throw error
+            }
+            return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
         }
-        return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
+
+        /// veil gives up before the plan (a bad profile, a missing command): PID 1 reads end
+        /// of file where its plan should be and exits.
+        public func cancel() {
+            close(take(&plan))
+            if let pid = try? awaitPID1() {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            }
+        }
+
+        /// The helper's report of PID 1's pid, once its clone() has returned.
+        private func awaitPID1() throws -> pid_t {
+            if pid > 0 { return pid }
+            let fd = take(&report)
+            guard fd >= 0 else { throw SandboxError(.clone, errno: ECHILD, "no sandbox") }
+            defer { close(fd) }
+            var value: Int32 = 0
+            var n: Int
+            repeat { n = read(fd, &value, MemoryLayout<Int32>.size) } while n < 0 && errno == EINTR
+            var status: Int32 = 0
+            while waitpid(helper, &status, 0) < 0 && errno == EINTR {}
+            guard n == MemoryLayout<Int32>.size, value != 0 else {
+                throw SandboxError(.clone, errno: EPIPE, "the helper that makes the sandbox died")
+            }
+            if value < 0 {
+                throw SandboxError(.clone, errno: -value, "clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP)")
+            }
+            pid = value
+            return pid
+        }
+
+        deinit {
+            [report, plan, errors, sockets, filter, status].filter { $0 >= 0 }.forEach { close($0) }
+        }
+    }
+
+    private static func take(_ fd: inout Int32) -> Int32 {
+        defer { fd = -1 }
+        return fd
     }
 
     /// While the sandbox makes its mounts, veil writes the root's plain files through the
@@ -105,22 +182,23 @@ public final class Sandbox {
         }
     }
 
-    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
-    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
-        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
-    }
-
-    private func sendFilter(_ program: [UInt8], to fd: Int32) throws {
+    /// Writes all of `bytes` to `fd` (the sandbox reads them meanwhile) and closes it.
+    private static func hand(_ bytes: [UInt8], to fd: Int32, stage: SandboxError.Stage, what: String, _ sandbox: Sandbox) throws {
         let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
         defer { signal(SIGPIPE, pipeAction) }
         defer { close(fd) }
         var sent = 0
-        while sent < program.count {
-            let n = program.withUnsafeBytes { write(fd, $0.baseAddress! + sent, program.count - sent) }
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { try abort(SandboxError(.seccomp, errno: errno, "hand the filter to the sandbox")) }
+            if n <= 0 { try sandbox.abort(SandboxError(stage, errno: errno, "hand \(what) to the sandbox")) }
             sent += n
         }
+    }
+
+    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
+    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
+        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
     }
 
     /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it

@@ -1,0 +1,176 @@
+import Glibc
+
+/// What the sandbox's PID 1 needs of the plan. PID 1 is forked before veil has planned (the
+/// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it over a pipe,
+/// in this small binary form: fixed-width little-endian integers, length-prefixed strings.
+struct InitPlan: Equatable {
+    var uid: UInt32
+    var gid: UInt32
+    var hostname: String
+    /// The root's ops the sandbox makes itself (RootFiles.split's inside half).
+    var mounts: [MountOp]
+    var inspectorPort: Int?
+    var executable: String
+    var cwd: String
+    var argv: [String]
+    var environment: [String]
+
+    init(_ plan: LaunchPlan, mounts: [MountOp]) {
+        uid = plan.uid
+        gid = plan.gid
+        hostname = plan.hostname
+        self.mounts = mounts
+        inspectorPort = plan.inspectorPort
+        executable = plan.executable
+        cwd = plan.cwd
+        argv = plan.argv
+        environment = plan.environment
+    }
+
+    /// The encoded plan, prefixed with its length.
+    func encoded() -> [UInt8] {
+        var w = WireWriter()
+        w.int(0)  // the length, set below
+        w.int(uid)
+        w.int(gid)
+        w.string(hostname)
+        w.int(UInt32(mounts.count))
+        for op in mounts { w.op(op) }
+        w.int(UInt32(inspectorPort.map { $0 + 1 } ?? 0))
+        w.string(executable)
+        w.string(cwd)
+        w.strings(argv)
+        w.strings(environment)
+        w.setLength()
+        return w.bytes
+    }
+
+    /// Decodes what `encoded()` made, without its length prefix.
+    init(decoding bytes: [UInt8]) throws {
+        var r = WireReader(bytes: bytes)
+        uid = try r.int()
+        gid = try r.int()
+        hostname = try r.string()
+        mounts = []
+        for _ in 0..<(try r.count()) { mounts.append(try r.op()) }
+        let port = try r.int()
+        inspectorPort = port == 0 ? nil : Int(port) - 1
+        executable = try r.string()
+        cwd = try r.string()
+        argv = try r.strings()
+        environment = try r.strings()
+        guard r.atEnd else { throw WireReader.malformed }
+    }
+
+    /// Reads one plan from `fd`. nil at end of file before any byte: veil gave up on the launch.
+    static func receive(from fd: Int32) throws -> InitPlan? {
+        var header = [UInt8](repeating: 0, count: 4)
+        guard try readFully(fd, &header) else { return nil }
+        let length = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        guard length >= 4, length <= 1 << 26 else { throw WireReader.malformed }
+        var body = [UInt8](repeating: 0, count: Int(length) - 4)
+        guard try readFully(fd, &body) else { throw WireReader.malformed }
+        return try InitPlan(decoding: body)
+    }
+
+    /// false at end of file before the first byte; throws at end of file after it.
+    private static func readFully(_ fd: Int32, _ buffer: inout [UInt8]) throws -> Bool {
+        var got = 0
+        while got < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw SandboxError(.plan, errno: errno, "read the plan from veil") }
+            if n == 0 {
+                if got == 0 { return false }
+                throw SandboxError(.plan, errno: EPIPE, "the plan from veil ends early")
+            }
+            got += n
+        }
+        return true
+    }
+}
+
+private enum OpTag: UInt8 {
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask
+}
+
+private struct WireWriter {
+    var bytes: [UInt8] = []
+
+    mutating func int(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    mutating func string(_ s: String) {
+        int(UInt32(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
+    }
+    mutating func strings(_ list: [String]) {
+        int(UInt32(list.count))
+        for s in list { string(s) }
+    }
+    mutating func setLength() {
+        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+    }
+
+    mutating func op(_ op: MountOp) {
+        switch op {
+        case .dir(let path, let mode): tag(.dir); string(path); int(mode)
+        case .tmpfs(let path, let mode): tag(.tmpfs); string(path); int(mode)
+        case .bind(let source, let target, let readOnly, let optional):
+            tag(.bind); string(source); string(target); bool(readOnly); bool(optional)
+        case .copy(let source, let target, let optional): tag(.copy); string(source); string(target); bool(optional)
+        case .device(let path): tag(.device); string(path)
+        case .symlink(let path, let target): tag(.symlink); string(path); string(target)
+        case .file(let path, let contents, let mode): tag(.file); string(path); string(contents); int(mode)
+        case .proc(let path): tag(.proc); string(path)
+        case .devpts(let path): tag(.devpts); string(path)
+        case .mask(let path, let contents): tag(.mask); string(path); string(contents)
+        }
+    }
+
+    private mutating func tag(_ t: OpTag) { bytes.append(t.rawValue) }
+}
+
+private struct WireReader {
+    static let malformed = SandboxError(.plan, errno: EINVAL, "malformed plan from veil")
+    let bytes: [UInt8]
+    var at = 0
+
+    var atEnd: Bool { at == bytes.count }
+
+    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+        guard n >= 0, bytes.count - at >= n else { throw Self.malformed }
+        defer { at += n }
+        return bytes[at..<at + n]
+    }
+    mutating func int() throws -> UInt32 {
+        try take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+    }
+    mutating func count() throws -> Int {
+        let n = Int(try int())
+        guard n <= bytes.count - at else { throw Self.malformed }  // each item takes a byte at least
+        return n
+    }
+    mutating func bool() throws -> Bool { try take(1).first! != 0 }
+    mutating func string() throws -> String { String(decoding: try take(Int(try int())), as: UTF8.self) }
+    mutating func strings() throws -> [String] {
+        var list: [String] = []
+        for _ in 0..<(try count()) { list.append(try string()) }
+        return list
+    }
+
+    mutating func op() throws -> MountOp {
+        guard let tag = OpTag(rawValue: try take(1).first!) else { throw Self.malformed }
+        switch tag {
+        case .dir: return .dir(try string(), mode: try int())
+        case .tmpfs: return .tmpfs(try string(), mode: try int())
+        case .bind: return .bind(source: try string(), target: try string(), readOnly: try bool(), optional: try bool())
+        case .copy: return .copy(source: try string(), target: try string(), optional: try bool())
+        case .device: return .device(try string())
+        case .symlink: return .symlink(try string(), to: try string())
+        case .file: return .file(try string(), contents: try string(), mode: try int())
+        case .proc: return .proc(try string())
+        case .devpts: return .devpts(try string())
+        case .mask: return .mask(try string(), contents: try string())
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import CVeilShim
+import Glibc
+import Testing
+@testable import VeilSandbox
+
+/// The plan reaches PID 1 over a pipe, because PID 1 is made before veil plans.
+@Suite struct InitPlanTests {
+    static let everyOp: [MountOp] = [
+        .dir("/home/user", mode: 0o700), .tmpfs("/tmp", mode: 0o1777),
+        .bind(source: "/usr", target: "/usr", readOnly: true),
+        .bind(source: "/opt/x", target: "/opt/x", readOnly: false, optional: true),
+        .copy(source: "/etc/ld.so.cache", target: "/etc/ld.so.cache", optional: true),
+        .device("/dev/null"), .symlink("/bin", to: "usr/bin"),
+        .file("/etc/hostname", contents: "localhost\n", mode: 0o644), .proc("/proc"), .devpts("/dev/pts"),
+        .mask("/proc/sys/kernel/random/boot_id", contents: "0b1c\n"),
+    ]
+
+    static func plan(port: Int?) -> InitPlan {
+        var p = LaunchPlan()
+        p.uid = 1001
+        p.gid = 1002
+        p.hostname = "büro"
+        p.inspectorPort = port
+        p.executable = "/usr/bin/env"
+        p.cwd = "/home/user/project-é"
+        p.argv = ["env", "", "a b"]
+        p.environment = ["HOME=/home/user", "EMPTY="]
+        return InitPlan(p, mounts: everyOp)
+    }
+
+    @Test(arguments: [nil, 0, 8080] as [Int?])
+    func roundTrip(port: Int?) throws {
+        let plan = Self.plan(port: port)
+        let bytes = plan.encoded()
+        let length = bytes.prefix(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        #expect(Int(length) == bytes.count)
+        #expect(try InitPlan(decoding: Array(bytes.dropFirst(4))) == plan)
+    }
+
+    @Test func everyTruncationIsAnError() {
+        let body = Array(Self.plan(port: 1).encoded().dropFirst(4))
+        for n in 0..<body.count {
+            #expect(throws: SandboxError.self) { try InitPlan(decoding: Array(body.prefix(n))) }
+        }
+        #expect(throws: SandboxError.self) { try InitPlan(decoding: body + [0]) }
+    }
+
+    @Test func anUnknownOpIsAnError() throws {
+        var p = LaunchPlan()
+        p.hostname = "h"
+        var body = Array(InitPlan(p, mounts: [.proc("/proc")]).encoded().dropFirst(4))
+        // uid, gid, hostname (4 + 1 bytes), op count: the op's tag follows.
+        let tag = 4 + 4 + 5 + 4
+        #expect(body[tag] == 7)
+        body[tag] = 200
+        #expect(throws: SandboxError.self) { try InitPlan(decoding: body) }
+    }
+
+    /// Larger than a pipe holds, so the reader must loop while the writer writes.
+    @Test func receivedWholeThroughAPipe() throws {
+        var p = LaunchPlan()
+        p.environment = (0..<3000).map { "VAR_\($0)=" + String(repeating: "x", count: 40) }
+        let plan = InitPlan(p, mounts: Self.everyOp)
+        let bytes = plan.encoded()
+        #expect(bytes.count > 65536)
+        var fds: [Int32] = [-1, -1]
+        try #require(veil_pipe_cloexec(&fds) == 0)
+        let writer = Thread { fd in
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, min(4096, bytes.count - sent)) }
+                if n <= 0 { break }
+                sent += n
+            }
+            close(fd)
+        }
+        writer.start(fds[1])
+        defer { close(fds[0]) }
+        #expect(try InitPlan.receive(from: fds[0]) == plan)
+        writer.join()
+    }
+
+    @Test func endOfFileBeforeThePlanIsNoPlan() throws {
+        var fds: [Int32] = [-1, -1]
+        try #require(veil_pipe_cloexec(&fds) == 0)
+        close(fds[1])
+        defer { close(fds[0]) }
+        #expect(try InitPlan.receive(from: fds[0]) == nil)
+    }
+
+    @Test func endOfFileInsideThePlanIsAnError() throws {
+        var fds: [Int32] = [-1, -1]
+        try #require(veil_pipe_cloexec(&fds) == 0)
+        let bytes = Array(Self.plan(port: nil).encoded().prefix(20))
+        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        defer { close(fds[0]) }
+        #expect(throws: SandboxError.self) { try InitPlan.receive(from: fds[0]) }
+    }
+}
+
+/// A pthread running one closure with a descriptor (Foundation's Thread is not linked here).
+private final class Thread {
+    private let body: (Int32) -> Void
+    private var handle = pthread_t()
+    private var fd: Int32 = -1
+    init(_ body: @escaping (Int32) -> Void) { self.body = body }
+
+    func start(_ fd: Int32) {
+        self.fd = fd
+        let me = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&handle, nil, { arg in
+            let t = Unmanaged<Thread>.fromOpaque(arg!).takeRetainedValue()
+            t.body(t.fd)
+            return nil
+        }, me)
+    }
+
+    func join() { pthread_join(handle, nil) }
+}
