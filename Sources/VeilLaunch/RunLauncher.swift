@@ -12,7 +12,7 @@ public enum RunLauncher {
             // namespaces on another CPU while veil plans.
             let pending = try Sandbox.fork()
             let prepared: Prepared
-            do { prepared = try prepare(o, environment: ProcessEnvironment.current()) } catch {
+            do { prepared = try prepare(o, environment: ProcessEnvironment.current(), pending) } catch {
                 pending.cancel()
                 throw error
             }
@@ -36,10 +36,13 @@ public enum RunLauncher {
         var handoff: InspectorHandoff
     }
 
-    static func prepare(_ o: RunOptions, environment env: [String: String]) throws -> Prepared {
+    /// `pending`: the sandbox gets the plan's basics as soon as the profile is known.
+    static func prepare(_ o: RunOptions, environment env: [String: String], _ pending: Sandbox.Pending) throws -> Prepared {
         guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
         var (profile, reference) = try ProfileSelection.load(o.profile, command: name, trustProject: o.trustProject)
         Decoy.apply(o.decoys, to: &profile)
+        let port = profile.inspector.port
+        try pending.begin(Planner.basics(profile, inspectorPort: port))
         let account = HostAccount.current()
         let hostHome = env["HOME"] ?? account.home
         let cwd = HostFiles.currentDirectory()
@@ -55,7 +58,6 @@ public enum RunLauncher {
         let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
         let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
 
-        let port = profile.inspector.port
         var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port)
         let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring.environment, port: port)
         var inputs = PlanInputs(

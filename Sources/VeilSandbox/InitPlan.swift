@@ -2,25 +2,22 @@ import Glibc
 
 /// What the sandbox's PID 1 needs of the plan. PID 1 is forked before veil has planned (the
 /// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it over a pipe,
-/// in this small binary form: fixed-width little-endian integers, length-prefixed strings.
+/// in two messages of a small binary form (fixed-width little-endian integers,
+/// length-prefixed strings): first the basics, which come from the profile alone, so that
+/// PID 1 maps its ids, enters the staging root and compiles the seccomp filter while veil
+/// goes on planning; then the rest.
 struct InitPlan: Equatable {
-    var uid: UInt32
-    var gid: UInt32
     var hostname: String
     /// The root's ops the sandbox makes itself (RootFiles.split's inside half).
     var mounts: [MountOp]
-    var inspectorPort: Int?
     var executable: String
     var cwd: String
     var argv: [String]
     var environment: [String]
 
     init(_ plan: LaunchPlan, mounts: [MountOp]) {
-        uid = plan.uid
-        gid = plan.gid
         hostname = plan.hostname
         self.mounts = mounts
-        inspectorPort = plan.inspectorPort
         executable = plan.executable
         cwd = plan.cwd
         argv = plan.argv
@@ -29,48 +26,63 @@ struct InitPlan: Equatable {
 
     /// The encoded plan, prefixed with its length.
     func encoded() -> [UInt8] {
-        var w = WireWriter()
-        w.int(0)  // the length, set below
-        w.int(uid)
-        w.int(gid)
-        w.string(hostname)
-        w.int(UInt32(mounts.count))
-        for op in mounts { w.op(op) }
-        w.int(UInt32(inspectorPort.map { $0 + 1 } ?? 0))
-        w.string(executable)
-        w.string(cwd)
-        w.strings(argv)
-        w.strings(environment)
-        w.setLength()
-        return w.bytes
+        WireWriter.framed { w in
+            w.string(hostname)
+            w.int(UInt32(mounts.count))
+            for op in mounts { w.op(op) }
+            w.string(executable)
+            w.string(cwd)
+            w.strings(argv)
+            w.strings(environment)
+        }
     }
 
     /// Decodes what `encoded()` made, without its length prefix.
     init(decoding bytes: [UInt8]) throws {
         var r = WireReader(bytes: bytes)
-        uid = try r.int()
-        gid = try r.int()
         hostname = try r.string()
         mounts = []
         for _ in 0..<(try r.count()) { mounts.append(try r.op()) }
-        let port = try r.int()
-        inspectorPort = port == 0 ? nil : Int(port) - 1
         executable = try r.string()
         cwd = try r.string()
         argv = try r.strings()
         environment = try r.strings()
-        guard r.atEnd else { throw WireReader.malformed }
+        try r.end()
+    }
+}
+
+extension LaunchPlan.Basics {
+    func encoded() -> [UInt8] {
+        WireWriter.framed { w in
+            w.int(uid)
+            w.int(gid)
+            w.int(UInt32(inspectorPort.map { $0 + 1 } ?? 0))
+            w.strings(seccomp.extraDeny)
+            w.strings(seccomp.allow)
+        }
     }
 
-    /// Reads one plan from `fd`. nil at end of file before any byte: veil gave up on the launch.
-    static func receive(from fd: Int32) throws -> InitPlan? {
+    init(decoding bytes: [UInt8]) throws {
+        var r = WireReader(bytes: bytes)
+        let uid = try r.int(), gid = try r.int(), port = try r.int()
+        self.init(uid: uid, gid: gid, inspectorPort: port == 0 ? nil : Int(port) - 1,
+                  seccomp: SeccompPolicy(extraDeny: try r.strings(), allow: try r.strings()))
+        try r.end()
+    }
+}
+
+/// One length-prefixed message on the plan pipe.
+enum PlanMessage {
+    /// Reads one message's body from `fd`. nil at end of file before any byte: veil gave up
+    /// on the launch.
+    static func receive(from fd: Int32) throws -> [UInt8]? {
         var header = [UInt8](repeating: 0, count: 4)
         guard try readFully(fd, &header) else { return nil }
         let length = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         guard length >= 4, length <= 1 << 26 else { throw WireReader.malformed }
         var body = [UInt8](repeating: 0, count: Int(length) - 4)
         guard try readFully(fd, &body) else { throw WireReader.malformed }
-        return try InitPlan(decoding: body)
+        return body
     }
 
     /// false at end of file before the first byte; throws at end of file after it.
@@ -107,8 +119,13 @@ private struct WireWriter {
         int(UInt32(list.count))
         for s in list { string(s) }
     }
-    mutating func setLength() {
-        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+    /// A message: its length (itself included), then what `body` writes.
+    static func framed(_ body: (inout WireWriter) -> Void) -> [UInt8] {
+        var w = WireWriter()
+        w.int(0)
+        body(&w)
+        withUnsafeBytes(of: UInt32(w.bytes.count).littleEndian) { w.bytes.replaceSubrange(0..<4, with: $0) }
+        return w.bytes
     }
 
     mutating func op(_ op: MountOp) {
@@ -135,7 +152,7 @@ private struct WireReader {
     let bytes: [UInt8]
     var at = 0
 
-    var atEnd: Bool { at == bytes.count }
+    func end() throws { guard at == bytes.count else { throw Self.malformed } }
 
     mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
         guard n >= 0, bytes.count - at >= n else { throw Self.malformed }

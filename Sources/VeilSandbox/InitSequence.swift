@@ -6,7 +6,7 @@ import Glibc
 /// architecture; read them top to bottom.
 enum InitSequence {
     struct Channels {
-        /// Where the plan comes from (InitPlan), once veil has made it.
+        /// Where the plan comes from: its basics, then the rest (InitPlan).
         var plan: Int32
         /// Where setup errors go (close-on-exec: EOF tells veil the agent started).
         var errors: Int32
@@ -28,20 +28,21 @@ enum InitSequence {
             // Private first, so no mount below reaches the host.
             try Mounts.makePrivate()
             // End of file instead of a plan: veil gave up (a bad profile, say) and said why.
-            guard let plan = try InitPlan.receive(from: ch.plan) else { _exit(125) }
-            close(ch.plan)
-            let image = AgentImage(plan)
+            guard let basics = try PlanMessage.receive(from: ch.plan).map(LaunchPlan.Basics.init(decoding:)) else { _exit(125) }
             // No file can be made before the ids are mapped.
-            try UserNamespace.mapIDs(insideUID: plan.uid, insideGID: plan.gid, outsideUID: outsideUID, outsideGID: outsideGID)
+            try UserNamespace.mapIDs(insideUID: basics.uid, insideGID: basics.gid, outsideUID: outsideUID, outsideGID: outsideGID)
             try Mounts.enterStaging()
-            // The inspector's socket and the staging root go to veil back to back: it wakes
-            // once for both. veil writes the root's plain files while we mount (two cores).
-            if let port = plan.inspectorPort {
+            // The inspector's socket and the staging root go to veil back to back: it takes
+            // both once it has planned, and writes the root's plain files while we mount.
+            if let port = basics.inspectorPort {
                 let fd = try NetworkNamespace.inspectorSocket(port: port)
                 try NetworkNamespace.send(fd, over: ch.sockets)
                 close(fd)
             }
             try Mounts.shareNewRoot(over: ch.sockets)
+            guard let plan = try PlanMessage.receive(from: ch.plan).map(InitPlan.init(decoding:)) else { _exit(125) }
+            close(ch.plan)
+            let image = AgentImage(plan)
             try Mounts.apply(plan.mounts)
             try Mounts.awaitRootFiles(over: ch.sockets)
             close(ch.sockets)

@@ -19,6 +19,17 @@ public struct LaunchPlan: Sendable, Equatable {
     public var environmentReport = EnvironmentReport()
 
     public init() {}
+
+    /// What the sandbox can start on before the rest of the plan: all of it comes from the
+    /// profile alone (Planner.basics).
+    public struct Basics: Sendable, Equatable {
+        public var uid: UInt32
+        public var gid: UInt32
+        public var inspectorPort: Int?
+        public var seccomp: SeccompPolicy
+    }
+
+    public var basics: Basics { Basics(uid: uid, gid: gid, inspectorPort: inspectorPort, seccomp: seccomp) }
 }
 
 /// One step of building the new root (bubblewrap's SetupOp idea).

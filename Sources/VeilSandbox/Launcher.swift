@@ -1,9 +1,10 @@
 import CVeilShim
 import Glibc
 
-/// veil's side of a launch, in two steps: `fork()` makes the sandbox's PID 1 in every new
-/// namespace at once, before veil plans; `Pending.start(plan)` hands it the plan, and the
-/// sandbox runs InitSequence while veil serves the inspector and waits.
+/// veil's side of a launch, in three steps: `fork()` makes the sandbox's PID 1 in every new
+/// namespace at once, before veil plans; `Pending.begin(basics)` lets it map its ids and stage
+/// its root once the profile is known; `Pending.start(plan)` hands it the rest. The sandbox
+/// runs InitSequence meanwhile, and veil then serves the inspector and waits.
 ///
 /// The clone is a fork, and Swift code runs in the child. That is only safe while this
 /// process has a single thread, so `fork` checks it: call it before any NIO event loop or
@@ -71,33 +72,44 @@ public final class Sandbox {
         private let helper: pid_t
         private var report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32
         private var pid: pid_t = 0
+        private var basics: LaunchPlan.Basics?
 
         fileprivate init(helper: pid_t, report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32) {
             (self.helper, self.report, self.plan, self.errors, self.sockets, self.filter, self.status) =
                 (helper, report, plan, errors, sockets, filter, status)
         }
 
-        /// Step two: the plan goes to PID 1, which builds the root from it while veil writes
-        /// the root's plain files and compiles the seccomp filter.
+        /// Step two, as soon as the profile is known: PID 1 maps its ids and enters the staging
+        /// root while veil plans the rest. The pipe holds these few bytes: veil does not wait.
+        public func begin(_ basics: LaunchPlan.Basics) throws {
+            guard self.basics == nil else { return }
+            self.basics = basics
+            try write(basics.encoded(), stage: .plan, what: "the plan's basics")
+        }
+
+        /// Step three: the rest of the plan goes to PID 1, which makes its mounts while veil
+        /// compiles the seccomp filter and writes the root's plain files.
         public func start(_ plan: LaunchPlan) throws -> Sandbox {
             let plan = canonicalSources(plan)
+            try begin(plan.basics)
+            guard basics == plan.basics else { throw SandboxError(.plan, errno: EINVAL, "the plan's basics changed after they were sent") }
             // Which of the root's ops the sandbox makes and which veil writes, decided once.
             let (outside, inside) = RootFiles.split(plan.mounts)
+            try write(InitPlan(plan, mounts: inside).encoded(), stage: .plan, what: "the plan")
+            close(take(&self.plan))
             let pid = try awaitPID1()
             let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
             let sockets = take(&self.sockets)
             defer { close(sockets) }
-            try hand(InitPlan(plan, mounts: inside).encoded(), to: take(&self.plan), stage: .plan, what: "the plan", sandbox)
-            // The filter goes at once when the pipe can hold all of it (about 2 KiB; it nearly
-            // always can), else after the root's files, when the sandbox is about to read it.
-            // By then the staging root is usually waiting.
+            // The sandbox reads the filter last. It goes now when the pipe can hold all of it
+            // (about 2 KiB; it nearly always can), else after the root's files.
             let filterPipe = take(&filter)
             var filterLater: Int32? = filterPipe
             defer { if let fd = filterLater { close(fd) } }
             let program = try sandbox.compileFilter(plan.seccomp)
             if program.count <= Int(veil_pipe_capacity(filterPipe)) {
                 filterLater = nil
-                try hand(program, to: filterPipe, stage: .seccomp, what: "the filter", sandbox)
+                try sandbox.sendFilter(program, to: filterPipe)
             }
             var inspector: Int32?
             if plan.inspectorPort != nil {
@@ -112,13 +124,31 @@ public final class Sandbox {
                 try sandbox.writeRootFiles(outside, socket: sockets)
                 if let fd = filterLater {
                     filterLater = nil
-                    try hand(program, to: fd, stage: .seccomp, what: "the filter", sandbox)
+                    try sandbox.sendFilter(program, to: fd)
                 }
             } catch {
                 if let fd = inspector { close(fd) }
                 throw error
             }
             return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
+        }
+
+        /// Writes a message to PID 1 (which reads it meanwhile). A sandbox that failed has no
+        /// reader: its own error, which says more, is thrown instead.
+        private func write(_ bytes: [UInt8], stage: SandboxError.Stage, what: String) throws {
+            let pipeAction = signal(SIGPIPE, SIG_IGN)
+            defer { signal(SIGPIPE, pipeAction) }
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(plan, $0.baseAddress! + sent, bytes.count - sent) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    let e = SandboxError(stage, errno: errno, "hand \(what) to the sandbox")
+                    let sandbox = Sandbox(pid: try awaitPID1(), inspectorSocket: nil, errors: take(&errors), status: take(&status))
+                    try sandbox.abort(e)
+                }
+                sent += n
+            }
         }
 
         /// veil gives up before the plan (a bad profile, a missing command): PID 1 reads end
@@ -182,23 +212,22 @@ public final class Sandbox {
         }
     }
 
-    /// Writes all of `bytes` to `fd` (the sandbox reads them meanwhile) and closes it.
-    private static func hand(_ bytes: [UInt8], to fd: Int32, stage: SandboxError.Stage, what: String, _ sandbox: Sandbox) throws {
+    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
+    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
+        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
+    }
+
+    private func sendFilter(_ program: [UInt8], to fd: Int32) throws {
         let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
         defer { signal(SIGPIPE, pipeAction) }
         defer { close(fd) }
         var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
+        while sent < program.count {
+            let n = program.withUnsafeBytes { write(fd, $0.baseAddress! + sent, program.count - sent) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { try sandbox.abort(SandboxError(stage, errno: errno, "hand \(what) to the sandbox")) }
+            if n <= 0 { try abort(SandboxError(.seccomp, errno: errno, "hand the filter to the sandbox")) }
             sent += n
         }
-    }
-
-    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
-    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
-        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
     }
 
     /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it

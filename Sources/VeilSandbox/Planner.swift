@@ -43,16 +43,21 @@ public struct PlanInputs: Sendable {
 public enum Planner {
     public static let sandboxHome = "/home/user"
 
+    /// The part of the plan that the profile alone decides, which veil hands the sandbox
+    /// before it plans the rest.
+    public static func basics(_ profile: Profile, inspectorPort: Int?) -> LaunchPlan.Basics {
+        LaunchPlan.Basics(uid: profile.identity.uid, gid: profile.identity.gid, inspectorPort: inspectorPort,
+                          seccomp: SeccompPolicy(extraDeny: profile.seccomp.deny, allow: profile.seccomp.allow))
+    }
+
     public static func plan(_ i: PlanInputs) -> LaunchPlan {
         let id = i.profile.identity
         let home = sandboxHome
         var p = LaunchPlan()
-        p.uid = id.uid
-        p.gid = id.gid
+        let basics = Self.basics(i.profile, inspectorPort: i.inspectorPort)
+        (p.uid, p.gid, p.inspectorPort, p.seccomp) = (basics.uid, basics.gid, basics.inspectorPort, basics.seccomp)
         p.hostname = id.hostname
         p.cwd = home + "/" + i.workdirName
-        p.inspectorPort = i.inspectorPort
-        p.seccomp = SeccompPolicy(extraDeny: i.profile.seccomp.deny, allow: i.profile.seccomp.allow)
 
         p.mounts = systemMounts(i.layout)
             + etcMounts(i, home: home)

@@ -11,7 +11,7 @@ import VeilProfile
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
 /// ioctl, socket and personality inspect arguments.
 ///
-/// veil compiles the filter to BPF while the sandbox enters its namespaces (two cores, in
+/// veil compiles the filter to BPF while the sandbox makes its mounts (two cores, in
 /// parallel), and sends it over a pipe; the agent's process loads it as its last step.
 public enum SeccompFilter {
     public static let denied: [String] = [

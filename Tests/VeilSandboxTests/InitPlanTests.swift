@@ -3,7 +3,8 @@ import Glibc
 import Testing
 @testable import VeilSandbox
 
-/// The plan reaches PID 1 over a pipe, because PID 1 is made before veil plans.
+/// The plan reaches PID 1 over a pipe, in two messages (its basics, then the rest), because
+/// PID 1 is made before veil plans.
 @Suite struct InitPlanTests {
     static let everyOp: [MountOp] = [
         .dir("/home/user", mode: 0o700), .tmpfs("/tmp", mode: 0o1777),
@@ -15,12 +16,9 @@ import Testing
         .mask("/proc/sys/kernel/random/boot_id", contents: "0b1c\n"),
     ]
 
-    static func plan(port: Int?) -> InitPlan {
+    static func plan() -> InitPlan {
         var p = LaunchPlan()
-        p.uid = 1001
-        p.gid = 1002
         p.hostname = "büro"
-        p.inspectorPort = port
         p.executable = "/usr/bin/env"
         p.cwd = "/home/user/project-é"
         p.argv = ["env", "", "a b"]
@@ -28,29 +26,47 @@ import Testing
         return InitPlan(p, mounts: everyOp)
     }
 
+    static func basics(port: Int?) -> LaunchPlan.Basics {
+        LaunchPlan.Basics(uid: 1001, gid: 1002, inspectorPort: port,
+                          seccomp: SeccompPolicy(extraDeny: ["uname", "getppid"], allow: ["ptrace"]))
+    }
+
+    static func length(_ bytes: [UInt8]) -> Int {
+        Int(bytes.prefix(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
+    }
+
+    @Test func planRoundTrip() throws {
+        let bytes = Self.plan().encoded()
+        #expect(Self.length(bytes) == bytes.count)
+        #expect(try InitPlan(decoding: Array(bytes.dropFirst(4))) == Self.plan())
+    }
+
     @Test(arguments: [nil, 0, 8080] as [Int?])
-    func roundTrip(port: Int?) throws {
-        let plan = Self.plan(port: port)
-        let bytes = plan.encoded()
-        let length = bytes.prefix(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-        #expect(Int(length) == bytes.count)
-        #expect(try InitPlan(decoding: Array(bytes.dropFirst(4))) == plan)
+    func basicsRoundTrip(port: Int?) throws {
+        let bytes = Self.basics(port: port).encoded()
+        #expect(Self.length(bytes) == bytes.count)
+        #expect(try LaunchPlan.Basics(decoding: Array(bytes.dropFirst(4))) == Self.basics(port: port))
     }
 
     @Test func everyTruncationIsAnError() {
-        let body = Array(Self.plan(port: 1).encoded().dropFirst(4))
+        let body = Array(Self.plan().encoded().dropFirst(4))
         for n in 0..<body.count {
             #expect(throws: SandboxError.self) { try InitPlan(decoding: Array(body.prefix(n))) }
         }
         #expect(throws: SandboxError.self) { try InitPlan(decoding: body + [0]) }
+        let basics = Array(Self.basics(port: 80).encoded().dropFirst(4))
+        for n in 0..<basics.count {
+            #expect(throws: SandboxError.self) { try LaunchPlan.Basics(decoding: Array(basics.prefix(n))) }
+        }
+        #expect(throws: SandboxError.self) { try LaunchPlan.Basics(decoding: basics + [0]) }
     }
 
     @Test func anUnknownOpIsAnError() throws {
         var p = LaunchPlan()
         p.hostname = "h"
         var body = Array(InitPlan(p, mounts: [.proc("/proc")]).encoded().dropFirst(4))
-        // uid, gid, hostname (4 + 1 bytes), op count: the op's tag follows.
-        let tag = 4 + 4 + 5 + 4
+        // hostname (4 + 1 bytes), op count: the op's tag follows.
+        let tag = 5 + 4
         #expect(body[tag] == 7)
         body[tag] = 200
         #expect(throws: SandboxError.self) { try InitPlan(decoding: body) }
@@ -76,7 +92,7 @@ import Testing
         }
         writer.start(fds[1])
         defer { close(fds[0]) }
-        #expect(try InitPlan.receive(from: fds[0]) == plan)
+        #expect(try PlanMessage.receive(from: fds[0]).map(InitPlan.init(decoding:)) == plan)
         writer.join()
     }
 
@@ -85,17 +101,17 @@ import Testing
         try #require(veil_pipe_cloexec(&fds) == 0)
         close(fds[1])
         defer { close(fds[0]) }
-        #expect(try InitPlan.receive(from: fds[0]) == nil)
+        #expect(try PlanMessage.receive(from: fds[0]) == nil)
     }
 
     @Test func endOfFileInsideThePlanIsAnError() throws {
         var fds: [Int32] = [-1, -1]
         try #require(veil_pipe_cloexec(&fds) == 0)
-        let bytes = Array(Self.plan(port: nil).encoded().prefix(20))
+        let bytes = Array(Self.plan().encoded().prefix(20))
         _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
         close(fds[1])
         defer { close(fds[0]) }
-        #expect(throws: SandboxError.self) { try InitPlan.receive(from: fds[0]) }
+        #expect(throws: SandboxError.self) { try PlanMessage.receive(from: fds[0]) }
     }
 }
 
