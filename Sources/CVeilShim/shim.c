@@ -24,10 +24,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-pid_t veil_clone(unsigned long flags) {
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-}
-
 pid_t veil_clone_aside(unsigned long flags, int *report) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;

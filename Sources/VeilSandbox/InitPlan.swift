@@ -4,8 +4,7 @@ import Glibc
 /// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it over a pipe,
 /// in two messages of a small binary form (fixed-width little-endian integers,
 /// length-prefixed strings): first the basics, which come from the profile alone, so that
-/// PID 1 maps its ids, enters the staging root and compiles the seccomp filter while veil
-/// goes on planning; then the rest.
+/// PID 1 maps its ids and enters the staging root while veil goes on planning; then the rest.
 struct InitPlan: Equatable {
     var hostname: String
     /// The root's ops the sandbox makes itself (RootFiles.split's inside half).

@@ -6,13 +6,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-// clone(2) with namespace flags and fork semantics (no new stack): returns 0 in the child.
-pid_t veil_clone(unsigned long flags);
 // clone(2) with `flags` from a short-lived helper forked for it, so that the kernel's work
 // (about a millisecond for a full set of namespaces) runs on another CPU while the caller goes
 // on. The new process is the caller's child (CLONE_PARENT). Returns 0 in that process; in the
 // caller, the helper's pid, with `report` set to a pipe that carries the new process's pid (or
-// -errno) as an int32 once clone returns. The helper moves itself to a CPU other than the
+// -errno) as an int32 once clone returns. The helper is moved to a CPU other than the
 // caller's; the new process gets the caller's CPU affinity back.
 pid_t veil_clone_aside(unsigned long flags, int *report);
 // CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP (the macros need _GNU_SOURCE).
