@@ -136,18 +136,9 @@ public final class Sandbox {
         /// Writes a message to PID 1 (which reads it meanwhile). A sandbox that failed has no
         /// reader: its own error, which says more, is thrown instead.
         private func write(_ bytes: [UInt8], stage: SandboxError.Stage, what: String) throws {
-            let pipeAction = signal(SIGPIPE, SIG_IGN)
-            defer { signal(SIGPIPE, pipeAction) }
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(plan, $0.baseAddress! + sent, bytes.count - sent) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    let e = SandboxError(stage, errno: errno, "hand \(what) to the sandbox")
-                    let sandbox = Sandbox(pid: try awaitPID1(), inspectorSocket: nil, errors: take(&errors), status: take(&status))
-                    try sandbox.abort(e)
-                }
-                sent += n
+            if let e = Sandbox.writeAll(bytes, to: plan) {
+                let sandbox = Sandbox(pid: try awaitPID1(), inspectorSocket: nil, errors: take(&errors), status: take(&status))
+                try sandbox.abort(SandboxError(stage, errno: e, "hand \(what) to the sandbox"))
             }
         }
 
@@ -218,16 +209,23 @@ public final class Sandbox {
     }
 
     private func sendFilter(_ program: [UInt8], to fd: Int32) throws {
-        let pipeAction = signal(SIGPIPE, SIG_IGN)  // a sandbox that failed early has no reader
-        defer { signal(SIGPIPE, pipeAction) }
         defer { close(fd) }
+        if let e = Self.writeAll(program, to: fd) { try abort(SandboxError(.seccomp, errno: e, "hand the filter to the sandbox")) }
+    }
+
+    /// Writes all of `bytes` to `fd` while the sandbox reads them. The errno of a failed
+    /// write (a sandbox that failed early has no reader), nil once everything is written.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        let pipeAction = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, pipeAction) }
         var sent = 0
-        while sent < program.count {
-            let n = program.withUnsafeBytes { write(fd, $0.baseAddress! + sent, program.count - sent) }
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { try abort(SandboxError(.seccomp, errno: errno, "hand the filter to the sandbox")) }
+            if n <= 0 { return errno }
             sent += n
         }
+        return nil
     }
 
     /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it
