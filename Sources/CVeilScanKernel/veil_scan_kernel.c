@@ -32,9 +32,13 @@ static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0,
 // DC (Arabic and Syriac format marks), E0-E3 (format marks, punctuation, spaces, fillers), EA
 // (Cyrillic extended), EF (selectors, BOM, fullwidth forms), F0 (format marks), F3 (tags,
 // selectors). Latin letters (C3-C9), most scripts, CJK and the rest are never visited:
-// in prose full of accented words they were most of the scan's work.
+// in prose full of accented words they were most of the scan's work. Nor is F0 9F, the
+// start of every emoji (U+1F000-1FFFF, none covert): chat text is full of them, and the
+// context rules that care (emoji sequences) look back from the selector or joiner.
 static const uint8_t lead_lo[16] = {0x0E, 0x06, 0x07, 0x0E, 0x02, 0, 0, 0, 0x02, 0, 0x05, 0x03, 0x02, 0x01, 0x01, 0x05};
 static const uint8_t lead_hi[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02, 0x04, 0x08};
+
+int veil_kernel_covert_start(uint8_t b, uint8_t c) { return (lead_lo[b & 15] & lead_hi[b >> 4]) && !(b == 0xF0 && c == 0x9F); }
 
 // The fallback for other CPUs, and the reference the vector versions must equal: one byte
 // at a time, from the same tables.
@@ -47,7 +51,7 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
             t->third_lo[d & 15] & t->third_hi[d >> 4])
             m.look |= bit;
         uint8_t cls = json_lo[b & 15] & json_hi[b >> 4];
-        if (lead_lo[b & 15] & lead_hi[b >> 4]) m.look |= bit;
+        if (veil_kernel_covert_start(b, c)) m.look |= bit;
         if (b == '"') m.quote |= bit;
         if (b == '\\') m.backslash |= bit;
         if (c == 'u' || c == '/') m.next_u_or_slash |= bit;
@@ -58,7 +62,7 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
 }
 
 #if defined(__x86_64__)
-#define CLASSIFY_BODY(W, V, load, set1, and_, or_, eq, shuf, srl, sll, mask, bcast)                \
+#define CLASSIFY_BODY(W, V, load, set1, and_, andnot, or_, eq, shuf, srl, sll, mask, bcast)        \
     const V low = set1(0x0F), zero = set1(0);                                                \
     const V f_lo = bcast(t->first_lo), f_hi = bcast(t->first_hi);                           \
     const V n_lo = bcast(t->next_lo), n_hi = bcast(t->next_hi);                              \
@@ -75,7 +79,8 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         a = and_(a, and_(shuf(t_lo, lo2), shuf(t_hi, hi2)));                                 \
         V cls = and_(shuf(j_lo, lo), shuf(j_hi, hi));                                        \
         uint64_t full = W == 64 ? ~0ULL : (1ULL << W) - 1;                                   \
-        V look = or_(a, and_(shuf(l_lo, lo), shuf(l_hi, hi)));                              \
+        V emoji = and_(eq(v, set1(0xF0)), eq(v1, set1(0x9F)));                              \
+        V look = or_(a, andnot(emoji, and_(shuf(l_lo, lo), shuf(l_hi, hi))));               \
         m.look |= (~(uint64_t)(uint32_t)mask(eq(look, zero)) & full) << h;                   \
         m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
         m.backslash |= (uint64_t)(uint32_t)mask(eq(v, set1('\\'))) << h;                     \
@@ -89,19 +94,17 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
 #define SET256(x) _mm256_set1_epi8((char)(x))
 #define BCAST256(p) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(p)))
 __attribute__((target("avx2"))) static masks classify_avx2(const uint8_t *q, const veil_kernel_tables *t) {
-    CLASSIFY_BODY(32, __m256i, LOAD256, SET256, _mm256_and_si256, _mm256_or_si256, _mm256_cmpeq_epi8,
+    CLASSIFY_BODY(32, __m256i, LOAD256, SET256, _mm256_and_si256, _mm256_andnot_si256, _mm256_or_si256, _mm256_cmpeq_epi8,
                   _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_slli_epi16, _mm256_movemask_epi8, BCAST256)
 }
 
 #define LOAD128(p) _mm_loadu_si128((const __m128i *)(p))
 #define SET128(x) _mm_set1_epi8((char)(x))
 __attribute__((target("ssse3"))) static masks classify_ssse3(const uint8_t *q, const veil_kernel_tables *t) {
-    CLASSIFY_BODY(16, __m128i, LOAD128, SET128, _mm_and_si128, _mm_or_si128, _mm_cmpeq_epi8, _mm_shuffle_epi8,
+    CLASSIFY_BODY(16, __m128i, LOAD128, SET128, _mm_and_si128, _mm_andnot_si128, _mm_or_si128, _mm_cmpeq_epi8, _mm_shuffle_epi8,
                   _mm_srli_epi16, _mm_slli_epi16, _mm_movemask_epi8, LOAD128)
 }
 #endif
-
-int veil_kernel_covert_lead(uint8_t b) { return lead_lo[b & 15] & lead_hi[b >> 4]; }
 
 int32_t veil_kernel_best_isa(void) {
 #if defined(__x86_64__)

@@ -44,9 +44,7 @@ enum ConnectTunnel {
     static func splice(agent: Channel, peer: Channel, handler: ProxyHandler, context: ChannelHandlerContext) {
         let (agentGlue, peerGlue) = GlueHandler.matchedPair()
         let pipeline = agent.pipeline
-        let removals = [InspectorPipeline.encoder, InspectorPipeline.pipelining, InspectorPipeline.errors]
-            .map { pipeline.removeHandler(name: $0) }
-        EventLoopFuture.andAllComplete(removals, on: agent.eventLoop)
+        pipeline.removeHandler(name: InspectorPipeline.encoder)
             .flatMap { pipeline.removeHandler(handler) }
             .flatMap { pipeline.addHandler(agentGlue) }
             .flatMap { pipeline.removeHandler(name: InspectorPipeline.decoder) }

@@ -29,9 +29,10 @@ final class DirectCall: UpstreamTask {
     static func start(_ ex: Exchange, target: AbsoluteURI, headers: HTTPHeaders, handler: ProxyHandler,
                       context: ChannelHandlerContext) -> DirectCall {
         var headers = headers
-        // The port is part of Host unless it is the scheme's default (RFC 9110 7.2).
+        // The port is part of Host unless it is the scheme's default (RFC 9110 7.2). The agent's
+        // own Host was dropped with the hop-by-hop headers (forwardedHeaders).
         let host = target.host.utf8.contains(UInt8(ascii: ":")) ? "[\(target.host)]" : target.host
-        headers.replaceOrAdd(name: "host", value: target.port == 80 ? host : "\(host):\(target.port)")
+        headers.add(name: "host", value: target.port == 80 ? host : "\(host):\(target.port)")
         if ex.body.readableBytes > 0 || ex.head.method == .POST {
             headers.add(name: "content-length", value: String(ex.body.readableBytes))
         }
@@ -44,18 +45,26 @@ final class DirectCall: UpstreamTask {
     }
 
     private func run() {
-        pool.lease(key).whenComplete { [self] result in
+        if let idle = pool.idleConnection(key) {
+            send(on: idle)
+            return
+        }
+        pool.connect(key).whenComplete { [self] result in
             switch result {
             case .success(let c) where cancelled:
                 pool.release(c)
             case .success(let c):
-                connection = c
-                let body = ex.body.readableBytes > 0 ? ex.body : nil
-                c.send(head, body: body, for: self, readTimeout: .seconds(handler.core.config.readTimeoutSeconds))
+                send(on: c)
             case .failure(let error):
                 fail(error)
             }
         }
+    }
+
+    private func send(on c: UpstreamConnection) {
+        connection = c
+        let body = ex.body.readableBytes > 0 ? ex.body : nil
+        c.send(head, body: body, for: self, readTimeout: .seconds(handler.core.config.readTimeoutSeconds))
     }
 
     // MARK: from the upstream connection

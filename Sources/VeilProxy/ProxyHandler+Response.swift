@@ -46,8 +46,12 @@ extension ProxyHandler {
         core.recorder?.write(ex)
         let keepAlive = ex.head.isKeepAlive
         state = keepAlive ? .idle : .closed
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        guard !keepAlive else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            resumePipelined(context: context)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Upstream failed. Before the head went out the agent gets a proper error; after it, the

@@ -3,10 +3,12 @@ import NIOHTTP1
 import VeilScan
 
 /// One agent connection. It only moves bytes and follows the state machine; judging is the
-/// scanner's and `decide`'s job. Requests arrive one at a time (HTTPServerPipelineHandler
-/// holds pipelined ones back until the response ends).
-final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// scanner's and `decide`'s job. Requests are answered one at a time, in order: parts of a
+/// pipelined request wait in `pipelined` until the response before them has ended.
+final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    /// Outbound, only `read` is intercepted (backpressure on pipelined requests).
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     enum State {
@@ -25,6 +27,13 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let core: InspectorCore
     var state = State.idle
     var context: ChannelHandlerContext?
+    /// Parts of requests that arrived while an earlier one was being answered (HTTP/1.1
+    /// pipelining), in order. Reading pauses only while some wait: a connection that does
+    /// not pipeline never toggles its read interest (NIO's HTTPServerPipelineHandler paused
+    /// reading around every request, two epoll_ctl calls each).
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var readHeld = false
+    private var resuming = false
 
     init(core: InspectorCore) { self.core = core }
 
@@ -32,7 +41,38 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if isResponding || !pipelined.isEmpty {
+            pipelined.append(part)
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    private var isResponding: Bool {
+        if case .responding = state { return true }
+        return false
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pipelined.isEmpty { context.read() } else { readHeld = true }
+    }
+
+    /// The response ended and the connection is idle again: the requests that waited go on,
+    /// in order, until one is answered asynchronously; reading resumes once none wait.
+    func resumePipelined(context: ChannelHandlerContext) {
+        guard !resuming else { return }  // a waiting request answered at once ends here too
+        resuming = true
+        defer { resuming = false }
+        while !isResponding, let part = pipelined.popFirst() { handle(part, context: context) }
+        if pipelined.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (.head(let head), .idle):
             begin(head, context: context)
         case (.body(let chunk), .collecting(let ex)):
@@ -66,7 +106,19 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    /// A request that is not HTTP gets 400 before the close, unless a response is already
+    /// under way (its status is sent; closing is the only signal left).
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        switch state {
+        case .idle, .collecting:
+            if error is HTTPParserError {
+                state = .closed
+                writeError(api: .unknown, status: .badRequest, message: "veil: malformed HTTP request (\(error))",
+                           close: true, context: context)
+            }
+        default:
+            break
+        }
         close(context)
     }
 

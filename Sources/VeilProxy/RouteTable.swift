@@ -52,20 +52,31 @@ struct RouteTable: Sendable {
 
     /// The agent's base URL inside keeps the upstream's path (`http://127.0.0.1:P/v1`), so the
     /// request usually carries it already; `veil inspect` users may point at the bare port.
+    /// On UTF-8 bytes: it runs on every request, and String's Character-wise slicing and
+    /// concatenation cost more than the rest of the routing.
     static func join(base: String, uri: String) -> String {
-        var origin = Substring(base), basePath = Substring("")
-        // Plain index walks, not Foundation's range(of:): this runs on every request.
-        if let colon = base.firstIndex(of: ":"), base[colon...].hasPrefix("://"),
-           let slash = base[base.index(colon, offsetBy: 3)...].firstIndex(of: "/") {
-            origin = base[..<slash]
-            basePath = base[slash...]
+        let b = Array(base.utf8), u = Array(uri.utf8)
+        // The origin ends at the first `/` after `://`; what follows is the base path.
+        var originEnd = b.count
+        if let colon = b.firstIndex(of: UInt8(ascii: ":")), b[colon...].starts(with: "://".utf8),
+           let slash = b[(colon + 3)...].firstIndex(of: UInt8(ascii: "/")) {
+            originEnd = slash
         }
-        while basePath.hasSuffix("/") { basePath = basePath.dropLast() }
-        let path = uri.hasPrefix("/") ? Substring(uri) : "/" + uri
-        if basePath.isEmpty || path == basePath || path.hasPrefix(basePath + "/") || path.hasPrefix(basePath + "?") {
-            return String(origin + path)
+        var baseEnd = b.count
+        while baseEnd > originEnd, b[baseEnd - 1] == UInt8(ascii: "/") { baseEnd -= 1 }
+        let basePath = b[originEnd ..< baseEnd]
+        let path = u.first == UInt8(ascii: "/") ? u : [UInt8(ascii: "/")] + u
+        var out = Array(b[..<originEnd])
+        out.reserveCapacity(b.count + path.count)
+        if !basePath.isEmpty, path.starts(with: basePath) {
+            let rest = path.count == basePath.count ? nil : path[basePath.count]
+            if rest == nil || rest == UInt8(ascii: "/") || rest == UInt8(ascii: "?") {
+                return String(decoding: out + path, as: UTF8.self)
+            }
         }
-        return String(origin + basePath + path)
+        out += basePath
+        out += path
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -98,30 +109,39 @@ struct AbsoluteURI {
     let port: Int
     let pathAndQuery: String
 
+    /// Parsed on UTF-8 bytes, once per forwarded request: an origin-form target ("/v1/...")
+    /// is the common case and leaves after its first byte.
     init?(_ uri: String) {
-        // Compared on the first bytes: an origin-form target ("/v1/...") is the common case
-        // and must not cost a lowercased copy of the whole URI.
-        let prefix = uri.utf8.prefix(8).lazy.map { $0 | 0x20 }
-        if prefix.starts(with: "http://".utf8) { scheme = "http" } else if prefix.starts(with: "https://".utf8) {
-            scheme = "https"
-        } else {
-            return nil
+        guard let first = uri.utf8.first, first | 0x20 == UInt8(ascii: "h") else { return nil }
+        let u = Array(uri.utf8)
+        func lower(_ i: Int) -> UInt8 { u[i] | 0x20 }
+        guard u.count > 7, lower(0) == UInt8(ascii: "h"), lower(1) == UInt8(ascii: "t"), lower(2) == UInt8(ascii: "t"),
+              lower(3) == UInt8(ascii: "p") else { return nil }
+        var i = 4
+        if lower(i) == UInt8(ascii: "s") { i += 1 }
+        guard u[i...].starts(with: "://".utf8) else { return nil }
+        scheme = i == 5 ? "https" : "http"
+        let defaultPort = i == 5 ? 443 : 80
+        i += 3
+        let authorityEnd = u[i...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? u.count
+        let path = String(decoding: u[authorityEnd...], as: UTF8.self)
+        pathAndQuery = path.isEmpty || path.utf8.first == UInt8(ascii: "?") ? "/" + path : path
+        // user:password@ is dropped; the host is what follows the last `@`.
+        let hostStart = (u[i ..< authorityEnd].lastIndex(of: UInt8(ascii: "@")) ?? i - 1) + 1
+        let hostPort = u[hostStart ..< authorityEnd]
+        func port(after k: Int) -> Int {
+            guard k < authorityEnd, u[k] == UInt8(ascii: ":") else { return defaultPort }
+            return Int(String(decoding: u[(k + 1) ..< authorityEnd], as: UTF8.self)) ?? defaultPort
         }
-        let rest = uri.dropFirst(scheme.count + 3)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        var p = String(rest.dropFirst(authority.count))
-        if p.isEmpty || p.hasPrefix("?") { p = "/" + p }
-        pathAndQuery = p
-        let hostPort = authority.split(separator: "@").last ?? authority
-        if hostPort.hasPrefix("["), let close = hostPort.firstIndex(of: "]") {
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            port = Int(hostPort[hostPort.index(after: close)...].dropFirst()) ?? (scheme == "https" ? 443 : 80)
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            port = Int(hostPort[hostPort.index(after: colon)...]) ?? (scheme == "https" ? 443 : 80)
+        if hostPort.first == UInt8(ascii: "["), let close = hostPort.firstIndex(of: UInt8(ascii: "]")) {
+            host = String(decoding: u[(hostStart + 1) ..< close], as: UTF8.self)
+            self.port = port(after: close + 1)
+        } else if let colon = hostPort.lastIndex(of: UInt8(ascii: ":")) {
+            host = String(decoding: u[hostStart ..< colon], as: UTF8.self)
+            self.port = port(after: colon)
         } else {
-            host = String(hostPort)
-            port = scheme == "https" ? 443 : 80
+            host = String(decoding: hostPort, as: UTF8.self)
+            self.port = defaultPort
         }
         if host.isEmpty { return nil }
     }

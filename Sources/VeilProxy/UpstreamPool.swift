@@ -27,13 +27,14 @@ final class UpstreamPool: @unchecked Sendable {
         self.connectTimeout = connectTimeout
     }
 
-    /// An idle connection to `key` if one is still open, else a new one.
-    func lease(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+    /// An idle connection to `key` if one is still open (most requests: no future, no
+    /// callback), else nil: `connect` makes a new one.
+    func idleConnection(_ key: Key) -> UpstreamConnection? {
         loop.preconditionInEventLoop()
         while let connection = idle[key]?.popLast() {
-            if connection.isOpen { return loop.makeSucceededFuture(connection) }
+            if connection.isOpen { return connection }
         }
-        return connect(key)
+        return nil
     }
 
     /// A connection whose exchange ended cleanly, ready for the next request.
@@ -83,7 +84,7 @@ final class UpstreamPool: @unchecked Sendable {
         }
     }
 
-    private func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+    func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             // Request head and body go out in one write; Nagle would only hold back the tail.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilScan
 
 /// A forwarded request in flight, whichever client carries it.
 protocol UpstreamTask: AnyObject {
@@ -62,23 +63,6 @@ enum UpstreamRequest {
         case 18: return name.equalsLowercased("proxy-authenticate")
         case 19: return name.equalsLowercased("proxy-authorization")
         default: return false
-        }
-    }
-}
-
-extension String {
-    /// ASCII case-insensitive comparison with an already lowercase name, without allocating.
-    func equalsLowercased(_ lower: StaticString) -> Bool {
-        let mine = utf8
-        guard mine.count == lower.utf8CodeUnitCount else { return false }
-        return lower.withUTF8Buffer { theirs in
-            var i = 0
-            for c in mine {
-                let folded = (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c
-                if folded != theirs[i] { return false }
-                i += 1
-            }
-            return true
         }
     }
 }

@@ -24,10 +24,13 @@ public enum ScanBenchmark {
         return f
     }
 
-    public static func run(sizeMiB: Int, iterations: Int) -> String {
-        let body = BenchCorpus.request(bytes: max(1, sizeMiB) << 20)
+    /// `body`: a request of the user's (else the built-in corpus); `thisHost`: this machine's
+    /// own canaries, as `veil inspect` uses them (else the made-up Shanghai host's).
+    public static func run(sizeMiB: Int, iterations: Int, body given: [UInt8]? = nil, thisHost: Bool = false) -> String {
+        let body = given ?? BenchCorpus.request(bytes: max(1, sizeMiB) << 20)
         let rules = [Profile.Rule(name: "iso-dates", kind: .isoDate)]
-        let scanner = Scanner(config: ScanConfig(canaries: facts.canaries(), rules: rules))
+        let canaries = thisHost ? HostFacts.capture().canaries() : facts.canaries()
+        let scanner = Scanner(config: ScanConfig(canaries: canaries, rules: rules))
         var wall: [Double] = [], cpu: [Double] = []
         var found = 0
         body.withUnsafeBytes { raw in
@@ -43,7 +46,7 @@ public enum ScanBenchmark {
         wall.sort(); cpu.sort()
         let gbs = { (t: Double) in Double(body.count) / t / 1e9 }
         let best = wall[0], median = wall[wall.count / 2]
-        return String(format: "scan: %.2f MiB request, %d findings, %d patterns: best %.3f ms (%.2f GB/s), median %.3f ms (%.2f GB/s) wall; median %.2f GB/s thread CPU time; %d runs, one core",
+        return String(format: "scan: %.3f MiB request, %d findings, %d patterns: best %.3f ms (%.2f GB/s), median %.3f ms (%.2f GB/s) wall; median %.2f GB/s thread CPU time; %d runs, one core",
                       Double(body.count) / 1048576, found, scanner.matcher.patterns.count,
                       best * 1e3, gbs(best), median * 1e3, gbs(median), gbs(cpu[cpu.count / 2]), wall.count)
     }

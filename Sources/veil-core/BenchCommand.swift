@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VeilScan
 
 /// `veil bench scan`: the inspector's scanner alone, for the README's figures (not a test).
@@ -13,6 +14,17 @@ struct BenchCommand: ParsableCommand {
             abstract: "Scanner throughput on a realistic request with canaries and covert characters, one core.")
         @Option(help: "Request size in MiB.") var size = 1
         @Option(help: "Timed runs.") var iterations = 50
-        func run() throws { print(ScanBenchmark.run(sizeMiB: size, iterations: iterations)) }
+        @Option(help: "Scan this request body instead of the built-in one (--size is then ignored).") var file: String?
+        @Flag(help: "Use this machine's own canaries, as `veil inspect` does, instead of a made-up host's.")
+        var thisHost = false
+        func run() throws {
+            let body = try file.map { path -> [UInt8] in
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("cannot read \(path)")
+                }
+                return [UInt8](data)
+            }
+            print(ScanBenchmark.run(sizeMiB: size, iterations: iterations, body: body, thisHost: thisHost))
+        }
     }
 }

@@ -31,7 +31,11 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Exit 3 if anything was found.")
     var failOnMarker = false
 
+    @Option(help: "Event-loop threads serving agents and upstreams.")
+    var threads = 2
+
     func validate() throws {
+        guard (1 ... 64).contains(threads) else { throw ValidationError("--threads wants 1 to 64, got \(threads)") }
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen wants HOST:PORT, got \(listen)") }
         if upstream != "stub", !(upstream.hasPrefix("http://") || upstream.hasPrefix("https://")) {
             throw ValidationError("--upstream wants an http(s) URL or `stub`, got \(upstream)")
@@ -57,7 +61,7 @@ struct InspectCommand: ParsableCommand {
             canaries: HostFacts.capture().canaries(),
             rules: profile.inspector.rules, modes: profile.inspector.modes,
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
-            connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env)
+            connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         let inspector: Inspector
         do {
             inspector = try Inspector.start(host: address.host, port: address.port, config: config)

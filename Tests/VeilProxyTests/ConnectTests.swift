@@ -67,7 +67,8 @@ import Testing
         let c = try RawClient(port: inspector.port)
         defer { c.close() }
         c.send("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n")
-        _ = c.read(until: "never")
+        let reply = c.read(until: "never")
+        #expect(reply.hasPrefix("HTTP/1.1 400") && reply.contains("malformed HTTP request"))
         let c2 = try RawClient(port: inspector.port)
         defer { c2.close() }
         c2.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")

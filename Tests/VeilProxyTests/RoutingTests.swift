@@ -9,9 +9,32 @@ import VeilScan
         ("https://api.openai.com/v1", "/chat/completions", "https://api.openai.com/v1/chat/completions"),
         ("https://api.anthropic.com", "/v1/messages?beta=true", "https://api.anthropic.com/v1/messages?beta=true"),
         ("https://gw.example.com/openai/v1/", "/openai/v1/responses", "https://gw.example.com/openai/v1/responses"),
+        ("https://gw.example.com/v1", "/v1", "https://gw.example.com/v1"),
+        ("https://gw.example.com/v1", "/v1?x=1", "https://gw.example.com/v1?x=1"),
+        ("https://gw.example.com/v1", "/v1beta/models", "https://gw.example.com/v1/v1beta/models"),
+        ("http://127.0.0.1:9000", "v1/messages", "http://127.0.0.1:9000/v1/messages"),
+        ("http://127.0.0.1:9000/", "/v1/messages", "http://127.0.0.1:9000/v1/messages"),
     ])
     func joinKeepsOneBasePath(base: String, uri: String, expected: String) {
         #expect(RouteTable.join(base: base, uri: uri) == expected)
+    }
+
+    @Test func absoluteURIs() {
+        func parts(_ s: String) -> String? {
+            AbsoluteURI(s).map { "\($0.scheme) \($0.host) \($0.port) \($0.pathAndQuery)" }
+        }
+        #expect(parts("http://127.0.0.1:8080/v1/messages?beta=true") == "http 127.0.0.1 8080 /v1/messages?beta=true")
+        #expect(parts("HTTPS://api.example.com") == "https api.example.com 443 /")
+        #expect(parts("https://api.example.com?key=k") == "https api.example.com 443 /?key=k")
+        #expect(parts("http://user:p@ss@host.example:81/x") == "http host.example 81 /x")
+        #expect(parts("http://[::1]:9000/a") == "http ::1 9000 /a")
+        #expect(parts("http://[::1]/a") == "http ::1 80 /a")
+        #expect(parts("http://host:/a") == "http host 80 /a")
+        #expect(parts("/v1/messages") == nil)
+        #expect(parts("http://") == nil)
+        #expect(parts("http:///path") == nil)
+        #expect(parts("ftp://host/x") == nil)
+        #expect(parts("httpx://host/x") == nil)
     }
 
     @Test func routesByAPIThenCatchAll() {

@@ -153,6 +153,10 @@ struct CanaryTests {
             (name: "x-stainless-timezone", value: "Asia/Shanghai"),
             (name: "Authorization", value: "Bearer alice-thinkpad-key"),
             (name: "x-api-key", value: "sk-alice"),
+            (name: "Proxy-Authorization", value: "Basic alice-thinkpad"),
+            (name: "X-Goog-Api-Key", value: "alice-thinkpad"),
+            (name: "API-KEY", value: "alice-thinkpad"),
+            (name: "Cookie", value: "host=alice-thinkpad"),
             (name: "content-type", value: "application/json"),
         ])
         #expect(findings.map(\.path) == ["header:user-agent", "header:x-stainless-timezone"])

@@ -48,19 +48,25 @@ struct KernelTests {
     }
 
     /// Only lead bytes are visited, and only those some covert character starts with: every
-    /// scalar that `Covert.classify` does not call `.none` must start with one of them.
-    @Test func covertLeadsCoverEveryCovertScalar() {
-        var needed = Set<UInt8>()
+    /// scalar that `Covert.classify` does not call `.none` must start with a flagged pair.
+    @Test func covertStartsCoverEveryCovertScalar() {
+        var needed = Set<[UInt8]>()
         for cp in UInt32(0x80) ... 0x10FFFF where !(0xD800 ... 0xDFFF).contains(cp) {
-            if Covert.classify(cp) != .none { needed.insert(Array(String(UnicodeScalar(cp)!).utf8)[0]) }
+            if Covert.classify(cp) != .none { needed.insert(Array(Array(String(UnicodeScalar(cp)!).utf8)[0 ..< 2])) }
         }
         for b in 0 ... 255 {
-            let marked = veil_kernel_covert_lead(UInt8(b)) != 0
-            if needed.contains(UInt8(b)) { #expect(marked, "lead byte \(b) starts covert characters") }
-            if b < 0xC2 { #expect(!marked, "byte \(b) is ASCII or a continuation byte") }
+            for c in 0 ... 255 {
+                let marked = veil_kernel_covert_start(UInt8(b), UInt8(c)) != 0
+                if needed.contains([UInt8(b), UInt8(c)]) { #expect(marked, "bytes \(b) \(c) start covert characters") }
+                if b < 0xC2 { #expect(!marked, "byte \(b) is ASCII or a continuation byte") }
+            }
         }
-        // Accented Latin and CJK are the bulk of non-English prompts: never visited.
-        for b: UInt8 in [0xC3, 0xC4, 0xC5, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9] { #expect(veil_kernel_covert_lead(b) == 0) }
+        // Accented Latin and CJK are the bulk of non-English prompts, emoji of chat: never visited.
+        for b: UInt8 in [0xC3, 0xC4, 0xC5, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9] {
+            #expect(veil_kernel_covert_start(b, 0x80) == 0)
+        }
+        #expect(veil_kernel_covert_start(0xF0, 0x9F) == 0)
+        #expect(veil_kernel_covert_start(0xF3, 0xA0) != 0)  // tags
     }
 
     @Test func jsonBytesOutsideStrings() {
@@ -95,7 +101,7 @@ struct KernelTests {
             } else if b == 0x5C {
                 if at(i + 1) == 0x75 || at(i + 1) == 0x2F { mark(i) }
                 i += 1
-            } else if veil_kernel_covert_lead(b) != 0 || hits(t, b, at(i + 1), at(i + 2)) {
+            } else if veil_kernel_covert_start(b, at(i + 1)) != 0 || hits(t, b, at(i + 1), at(i + 2)) {
                 mark(i)
             }
             i += 1

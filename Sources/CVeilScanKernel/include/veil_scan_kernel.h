@@ -24,8 +24,9 @@ typedef struct veil_json_carry {
     uint64_t in_string;  // all ones: the next block starts inside a string
 } veil_json_carry;
 
-/// Nonzero for a UTF-8 lead byte some covert character starts with (the kernel's table).
-int veil_kernel_covert_lead(uint8_t b);
+/// Nonzero when a UTF-8 character starting with bytes `b c` can be covert: b is a lead
+/// byte some covert character starts with (the kernel's table), and b c is not F0 9F (emoji).
+int veil_kernel_covert_start(uint8_t b, uint8_t c);
 
 /// The best `isa` this CPU runs.
 int32_t veil_kernel_best_isa(void);
@@ -33,7 +34,7 @@ int32_t veil_kernel_best_isa(void);
 /// JSON body: for the 64-byte blocks from `start` (a multiple of 64, counted from the body
 /// start, with `carry` from the blocks before), at most `words` of them, writes a bit per
 /// byte: real quotes; `{ } [ ] ,` outside strings; inside strings, anchor hits and
-/// the lead bytes of characters that can be covert (veil_kernel_covert_lead) when not part
+/// the lead bytes of characters that can be covert (veil_kernel_covert_start) when not part
 /// of an escape, and backslashes starting `\u` or `\/`.
 /// Returns the blocks written, or -1 when a byte outside strings cannot be JSON.
 long veil_json_events(const void *body, size_t n, size_t start, size_t words,

@@ -1,0 +1,18 @@
+// Header names are compared on every request: ASCII case folding without a lowercased copy.
+
+extension String {
+    /// ASCII case-insensitive comparison with an already lowercase name, without allocating.
+    @inlinable public func equalsLowercased(_ lower: StaticString) -> Bool {
+        let mine = utf8
+        guard mine.count == lower.utf8CodeUnitCount else { return false }
+        return lower.withUTF8Buffer { theirs in
+            var i = 0
+            for c in mine {
+                let folded = (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c
+                if folded != theirs[i] { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+}
