@@ -56,17 +56,8 @@ public final class Inspector: @unchecked Sendable {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 512)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                // TCP_NODELAY at IPPROTO_TCP (a socketOption would set SOL_SOCKET 1, SO_DEBUG,
-                // which only root may set).
-                .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
-                // Prompts are large: reads of up to 256 KiB (NIO's default stops at 64 KiB) take a
-                // 100 KiB body in one read and a 1 MiB one in four, each a syscall and a decoder
-                // pass fewer. The buffer is reused per connection, so this is the memory it costs.
-                .childChannelOption(ChannelOptions.recvAllocator,
-                                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try InspectorPipeline.configure(channel, core: core) }
+                    channel.eventLoop.makeCompletedFuture { try configureConnection(channel, core: core) }
                 }
             let channel: Channel
             do {
@@ -80,6 +71,23 @@ public final class Inspector: @unchecked Sendable {
             try? group.syncShutdownGracefully()
             throw error
         }
+    }
+
+    /// An agent connection's options and handlers, set synchronously: as bootstrap child
+    /// options they would be applied through a chain of futures, one per option, for every
+    /// connection.
+    private static func configureConnection(_ channel: Channel, core: InspectorCore) throws {
+        guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
+        // TCP_NODELAY at IPPROTO_TCP (a socketOption would set SOL_SOCKET 1, SO_DEBUG, which only
+        // root may set).
+        try options.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+        try options.setOption(ChannelOptions.maxMessagesPerRead, value: 16)
+        // Prompts are large: reads of up to 256 KiB (NIO's default stops at 64 KiB) take a 100 KiB
+        // body in one read and a 1 MiB one in four, each a syscall and a decoder pass fewer. The
+        // buffer is reused per connection, so this is the memory it costs.
+        try options.setOption(ChannelOptions.recvAllocator,
+                              value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
+        try InspectorPipeline.configure(channel, core: core)
     }
 
     public var port: Int { channel.localAddress?.port ?? 0 }

@@ -89,6 +89,9 @@ final class UpstreamPool: @unchecked Sendable {
             .connectTimeout(connectTimeout)
             // Request head and body go out in one write; Nagle would only hold back the tail.
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            // A request is written whole, at once, and nothing here waits for writability: with
+            // NIO's 64 KiB mark every large body would flip it twice, two pipeline events each.
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 1 << 30, high: 1 << 30))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
