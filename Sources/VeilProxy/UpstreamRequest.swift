@@ -48,21 +48,13 @@ enum UpstreamRequest {
         return out
     }
 
-    /// Hop-by-hop and transport headers. Checked by length first: most header names match none
-    /// and cost no lowercased copy.
+    /// Hop-by-hop and transport headers.
+    static let hopByHop: [StaticString] = [
+        "te", "host", "expect", "trailer", "upgrade", "connection", "keep-alive", "content-length",
+        "proxy-connection", "transfer-encoding", "proxy-authenticate", "proxy-authorization",
+    ]
+
     static func isHopByHop(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 2: return name.equalsLowercased("te")
-        case 4: return name.equalsLowercased("host")
-        case 6: return name.equalsLowercased("expect")
-        case 7: return name.equalsLowercased("trailer") || name.equalsLowercased("upgrade")
-        case 10: return name.equalsLowercased("connection") || name.equalsLowercased("keep-alive")
-        case 14: return name.equalsLowercased("content-length")
-        case 16: return name.equalsLowercased("proxy-connection")
-        case 17: return name.equalsLowercased("transfer-encoding")
-        case 18: return name.equalsLowercased("proxy-authenticate")
-        case 19: return name.equalsLowercased("proxy-authorization")
-        default: return false
-        }
+        name.equalsLowercased(anyOf: hopByHop)
     }
 }

@@ -52,17 +52,11 @@ public final class Scanner: Sendable {
         return out
     }
 
-    /// Authorization, Proxy-Authorization, X-Api-Key, Api-Key, X-Goog-Api-Key, Cookie: by
-    /// length first, so most names cost one comparison and no lowercased copy.
+    static let credentialHeaders: [StaticString] = [
+        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie",
+    ]
+
     static func isCredentialHeader(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 6: return name.equalsLowercased("cookie")
-        case 7: return name.equalsLowercased("api-key")
-        case 9: return name.equalsLowercased("x-api-key")
-        case 13: return name.equalsLowercased("authorization")
-        case 14: return name.equalsLowercased("x-goog-api-key")
-        case 19: return name.equalsLowercased("proxy-authorization")
-        default: return false
-        }
+        name.equalsLowercased(anyOf: credentialHeaders)
     }
 }

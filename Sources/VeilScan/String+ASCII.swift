@@ -15,4 +15,10 @@ extension String {
             return true
         }
     }
+
+    /// Whether this is one of `names` (each already lowercase): a name of another length costs
+    /// one comparison per entry, no copy.
+    @inlinable public func equalsLowercased(anyOf names: [StaticString]) -> Bool {
+        names.contains { equalsLowercased($0) }
+    }
 }
