@@ -99,6 +99,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeReading() {
         guard pendingRead, let context else { return }
         pendingRead = false
+        lastRead = .now()  // the silence clock restarts: the held time was the agent's, not the server's
         context.read()
     }
 
@@ -132,7 +133,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Silence longer than the read timeout ends the exchange. The timer is neither re-armed
     /// on every read nor cancelled at every response end: it moves on lazily when it fires, and
-    /// lapses on an idle connection (the pool closes those long before a read timeout).
+    /// lapses on an idle connection (the pool closes those long before a read timeout). While
+    /// reads are held back for a slow agent the server is not silent, only unheard: no count.
     private func armTimer(in delay: TimeAmount) {
         timer = context?.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
     }
@@ -140,6 +142,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func checkSilence() {
         timer = nil
         guard call != nil else { return }
+        if pendingRead {
+            armTimer(in: readTimeout)
+            return
+        }
         let quiet = NIODeadline.now() - lastRead
         if quiet >= readTimeout {
             failure = UpstreamFailure.readTimeout

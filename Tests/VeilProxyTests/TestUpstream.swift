@@ -130,8 +130,12 @@ final class EchoServer: @unchecked Sendable {
 struct RawClient {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveBuffer`: a small one makes the client a slow reader the proxy must wait for.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -159,6 +163,23 @@ struct RawClient {
             data += buf[0..<n]
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads a response with a `content-length` body of `length` bytes: its head and how many
+    /// body bytes came before the peer closed, `length` passed, or 5 s of silence.
+    func readResponse(length: Int) -> (head: String, bodyBytes: Int) {
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        let separator = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while headEnd.map({ data.count - $0 < length }) ?? true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            data += buf[0..<n]
+            if headEnd == nil, let r = data.firstRange(of: separator) { headEnd = r.upperBound }
+        }
+        guard let headEnd else { return (String(decoding: data, as: UTF8.self), 0) }
+        return (String(decoding: data[..<headEnd], as: UTF8.self), data.count - headEnd)
     }
 
     func close() { Glibc.close(fd) }
