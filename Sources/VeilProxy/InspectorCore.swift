@@ -55,9 +55,10 @@ final class InspectorCore: @unchecked Sendable {
     }
 
     static func clientConfiguration(_ c: InspectorConfig, proxy p: HostProxySettings.ProxyServer?) -> HTTPClient.Configuration {
+        // No read timeout here: UpstreamCall keeps its own, which does not count a slow agent.
         var conf = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(c.connectTimeoutSeconds), read: .seconds(c.readTimeoutSeconds)),
+            timeout: .init(connect: .seconds(c.connectTimeoutSeconds), read: nil),
             proxy: p.map { p in
                 .server(host: p.host, port: p.port,
                         authorization: p.user.map { .basic(username: $0, password: p.password ?? "") })

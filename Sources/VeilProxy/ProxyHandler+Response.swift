@@ -34,13 +34,16 @@ extension ProxyHandler {
         return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))))
     }
 
-    /// Written, not flushed: the caller flushes once per upstream read batch.
+    /// Written, not flushed: DirectCall flushes once per upstream read batch, and a response
+    /// veil makes whole goes out at its end.
     func responseBodyPart(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) {
         guard case .responding(let current, _) = state, current === ex else { return }
         if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
         context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
     }
 
+    /// The record line is written before the flush: a response veil makes whole (stub, error,
+    /// block) is not the agent's until its record is on disk.
     func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
         guard case .responding(let current, _) = state, current === ex else { return }
         core.recorder?.write(ex)
@@ -77,7 +80,7 @@ extension ProxyHandler {
         head.headers.add(name: "content-length", value: String(body.readableBytes))
         head.headers.add(name: "x-veil-error", value: "1")
         responseHead(head, ex: ex, context: context)
-        responseBody(body, ex: ex, context: context)
+        responseBodyPart(body, ex: ex, context: context)
         responseEnd(ex, context: context)
     }
 

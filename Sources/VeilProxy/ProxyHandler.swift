@@ -217,7 +217,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         responseHead(head, ex: ex, context: context)
         for part in reply.parts {
             let buf = context.channel.allocator.buffer(string: part)
-            responseBody(buf, ex: ex, context: context)
+            responseBodyPart(buf, ex: ex, context: context)
         }
         responseEnd(ex, context: context)
     }

@@ -9,6 +9,10 @@ import NIOPosix
 /// `.delegate(on:)`, not `.delegateAndChannel(on:)`: AHC 1.37 closes event-loop-bound
 /// connections as soon as they are idle, which measured one new upstream connection per
 /// request (a TIME-WAIT each) and 1,500 req/s.
+///
+/// The read timeout is veil's own (AHC's is off, see InspectorCore): AHC's idle-read timer
+/// also counts the time its reads wait for the agent, so a slow agent lost the rest of a
+/// response; `silence` does not.
 final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked Sendable {
     typealias Response = Void
 
@@ -16,11 +20,15 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
     let handler: ProxyHandler
     let context: ChannelHandlerContext
     var task: HTTPClient.Task<Void>?
+    private var silence: SilenceClock
+    private var timer: Scheduled<Void>?
+    private var ended = false
 
     init(ex: Exchange, handler: ProxyHandler, context: ChannelHandlerContext) {
         self.ex = ex
         self.handler = handler
         self.context = context
+        silence = SilenceClock(timeout: .seconds(handler.core.config.readTimeoutSeconds))
     }
 
     /// `upstreamURL` and `headers` already carry the real credentials (UpstreamRequest.start).
@@ -45,27 +53,59 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
         return call
     }
 
-    func cancel() { task?.cancel() }
+    func cancel() {
+        end()
+        task?.cancel()
+    }
 
     /// Backpressure here is the future `didReceiveBodyPart` returns.
     func agentWritabilityChanged() {}
 
+    /// The request is out: from now on the upstream's silence counts (as AHC's timer did).
+    func didSendRequest(task: HTTPClient.Task<Void>) {
+        silence.heard()
+        if !ended && timer == nil { armTimer(in: silence.timeout) }
+    }
+
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        silence.heard()
         handler.responseHead(UpstreamRequest.agentHead(head, for: ex), ex: ex, context: context)
         return context.eventLoop.makeSucceededVoidFuture()
     }
 
     /// Returning the write's future is the backpressure: AHC reads on once the agent took it.
+    /// Until then the silence clock holds.
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        handler.responseBody(buffer, ex: ex, context: context)
+        silence.hold()
+        let written = handler.responseBody(buffer, ex: ex, context: context)
+        written.whenComplete { [self] _ in silence.resume() }
+        return written
     }
 
     func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        end()
         handler.responseEnd(ex, context: context)
     }
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
+        end()
         let (status, message) = UpstreamFailure.describe(error, url: ex.upstream)
         handler.upstreamFailed(ex, status: status, message: message, context: context)
+    }
+
+    private func end() {
+        ended = true
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func armTimer(in delay: TimeAmount) {
+        timer = context.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
+    }
+
+    private func checkSilence() {
+        timer = nil
+        guard !ended else { return }
+        if let next = silence.next() { armTimer(in: next) } else { task?.fail(reason: UpstreamFailure.readTimeout) }
     }
 }

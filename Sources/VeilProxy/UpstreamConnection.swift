@@ -20,8 +20,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var reusable = true
     /// A read held back while the agent cannot take more (backpressure).
     private var pendingRead = false
-    private var lastRead = NIODeadline.now()
-    private var readTimeout = TimeAmount.seconds(600)
+    private var silence = SilenceClock(timeout: .seconds(600))
     private var timer: Scheduled<Void>?
     private var failure: Error?
 
@@ -42,11 +41,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.call = call
-        self.readTimeout = readTimeout
+        silence = SilenceClock(timeout: readTimeout)
         requestWritten = false
         reusable = true
         failure = nil
-        lastRead = .now()
         if timer == nil { armTimer(in: readTimeout) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -58,7 +56,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastRead = .now()
+        silence.heard()
         switch unwrapInboundIn(data) {
         case .head(let head):
             reusable = head.isKeepAlive
@@ -90,6 +88,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         if let call, !call.agentWritable {
             pendingRead = true
+            silence.hold()
         } else {
             context.read()
         }
@@ -99,7 +98,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeReading() {
         guard pendingRead, let context else { return }
         pendingRead = false
-        lastRead = .now()  // the silence clock restarts: the held time was the agent's, not the server's
+        silence.resume()
         context.read()
     }
 
@@ -133,8 +132,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Silence longer than the read timeout ends the exchange. The timer is neither re-armed
     /// on every read nor cancelled at every response end: it moves on lazily when it fires, and
-    /// lapses on an idle connection (the pool closes those long before a read timeout). While
-    /// reads are held back for a slow agent the server is not silent, only unheard: no count.
+    /// lapses on an idle connection (the pool closes those long before a read timeout).
     private func armTimer(in delay: TimeAmount) {
         timer = context?.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
     }
@@ -142,16 +140,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func checkSilence() {
         timer = nil
         guard call != nil else { return }
-        if pendingRead {
-            armTimer(in: readTimeout)
-            return
-        }
-        let quiet = NIODeadline.now() - lastRead
-        if quiet >= readTimeout {
+        if let next = silence.next() {
+            armTimer(in: next)
+        } else {
             failure = UpstreamFailure.readTimeout
             close()
-        } else {
-            armTimer(in: readTimeout - quiet)
         }
     }
 }
