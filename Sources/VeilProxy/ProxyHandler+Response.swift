@@ -24,8 +24,8 @@ extension ProxyHandler {
         }
     }
 
-    /// Flushed per chunk: SSE must reach the agent as the model produces it.
-    @discardableResult
+    /// Flushed per chunk: SSE must reach the agent as the model produces it. The future is
+    /// UpstreamCall's backpressure (AHC reads on once the agent took the chunk).
     func responseBody(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         guard case .responding(let current, _) = state, current === ex else {
             return context.eventLoop.makeSucceededVoidFuture()
