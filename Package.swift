@@ -28,6 +28,8 @@ let package = Package(
         // Upstream client for https and host proxies: TLS with the system trust store, CONNECT.
         // (Plain-http upstreams, the stub's and local gateways', use veil's own lean NIO client.)
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        // AHC's TLS, named directly for the host's own trust settings (SSL_CERT_FILE/DIR).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // Kernel libraries, linked through pkg-config.
@@ -64,6 +66,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/VeilProxy"),
         // Pure evidence: pairing recorded requests, structural and character diffs, volatile
@@ -101,6 +104,7 @@ let package = Package(
             dependencies: [
                 "VeilProxy", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/VeilProxyTests"),
     ],

@@ -12,6 +12,8 @@ final class InspectorCore: @unchecked Sendable {
     let scanner: VeilScanner
     let routes: RouteTable
     let proxies: HostProxySettings
+    /// The certificates https upstreams must chain to (the host's SSL_CERT_FILE/DIR or the system's).
+    let trust: UpstreamTrust
     let redaction: Redaction
     let recorder: ExchangeRecorder?
     let stats = InspectorStats()
@@ -29,6 +31,7 @@ final class InspectorCore: @unchecked Sendable {
         scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules))
         routes = RouteTable(routes: config.routes, allow: AllowList(config.connectAllow))
         proxies = HostProxySettings(environment: config.hostEnvironment)
+        trust = UpstreamTrust(environment: config.hostEnvironment)
         redaction = Redaction(credentials: config.credentials)
         recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
@@ -39,7 +42,7 @@ final class InspectorCore: @unchecked Sendable {
             var perLoop: [String: HTTPClient] = [:]
             for p in [nil, proxies.http, proxies.https] where perLoop[Self.key(p)] == nil {
                 let client = HTTPClient(eventLoopGroupProvider: .shared(loop),
-                                        configuration: Self.clientConfiguration(config, proxy: p))
+                                        configuration: Self.clientConfiguration(config, proxy: p, trust: trust))
                 perLoop[Self.key(p)] = client
                 all.append(client)
             }
@@ -54,9 +57,11 @@ final class InspectorCore: @unchecked Sendable {
         p.map { "\($0.host):\($0.port)" } ?? ""
     }
 
-    static func clientConfiguration(_ c: InspectorConfig, proxy p: HostProxySettings.ProxyServer?) -> HTTPClient.Configuration {
+    static func clientConfiguration(_ c: InspectorConfig, proxy p: HostProxySettings.ProxyServer?,
+                                    trust: UpstreamTrust) -> HTTPClient.Configuration {
         // No read timeout here: UpstreamCall keeps its own, which does not count a slow agent.
         var conf = HTTPClient.Configuration(
+            tlsConfiguration: trust.tlsConfiguration,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(c.connectTimeoutSeconds), read: nil),
             proxy: p.map { p in
@@ -67,6 +72,9 @@ final class InspectorCore: @unchecked Sendable {
         // HTTP/1.1 upstream keeps one exchange per connection, so a slow stream never holds up others.
         conf.httpVersion = .http1Only
         conf.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // A refused connection or a failed handshake is the agent's 502 at once, as on the lean
+        // client, not after the connect timeout of AHC's retries: the agent's SDK retries itself.
+        conf.connectionPool.retryConnectionEstablishment = false
         return conf
     }
 

@@ -36,6 +36,10 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
                       context: ChannelHandlerContext) -> UpstreamCall {
         let call = UpstreamCall(ex: ex, handler: handler, context: context)
         let core = handler.core
+        if let problem = core.trust.problem, AbsoluteURI(upstreamURL)?.scheme == "https" {
+            call.failSoon("veil: no https upstream can be verified: \(problem)")
+            return call
+        }
         do {
             let request = try HTTPClient.Request(
                 url: upstreamURL, method: ex.head.method, headers: headers,
@@ -44,13 +48,16 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
                 request: request, delegate: call, eventLoop: .delegate(on: context.eventLoop),
                 deadline: nil, logger: nil)
         } catch {
-            context.eventLoop.execute {
-                handler.upstreamFailed(ex, status: .badGateway,
-                                       message: "veil: cannot build the upstream request to \(ex.upstream): \(error)",
-                                       context: context)
-            }
+            call.failSoon("veil: cannot build the upstream request to \(ex.upstream): \(error)")
         }
         return call
+    }
+
+    /// 502 before any upstream connection; on the next loop turn, as a failed exchange would be.
+    private func failSoon(_ message: String) {
+        context.eventLoop.execute { [self] in
+            handler.upstreamFailed(ex, status: .badGateway, message: message, context: context)
+        }
     }
 
     func cancel() {
@@ -89,7 +96,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
         end()
-        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream)
+        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream, trust: handler.core.trust)
         handler.upstreamFailed(ex, status: status, message: message, context: context)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Why an upstream exchange failed, as the plain-http client sees it; AHC's own errors (https
 /// and proxied upstreams) are mapped by `describe` too.
@@ -15,7 +16,8 @@ enum UpstreamFailure: Error, Equatable {
     case badURL(String)
 
     /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
-    static func describe(_ error: Error, url: String) -> (HTTPResponseStatus, String) {
+    /// `trust`: where https certificates were checked against, named when TLS fails.
+    static func describe(_ error: Error, url: String, trust: UpstreamTrust? = nil) -> (HTTPResponseStatus, String) {
         let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
         switch error {
         case UpstreamFailure.closed:
@@ -51,9 +53,29 @@ enum UpstreamFailure: Error, Equatable {
             return (.badGateway, "veil: upstream \(host) is unreachable (\(error))")
         }
         let text = String(describing: error)
-        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
-            return (.badGateway, "veil: TLS with upstream \(host) failed: \(text)")
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+            || text.contains("SSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
+            return (.badGateway, "veil: TLS with upstream \(host) failed: \(tlsReason(text, trust: trust))")
         }
         return (.badGateway, "veil: upstream \(host) failed: \(text)")
+    }
+
+    /// BoringSSL's reason codes (CERTIFICATE_VERIFY_FAILED, WRONG_VERSION_NUMBER, …) out of
+    /// its error stack, whose codes, addresses and source paths say nothing to the user; a
+    /// failed verification also says what the certificate was checked against.
+    static func tlsReason(_ text: String, trust: UpstreamTrust?) -> String {
+        var reasons: [String] = []
+        var rest = Substring(text)
+        while let r = rest.range(of: "OPENSSL_internal:") {
+            let reason = rest[r.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+            if !reason.isEmpty && !reasons.contains(String(reason)) { reasons.append(String(reason)) }
+            rest = rest[r.upperBound...]
+        }
+        guard !reasons.isEmpty else { return text }
+        var out = reasons.joined(separator: ", ")
+        if reasons.contains("CERTIFICATE_VERIFY_FAILED") {
+            out += " (checked against \((trust ?? UpstreamTrust(environment: [:])).source): its CA is not there, or it is out of date)"
+        }
+        return out
     }
 }

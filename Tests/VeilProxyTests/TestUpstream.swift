@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A loopback "model API" for the tests: records what it received and answers with a script
 /// (status, headers, body chunks with delays), so streaming and failures can be staged.
@@ -30,13 +31,17 @@ final class TestUpstream: @unchecked Sendable {
     private let lock = NSLock()
     private var _seen: [Seen] = []
     let reply: @Sendable (Seen) -> Reply
+    /// Serving https (with this server context) rather than plain http.
+    let tls: NIOSSLContext?
 
-    init(reply: @escaping @Sendable (Seen) -> Reply = { _ in Reply() }) throws {
+    init(tls: NIOSSLContext? = nil, reply: @escaping @Sendable (Seen) -> Reply = { _ in Reply() }) throws {
         self.reply = reply
+        self.tls = tls
         channel = try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] ch in
                 ch.eventLoop.makeCompletedFuture {
+                    if let tls { try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try ch.pipeline.syncOperations.configureHTTPServerPipeline()
                     try ch.pipeline.syncOperations.addHandler(Handler(upstream: self))
                 }
@@ -45,7 +50,8 @@ final class TestUpstream: @unchecked Sendable {
     }
 
     var port: Int { channel.localAddress!.port! }
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// https by the name its test certificate carries.
+    var url: String { tls == nil ? "http://127.0.0.1:\(port)" : "https://localhost:\(port)" }
     var seen: [Seen] { lock.lock(); defer { lock.unlock() }; return _seen }
 
     func stop() {

@@ -17,6 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests, sent_key
+from upstream import Upstream
+
+# A throwaway CA and a certificate it signed for localhost (Tests/fixtures/tls; the staged
+# copy for the unprivileged run sits beside the tests too).
+TLS = Path(__file__).resolve().parent.parent / "fixtures" / "tls"
 
 # Which profile maps which SDK's base-URL variable to the inspector.
 PROFILES = {"anthropic": "claude-code", "openai": "generic-openai"}
@@ -27,7 +32,8 @@ import hashlib, json, os, sys
 kind, mode, prompt = sys.argv[1], sys.argv[2], sys.argv[3]
 real_key_sha = sys.argv[4] if len(sys.argv) > 4 else ""
 out = {"kind": kind, "mode": mode,
-       "base_url_env": os.environ.get("ANTHROPIC_BASE_URL" if kind == "anthropic" else "OPENAI_BASE_URL")}
+       "base_url_env": os.environ.get("ANTHROPIC_BASE_URL" if kind == "anthropic" else "OPENAI_BASE_URL"),
+       "trust_env": {k: os.environ[k] for k in ("SSL_CERT_FILE", "SSL_CERT_DIR") if k in os.environ}}
 key = os.environ.get("ANTHROPIC_API_KEY" if kind == "anthropic" else "OPENAI_API_KEY") or ""
 out["key_is_real"] = hashlib.sha256(key.encode()).hexdigest() == real_key_sha
 try:
@@ -178,3 +184,43 @@ def test_sdk_upstream_down(veil_agent, client, kind):
     assert not out["ok"], out
     assert out["status"] in (502, 503, 504), out
     assert out["message"], out
+
+
+@pytest.fixture
+def tls_upstream(tmp_path: Path):
+    """The same model API over https, as `https://localhost:<port>` (host side)."""
+    up = Upstream("127.0.0.1", 0, record=str(tmp_path / "tls-upstream.jsonl"),
+                  tls=(str(TLS / "localhost.pem"), str(TLS / "localhost.key"))).start()
+    try:
+        yield up
+    finally:
+        up.stop()
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_sdk_https_upstream_trusted_by_the_host(veil_agent, tls_upstream, client, kind):
+    """The host trusts the upstream's CA through SSL_CERT_FILE (as a private or corporate CA
+    is): veil's inspector verifies with it, the streamed answer arrives with the real key
+    upstream, and the host's trust setting never reaches the sandbox."""
+    key = KEYS[kind]
+    r = veil_agent(PROFILES[kind], tls_upstream.url, [*client, kind, "stream", "say hi", sha(key)],
+                   env={"SSL_CERT_FILE": str(TLS / "ca.pem"), "SSL_CERT_DIR": None})
+    assert r.returncode == 0, r.describe()
+    out = parse(r.stdout)
+    assert out["ok"] and out["text"] == REPLY, out
+    assert out["trust_env"] == {}, out
+    reqs = model_requests(tls_upstream)
+    assert len(reqs) == 1 and sent_key(reqs[0]["headers"]) == key, tls_upstream.requests
+    assert r.findings == {} and r.blocked == 0, r.describe()
+
+
+def test_sdk_https_upstream_untrusted(veil_agent, tls_upstream, client):
+    """Against the system store the test CA is unknown: the SDK raises the 502 veil sends,
+    whose message says TLS failed and why; nothing reaches the upstream."""
+    r = veil_agent(PROFILES["anthropic"], tls_upstream.url, [*client, "anthropic", "normal", "say hi"],
+                   env={"SSL_CERT_FILE": None, "SSL_CERT_DIR": None}, timeout=120)
+    assert r.returncode == 2, r.describe()
+    out = parse(r.stdout)
+    assert not out["ok"] and out["status"] == 502, out
+    assert f"TLS with upstream localhost:{tls_upstream.port} failed: CERTIFICATE_VERIFY_FAILED" in out["message"], out
+    assert model_requests(tls_upstream) == []

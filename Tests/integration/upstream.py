@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import ssl
 import sys
 import threading
 import time
@@ -262,16 +263,37 @@ class Handler(BaseHTTPRequestHandler):
         self._stream(chunks)
 
 
+class TLSServer(ThreadingHTTPServer):
+    """Ends each connection with TLS close_notify, as real https servers do: a streamed
+    response that ends at the connection's close is then known to be whole (an https client,
+    veil's included, treats a bare TCP close there as a cut)."""
+
+    def shutdown_request(self, request: Any) -> None:
+        try:
+            request.settimeout(2)
+            request.unwrap()
+        except (OSError, ValueError):
+            pass
+        super().shutdown_request(request)
+
+
 class Upstream:
     """A running stub: .url, .port, .requests (list of recorded dicts), .stop()."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, record: str | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, record: str | None = None,
+                 tls: tuple[str, str] | None = None):
+        """`tls`: (certificate, key) PEM files to serve https, as `https://localhost:<port>`."""
         self.recorder = Recorder(record)
         handler = type("BoundHandler", (Handler,), {"recorder": self.recorder})
-        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server = (TLSServer if tls else ThreadingHTTPServer)((host, port), handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

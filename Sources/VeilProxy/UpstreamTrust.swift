@@ -1,0 +1,53 @@
+import Foundation
+import NIOSSL
+
+/// Which certificates an https upstream must chain to: the host's own choice, as OpenSSL,
+/// curl and Python read it. `SSL_CERT_FILE` (a PEM bundle) and `SSL_CERT_DIR` (a hashed
+/// directory, `c_rehash` names) replace the system store when set, which is how a corporate
+/// or private CA is trusted without touching /etc; otherwise the system store. NIOSSL alone
+/// reads neither variable.
+struct UpstreamTrust: Sendable, Equatable {
+    var file: String?
+    var directory: String?
+    /// Why the host's setting cannot be used (a path that is not there): https upstreams are
+    /// then refused with this, never verified against a store the host did not choose.
+    var problem: String?
+
+    init(environment env: [String: String]) {
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        file = value("SSL_CERT_FILE")
+        directory = value("SSL_CERT_DIR")
+        if let f = file, !Self.exists(f, directory: false) {
+            problem = "the host's SSL_CERT_FILE=\(f) is not a readable file"
+        } else if let d = directory, !Self.exists(d, directory: true) {
+            problem = "the host's SSL_CERT_DIR=\(d) is not a directory"
+        }
+    }
+
+    /// Words for error messages: where the certificates an upstream failed against came from.
+    var source: String {
+        switch (file, directory) {
+        case (nil, nil): return "the system trust store"
+        case (let f?, nil): return "SSL_CERT_FILE=\(f)"
+        case (nil, let d?): return "SSL_CERT_DIR=\(d)"
+        case (let f?, let d?): return "SSL_CERT_FILE=\(f) and SSL_CERT_DIR=\(d)"
+        }
+    }
+
+    /// nil: AsyncHTTPClient's default (full verification against the system store).
+    var tlsConfiguration: TLSConfiguration? {
+        guard problem == nil, file != nil || directory != nil else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        let roots = [file, directory].compactMap { $0 }
+        tls.trustRoots = .file(roots[0])
+        tls.additionalTrustRoots = roots.dropFirst().map { .file($0) }
+        return tls
+    }
+
+    private static func exists(_ path: String, directory: Bool) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        return isDirectory == directory && access(path, R_OK) == 0
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import Testing
+@testable import VeilProxy
+
+/// https upstreams (AsyncHTTPClient with TLS), against a loopback server whose certificate a
+/// throwaway test CA signed (Tests/fixtures/tls): verified against the host's own trust
+/// settings (SSL_CERT_FILE / SSL_CERT_DIR, else the system store), and a failure reaches the
+/// agent as a 502 in its API's format that says it was TLS and against what.
+@Suite("https upstream") struct TLSUpstreamTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("fixtures/tls").path
+    static func fixture(_ name: String) -> String { fixtures + "/" + name }
+
+    /// An https upstream presenting `leaf` (`localhost`: valid for localhost and 127.0.0.1;
+    /// `elsewhere`: for elsewhere.invalid only).
+    static func server(_ leaf: String, reply: @escaping @Sendable (TestUpstream.Seen) -> TestUpstream.Reply = { _ in .init() })
+        throws -> TestUpstream {
+        let chain = try NIOSSLCertificate.fromPEMFile(fixture("\(leaf).pem")).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: fixture("\(leaf).key"), format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        return try TestUpstream(tls: NIOSSLContext(configuration: tls), reply: reply)
+    }
+
+    /// A long connect timeout: a TLS failure must not wait for it.
+    static func inspector(_ url: String, environment: [String: String]) throws -> Inspector {
+        try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(url))], hostEnvironment: environment,
+            connectTimeoutSeconds: 30, readTimeoutSeconds: 5))
+    }
+
+    static func message(_ got: Got) -> String {
+        (got.json["error"] as? [String: Any])?["message"] as? String ?? ""
+    }
+
+    @Test func theHostsCertFileIsTrusted() async throws {
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": Self.fixture("ca.pem")])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 200)
+        #expect(got.body == #"{"ok":true}"#)
+        #expect(up.seen.map(\.head.uri) == ["/v1/messages"])
+        #expect(up.seen.first?.text == anthropicBody)
+    }
+
+    /// A hashed directory, as `openssl rehash` makes one: the CA under `<subject hash>.0`.
+    @Test func theHostsCertDirIsTrusted() async throws {
+        let dir = tempPath("certs")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hash = try String(contentsOfFile: Self.fixture("ca.hash"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.copyItem(atPath: Self.fixture("ca.pem"), toPath: "\(dir)/\(hash).0")
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_DIR": dir])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 200)
+        #expect(up.seen.count == 1)
+    }
+
+    /// Responses stream through TLS as they do over plain http: every chunk, in order.
+    @Test func aStreamedResponseArrivesWhole() async throws {
+        let events = (1...5).map { "data: {\"n\":\($0)}\n\n" }
+        let up = try Self.server("localhost") { _ in
+            .init(headers: [("content-type", "text/event-stream")], chunks: events.map { (20, $0) })
+        }
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": Self.fixture("ca.pem")])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 200)
+        #expect(sseData(got.body) == (1...5).map { "{\"n\":\($0)}" })
+    }
+
+    /// The default is the system store, which does not know the test CA: the handshake fails,
+    /// nothing reaches the server, and the agent is told why in Anthropic's error format.
+    @Test func anUnknownCAIs502SayingTLS() async throws {
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: [:])
+        defer { inspector.shutdown() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        // At once, not after AHC's connection retries ran out the 30 s connect timeout.
+        #expect(clock.now - started < .seconds(10))
+        #expect(got.status == 502)
+        #expect(got.json["type"] as? String == "error")
+        #expect(Self.message(got) == "veil: TLS with upstream localhost:\(up.port) failed: CERTIFICATE_VERIFY_FAILED "
+                + "(checked against the system trust store: its CA is not there, or it is out of date)")
+        #expect(up.seen.isEmpty)
+    }
+
+    /// The host's bundle, without the CA that signed the upstream's certificate: the message
+    /// names the bundle, so the user knows which one to fix.
+    @Test func aBundleWithoutTheCAIs502NamingIt() async throws {
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let bundle = Self.fixture("elsewhere.pem")  // a certificate, but not the CA
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": bundle])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        #expect(Self.message(got) == "veil: TLS with upstream localhost:\(up.port) failed: CERTIFICATE_VERIFY_FAILED "
+                + "(checked against SSL_CERT_FILE=\(bundle): its CA is not there, or it is out of date)")
+        #expect(up.seen.isEmpty)
+    }
+
+    /// A certificate from a trusted CA, but for another name (NIOSSL checks the name after
+    /// the chain and says so itself).
+    @Test func aCertificateForAnotherNameIs502() async throws {
+        let up = try Self.server("elsewhere")
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": Self.fixture("ca.pem")])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/chat/completions", body: openAIBody)
+        #expect(got.status == 502)
+        let message = Self.message(got)
+        #expect(message.hasPrefix("veil: TLS with upstream localhost:\(up.port) failed: "), "\(message)")
+        #expect(message.contains("failedToValidateHostname"), "\(message)")
+        #expect(up.seen.isEmpty)
+    }
+
+    /// A trust setting that names nothing refuses https (never a fallback to a store the host
+    /// did not choose) and leaves plain-http upstreams alone.
+    @Test func aMissingCertFileRefusesHttpsOnly() async throws {
+        let missing = tempPath("no-such-bundle.pem")
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let https = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": missing])
+        defer { https.shutdown() }
+        let got = try await request(https.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        #expect(Self.message(got) == "veil: no https upstream can be verified: the host's SSL_CERT_FILE=\(missing) is not a readable file")
+        #expect(up.seen.isEmpty)
+
+        let plain = try TestUpstream()
+        defer { plain.stop() }
+        let http = try Self.inspector(plain.url, environment: ["SSL_CERT_FILE": missing])
+        defer { http.shutdown() }
+        #expect(try await request(http.port, "/v1/messages", body: anthropicBody).status == 200)
+    }
+
+    @Test func trustSettingsAreReadFromTheHostEnvironment() {
+        #expect(UpstreamTrust(environment: [:]).tlsConfiguration == nil)
+        #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": ""]).source == "the system trust store")
+        let file = UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("ca.pem")])
+        #expect(file.problem == nil && file.tlsConfiguration?.trustRoots == .file(Self.fixture("ca.pem")))
+        let both = UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("ca.pem"), "SSL_CERT_DIR": Self.fixtures])
+        #expect(both.tlsConfiguration?.additionalTrustRoots == [.file(Self.fixtures)])
+        #expect(both.source == "SSL_CERT_FILE=\(Self.fixture("ca.pem")) and SSL_CERT_DIR=\(Self.fixtures)")
+        // A directory where a file belongs, and the reverse.
+        #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixtures]).problem != nil)
+        #expect(UpstreamTrust(environment: ["SSL_CERT_DIR": Self.fixture("ca.pem")]).problem
+                == "the host's SSL_CERT_DIR=\(Self.fixture("ca.pem")) is not a directory")
+    }
+}
