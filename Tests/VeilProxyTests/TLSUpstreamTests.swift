@@ -145,6 +145,41 @@ import Testing
         #expect(try await request(http.port, "/v1/messages", body: anthropicBody).status == 200)
     }
 
+    /// Through the host's HTTPS_PROXY (a corporate proxy): a CONNECT tunnel with the proxy's
+    /// credentials, TLS inside it end to end with the upstream, verified as above.
+    @Test func throughTheHostsProxy() async throws {
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let proxy = try TunnelProxy()
+        defer { proxy.stop() }
+        let inspector = try Self.inspector(up.url, environment: [
+            "HTTPS_PROXY": "http://alice:s3cret@127.0.0.1:\(proxy.port)", "SSL_CERT_FILE": Self.fixture("ca.pem"),
+        ])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 200)
+        #expect(up.seen.map(\.head.uri) == ["/v1/messages"])
+        let head = try #require(proxy.heads.first)
+        #expect(head.hasPrefix("connect localhost:\(up.port) http/1.1"), "\(head)")
+        #expect(head.contains("proxy-authorization: basic \(Data("alice:s3cret".utf8).base64EncodedString().lowercased())"), "\(head)")
+    }
+
+    /// NO_PROXY names the upstream: it is reached directly, and the proxy sees nothing.
+    @Test func noProxyBypassesTheHostsProxy() async throws {
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let proxy = try TunnelProxy()
+        defer { proxy.stop() }
+        let inspector = try Self.inspector(up.url, environment: [
+            "https_proxy": "http://127.0.0.1:\(proxy.port)", "no_proxy": "example.com,localhost",
+            "SSL_CERT_FILE": Self.fixture("ca.pem"),
+        ])
+        defer { inspector.shutdown() }
+        #expect(try await request(inspector.port, "/v1/messages", body: anthropicBody).status == 200)
+        #expect(up.seen.count == 1)
+        #expect(proxy.heads.isEmpty)
+    }
+
     @Test func trustSettingsAreReadFromTheHostEnvironment() {
         #expect(UpstreamTrust(environment: [:]).tlsConfiguration == nil)
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": ""]).source == "the system trust store")
