@@ -15,6 +15,8 @@ final class InspectorCore: @unchecked Sendable {
     /// The certificates https upstreams must chain to (the host's SSL_CERT_FILE/DIR or the system's).
     let trust: UpstreamTrust
     let redaction: Redaction
+    /// Host facts out of veil's own messages to the agent.
+    let neutral: NeutralText
     let recorder: ExchangeRecorder?
     let stats = InspectorStats()
     let stub = StubResponder()
@@ -33,6 +35,7 @@ final class InspectorCore: @unchecked Sendable {
         proxies = HostProxySettings(environment: config.hostEnvironment)
         trust = UpstreamTrust(environment: config.hostEnvironment)
         redaction = Redaction(credentials: config.credentials)
+        neutral = NeutralText(canaries: config.canaries)
         recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
         var all: [HTTPClient] = []

@@ -74,7 +74,8 @@ extension ProxyHandler {
     func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
         state = .responding(ex, nil)
         if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status, message: message))
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status,
+                                                                          message: core.neutral.apply(message)))
         var head = HTTPResponseHead(version: ex.head.version, status: status)
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "content-length", value: String(body.readableBytes))
@@ -86,7 +87,8 @@ extension ProxyHandler {
 
     func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
                             context: ChannelHandlerContext) {
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status, message: message))
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
+                                                                          message: core.neutral.apply(message)))
         var head = HTTPResponseHead(version: .http1_1, status: status)
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "content-length", value: String(body.readableBytes))

@@ -74,6 +74,26 @@ import VeilScan
         #expect(inspector.summary().errors == 3)
     }
 
+    /// The message names the upstream, but never a host fact: a gateway's address the host
+    /// set (here 127.0.0.1 stands for one) is replaced by what it is; the record keeps it.
+    @Test func errorMessagesCarryNoHostFact() async throws {
+        let up = try TestUpstream()
+        let port = up.port
+        up.stop()
+        let record = tempPath("errors.jsonl")
+        defer { unlink(record) }
+        let inspector = try startInspector(.url("http://127.0.0.1:\(port)"),
+                                           canaries: [Canary(label: "base-URL host", value: "127.0.0.1")], record: record)
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        #expect((got.json["error"] as? [String: Any])?["message"] as? String
+                == "veil: upstream ‹base-URL host›:\(port) is unreachable: connection refused")
+        #expect(!got.body.contains("127.0.0.1"))
+        let line = parse(try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .newlines))
+        #expect((line["error"] as? String)?.contains("upstream 127.0.0.1:\(port) is unreachable") == true, "\(line)")
+    }
+
     @Test func upstreamSilenceIs504() async throws {
         // A socket that listens but never answers: the connection is made, no head ever comes.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import Testing
 @testable import VeilProxy
+import VeilScan
 
 /// https upstreams (AsyncHTTPClient with TLS), against a loopback server whose certificate a
 /// throwaway test CA signed (Tests/fixtures/tls): verified against the host's own trust
@@ -24,9 +25,9 @@ import Testing
     }
 
     /// A long connect timeout: a TLS failure must not wait for it.
-    static func inspector(_ url: String, environment: [String: String]) throws -> Inspector {
+    static func inspector(_ url: String, environment: [String: String], canaries: [Canary] = []) throws -> Inspector {
         try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(url))], hostEnvironment: environment,
+            routes: [Route(api: .unknown, upstream: .url(url))], canaries: canaries, hostEnvironment: environment,
             connectTimeoutSeconds: 30, readTimeoutSeconds: 5))
     }
 
@@ -96,17 +97,19 @@ import Testing
     }
 
     /// The host's bundle, without the CA that signed the upstream's certificate: the message
-    /// names the bundle, so the user knows which one to fix.
+    /// names the bundle, so the user knows which one to fix, but not a host path (here the
+    /// fixtures directory stands for the host's home).
     @Test func aBundleWithoutTheCAIs502NamingIt() async throws {
         let up = try Self.server("localhost")
         defer { up.stop() }
         let bundle = Self.fixture("elsewhere.pem")  // a certificate, but not the CA
-        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": bundle])
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": bundle],
+                                           canaries: [Canary(label: "home path", value: Self.fixtures)])
         defer { inspector.shutdown() }
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 502)
         #expect(Self.message(got) == "veil: TLS with upstream localhost:\(up.port) failed: CERTIFICATE_VERIFY_FAILED "
-                + "(checked against SSL_CERT_FILE=\(bundle): its CA is not there, or it is out of date)")
+                + "(checked against SSL_CERT_FILE=‹home path›/elsewhere.pem: its CA is not there, or it is out of date)")
         #expect(up.seen.isEmpty)
     }
 
