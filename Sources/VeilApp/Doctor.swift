@@ -1,6 +1,7 @@
 import CSeccomp
 import Foundation
 import VeilLaunch
+import VeilProxy
 import VeilScan
 
 /// `veil doctor`: can this host run the sandbox, and what does the agent see instead of the
@@ -54,7 +55,16 @@ public enum Doctor {
         }
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         checks.append(Check(name: "seccomp", ok: status.contains("Seccomp:"), detail: "libseccomp \(seccompVersion())"))
+        checks.append(trustCheck(environment: ProcessInfo.processInfo.environment))
         return checks
+    }
+
+    /// What https upstreams will be verified against; a trust variable naming nothing fails,
+    /// since the inspector then refuses every https upstream.
+    static func trustCheck(environment: [String: String]) -> Check {
+        let trust = UpstreamTrust(environment: environment)
+        return Check(name: "upstream TLS trust", ok: trust.problem == nil,
+                     detail: trust.problem.map { "\($0): https upstreams are refused" } ?? trust.source)
     }
 
     static func compare(host h: HostFacts, sandbox s: HostFacts) -> [Row] {

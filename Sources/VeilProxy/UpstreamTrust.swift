@@ -6,14 +6,14 @@ import NIOSSL
 /// directory, `c_rehash` names) replace the system store when set, which is how a corporate
 /// or private CA is trusted without touching /etc; otherwise the system store. NIOSSL alone
 /// reads neither variable.
-struct UpstreamTrust: Sendable, Equatable {
-    var file: String?
-    var directory: String?
+public struct UpstreamTrust: Sendable, Equatable {
+    public var file: String?
+    public var directory: String?
     /// Why the host's setting cannot be used (a path that is not there): https upstreams are
     /// then refused with this, never verified against a store the host did not choose.
-    var problem: String?
+    public var problem: String?
 
-    init(environment env: [String: String]) {
+    public init(environment env: [String: String]) {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         file = value("SSL_CERT_FILE")
         directory = value("SSL_CERT_DIR")
@@ -25,7 +25,7 @@ struct UpstreamTrust: Sendable, Equatable {
     }
 
     /// Words for error messages: where the certificates an upstream failed against came from.
-    var source: String {
+    public var source: String {
         switch (file, directory) {
         case (nil, nil): return "the system trust store"
         case (let f?, nil): return "SSL_CERT_FILE=\(f)"

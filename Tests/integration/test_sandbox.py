@@ -380,6 +380,7 @@ def test_doctor(home, workdir):
     r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ok   user namespaces" in r.stdout and "ok   sandbox starts" in r.stdout
+    assert "ok   upstream TLS trust" in r.stdout
     assert "time zone" in r.stdout and "Asia/Shanghai" in r.stdout and "UTC" in r.stdout
     assert "same as host" not in r.stdout
 
