@@ -19,6 +19,10 @@ enum UpstreamFailure: Error, Equatable {
     /// `trust`: where https certificates were checked against, named when TLS fails.
     static func describe(_ error: Error, url: String, trust: UpstreamTrust? = nil) -> (HTTPResponseStatus, String) {
         let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
+        // A failed connection attempt wraps what failed (refused, a bad trust file): judge that.
+        if let e = error as? NIOConnectionError, let inner = e.connectionErrors.last?.error {
+            return describe(inner, url: url, trust: trust)
+        }
         switch error {
         case UpstreamFailure.closed:
             return (.badGateway, "veil: upstream \(host) closed the connection")
@@ -73,8 +77,11 @@ enum UpstreamFailure: Error, Equatable {
         }
         guard !reasons.isEmpty else { return text }
         var out = reasons.joined(separator: ", ")
+        let source = (trust ?? UpstreamTrust(environment: [:])).source
         if reasons.contains("CERTIFICATE_VERIFY_FAILED") {
-            out += " (checked against \((trust ?? UpstreamTrust(environment: [:])).source): its CA is not there, or it is out of date)"
+            out += " (checked against \(source): its CA is not there, or it is out of date)"
+        } else if ["PEM routines", "ASN.1", "X.509"].contains(where: text.contains) {
+            out += " (reading \(source))"  // the trust store itself did not load
         }
         return out
     }

@@ -19,6 +19,8 @@ public struct UpstreamTrust: Sendable, Equatable {
         directory = value("SSL_CERT_DIR")
         if let f = file, !Self.exists(f, directory: false) {
             problem = "the host's SSL_CERT_FILE=\(f) is not a readable file"
+        } else if let f = file, !Self.holdsPEMCertificate(f) {
+            problem = "the host's SSL_CERT_FILE=\(f) holds no PEM certificate"
         } else if let d = directory, !Self.exists(d, directory: true) {
             problem = "the host's SSL_CERT_DIR=\(d) is not a directory"
         }
@@ -42,6 +44,13 @@ public struct UpstreamTrust: Sendable, Equatable {
         tls.trustRoots = .file(roots[0])
         tls.additionalTrustRoots = roots.dropFirst().map { .file($0) }
         return tls
+    }
+
+    /// OpenSSL reads SSL_CERT_FILE as PEM (`-----BEGIN CERTIFICATE-----`, or `TRUSTED
+    /// CERTIFICATE`); anything else would fail every handshake with a cryptic loader error.
+    private static func holdsPEMCertificate(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return data.range(of: Data("CERTIFICATE-----".utf8)) != nil
     }
 
     private static func exists(_ path: String, directory: Bool) -> Bool {

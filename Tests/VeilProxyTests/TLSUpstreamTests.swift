@@ -113,6 +113,26 @@ import VeilScan
         #expect(up.seen.isEmpty)
     }
 
+    /// A bundle that looks like PEM but does not load fails inside the connection attempt;
+    /// the agent still hears it was TLS, with BoringSSL's reason, not "unreachable".
+    @Test func aBundleThatDoesNotLoadIs502SayingTLS() async throws {
+        let bundle = tempPath("broken.pem")
+        try "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+            .write(toFile: bundle, atomically: true, encoding: .utf8)
+        defer { unlink(bundle) }
+        let up = try Self.server("localhost")
+        defer { up.stop() }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": bundle])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        let message = Self.message(got)
+        #expect(message.hasPrefix("veil: TLS with upstream localhost:\(up.port) failed: "), "\(message)")
+        #expect(message.hasSuffix("(reading SSL_CERT_FILE=\(bundle))"), "\(message)")
+        #expect(!message.contains("OPENSSL_internal") && !message.contains("unreachable"), "\(message)")
+        #expect(up.seen.isEmpty)
+    }
+
     /// A certificate from a trusted CA, but for another name (NIOSSL checks the name after
     /// the chain and says so itself).
     @Test func aCertificateForAnotherNameIs502() async throws {
@@ -191,6 +211,10 @@ import VeilScan
         let both = UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("ca.pem"), "SSL_CERT_DIR": Self.fixtures])
         #expect(both.tlsConfiguration?.additionalTrustRoots == [.file(Self.fixtures)])
         #expect(both.source == "SSL_CERT_FILE=\(Self.fixture("ca.pem")) and SSL_CERT_DIR=\(Self.fixtures)")
+        // A file that is not PEM (a key is PEM, but no certificate).
+        #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("ca.hash")]).problem
+                == "the host's SSL_CERT_FILE=\(Self.fixture("ca.hash")) holds no PEM certificate")
+        #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("localhost.key")]).problem != nil)
         // A directory where a file belongs, and the reverse.
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixtures]).problem != nil)
         #expect(UpstreamTrust(environment: ["SSL_CERT_DIR": Self.fixture("ca.pem")]).problem
