@@ -203,6 +203,19 @@ import VeilScan
         #expect(proxy.heads.isEmpty)
     }
 
+    /// The warning at start: only where an https upstream will be refused.
+    @Test func aTrustProblemIsAWarningOnlyForHttpsUpstreams() {
+        let bad = ["SSL_CERT_FILE": "/nonexistent/ca.pem"]
+        func config(_ upstream: Upstream, _ env: [String: String]) -> InspectorConfig {
+            InspectorConfig(routes: [Route(api: .unknown, upstream: upstream)], hostEnvironment: env)
+        }
+        #expect(config(.url("https://api.example"), bad).trustWarning
+                == "veil: the host's SSL_CERT_FILE=/nonexistent/ca.pem is not a readable file: https upstreams are refused")
+        #expect(config(.url("http://127.0.0.1:9"), bad).trustWarning == nil)
+        #expect(config(.stub, bad).trustWarning == nil)
+        #expect(config(.url("https://api.example"), ["SSL_CERT_FILE": Self.fixture("ca.pem")]).trustWarning == nil)
+    }
+
     @Test func trustSettingsAreReadFromTheHostEnvironment() {
         #expect(UpstreamTrust(environment: [:]).tlsConfiguration == nil)
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": ""]).source == "the system trust store")

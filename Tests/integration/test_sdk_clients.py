@@ -224,3 +224,18 @@ def test_sdk_https_upstream_untrusted(veil_agent, tls_upstream, client):
     assert not out["ok"] and out["status"] == 502, out
     assert f"TLS with upstream localhost:{tls_upstream.port} failed: CERTIFICATE_VERIFY_FAILED" in out["message"], out
     assert model_requests(tls_upstream) == []
+
+
+def test_sdk_https_upstream_trust_file_missing(veil_agent, tls_upstream, client, tmp_path):
+    """A host SSL_CERT_FILE naming nothing: veil says so when its inspector starts, and the
+    agent's request is refused with the reason instead of being verified against a store the
+    host did not choose."""
+    missing = tmp_path / "no-such-ca.pem"
+    r = veil_agent(PROFILES["anthropic"], tls_upstream.url, [*client, "anthropic", "normal", "say hi"],
+                   env={"SSL_CERT_FILE": str(missing), "SSL_CERT_DIR": None}, timeout=120)
+    assert r.returncode == 2, r.describe()
+    out = parse(r.stdout)
+    assert not out["ok"] and out["status"] == 502, out
+    assert "no https upstream can be verified" in out["message"], out
+    assert f"SSL_CERT_FILE={missing} is not a readable file: https upstreams are refused" in r.stderr, r.stderr
+    assert model_requests(tls_upstream) == []
