@@ -9,8 +9,9 @@ import NIOSSL
 public struct UpstreamTrust: Sendable, Equatable {
     public var file: String?
     public var directory: String?
-    /// Why the host's setting cannot be used (a path that is not there): https upstreams are
-    /// then refused with this, never verified against a store the host did not choose.
+    /// Why the host's setting cannot be used (a path that is not there, a file with no
+    /// certificate): https upstreams are then refused with this, never verified against a
+    /// store the host did not choose.
     public var problem: String?
 
     public init(environment env: [String: String]) {
