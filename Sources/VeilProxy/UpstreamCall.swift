@@ -23,6 +23,8 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
     private var silence: SilenceClock
     private var timer: Scheduled<Void>?
     private var ended = false
+    /// Bytes of a sized response still to come (nil: chunked or close-delimited).
+    private var unreceived: Int?
 
     init(ex: Exchange, handler: ProxyHandler, context: ChannelHandlerContext) {
         self.ex = ex
@@ -76,6 +78,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         silence.heard()
+        unreceived = head.headers.first(name: "content-length").flatMap { Int($0) }
         handler.responseHead(UpstreamRequest.agentHead(head, for: ex), ex: ex, context: context)
         return context.eventLoop.makeSucceededVoidFuture()
     }
@@ -83,6 +86,15 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
     /// Returning the write's future is the backpressure: AHC reads on once the agent took it.
     /// Until then the silence clock holds.
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        if let left = unreceived {
+            unreceived = left - buffer.readableBytes
+            if left <= buffer.readableBytes {
+                // The last bytes of a sized response leave with the end, after the record line:
+                // an agent holding its whole answer finds the exchange recorded.
+                handler.responseBodyPart(buffer, ex: ex, context: context)
+                return context.eventLoop.makeSucceededVoidFuture()
+            }
+        }
         silence.hold()
         let written = handler.responseBody(buffer, ex: ex, context: context)
         written.whenComplete { [self] _ in silence.resume() }

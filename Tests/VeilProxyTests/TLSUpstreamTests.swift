@@ -25,10 +25,11 @@ import VeilScan
     }
 
     /// A long connect timeout: a TLS failure must not wait for it.
-    static func inspector(_ url: String, environment: [String: String], canaries: [Canary] = []) throws -> Inspector {
+    static func inspector(_ url: String, environment: [String: String], canaries: [Canary] = [],
+                          record: String? = nil) throws -> Inspector {
         try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(url))], canaries: canaries, hostEnvironment: environment,
-            connectTimeoutSeconds: 30, readTimeoutSeconds: 5))
+            routes: [Route(api: .unknown, upstream: .url(url))], canaries: canaries, recordPath: record,
+            hostEnvironment: environment, connectTimeoutSeconds: 30, readTimeoutSeconds: 5))
     }
 
     static func message(_ got: Got) -> String {
@@ -75,6 +76,28 @@ import VeilScan
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
         #expect(got.status == 200)
         #expect(sseData(got.body) == (1...5).map { "{\"n\":\($0)}" })
+    }
+
+    /// An agent holding its whole sized answer finds the exchange in the record already (the
+    /// last bytes wait for the record line). Before, the line could come a moment after the
+    /// answer: 20 exchanges make that race show.
+    @Test func theRecordLineComesBeforeTheLastByte() async throws {
+        let answer = #"{"ok":true}"#
+        let up = try Self.server("localhost") { _ in
+            .init(headers: [("content-type", "application/json"), ("content-length", String(answer.utf8.count))],
+                  chunks: [(delayMs: Int64(0), text: answer)])
+        }
+        defer { up.stop() }
+        let record = tempPath("tls-record.jsonl")
+        defer { unlink(record) }
+        let inspector = try Self.inspector(up.url, environment: ["SSL_CERT_FILE": Self.fixture("ca.pem")], record: record)
+        defer { inspector.shutdown() }
+        for i in 1...20 {
+            let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+            #expect(got.status == 200 && got.body == answer)
+            let lines = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == i, "exchange \(i): \(lines.count) record lines")
+        }
     }
 
     /// The default is the system store, which does not know the test CA: the handshake fails,
