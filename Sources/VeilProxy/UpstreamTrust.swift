@@ -54,11 +54,12 @@ public struct UpstreamTrust: Sendable, Equatable {
         return data.range(of: Data("CERTIFICATE-----".utf8)) != nil
     }
 
+    /// A regular file (not a device or a FIFO, which reading could never finish) or a
+    /// directory, readable by veil.
     private static func exists(_ path: String, directory: Bool) -> Bool {
         var st = stat()
         guard stat(path, &st) == 0 else { return false }
-        let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
-        return isDirectory == directory && access(path, R_OK) == 0
+        return (st.st_mode & S_IFMT) == (directory ? S_IFDIR : S_IFREG) && access(path, R_OK) == 0
     }
 }
 

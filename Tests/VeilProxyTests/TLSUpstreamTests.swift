@@ -251,6 +251,9 @@ import VeilScan
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("ca.hash")]).problem
                 == "the host's SSL_CERT_FILE=\(Self.fixture("ca.hash")) holds no PEM certificate")
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixture("localhost.key")]).problem != nil)
+        // A device is no bundle (reading /dev/zero would never end).
+        #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": "/dev/zero"]).problem
+                == "the host's SSL_CERT_FILE=/dev/zero is not a readable file")
         // A directory where a file belongs, and the reverse.
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": Self.fixtures]).problem != nil)
         #expect(UpstreamTrust(environment: ["SSL_CERT_DIR": Self.fixture("ca.pem")]).problem
