@@ -19,9 +19,12 @@ enum UpstreamFailure: Error, Equatable {
     /// `trust`: where https certificates were checked against, named when TLS fails.
     static func describe(_ error: Error, url: String, trust: UpstreamTrust? = nil) -> (HTTPResponseStatus, String) {
         let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
-        // A failed connection attempt wraps what failed (refused, a bad trust file): judge that.
-        if let e = error as? NIOConnectionError, let inner = e.connectionErrors.last?.error {
-            return describe(inner, url: url, trust: trust)
+        // A failed connection attempt wraps what failed (refused, a bad trust file): judge that,
+        // and say where it connected, which is a host proxy's address when there is one.
+        if let e = error as? NIOConnectionError, let failure = e.connectionErrors.last {
+            let (status, message) = describe(failure.error, url: url, trust: trust)
+            let target = failure.target.ipAddress.map { "\($0):\(failure.target.port ?? 0)" } ?? "\(failure.target)"
+            return (status, message + " (connecting to \(target))")
         }
         switch error {
         case UpstreamFailure.closed:

@@ -151,7 +151,7 @@ import VeilScan
         #expect(got.status == 502)
         let message = Self.message(got)
         #expect(message.hasPrefix("veil: TLS with upstream localhost:\(up.port) failed: "), "\(message)")
-        #expect(message.hasSuffix("(reading SSL_CERT_FILE=\(bundle))"), "\(message)")
+        #expect(message.hasSuffix("(reading SSL_CERT_FILE=\(bundle)) (connecting to 127.0.0.1:\(up.port))"), "\(message)")
         #expect(!message.contains("OPENSSL_internal") && !message.contains("unreachable"), "\(message)")
         #expect(up.seen.isEmpty)
     }
@@ -208,6 +208,19 @@ import VeilScan
         let head = try #require(proxy.heads.first)
         #expect(head.hasPrefix("connect localhost:\(up.port) http/1.1"), "\(head)")
         #expect(head.contains("proxy-authorization: basic \(Data("alice:s3cret".utf8).base64EncodedString().lowercased())"), "\(head)")
+    }
+
+    /// The host's proxy is down: the agent hears the upstream was unreachable, and where
+    /// veil tried to connect (the proxy), not a wrapped list of connection errors.
+    @Test func aDeadHostProxyIs502NamingIt() async throws {
+        let dead = try TestUpstream()
+        let port = dead.port
+        dead.stop()
+        let inspector = try Self.inspector("https://localhost:9", environment: ["HTTPS_PROXY": "http://127.0.0.1:\(port)"])
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        #expect(Self.message(got) == "veil: upstream localhost:9 is unreachable: connection refused (connecting to 127.0.0.1:\(port))")
     }
 
     /// NO_PROXY names the upstream: it is reached directly, and the proxy sees nothing.
