@@ -21,9 +21,8 @@ public enum InspectorService {
         let o = h.options
         let inspector: Inspector
         do {
-            let config = try config(h)
-            inspector = try Inspector.start(boundSocket: InspectorHandoff.socketFD, config: config)
-            if let warning = config.trustWarning { stderrLine(warning) }
+            inspector = try Inspector.start(boundSocket: InspectorHandoff.socketFD, config: config(h))
+            if let warning = inspector.trustWarning { stderrLine(warning) }
         } catch {
             // Fail closed: the agent's connection goes unanswered, and the run says why.
             stderrLine("veil: the inspector did not start: \(error)")

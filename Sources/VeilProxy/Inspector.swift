@@ -94,6 +94,18 @@ public final class Inspector: @unchecked Sendable {
 
     public func summary() -> InspectorSummary { core.stats.snapshot() }
 
+    /// Said once when the inspector starts: an https upstream the host's trust setting will
+    /// refuse (the agent hears it per request; the person running veil should hear it first).
+    /// From the trust the inspector already read, not a second read of the host's files.
+    public var trustWarning: String? {
+        let https = core.config.routes.contains { route in
+            if case .url(let url) = route.upstream { return url.hasPrefix("https:") }
+            return false
+        }
+        guard https, let problem = core.trust.problem else { return nil }
+        return "veil: \(problem): https upstreams are refused"
+    }
+
     /// Stops listening, closes the upstream clients and the event loops. Idempotent.
     public func shutdown() {
         lock.lock()

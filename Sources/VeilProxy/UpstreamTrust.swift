@@ -63,15 +63,3 @@ public struct UpstreamTrust: Sendable, Equatable {
     }
 }
 
-extension InspectorConfig {
-    /// Said once when the inspector starts: an https upstream the host's trust setting will
-    /// refuse (the agent hears it per request; the person running veil should hear it first).
-    public var trustWarning: String? {
-        let https = routes.contains { route in
-            if case .url(let url) = route.upstream { return url.hasPrefix("https:") }
-            return false
-        }
-        guard https, let problem = UpstreamTrust(environment: hostEnvironment).problem else { return nil }
-        return "veil: \(problem): https upstreams are refused"
-    }
-}

@@ -240,16 +240,20 @@ import VeilScan
     }
 
     /// The warning at start: only where an https upstream will be refused.
-    @Test func aTrustProblemIsAWarningOnlyForHttpsUpstreams() {
+    @Test func aTrustProblemIsAWarningOnlyForHttpsUpstreams() throws {
         let bad = ["SSL_CERT_FILE": "/nonexistent/ca.pem"]
-        func config(_ upstream: Upstream, _ env: [String: String]) -> InspectorConfig {
-            InspectorConfig(routes: [Route(api: .unknown, upstream: upstream)], hostEnvironment: env)
+        /// Started and stopped at once: the warning is what it read at start.
+        func started(_ upstream: Upstream, _ env: [String: String]) throws -> Inspector {
+            let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+                routes: [Route(api: .unknown, upstream: upstream)], hostEnvironment: env))
+            inspector.shutdown()
+            return inspector
         }
-        #expect(config(.url("https://api.example"), bad).trustWarning
+        #expect(try started(.url("https://api.example"), bad).trustWarning
                 == "veil: the host's SSL_CERT_FILE=/nonexistent/ca.pem is not a readable file: https upstreams are refused")
-        #expect(config(.url("http://127.0.0.1:9"), bad).trustWarning == nil)
-        #expect(config(.stub, bad).trustWarning == nil)
-        #expect(config(.url("https://api.example"), ["SSL_CERT_FILE": Self.fixture("ca.pem")]).trustWarning == nil)
+        #expect(try started(.url("http://127.0.0.1:9"), bad).trustWarning == nil)
+        #expect(try started(.stub, bad).trustWarning == nil)
+        #expect(try started(.url("https://api.example"), ["SSL_CERT_FILE": Self.fixture("ca.pem")]).trustWarning == nil)
     }
 
     @Test func trustSettingsAreReadFromTheHostEnvironment() {
