@@ -21,12 +21,13 @@ release: setup
 demo: build
 	@scripts/demo $(DEBUG_BIN)
 
-# Every test: unit tests (swift-testing), then real sandboxes and real agents, as root and as an
-# unprivileged user.
+# Every test: unit tests (swift-testing), the scanner under libFuzzer (20,000 inputs, fixed seed),
+# then real sandboxes and real agents, as root and as an unprivileged user.
 test: setup
 	@scripts/setup-test-env
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@scripts/fuzz
 	@scripts/integration-tests $(DEBUG_BIN)
 
 unit: setup

@@ -31,9 +31,26 @@ public func mode(of f: Finding, modes: Profile.Modes, rules: [Profile.Rule]) -> 
     case .lookalike:
         // Ordinary typography (curly quotes, en/em dashes) is recorded but never blocks:
         // people paste prose with it every day.
-        if !f.codePoints.isEmpty, f.codePoints.allSatisfy(Covert.isBenignTypography) { return .report }
+        if FindingClass(f).typography { return .report }
         return modes.covert
     case .invisible, .variationSelector, .mixedScript, .unusualSpace:
         return modes.covert
     }
+}
+
+/// What `mode(of:)` judges a finding by: two findings of one class always get the same mode,
+/// whatever the profile. (The scanner keeps one of each class past its cap.)
+struct FindingClass: Hashable {
+    let kind: FindingKind
+    let rule: String?
+    /// Ordinary typography only (curly quotes, dashes): a look-alike that never blocks.
+    let typography: Bool
+
+    init(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?) {
+        self.kind = kind
+        self.rule = rule
+        typography = kind == .lookalike && !codePoints.isEmpty && codePoints.allSatisfy(Covert.isBenignTypography)
+    }
+
+    init(_ f: Finding) { self.init(f.kind, f.codePoints, f.rule) }
 }

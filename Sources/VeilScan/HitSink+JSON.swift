@@ -2,8 +2,11 @@
 // the positions this walk must see: real quotes, brackets and commas outside strings, and
 // inside strings the prefilter hits. It also knows escapes and strings (simdjson's bit
 // tricks), so the many `\n` and `\"` of source code cost nothing here, and it rejects a body
-// with a byte outside strings that cannot be JSON: the caller rescans everything as raw
-// text, so nothing can hide in malformed JSON.
+// with a byte outside strings that cannot be JSON. The bytes between two marks outside
+// strings are checked here (`JSONWalk.isBareGap`): whitespace, a colon and one number or
+// literal, nothing else, so that `{"x": 192.168.3.17}` cannot pass a host address as JSON.
+// Whatever fails goes back to the caller, which rescans everything as raw text: nothing can
+// hide in malformed JSON.
 //
 // Escapes of one letter (`\n`, `\"`, `\\`) cannot sit inside a canary, so they are just
 // stepped over (and count as word breaks). `\/` and `\uXXXX` can spell a canary or a
@@ -57,6 +60,8 @@ extension HitSink {
         var before = 0
         /// Events before this offset were already handled (a decoded string).
         var resume = 0
+        /// Where the bytes outside strings not yet checked begin (after the last mark).
+        var bare = 0
         var scratch: Scratch? = nil
     }
 
@@ -70,15 +75,23 @@ extension HitSink {
             case 0x22:
                 if walk.key { frames[depth - 1].keyEnd = pos }
                 walk.inString = false
+                walk.bare = pos + 1
             case 0x5C:  // `\u` or `\/`
                 guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
                 if walk.key { frames[depth - 1].keyEnd = end }
                 walk.inString = false
                 walk.resume = end + 1
+                walk.bare = end + 1
             default: visit(p, n, pos, m)
             }
             return nil
         }
+        // Mostly nothing or a colon lies between two marks (compact JSON): checked inline.
+        let gap = pos - walk.bare
+        if gap > 1 || (gap == 1 && Matcher.byte(p, walk.bare) != 0x3A) {
+            guard JSONWalk.isBareGap(p, walk.bare, pos) else { return false }
+        }
+        walk.bare = pos + 1
         switch b {
         case 0x22:
             walk.key = depth <= HitSink.maxDepth && !frames[depth - 1].isArray && frames[depth - 1].keyStart < 0

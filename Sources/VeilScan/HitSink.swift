@@ -27,7 +27,13 @@ struct HitSink {
     var covertResume = 0
     var wordCheckedUntil = 0
     var dateResume = 0
+    /// Findings kept in full. Past that, a finding is kept only when it is the first of its
+    /// `FindingClass`, and the scan goes on to the end: a thousand ordinary curly quotes
+    /// (recorded, never blocking) must not hide the host name after them.
     static let maxFindings = 1000
+    /// The classes among the findings, built once the cap is reached (nil until then, and
+    /// after a truncation).
+    var classesPastCap: Set<FindingClass>? = nil
     /// The JSON container stack while a body is walked (nil otherwise), and its depth.
     var path: UnsafeMutablePointer<PathFrame>? = nil
     var depth = 0
@@ -44,7 +50,7 @@ struct HitSink {
     /// Scans a run of plain text: a raw body, a header value, a decoded JSON string.
     mutating func scanText(_ text: UnsafeRawBufferPointer, base: Int, stringStart: Int, escaped: Bool,
                            matcher m: Matcher) {
-        guard let p = text.baseAddress, text.count > 0, !isFull else { return }
+        guard let p = text.baseAddress, text.count > 0 else { return }
         self.base = base
         self.stringStart = stringStart
         self.escaped = escaped
@@ -124,7 +130,10 @@ struct HitSink {
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
-        guard !isFull else { return }
+        if isFull {
+            if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
+            guard classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted else { return }
+        }
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: s) : base + s
         findings.append(Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
                                 excerpt: excerpt(p, n, s, e), rule: rule))
@@ -173,6 +182,7 @@ struct HitSink {
 
     /// Drops the findings made since `count` (a string about to be rescanned decoded).
     mutating func truncate(to count: Int) {
+        classesPastCap = nil
         findings.removeLast(findings.count - count)
         meta.removeLast(meta.count - count)
         runs.removeLast(runs.count - count)

@@ -60,6 +60,23 @@ struct DecideTests {
         #expect(d == .block(reason: "canary user name \"alice\" at $.messages[0].content (byte 42) and 1 more"))
     }
 
+    /// Past the cap on findings the scan goes on, keeping the first of each class: a
+    /// thousand ordinary curly quotes (recorded, never blocking) cannot hide the canary after
+    /// them, nor one zero-width space a thousand canaries.
+    @Test func theCapOnFindingsHidesNothingThatBlocks() {
+        let modes = Profile.Modes()
+        let quotes = scan(userText(String(repeating: "don’t ", count: 3000) + "on alice-thinkpad"))
+        #expect(quotes.count <= HitSink.maxFindings + 1)
+        #expect(quotes.last?.kind == .canary)
+        #expect(decide(quotes, modes: modes, rules: []) != .forward)
+
+        let canaries = scan(userText(String(repeating: "alice ", count: 1500) + "a\u{200B}b \u{E0041}"))
+        #expect(canaries.map(\.kind).suffix(2) == [.invisible, .tag])
+        var covert = modes
+        covert.canary = .report
+        #expect(decide(canaries, modes: covert, rules: []) != .forward)
+    }
+
     /// End to end: a planted canary blocks with the default modes; ordinary prose forwards.
     @Test func scanThenDecide() {
         let modes = Profile.Modes()

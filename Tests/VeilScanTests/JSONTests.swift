@@ -37,6 +37,24 @@ struct JSONTests {
         #expect(findings.first?.offset == byteOffset(of: "/home/alice", in: body))
     }
 
+    /// Outside strings the kernel lets through only bytes that numbers, literals and
+    /// whitespace are made of, in any order. A bare host address or time zone offset spelled
+    /// with them is not JSON: the body is scanned as text, and the canary is found.
+    @Test(arguments: [
+        #"{"model":"m","x": 192.168.3.17}"#, #"{"a": +08:00}"#, #"{"a":"b" 114.114.114.114}"#,
+        #"[1, 114.114.114.114]"#, #"{"a":1 +0800}"#, #"[0 192.168.3.17]"#, #"{"a": 192.168.3.17 }"#,
+    ])
+    func bareCanaryOutsideStringsIsFound(_ body: String) {
+        let findings = scan(body).filter { $0.kind == .canary }
+        #expect(findings.count == 1 && findings.first?.path == "$", "\(findings)")
+    }
+
+    /// Every kind of JSON number and literal still walks as JSON.
+    @Test func numbersAndLiteralsAreJSON() {
+        let body = #"{"n": -1.5e+3, "m" : 0, "t":true,"f":false, "z" :null, "a":[0, 10, 2.0E-7, -0.5, 1e9],"s":"alice"}"#
+        #expect(scan(body).map(\.path) == ["$.s"])
+    }
+
     @Test func everyStringIsScannedWhateverTheAPI() {
         let body = #"{"contents":[{"parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"Asia/Shanghai"}]}}"#
         for api in [APIKind.gemini, .openai, .anthropic, .unknown] {

@@ -1,0 +1,147 @@
+// What must hold for any body at all, checked on every fuzz input. A violation traps, so
+// that libFuzzer saves the input and stops. Beyond "no crash, no out-of-bounds access"
+// (AddressSanitizer's part):
+// 1. Every instruction set of the C kernel (AVX2, SSSE3, portable) gives the same findings.
+// 2. Findings point into the body, and the decision on them can be made.
+// 3. A body walked as JSON holds nothing outside its strings but whitespace, structure and
+//    JSON numbers and literals (anything else, `192.168.3.17` say, must be scanned as text).
+// 4. For valid JSON, the form does not matter: the same document spaced out, or with its
+//    spaces written as `\u0020`, gives the same findings at the same paths. An agent cannot
+//    hide a canary or a covert character by re-encoding the JSON it sends.
+
+import Foundation
+import VeilProfile
+@_spi(Fuzzing) import VeilScan
+
+enum ScanProperties {
+    /// A made-up host, with canaries of every kind and rules of both kinds.
+    static let scanner: VeilScan.Scanner = {
+        var f = HostFacts()
+        f.timeZone = "Asia/Shanghai"
+        f.locales = ["zh_CN.UTF-8"]
+        f.hostname = "alice-thinkpad"
+        f.userName = "alice"
+        f.fullName = "Alice Zhang"
+        f.home = "/home/alice"
+        f.workdir = "/home/alice/src/payments"
+        f.proxyHosts = ["proxy.corp.example.cn"]
+        f.dnsServers = ["114.114.114.114"]
+        f.machineID = "3f2c9a7d41be4c0e9d6a5b8f7e1c2d3a"
+        f.addresses = ["192.168.3.17"]
+        let rules = [Profile.Rule(name: "iso", kind: .isoDate),
+                     Profile.Rule(name: "codename", kind: .forbid, pattern: "Project X")]
+        return VeilScan.Scanner(config: ScanConfig(canaries: f.canaries(), rules: rules))
+    }()
+
+    static func check(_ body: [UInt8]) {
+        let findings = sameOnEveryISA(body)
+        for f in findings {
+            guard f.offset >= 0, f.offset < max(body.count, 1), f.path.hasPrefix("$") else {
+                fail("finding outside the body: \(f)", body)
+            }
+        }
+        _ = decide(findings, modes: Profile.Modes(), rules: scanner.config.rules)
+        _ = scanner.scanHeaders([("user-agent", String(decoding: body, as: UTF8.self))])
+
+        guard isJSON(body) else { return }
+        for token in bareTokens(body) where !isScalar(token) {
+            fail("walked as JSON with \(token.debugDescription) outside strings", body)
+        }
+        guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
+        else { return }
+        for (name, variant) in [("spaced", spacedOut(body)), ("escaped", spacesEscaped(body))] where variant != body {
+            guard isJSON(variant) else { fail("the \(name) form is not taken as JSON", body) }
+            let other = scanner.scanBody(variant, api: .anthropic)
+            guard other.map(Key.init) == findings.map(Key.init) else {
+                fail("the \(name) form gives other findings:\n  \(findings.map(Key.init))\n  \(other.map(Key.init))", body)
+            }
+        }
+    }
+
+    /// What a finding says, without where in the bytes (which the variants move).
+    struct Key: Equatable, CustomStringConvertible {
+        let kind: FindingKind, path: String, codePoints: [UInt32], detail: String, rule: String?
+        init(_ f: Finding) { (kind, path, codePoints, detail, rule) = (f.kind, f.path, f.codePoints, f.detail, f.rule) }
+        var description: String { "\(kind.rawValue) \(detail) at \(path)" }
+    }
+
+    static func sameOnEveryISA(_ body: [UInt8]) -> [Finding] {
+        let best = VeilScan.Scanner.bestISA
+        defer { scanner.kernelISA = best }
+        scanner.kernelISA = best
+        let reference = scanner.scanBody(body, api: .anthropic)
+        for isa in 0 ..< best {
+            scanner.kernelISA = isa
+            let other = scanner.scanBody(body, api: .anthropic)
+            guard other == reference else { fail("isa \(isa) differs from isa \(best):\n  \(reference)\n  \(other)", body) }
+        }
+        return reference
+    }
+
+    static func isJSON(_ body: [UInt8]) -> Bool { scanner.walksAsJSON(body) }
+
+    /// The runs of bytes outside strings between whitespace, structure, colons and quotes.
+    static func bareTokens(_ body: [UInt8]) -> [String] {
+        var tokens: [String] = [], current: [UInt8] = []
+        eachByte(body) { b, inString in
+            if !inString, !Array(" \t\r\n{}[],:\"".utf8).contains(b) {
+                current.append(b)
+            } else if !current.isEmpty {
+                tokens.append(String(decoding: current, as: UTF8.self))
+                current = []
+            }
+        }
+        if !current.isEmpty { tokens.append(String(decoding: current, as: UTF8.self)) }
+        return tokens
+    }
+
+    static let scalar = try! NSRegularExpression(pattern: #"\A(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null)\z"#)
+
+    static func isScalar(_ token: String) -> Bool {
+        scalar.firstMatch(in: token, range: NSRange(token.startIndex..., in: token)) != nil
+    }
+
+    /// A space after every `,` and `:` outside strings, and one before and after the document.
+    static func spacedOut(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x20]
+        eachByte(body) { b, inString in
+            out.append(b)
+            if !inString, b == UInt8(ascii: ",") || b == UInt8(ascii: ":") { out.append(0x20) }
+        }
+        return out + [0x0A]
+    }
+
+    /// Every space inside a string written as `\u0020`.
+    static func spacesEscaped(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        eachByte(body) { b, inString in
+            if inString, b == 0x20 { out += Array(#"\u0020"#.utf8) } else { out.append(b) }
+        }
+        return out
+    }
+
+    /// Each byte, and whether it is inside a string's contents (its quotes are outside;
+    /// the two bytes of an escape are inside).
+    static func eachByte(_ body: [UInt8], _ visit: (UInt8, Bool) -> Void) {
+        var inString = false, escaped = false
+        for b in body {
+            if !inString {
+                visit(b, false)
+                if b == 0x22 { inString = true }
+            } else if escaped {
+                escaped = false; visit(b, true)
+            } else if b == 0x5C {
+                escaped = true; visit(b, true)
+            } else if b == 0x22 {
+                inString = false; visit(b, false)
+            } else {
+                visit(b, true)
+            }
+        }
+    }
+
+    static func fail(_ why: String, _ body: [UInt8]) -> Never {
+        let shown = String(decoding: body.prefix(600), as: UTF8.self)
+        fatalError("veil-fuzz: \(why)\n  body (\(body.count) bytes): \(shown.debugDescription)")
+    }
+}
