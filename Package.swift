@@ -39,6 +39,10 @@ let package = Package(
         .systemLibrary(
             name: "CCap", path: "Sources/CCap", pkgConfig: "libcap",
             providers: [.apt(["libcap-dev"])]),
+        // zlib and zstd: the inspector reads compressed request bodies (Codex CLI sends zstd).
+        .systemLibrary(
+            name: "CCompression", path: "Sources/CCompression",
+            providers: [.apt(["zlib1g-dev", "libzstd-dev"])]),
         // The few calls Swift cannot make directly (variadic syscalls, cmsg macros).
         .target(name: "CVeilShim", path: "Sources/CVeilShim"),
 
@@ -61,7 +65,7 @@ let package = Package(
         .target(
             name: "VeilProxy",
             dependencies: [
-                "VeilScan", "VeilProfile",
+                "VeilScan", "VeilProfile", "CCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "VeilProxyTests",
             dependencies: [
-                "VeilProxy", .product(name: "NIOPosix", package: "swift-nio"),
+                "VeilProxy", "CCompression", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

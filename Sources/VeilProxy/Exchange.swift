@@ -8,7 +8,12 @@ final class Exchange {
     let head: HTTPRequestHead
     let api: APIKind
     let started: NIODeadline
+    /// The body as the agent sent it, and as it is forwarded.
     var body: ByteBuffer
+    /// The body with its content-encoding undone (RequestCoding), when it has one.
+    var decoded: ByteBuffer?
+    /// What the upstream will read: what is scanned and recorded.
+    var inspected: ByteBuffer { decoded ?? body }
     /// The request's content-length (0 if none or chunked); never above the body cap.
     var declaredLength = 0
     var upstream = ""

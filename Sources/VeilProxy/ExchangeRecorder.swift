@@ -12,6 +12,7 @@ final class ExchangeRecorder: @unchecked Sendable {
         var api: String
         var upstream: String
         var requestHeaders: [[String]]
+        /// Decoded when the request had a content-encoding (its header is in requestHeaders).
         var requestBody: String
         var findings: [Finding]
         var decision: String
@@ -51,7 +52,7 @@ final class ExchangeRecorder: @unchecked Sendable {
             time: formatter.string(from: Date()), method: ex.head.method.rawValue,
             path: redaction.uri(ex.head.uri), api: ex.api.rawValue, upstream: redaction.uri(ex.upstream),
             requestHeaders: redaction.headers(ex.head.headers),
-            requestBody: redaction.text(String(decoding: ex.body.readableBytesView, as: UTF8.self)),
+            requestBody: redaction.text(String(decoding: ex.inspected.readableBytesView, as: UTF8.self)),
             findings: ex.findings, decision: ex.decision, blockReason: ex.blockReason, status: ex.status,
             responseBody: redaction.text(response), responseTruncated: ex.responseTruncated,
             error: ex.error, durationMs: elapsed)

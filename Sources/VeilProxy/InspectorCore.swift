@@ -131,7 +131,7 @@ final class InspectorCore: @unchecked Sendable {
         headerList.reserveCapacity(ex.head.headers.count)
         for (n, v) in ex.head.headers { headerList.append((name: n, value: v)) }
         var findings = scanner.scanHeaders(headerList)
-        findings += ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
+        findings += ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
         ex.findings = findings
         guard !findings.isEmpty else { return .forward }
         return decide(findings, modes: config.modes, rules: config.rules)

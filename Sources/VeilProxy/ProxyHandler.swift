@@ -167,6 +167,25 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         writeError(api: api, status: .payloadTooLarge, message: message, close: true, context: context)
     }
 
+    /// A compressed body is decoded for the scanner (`ex.decoded`); one veil cannot read is
+    /// answered here (415, 400, 413 or 501) and false returned.
+    private func undoContentEncoding(_ ex: Exchange, context: ChannelHandlerContext) -> Bool {
+        let headers = ex.head.headers
+        guard headers.contains(name: "content-encoding") || headers.contains(name: "transfer-encoding") else { return true }
+        do {
+            let codings = try RequestCoding.codings(headers)
+            guard !codings.isEmpty else { return true }
+            ex.decoded = try RequestCoding.decode(ex.body, codings: codings, limit: core.config.maxBodyBytes)
+            return true
+        } catch {
+            core.stats.update { $0.rejected += 1 }
+            ex.decision = "reject"
+            finishWithError(ex, status: error.status, message: error.message(limit: core.config.maxBodyBytes),
+                            context: context)
+            return false
+        }
+    }
+
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
         // The API was detected once, in `begin`.
@@ -177,6 +196,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             finishWithError(ex, status: .forbidden, message: "veil: \(why)", context: context)
             return
         }
+        guard undoContentEncoding(ex, context: context) else { return }
         let decision = core.inspect(ex)
         core.stats.record(findings: ex.findings)
         if case .block(let reason) = decision {
@@ -194,7 +214,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .stub:
             ex.upstream = "stub"
             state = .responding(ex, nil)
-            let reply = core.stub.respond(method: ex.head.method, uri: ex.head.uri, headers: ex.head.headers, body: ex.body)
+            let reply = core.stub.respond(method: ex.head.method, uri: ex.head.uri, headers: ex.head.headers, body: ex.inspected)
             sendStub(reply, ex: ex, context: context)
         case .url(let url):
             state = .responding(ex, nil)

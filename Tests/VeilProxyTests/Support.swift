@@ -17,12 +17,13 @@ struct Got {
 let testClient = HTTPClient(eventLoopGroupProvider: .singleton,
                             configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(20))))
 
-func request(_ port: Int, _ path: String, method: HTTPMethod = .POST, body: String? = nil,
+func request(_ port: Int, _ path: String, method: HTTPMethod = .POST, body: String? = nil, bytes: [UInt8]? = nil,
              headers: [(String, String)] = [("content-type", "application/json")]) async throws -> Got {
     var req = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
     req.method = method
     for (n, v) in headers { req.headers.add(name: n, value: v) }
     if let body { req.body = .bytes(ByteBuffer(string: body)) }
+    if let bytes { req.body = .bytes(ByteBuffer(bytes: bytes)) }
     let response = try await testClient.execute(req, timeout: .seconds(20))
     let collected = try await response.body.collect(upTo: 16 << 20)
     return Got(status: Int(response.status.code), headers: response.headers,

@@ -173,6 +173,40 @@ def test_sdk_direct_base_url_inside(veil_agent, upstream, client, workdir):
     assert upstream.requests == []
 
 
+GZIP_CLIENT = r'''
+import gzip, json, os, sys
+try:
+    import httpx2 as httpx  # what the SDKs themselves import now
+except ImportError:
+    import httpx
+body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": sys.argv[1]}]}).encode()
+r = httpx.post(os.environ["OPENAI_BASE_URL"] + "/chat/completions", content=gzip.compress(body), timeout=60,
+               headers={"content-type": "application/json", "content-encoding": "gzip",
+                        "authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
+print(json.dumps({"status": r.status_code, "body": r.text}))
+'''
+
+
+def test_compressed_request_body_is_inspected(veil_agent, upstream, client, workdir):
+    """A gzip request body (httpx, the SDKs' HTTP stack; Codex CLI sends zstd): read decoded by
+    the scanner, forwarded as sent; a canary inside it is blocked."""
+    (workdir / "gzip_client.py").write_text(GZIP_CLIENT)
+    r = veil_agent(PROFILES["openai"], upstream.url, [client[0], "gzip_client.py", "say hi"])
+    assert r.returncode == 0, r.describe()
+    out = parse(r.stdout)
+    assert out["status"] == 200 and REPLY in out["body"], r.describe()
+    reqs = model_requests(upstream)
+    assert len(reqs) == 1 and reqs[0]["headers"].get("content-encoding") == "gzip", upstream.requests
+    assert reqs[0]["body"]["messages"][0]["content"] == "say hi"
+    assert r.findings == {}, r.describe()
+
+    r = veil_agent(PROFILES["openai"], upstream.url, [client[0], "gzip_client.py", f"read {workdir}/notes.txt"])
+    out = parse(r.stdout)
+    assert out["status"] == 400 and "canary" in out["body"], r.describe()
+    assert len(model_requests(upstream)) == 1, "the compressed canary reached the upstream"
+    assert r.blocked == 1, r.describe()
+
+
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
 def test_sdk_upstream_down(veil_agent, client, kind):
     s = socket.socket()

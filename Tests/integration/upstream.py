@@ -14,6 +14,7 @@ assert that the answer arrived through the proxy unchanged.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import ssl
 import sys
@@ -72,6 +73,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -------------------------------------------------------------------------
     def _read_body(self) -> bytes:
+        raw = self._read_raw_body()
+        # As the real APIs do: a gzip request body is read decoded.
+        if self.headers.get("Content-Encoding", "").lower() == "gzip":
+            return gzip.decompress(raw)
+        return raw
+
+    def _read_raw_body(self) -> bytes:
         n = int(self.headers.get("Content-Length") or 0)
         if n:
             return self.rfile.read(n)

@@ -1,0 +1,159 @@
+import CCompression
+import NIOCore
+import NIOHTTP1
+
+/// A request body sent with a `content-encoding` (Codex CLI compresses its large requests
+/// with zstd): the upstream reads the decoded bytes, so the scanner must read them too, or a
+/// compressed body would pass unread. The body is still forwarded as the agent sent it.
+/// veil reads gzip, deflate and zstd; any other coding is refused, never passed unread.
+enum RequestCoding {
+    enum Failure: Error, Equatable {
+        /// A coding veil cannot read: 415.
+        case unsupported(String)
+        /// Not valid data of its coding, or cut short: 400.
+        case corrupt(String)
+        /// Decoded, larger than the body cap: 413.
+        case tooLarge
+        /// A transfer coding other than chunked (`gzip, chunked`): 501, as RFC 9112 asks. Only
+        /// the chunked layer would be undone, and the body forwarded still compressed.
+        case transfer(String)
+
+        var status: HTTPResponseStatus {
+            switch self {
+            case .unsupported: return .unsupportedMediaType
+            case .corrupt: return .badRequest
+            case .tooLarge: return .payloadTooLarge
+            case .transfer: return .notImplemented
+            }
+        }
+
+        func message(limit: Int) -> String {
+            switch self {
+            case .unsupported(let coding):
+                return "veil: a request body in content-encoding \(coding) cannot be inspected (veil reads gzip, deflate and zstd)"
+            case .corrupt(let coding):
+                return "veil: the request body is not valid \(coding) data, as its content-encoding says"
+            case .tooLarge:
+                return "veil: request body, decoded, larger than the inspector's limit of \(limit) bytes"
+            case .transfer(let coding):
+                return "veil: transfer-encoding \(coding) is not supported (send the body plain, chunked, or with a content-encoding)"
+            }
+        }
+    }
+
+    /// The codings applied to the body, in the order they were applied; `identity` left out.
+    /// Throws for a transfer coding other than chunked.
+    static func codings(_ headers: HTTPHeaders) throws(Failure) -> [String] {
+        if let other = headers[canonicalForm: "transfer-encoding"].map({ $0.lowercased() })
+            .first(where: { $0 != "chunked" && $0 != "identity" }) {
+            throw .transfer(other)
+        }
+        return headers[canonicalForm: "content-encoding"].map { $0.lowercased() }.filter { $0 != "identity" && !$0.isEmpty }
+    }
+
+    /// The body as the upstream will read it: the codings undone, last applied first.
+    static func decode(_ body: ByteBuffer, codings: [String], limit: Int) throws(Failure) -> ByteBuffer {
+        var data = body
+        for coding in codings.reversed() {
+            switch coding {
+            case "gzip", "x-gzip":
+                data = try inflate(data, raw: false, limit: limit, coding: coding)
+            case "deflate":
+                // HTTP's deflate is zlib-wrapped; some clients send the raw stream instead.
+                do { data = try inflate(data, raw: false, limit: limit, coding: coding) } catch .corrupt {
+                    data = try inflate(data, raw: true, limit: limit, coding: coding)
+                }
+            case "zstd":
+                data = try unzstd(data, limit: limit)
+            default:
+                throw .unsupported(coding)
+            }
+        }
+        return data
+    }
+
+    /// gzip (members one after another, as gzip allows) or zlib, or with `raw` a bare deflate stream.
+    private static func inflate(_ input: ByteBuffer, raw: Bool, limit: Int, coding: String) throws(Failure) -> ByteBuffer {
+        var stream = z_stream()
+        // 15 + 32: zlib or gzip, told apart by the header; -15: no header.
+        guard inflateInit2_(&stream, raw ? -15 : 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw .corrupt(coding)
+        }
+        defer { inflateEnd(&stream) }
+        return try withInput(input) { (inp) throws(Failure) in
+            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(inp.count)
+            return try produce(limit: limit, hint: inp.count * 4) { (out) throws(Failure) in
+                stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(out.count)
+                let rc = CCompression.inflate(&stream, Z_NO_FLUSH)
+                let written = out.count - Int(stream.avail_out)
+                switch rc {
+                case Z_STREAM_END:
+                    if stream.avail_in == 0 { return (written, true) }
+                    guard !raw, inflateReset(&stream) == Z_OK else { throw .corrupt(coding) }
+                    return (written, false)
+                case Z_OK, Z_BUF_ERROR:
+                    // No input left while there was room to write: the stream was cut short.
+                    if stream.avail_in == 0 && stream.avail_out > 0 { throw .corrupt(coding) }
+                    return (written, false)
+                default:
+                    throw .corrupt(coding)
+                }
+            }
+        }
+    }
+
+    /// zstd frames, one after another.
+    private static func unzstd(_ input: ByteBuffer, limit: Int) throws(Failure) -> ByteBuffer {
+        guard let dctx = ZSTD_createDCtx() else { throw .corrupt("zstd") }
+        defer { ZSTD_freeDCtx(dctx) }
+        return try withInput(input) { (inp) throws(Failure) in
+            var source = ZSTD_inBuffer(src: inp.baseAddress, size: inp.count, pos: 0)
+            return try produce(limit: limit, hint: inp.count * 4) { (out) throws(Failure) in
+                var sink = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
+                let rc = ZSTD_decompressStream(dctx, &sink, &source)
+                guard ZSTD_isError(rc) == 0 else { throw .corrupt("zstd") }
+                let inputDone = source.pos == source.size
+                // 0: a frame is complete and flushed.
+                if rc == 0 && inputDone { return (sink.pos, true) }
+                if inputDone && sink.pos < sink.size { throw .corrupt("zstd") }
+                return (sink.pos, false)
+            }
+        }
+    }
+
+    private static func withInput(_ input: ByteBuffer,
+                                  _ body: (UnsafeRawBufferPointer) throws(Failure) -> ByteBuffer) throws(Failure) -> ByteBuffer {
+        let result: Result<ByteBuffer, Failure> = input.withUnsafeReadableBytes { raw in
+            do throws(Failure) { return .success(try body(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Calls `step` with room to write until it reports the end; the output never grows
+    /// past `limit` (a small body can decode to gigabytes).
+    private static func produce(limit: Int, hint: Int,
+                                _ step: (UnsafeMutableRawBufferPointer) throws(Failure) -> (written: Int, done: Bool))
+        throws(Failure) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: max(1, min(limit, max(hint, 16 << 10))))
+        while true {
+            let room = limit - out.readableBytes
+            guard room > 0 else { throw .tooLarge }
+            var failure: Failure?
+            var done = false
+            out.writeWithUnsafeMutableBytes(minimumWritableBytes: min(room, max(out.readableBytes, 16 << 10))) { w in
+                do throws(Failure) {
+                    let r = try step(UnsafeMutableRawBufferPointer(rebasing: w.prefix(room)))
+                    done = r.done
+                    return r.written
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            if done { return out }
+        }
+    }
+}
