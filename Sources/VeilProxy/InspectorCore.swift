@@ -121,16 +121,37 @@ final class InspectorCore: @unchecked Sendable {
         return String(url[...q]) + items.joined(separator: "&")
     }
 
+    /// Where agents put API keys (and a host proxy's credentials).
+    static let keyHeaders: [StaticString] = [
+        "authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization", "cookie",
+    ]
+
+    private func withoutKeys(_ value: String) -> String {
+        var value = value
+        for c in config.credentials {
+            for key in [c.placeholder, c.real] where !key.isEmpty && value.contains(key) {
+                value = value.replacingOccurrences(of: key, with: "")
+            }
+        }
+        return value
+    }
+
     private func restore(_ token: String) -> String {
         config.credentials.first { !$0.placeholder.isEmpty && $0.placeholder == token }?.real ?? token
     }
 
-    /// Inspection: headers and body through the scanner, then the pure decision.
+    /// Inspection: the request target, headers and body through the scanner, then the pure
+    /// decision. The run's own placeholders and real keys are blanked first: they are the
+    /// only values in the credential headers and the query that veil knows to be keys.
     func inspect(_ ex: Exchange) -> Decision {
         var headerList: [(name: String, value: String)] = []
         headerList.reserveCapacity(ex.head.headers.count)
-        for (n, v) in ex.head.headers { headerList.append((name: n, value: v)) }
-        var findings = scanner.scanHeaders(headerList)
+        for (n, v) in ex.head.headers {
+            headerList.append((name: n, value: n.equalsLowercased(anyOf: InspectorCore.keyHeaders) ? withoutKeys(v) : v))
+        }
+        let target = AbsoluteURI(ex.head.uri)?.pathAndQuery ?? ex.head.uri
+        var findings = scanner.scanTarget(target.utf8.contains(UInt8(ascii: "?")) ? withoutKeys(target) : target)
+        findings += scanner.scanHeaders(headerList)
         findings += ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
         ex.findings = findings
         guard !findings.isEmpty else { return .forward }

@@ -33,30 +33,74 @@ public final class Scanner: Sendable {
         return sink.finish()
     }
 
-    /// Header values carry canaries too (User-Agent, x-stainless-os, …). Credentials are
-    /// skipped: they are masked elsewhere and a key can contain any letters.
+    /// Header values carry canaries too (User-Agent, x-stainless-os, …), and so can the
+    /// credential headers: a tool inside may write anything there. The caller blanks the
+    /// credentials it knows (the run's placeholders and real keys) before.
     public func scanHeaders(_ headers: [(name: String, value: String)]) -> [Finding] {
         var out: [Finding] = []
-        for (name, value) in headers where !Scanner.isCredentialHeader(name) {
-            var value = value
-            value.withUTF8 { utf8 in
-                let buf = UnsafeRawBufferPointer(utf8)
-                var sink = HitSink(body: buf)
-                sink.scanText(buf, base: 0, stringStart: 0, escaped: false, matcher: matcher)
-                for var f in sink.finish() {
-                    f.path = "header:" + name.lowercased()
-                    out.append(f)
-                }
+        for (name, value) in headers {
+            for var f in scanText(value) {
+                f.path = "header:" + name.lowercased()
+                out.append(f)
             }
         }
         return out
     }
 
-    static let credentialHeaders: [StaticString] = [
-        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie",
-    ]
+    /// The request target (path and query), percent-decoded as the upstream reads it; the
+    /// findings' path is `uri` and their offsets count in the decoded text.
+    public func scanTarget(_ target: String) -> [Finding] {
+        let decoded = Scanner.percentDecoded(target)
+        var found = scanText(decoded)
+        // In a query, `+` may be read as a space (`Alice+Zhang`).
+        if let q = decoded.firstIndex(of: "?"), decoded[q...].contains("+") {
+            let spaced = String(decoded[..<q]) + decoded[q...].replacingOccurrences(of: "+", with: " ")
+            for f in scanText(spaced) where !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail }) {
+                found.append(f)
+            }
+        }
+        return found.map { f in
+            var f = f
+            f.path = "uri"
+            return f
+        }
+    }
 
-    static func isCredentialHeader(_ name: String) -> Bool {
-        name.equalsLowercased(anyOf: credentialHeaders)
+    private func scanText(_ text: String) -> [Finding] {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let buf = UnsafeRawBufferPointer(utf8)
+            var sink = HitSink(body: buf)
+            sink.scanText(buf, base: 0, stringStart: 0, escaped: false, matcher: matcher)
+            return sink.finish()
+        }
+    }
+
+    /// `%XX` decoded (a `+` stays: in a path it is a plus, and `+08:00` must stay whole).
+    static func percentDecoded(_ s: String) -> String {
+        guard s.utf8.contains(0x25) else { return s }
+        let b = Array(s.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x25, i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30 ... 0x39: return c - 0x30
+        case 0x41 ... 0x46: return c - 0x37
+        case 0x61 ... 0x66: return c - 0x57
+        default: return nil
+        }
     }
 }

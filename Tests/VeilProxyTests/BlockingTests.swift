@@ -27,6 +27,38 @@ import VeilProfile
         #expect(s.blocked == 1 && s.findingsByKind["canary"] == 1)
     }
 
+    /// The path, the query and the credential headers reach the upstream too: a canary there
+    /// is blocked like one in the body. The run's own keys in them are no finding.
+    @Test func canaryOutsideTheBodyIsBlocked() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let placeholder = "AIzaSyB-0987654321zyxwvutsrqponmlkjih"
+        let creds = [CredentialMask.Entry(variable: "GEMINI_API_KEY", placeholder: placeholder,
+                                          real: "AIzaSyA-1234567890abcdefghijklmnopqrstu")]
+        let inspector = try startInspector(.url(up.url), canaries: [canary], credentials: creds)
+        defer { inspector.shutdown() }
+        let clean = #"{"contents":[{"parts":[{"text":"hi"}]}]}"#
+        let key = [("content-type", "application/json"), ("x-goog-api-key", placeholder)]
+        for (path, headers, whereFound) in [
+            ("/v1beta/models/zebulonquixote:generateContent", key, "uri"),
+            ("/v1beta/models/m:generateContent?note=zebulon%71uixote", key, "uri"),
+            ("/v1beta/models/m:generateContent", [("content-type", "application/json"),
+                                                  ("x-goog-api-key", "zebulonquixote")], "header:x-goog-api-key"),
+            ("/v1beta/models/m:generateContent", key + [("cookie", "u=zebulonquixote")], "header:cookie"),
+        ] {
+            let got = try await request(inspector.port, path, body: clean, headers: headers)
+            #expect(got.status == 400, "\(path) \(headers)")
+            #expect(got.body.contains(whereFound), "\(got.body)")
+        }
+        #expect(up.seen.count == 0)
+        let ok = try await request(inspector.port, "/v1beta/models/m:generateContent?key=" + placeholder, body: clean,
+                                   headers: key)
+        #expect(ok.status == 200)
+        #expect(up.seen.count == 1)
+        #expect(inspector.summary().findingsByKind == ["canary": 4])
+        #expect(inspector.summary().blocked == 4)
+    }
+
     @Test func canaryBlockedInOpenAIFormat() async throws {
         let inspector = try startInspector(.stub, canaries: [canary])
         defer { inspector.shutdown() }

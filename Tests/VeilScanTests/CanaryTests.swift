@@ -146,20 +146,40 @@ struct CanaryTests {
         #expect(Set(f.canaries().map(\.value)).isSuperset(of: ["-05:00", "-04:00", "US/Eastern"]))
     }
 
-    @Test func headersAreScannedAndCredentialsSkipped() {
+    /// Credential headers too: a tool inside may write anything there (the proxy blanks the
+    /// keys it knows before the scan).
+    @Test func everyHeaderIsScanned() {
         let s = sampleScanner()
         let findings = s.scanHeaders([
             (name: "User-Agent", value: "agent/1.0 (linux; alice-thinkpad)"),
             (name: "x-stainless-timezone", value: "Asia/Shanghai"),
             (name: "Authorization", value: "Bearer alice-thinkpad-key"),
             (name: "x-api-key", value: "sk-alice"),
-            (name: "Proxy-Authorization", value: "Basic alice-thinkpad"),
-            (name: "X-Goog-Api-Key", value: "alice-thinkpad"),
-            (name: "API-KEY", value: "alice-thinkpad"),
             (name: "Cookie", value: "host=alice-thinkpad"),
             (name: "content-type", value: "application/json"),
+            (name: "x-api-key", value: "sk-ant-api03-q8N_u2ZbVx-Kd0LwRfT7yHcJ3mPe9sAa"),
         ])
-        #expect(findings.map(\.path) == ["header:user-agent", "header:x-stainless-timezone"])
+        #expect(findings.map(\.path) == ["header:user-agent", "header:x-stainless-timezone", "header:authorization",
+                                          "header:x-api-key", "header:cookie"])
         #expect(findings.first?.offset == byteOffset(of: "alice-thinkpad", in: "agent/1.0 (linux; alice-thinkpad)"))
+    }
+
+    /// The request target as the upstream reads it: percent-decoded, and `+` as a space in a
+    /// query as well as a plus.
+    @Test(arguments: [
+        ("/v1/models/alice-thinkpad", "host name"),
+        ("/v1/messages?note=%2Fhome%2Falice%2Fsrc%2Fpayments", "workdir path"),
+        ("/v1/messages?who=Alice+Zhang", "full name"),
+        ("/v1beta/models/m:generateContent?tz=%2B08%3A00", "time zone"),
+    ])
+    func targetIsScannedDecoded(_ target: String, _ label: String) {
+        let found = sampleScanner().scanTarget(target)
+        #expect(!found.isEmpty && found.allSatisfy { $0.path == "uri" })
+        #expect(found.contains { $0.detail.hasPrefix(label) }, "\(found.map(\.detail))")
+    }
+
+    @Test func anOrdinaryTargetHasNoFinding() {
+        #expect(sampleScanner().scanTarget("/v1/messages?beta=true&key=AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY").isEmpty)
+        #expect(Scanner.percentDecoded("%41%zz%4") == "A%zz%4")
     }
 }
