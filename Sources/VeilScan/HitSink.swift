@@ -34,6 +34,12 @@ struct HitSink {
     /// The classes among the findings, built once the cap is reached (nil until then, and
     /// after a truncation).
     var classesPastCap: Set<FindingClass>? = nil
+    /// An invisible character, selector or tag was found in the current text: it is looked
+    /// at again without them, for canaries they split (HitSink+Ignorables.swift).
+    var ignorableFound = false
+    /// While that second look runs: where the removed characters were, as (position in the
+    /// shortened text, bytes removed up to there), for offsets in the original text.
+    var removed: [(at: Int, bytes: Int)]? = nil
     /// The JSON container stack while a body is walked (nil otherwise), and its depth.
     var path: UnsafeMutablePointer<PathFrame>? = nil
     var depth = 0
@@ -57,7 +63,15 @@ struct HitSink {
         rawEscapes = false
         textStart = 0
         covertResume = 0; wordCheckedUntil = 0; dateResume = 0
-        let n = text.count, tables = m.compiled.kernel
+        ignorableFound = false
+        let first = findings.count
+        scanRun(p, text.count, m)
+        if ignorableFound { lookAgainWithoutIgnorables(p, text.count, since: first, m) }
+    }
+
+    /// The kernel's flagged positions in `p[0 ..< n]`, each visited.
+    mutating func scanRun(_ p: UnsafeRawPointer, _ n: Int, _ m: Matcher) {
+        let tables = m.compiled.kernel
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: HitSink.window) { words in
             let out = words.baseAddress!
             var block = 0
@@ -91,6 +105,7 @@ struct HitSink {
             let rp = c.pair(Matcher.key(b, b1, true)), rs = Int(c.singleIndex[Matcher.key(b, true)])
             if rp | rs != 0 { verify(rp, rs, p, n, pos, m) }
         }
+        guard removed == nil else { return }  // the second look is for canaries and rules only
         if b >= 0x80 {
             if pos >= covertResume { covert(p, n, pos, m) }
         } else if b &- 0x30 < 10, m.hasDates, pos >= dateResume,
@@ -130,15 +145,24 @@ struct HitSink {
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
+        if kind == .invisible || kind == .tag || kind == .variationSelector { ignorableFound = true }
         if isFull {
             if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
             guard classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted else { return }
         }
-        let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: s) : base + s
+        // In the second look, positions count in the shortened text.
+        let start = original(s), end = original(e)
+        let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: start) : base + start
         findings.append(Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
                                 excerpt: excerpt(p, n, s, e), rule: rule))
-        meta.append((stringStart, s, e))
+        meta.append(escaped ? (stringStart, start, end) : (stringStart, base + start, base + end))
         runs.append(1)
+    }
+
+    /// A position of the shortened text of a second look in the text it was made from.
+    func original(_ i: Int) -> Int {
+        guard let removed else { return i }
+        return i + (removed.last { $0.at <= i }?.bytes ?? 0)
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40
@@ -178,6 +202,13 @@ struct HitSink {
         while a > textStart, a < s, Matcher.byte(p, a) & 0xC0 == 0x80 { a -= 1 }
         while b < n, Matcher.byte(p, b) & 0xC0 == 0x80 { b += 1 }
         return visible(String(decoding: UnsafeRawBufferPointer(start: p + a, count: max(0, b - a)), as: UTF8.self))
+    }
+
+    mutating func dropFinding(at k: Int) {
+        classesPastCap = nil
+        findings.remove(at: k)
+        meta.remove(at: k)
+        runs.remove(at: k)
     }
 
     /// Drops the findings made since `count` (a string about to be rescanned decoded).

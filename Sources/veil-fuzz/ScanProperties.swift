@@ -5,7 +5,9 @@
 // 2. Findings point into the body, and the decision on them can be made.
 // 3. A body walked as JSON holds nothing outside its strings but whitespace, structure and
 //    JSON numbers and literals (anything else, `192.168.3.17` say, must be scanned as text).
-// 4. For valid JSON, the form does not matter: the same document spaced out, or with its
+// 4. A zero-width space after every letter of every string hides no canary that was there
+//    (for bodies without such characters to begin with, and below the cap on findings).
+// 5. For valid JSON, the form does not matter: the same document spaced out, or with its
 //    spaces written as `\u0020`, gives the same findings at the same paths. An agent cannot
 //    hide a canary or a covert character by re-encoding the JSON it sends.
 
@@ -46,6 +48,15 @@ enum ScanProperties {
         guard isJSON(body) else { return }
         for token in bareTokens(body) where !isScalar(token) {
             fail("walked as JSON with \(token.debugDescription) outside strings", body)
+        }
+        let ignorable: Set<FindingKind> = [.invisible, .tag, .variationSelector]
+        if !findings.contains(where: { ignorable.contains($0.kind) }) {
+            let canaries = Set(findings.filter { $0.kind == .canary }.map(\.detail))
+            let spaced = scanner.scanBody(zeroWidthAfterLetters(body), api: .anthropic)
+            let still = Set(spaced.filter { $0.kind == .canary }.map(\.detail))
+            if spaced.count < 900, !canaries.isSubset(of: still) {
+                fail("zero-width spaces hid \(canaries.subtracting(still).sorted())", body)
+            }
         }
         guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
         else { return }
@@ -109,6 +120,25 @@ enum ScanProperties {
             if !inString, b == UInt8(ascii: ",") || b == UInt8(ascii: ":") { out.append(0x20) }
         }
         return out + [0x0A]
+    }
+
+    /// U+200B after every ASCII letter inside strings, escapes left whole.
+    static func zeroWidthAfterLetters(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var inString = false, i = 0
+        while i < body.count {
+            let b = body[i]
+            if inString, b == 0x5C {
+                let len = i + 1 < body.count && body[i + 1] == UInt8(ascii: "u") ? 6 : 2
+                out += body[i ..< min(body.count, i + len)]
+                i += len
+                continue
+            }
+            out.append(b)
+            if b == 0x22 { inString.toggle() } else if inString, (b | 0x20) &- 0x61 < 26 { out += [0xE2, 0x80, 0x8B] }
+            i += 1
+        }
+        return out
     }
 
     /// Every space inside a string written as `\u0020`.

@@ -146,6 +146,30 @@ struct CanaryTests {
         #expect(Set(f.canaries().map(\.value)).isSuperset(of: ["-05:00", "-04:00", "US/Eastern"]))
     }
 
+    /// An invisible character, a selector or a tag inside a canary hides nothing: the model
+    /// reads the canary all the same. In place, decoded from escapes, in a header, in raw text.
+    @Test(arguments: [
+        (userText("on alice\u{200B}-thinkpad"), "host name", "alice"),
+        (userText("on ali\u{00AD}ce-thinkpad"), "host name", "ali"),
+        (userText("tz Asia/Shang\u{2060}hai"), "time zone", "Asia"),
+        (userText("at /home/al\u{E0041}ice/x"), "home path", "/home"),
+        (userText("at /home/al\u{FE0F}ice/x"), "home path", "/home"),
+        (userText(#"x\u200b at /home/al\u200cice/x"#), "home path", "/home"),
+        ("not JSON: Asia/Shang\u{200D}hai", "time zone", "Asia"),
+    ])
+    func invisibleCharactersDoNotHideACanary(_ body: String, _ label: String, _ at: String) {
+        let canaries = scan(body).filter { $0.kind == .canary }
+        #expect(canaries.count == 1 && canaries.first?.detail.hasPrefix(label) == true, "\(canaries.map(\.detail))")
+        #expect(canaries.first?.offset == byteOffset(of: at, in: body))
+        #expect(decide(scan(body), modes: Profile.Modes(), rules: []) != .forward)
+    }
+
+    @Test func aCanaryFoundAlreadyIsNotFoundTwice() {
+        #expect(scan(userText("alice\u{200B} here")).map(\.kind) == [.canary, .invisible])
+        #expect(sampleScanner().scanHeaders([(name: "user-agent", value: "x (alice-\u{200B}thinkpad)")]).map(\.kind)
+                    == [.invisible, .canary])
+    }
+
     /// Credential headers too: a tool inside may write anything there (the proxy blanks the
     /// keys it knows before the scan).
     @Test func everyHeaderIsScanned() {
