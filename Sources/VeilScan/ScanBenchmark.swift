@@ -6,8 +6,8 @@ import VeilProfile
 // carries a few canaries and covert characters. Not a test: a figure for the README.
 
 public enum ScanBenchmark {
-    /// The host the benchmark pretends to run on.
-    static var facts: HostFacts {
+    /// The host the benchmark (and the fuzzer) pretends to run on.
+    @_spi(Fuzzing) public static var facts: HostFacts {
         var f = HostFacts()
         f.timeZone = "Asia/Shanghai"
         f.locales = ["zh_CN.UTF-8"]

@@ -16,23 +16,11 @@ import VeilProfile
 @_spi(Fuzzing) import VeilScan
 
 enum ScanProperties {
-    /// A made-up host, with canaries of every kind and rules of both kinds.
+    /// The benchmark's made-up host (canaries of every kind), with rules of both kinds.
     static let scanner: VeilScan.Scanner = {
-        var f = HostFacts()
-        f.timeZone = "Asia/Shanghai"
-        f.locales = ["zh_CN.UTF-8"]
-        f.hostname = "alice-thinkpad"
-        f.userName = "alice"
-        f.fullName = "Alice Zhang"
-        f.home = "/home/alice"
-        f.workdir = "/home/alice/src/payments"
-        f.proxyHosts = ["proxy.corp.example.cn"]
-        f.dnsServers = ["114.114.114.114"]
-        f.machineID = "3f2c9a7d41be4c0e9d6a5b8f7e1c2d3a"
-        f.addresses = ["192.168.3.17"]
         let rules = [Profile.Rule(name: "iso", kind: .isoDate),
                      Profile.Rule(name: "codename", kind: .forbid, pattern: "Project X")]
-        return VeilScan.Scanner(config: ScanConfig(canaries: f.canaries(), rules: rules))
+        return VeilScan.Scanner(config: ScanConfig(canaries: ScanBenchmark.facts.canaries(), rules: rules))
     }()
 
     static func check(_ body: [UInt8]) {
