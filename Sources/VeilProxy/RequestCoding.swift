@@ -108,6 +108,9 @@ enum RequestCoding {
     private static func unzstd(_ input: ByteBuffer, limit: Int) throws(Failure) -> ByteBuffer {
         guard let dctx = ZSTD_createDCtx() else { throw .corrupt("zstd") }
         defer { ZSTD_freeDCtx(dctx) }
+        // A frame names its window, which the decoder allocates: 16 MiB at most (zstd's levels
+        // up to 19 need 8), not the default 128 MiB per request a crafted frame could ask for.
+        ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 24)
         return try withInput(input) { (inp) throws(Failure) in
             var source = ZSTD_inBuffer(src: inp.baseAddress, size: inp.count, pos: 0)
             return try produce(limit: limit, hint: inp.count * 4) { (out) throws(Failure) in

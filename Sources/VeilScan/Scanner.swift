@@ -53,8 +53,9 @@ public final class Scanner: Sendable {
         let decoded = Scanner.percentDecoded(target)
         var found = scanText(decoded)
         // In a query, `+` may be read as a space (`Alice+Zhang`).
-        if let q = decoded.firstIndex(of: "?"), decoded[q...].contains("+") {
-            let spaced = String(decoded[..<q]) + decoded[q...].replacingOccurrences(of: "+", with: " ")
+        if let q = decoded.utf8.firstIndex(of: 0x3F), decoded.utf8[q...].contains(0x2B) {
+            let query = decoded.utf8.distance(from: decoded.utf8.startIndex, to: q)
+            let spaced = String(decoding: decoded.utf8.enumerated().map { $0 > query && $1 == 0x2B ? 0x20 : $1 }, as: UTF8.self)
             for f in scanText(spaced) where !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail }) {
                 found.append(f)
             }

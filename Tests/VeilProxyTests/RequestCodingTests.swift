@@ -29,6 +29,26 @@ enum Compress {
 
     static func gzip(_ input: [UInt8]) -> [UInt8] { deflate(input, windowBits: 31) }
 
+    /// A zstd frame whose header asks the decoder for a window of 2^`windowLog` bytes.
+    static func zstd(_ input: [UInt8], windowLog: Int32) -> [UInt8] {
+        let cctx = ZSTD_createCCtx()
+        defer { ZSTD_freeCCtx(cctx) }
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, windowLog)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0)
+        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count) + 64)
+        var dst = ZSTD_outBuffer(dst: &out, size: out.count, pos: 0)
+        let n = input.withUnsafeBytes { raw -> Int in
+            // Streamed, so that the size is unknown when the header is written (a known small
+            // size would shrink the window).
+            var src = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
+            precondition(ZSTD_isError(ZSTD_compressStream2(cctx, &dst, &src, ZSTD_e_continue)) == 0)
+            var none = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+            precondition(ZSTD_compressStream2(cctx, &dst, &none, ZSTD_e_end) == 0)
+            return dst.pos
+        }
+        return Array(out.prefix(n))
+    }
+
     static func zstd(_ input: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
         let n = ZSTD_compress(&out, out.count, input, input.count, 3)
@@ -71,6 +91,14 @@ enum Compress {
             #expect(throws: RequestCoding.Failure.corrupt(coding)) { try decode(j, coding) }
             #expect(throws: RequestCoding.Failure.corrupt(coding)) { try decode(body + [0x00, 0x01], coding) }
         }
+    }
+
+    /// A frame may name the window its decoder must allocate: veil grants 16 MiB, not the
+    /// 128 MiB per request a crafted frame could otherwise take.
+    @Test func aZstdWindowOver16MiBIsRefused() throws {
+        let j = RequestCodingTests.json
+        #expect(try decode(Compress.zstd(j, windowLog: 24), "zstd") == j)
+        #expect(throws: RequestCoding.Failure.corrupt("zstd")) { try decode(Compress.zstd(j, windowLog: 27), "zstd") }
     }
 
     @Test func codingsVeilCannotReadAreRefused() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import VeilScan
+@_spi(Fuzzing) @testable import VeilScan
 
 struct APIKindTests {
     @Test(arguments: [
