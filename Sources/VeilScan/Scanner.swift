@@ -44,6 +44,11 @@ public final class Scanner: Sendable {
                 out.append(f)
             }
         }
+        // The names reach the upstream too (`x-alice-laptop: 1`): all of them in one scan.
+        for var f in scanText(headers.map(\.name).joined(separator: "\n")) {
+            f.path = "header-name"
+            out.append(f)
+        }
         return out
     }
 

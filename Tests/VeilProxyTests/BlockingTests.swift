@@ -27,7 +27,7 @@ import VeilProfile
         #expect(s.blocked == 1 && s.findingsByKind["canary"] == 1)
     }
 
-    /// The path, the query and the credential headers reach the upstream too: a canary there
+    /// The path, the query, the credential headers and header names reach the upstream too: a canary there
     /// is blocked like one in the body. The run's own keys in them are no finding.
     @Test func canaryOutsideTheBodyIsBlocked() async throws {
         let up = try TestUpstream()
@@ -45,6 +45,7 @@ import VeilProfile
             ("/v1beta/models/m:generateContent", [("content-type", "application/json"),
                                                   ("x-goog-api-key", "zebulonquixote")], "header:x-goog-api-key"),
             ("/v1beta/models/m:generateContent", key + [("cookie", "u=zebulonquixote")], "header:cookie"),
+            ("/v1beta/models/m:generateContent", key + [("x-zebulonquixote", "1")], "header-name"),
         ] {
             let got = try await request(inspector.port, path, body: clean, headers: headers)
             #expect(got.status == 400, "\(path) \(headers)")
@@ -55,8 +56,8 @@ import VeilProfile
                                    headers: key)
         #expect(ok.status == 200)
         #expect(up.seen.count == 1)
-        #expect(inspector.summary().findingsByKind == ["canary": 4])
-        #expect(inspector.summary().blocked == 4)
+        #expect(inspector.summary().findingsByKind == ["canary": 5])
+        #expect(inspector.summary().blocked == 5)
     }
 
     @Test func canaryBlockedInOpenAIFormat() async throws {

@@ -182,9 +182,10 @@ struct CanaryTests {
             (name: "Cookie", value: "host=alice-thinkpad"),
             (name: "content-type", value: "application/json"),
             (name: "x-api-key", value: "sk-ant-api03-q8N_u2ZbVx-Kd0LwRfT7yHcJ3mPe9sAa"),
+            (name: "X-Alice-Thinkpad", value: "1"),
         ])
         #expect(findings.map(\.path) == ["header:user-agent", "header:x-stainless-timezone", "header:authorization",
-                                          "header:x-api-key", "header:cookie"])
+                                          "header:x-api-key", "header:cookie", "header-name"])
         #expect(findings.first?.offset == byteOffset(of: "alice-thinkpad", in: "agent/1.0 (linux; alice-thinkpad)"))
     }
 
