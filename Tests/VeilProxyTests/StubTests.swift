@@ -93,5 +93,11 @@ import Testing
         let missing = try await request(server.port, "/v2/nothing", body: "{}")
         #expect(missing.status == 404)
         #expect(missing.json["error"] != nil)
+        // Errors in the format of the API the path belongs to.
+        let notJSON = try await request(server.port, "/v1/messages", body: "not json")
+        #expect(notJSON.status == 400 && notJSON.json["type"] as? String == "error", "\(notJSON.body)")
+        #expect((notJSON.json["error"] as? [String: Any])?["type"] as? String == "invalid_request_error")
+        let gemini = try await request(server.port, "/v1beta/models/m:generateContent", body: "not json")
+        #expect((gemini.json["error"] as? [String: Any])?["status"] as? String == "INVALID_ARGUMENT", "\(gemini.body)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import VeilScan
 
 /// A reply from the stub: whole (one part, content-length) or streamed (SSE, one part per event,
 /// each flushed on its own so streaming clients see them arrive one by one).
@@ -28,7 +29,7 @@ public struct StubResponder: Sendable {
         let json = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) as? [String: Any]
         let request = StubRequest(path: path, query: query, json: json ?? [:], bodyBytes: bytes)
         if method == .POST, !bytes.isEmpty, json == nil {
-            return Self.error(400, "the stub expects a JSON object body", style: .openai)
+            return Self.error(400, "the stub expects a JSON object body", style: Self.style(path))
         }
         switch (method, path) {
         case (.POST, let p) where p.hasSuffix("/messages"):
@@ -49,18 +50,28 @@ public struct StubResponder: Sendable {
             let anthropic = headers.contains(name: "anthropic-version") || headers.contains(name: "x-api-key")
             return anthropic ? StubAnthropic.models(path: p) : StubOpenAI.models(path: p)
         default:
-            return Self.error(404, "the veil stub has no \(method.rawValue) \(path)", style: .openai)
+            return Self.error(404, "the veil stub has no \(method.rawValue) \(path)", style: Self.style(path))
         }
     }
 
     enum ErrorStyle { case anthropic, openai, gemini }
 
+    /// Errors in the format of the API the path belongs to (OpenAI's when it is none).
+    static func style(_ path: String) -> ErrorStyle {
+        switch APIKind.detect(path: path) {
+        case .anthropic: return .anthropic
+        case .gemini: return .gemini
+        case .openai, .unknown: return .openai
+        }
+    }
+
     static func error(_ status: Int, _ message: String, style: ErrorStyle) -> StubReply {
         let object: [String: Any]
         switch style {
-        case .anthropic: object = ["type": "error", "error": ["type": "not_found_error", "message": message]]
+        case .anthropic:
+            object = ["type": "error", "error": ["type": status == 404 ? "not_found_error" : "invalid_request_error", "message": message]]
         case .openai: object = ["error": ["message": message, "type": "invalid_request_error", "param": NSNull(), "code": NSNull()]]
-        case .gemini: object = ["error": ["code": status, "message": message, "status": "NOT_FOUND"]]
+        case .gemini: object = ["error": ["code": status, "message": message, "status": status == 404 ? "NOT_FOUND" : "INVALID_ARGUMENT"]]
         }
         var r = json(object)
         r.status = status
