@@ -2,7 +2,8 @@
 // that libFuzzer saves the input and stops. Beyond "no crash, no out-of-bounds access"
 // (AddressSanitizer's part):
 // 1. Every instruction set of the C kernel (AVX2, SSSE3, portable) gives the same findings.
-// 2. Findings point into the body, and the decision on them can be made.
+// 2. Findings point into the body, and the decision on them can be made; the same bytes as a
+//    header name and value and as a request target scan without fault.
 // 3. A body walked as JSON holds nothing outside its strings but whitespace, structure and
 //    JSON numbers and literals (anything else, `192.168.3.17` say, must be scanned as text).
 // 4. A zero-width space after every letter of every string hides no canary that was there
@@ -31,7 +32,9 @@ enum ScanProperties {
             }
         }
         _ = decide(findings, modes: Profile.Modes(), rules: scanner.config.rules)
-        _ = scanner.scanHeaders([("user-agent", String(decoding: body, as: UTF8.self))])
+        let text = String(decoding: body, as: UTF8.self)
+        _ = scanner.scanHeaders([(text, text)])
+        for f in scanner.scanTarget(text) where f.path != "uri" { fail("a target finding at \(f.path)", body) }
 
         guard isJSON(body) else { return }
         for token in bareTokens(body) where !isScalar(token) {
