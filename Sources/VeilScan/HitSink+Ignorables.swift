@@ -14,7 +14,10 @@ extension HitSink {
         var map: [(at: Int, bytes: Int)] = []
         var i = 0, dropped = 0
         while i < n {
-            if Matcher.byte(p, i) >= 0x80, let (cp, len) = HitSink.decode(p, n, i), HitSink.isIgnorable(cp) {
+            // In raw JSON text a character after a backslash stays: taking it out would turn
+            // the next letter into an escape letter (`\` + U+200D + `zh-CN`).
+            if Matcher.byte(p, i) >= 0x80, !(rawEscapes && Matcher.isEscapeLetter(p, i)),
+               let (cp, len) = HitSink.decode(p, n, i), HitSink.isIgnorable(cp) {
                 i += len
                 dropped += len
                 map.append((kept.count, dropped))
