@@ -6,6 +6,10 @@ import VeilScan
 /// connection's state enum, the upstream delegate and the recorder all refer to the same one.
 final class Exchange {
     let head: HTTPRequestHead
+    /// The request target when in absolute form (a proxy request), parsed once.
+    let absolute: AbsoluteURI?
+    /// Path and query, whichever form the target came in.
+    var pathAndQuery: String { absolute?.pathAndQuery ?? head.uri }
     let api: APIKind
     let started: NIODeadline
     /// The body as the agent sent it, and as it is forwarded.
@@ -27,8 +31,9 @@ final class Exchange {
     var responseTruncated = false
     var responseHeadSent = false
 
-    init(head: HTTPRequestHead, api: APIKind, body: ByteBuffer) {
+    init(head: HTTPRequestHead, absolute: AbsoluteURI?, api: APIKind, body: ByteBuffer) {
         self.head = head
+        self.absolute = absolute
         self.api = api
         self.body = body
         self.started = .now()

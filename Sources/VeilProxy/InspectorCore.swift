@@ -149,7 +149,7 @@ final class InspectorCore: @unchecked Sendable {
         for (n, v) in ex.head.headers {
             headerList.append((name: n, value: n.equalsLowercased(anyOf: InspectorCore.keyHeaders) ? withoutKeys(v) : v))
         }
-        let target = AbsoluteURI(ex.head.uri)?.pathAndQuery ?? ex.head.uri
+        let target = ex.pathAndQuery
         var findings = scanner.scanTarget(target.utf8.contains(UInt8(ascii: "?")) ? withoutKeys(target) : target)
         findings += scanner.scanHeaders(headerList)
         findings += ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }

@@ -129,7 +129,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             ConnectTunnel.open(head: head, core: core, context: context, handler: self)
             return
         }
-        let api = RouteTable.api(path: AbsoluteURI(head.uri)?.pathAndQuery ?? head.uri, headers: head.headers)
+        let absolute = AbsoluteURI(head.uri)
+        let api = RouteTable.api(path: absolute?.pathAndQuery ?? head.uri, headers: head.headers)
         let declared = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
         if declared > core.config.maxBodyBytes {
             tooLarge(api, context: context)
@@ -140,7 +141,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
                                   promise: nil)
         }
-        let ex = Exchange(head: head, api: api, body: ByteBuffer())
+        let ex = Exchange(head: head, absolute: absolute, api: api, body: ByteBuffer())
         ex.declaredLength = declared
         state = .collecting(ex)
     }
@@ -189,7 +190,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
         // The API was detected once, in `begin`.
-        let target = core.routes.target(uri: ex.head.uri, absolute: AbsoluteURI(ex.head.uri), api: ex.api)
+        let target = core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
             ex.decision = "reject"
