@@ -102,7 +102,7 @@ enum PlanMessage {
 }
 
 private enum OpTag: UInt8 {
-    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide
 }
 
 private struct WireWriter {
@@ -140,6 +140,8 @@ private struct WireWriter {
         case .proc(let path): tag(.proc); string(path)
         case .devpts(let path): tag(.devpts); string(path)
         case .mask(let path, let contents): tag(.mask); string(path); string(contents)
+        case .readOnly(let path): tag(.readOnly); string(path)
+        case .hide(let path): tag(.hide); string(path)
         }
     }
 
@@ -187,6 +189,8 @@ private struct WireReader {
         case .proc: return .proc(try string())
         case .devpts: return .devpts(try string())
         case .mask: return .mask(try string(), contents: try string())
+        case .readOnly: return .readOnly(try string())
+        case .hide: return .hide(try string())
         }
     }
 }

@@ -60,6 +60,9 @@ enum InitSequence {
             // PID 1 keeps nothing it does not need to reap and forward signals, and the agent,
             // made next, inherits the empty sets.
             try Capabilities.dropAll()
+            // No core files: a crash's memory stays inside, and the host's core handler
+            // (core_pattern, run as host root) is asked for nothing.
+            try ResourceLimits.disableCoreDumps()
             let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)
             let status = SignalForwarding.wait(for: agent, reapAll: true)

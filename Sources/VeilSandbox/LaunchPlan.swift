@@ -54,11 +54,19 @@ public enum MountOp: Sendable, Equatable {
     case devpts(String)
     /// Hides a host file under /proc (e.g. boot_id) behind a generated one.
     case mask(String, contents: String)
+    /// Makes an existing path read-only where it stands (skipped where the kernel has none).
+    /// A mount's root is remounted alone; any other path is first bound onto itself, without
+    /// what is mounted below it, so plan it before such mounts.
+    case readOnly(String)
+    /// Covers an existing path with an empty read-only file or directory (skipped where the
+    /// kernel has none).
+    case hide(String)
 
     /// The sandbox path a mount lands on (nil for ops that only create files).
     var mountTarget: String? {
         switch self {
-        case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _): return path
+        case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _),
+             .readOnly(let path), .hide(let path): return path
         case .bind(_, let target, _, _): return target
         case .dir, .copy, .symlink, .file: return nil
         }

@@ -49,7 +49,10 @@ enum Mounts {
         for op in ops {
             try apply(op, tree: &tree)
             // A mount hides what was made below its target before it.
-            if let target = op.mountTarget { tree.mounted(on: target) }
+            if let target = op.mountTarget {
+                tree.mounted(on: target)
+                tree.mountRoots.insert(target)
+            }
         }
     }
 
@@ -79,6 +82,25 @@ enum Mounts {
             try Tree(dir: AT_FDCWD, base: "", hostRoot: "").write(staged, Array(contents.utf8), mode: 0o444)
             guard access(newRoot + path, F_OK) == 0 else { return }
             try bindSource(staged, newRoot + path, readOnly: true, what: path)
+        case .readOnly(let path):
+            let target = newRoot + path
+            guard access(target, F_OK) == 0 else { return }
+            // Not recursive: what is mounted below keeps its own flags (/dev/null stays writable).
+            if !tree.mountRoots.contains(path) {
+                try check(.mount, "bind \(path) onto itself", mount(target, target, nil, UInt(MS_BIND), nil))
+            }
+            try check(.mount, "read-only \(path)", veil_mount_setattr_rdonly(target, 0))
+        case .hide(let path):
+            var st = stat()
+            guard lstat(newRoot + path, &st) == 0 else { return }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                try check(.mount, "hide \(path)", mount("tmpfs", newRoot + path, "tmpfs",
+                                                       UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0555,size=4k"))
+            } else {
+                let empty = "/masks/.empty"
+                if access(empty, F_OK) != 0 { try Tree(dir: AT_FDCWD, base: "", hostRoot: "").write(empty, [], mode: 0o444) }
+                try bindSource(empty, newRoot + path, readOnly: true, what: path)
+            }
         }
     }
 

@@ -134,8 +134,9 @@ public enum Planner {
     }
 
     static func kernelMounts(_ i: PlanInputs) -> [MountOp] {
-        var ops: [MountOp] = [
-            .proc("/proc"),
+        var ops: [MountOp] = [.proc("/proc")]
+        ops += procReadOnly.map { .readOnly("/proc/" + $0) } + procHidden.map { .hide("/proc/" + $0) }
+        ops += [
             // The host's boot id is a stable machine fingerprint.
             .mask("/proc/sys/kernel/random/boot_id", contents: i.bootID + "\n"),
             .tmpfs("/dev"),
@@ -146,6 +147,8 @@ public enum Planner {
             .tmpfs("/dev/shm", mode: 0o1777),
             .symlink("/dev/fd", to: "/proc/self/fd"), .symlink("/dev/stdin", to: "/proc/self/fd/0"),
             .symlink("/dev/stdout", to: "/proc/self/fd/1"), .symlink("/dev/stderr", to: "/proc/self/fd/2"),
+            // Nothing new in /dev; the devices, pts and shm below keep their own flags.
+            .readOnly("/dev"),
             // /sys shows only what runtimes read to count CPUs.
             .dir("/sys"),
             .bind(source: "/sys/devices/system/cpu", target: "/sys/devices/system/cpu", readOnly: true, optional: true),
@@ -153,6 +156,15 @@ public enum Planner {
         ]
         return ops
     }
+
+    /// Host-global kernel settings under /proc. When veil runs as root the agent's uid is the
+    /// host's uid 0, which owns these files: writable, core_pattern alone runs a program of
+    /// the agent's choosing as real root on the host. Read-only as under bubblewrap and Docker,
+    /// plus the other root-writable entries (mtrr, pressure triggers, drivers).
+    static let procReadOnly = ["sys", "sysrq-trigger", "irq", "bus", "fs", "mtrr", "pressure", "driver"]
+    /// Kernel memory, other users' keys, timers and hardware lists: hidden as Docker hides them.
+    static let procHidden = ["kcore", "keys", "key-users", "timer_list", "timer_stats", "sched_debug",
+                             "latency_stats", "acpi", "scsi", "asound"]
 
     static func homeMounts(_ i: PlanInputs, home: String) -> [MountOp] {
         [

@@ -50,6 +50,8 @@ struct Tree {
     /// Directories made or found so far. Most ops share a parent (/etc, /dev, the home), and
     /// asking the kernel again costs a failed mkdir and a path walk each time.
     var known = Set<String>()
+    /// Sandbox paths that are a mount's root (Mounts.apply keeps it).
+    var mountRoots = Set<String>()
 
     /// A file, generated file or symlink op.
     mutating func create(_ op: MountOp) throws {

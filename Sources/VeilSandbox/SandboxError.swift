@@ -16,6 +16,7 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable, Equatable 
         case inspector = "inspector socket"
         case inspectorProcess = "start the inspector"
         case capabilities = "drop capabilities"
+        case limits = "resource limits"
         case noNewPrivs = "no_new_privs"
         case seccomp = "seccomp filter"
         case chdir = "enter workdir"

@@ -13,7 +13,7 @@ import Testing
         .copy(source: "/etc/ld.so.cache", target: "/etc/ld.so.cache", optional: true),
         .device("/dev/null"), .symlink("/bin", to: "usr/bin"),
         .file("/etc/hostname", contents: "localhost\n", mode: 0o644), .proc("/proc"), .devpts("/dev/pts"),
-        .mask("/proc/sys/kernel/random/boot_id", contents: "0b1c\n"),
+        .mask("/proc/sys/kernel/random/boot_id", contents: "0b1c\n"), .readOnly("/proc/sys"), .hide("/proc/kcore"),
     ]
 
     static func plan() -> InitPlan {

@@ -53,6 +53,24 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(plan.mounts.contains(.mask("/proc/sys/kernel/random/boot_id", contents: "boot\n")))
     }
 
+    /// As root the agent owns host-global /proc files: each is read-only or hidden, right after
+    /// /proc is mounted (before the boot id mask lands inside /proc/sys).
+    @Test func hostGlobalProcEntriesAreReadOnlyOrHidden() {
+        let ops = Planner.plan(inputs()).mounts
+        let proc = ops.firstIndex(of: .proc("/proc"))!
+        let bootID = ops.firstIndex { if case .mask("/proc/sys/kernel/random/boot_id", _) = $0 { return true } else { return false } }!
+        for name in ["sys", "sysrq-trigger", "irq", "bus", "fs"] {
+            let i = ops.firstIndex(of: .readOnly("/proc/" + name))
+            #expect(i != nil && i! > proc && i! < bootID, "\(name)")
+        }
+        for name in ["kcore", "keys", "timer_list", "sched_debug", "acpi", "scsi"] {
+            #expect(ops.contains(.hide("/proc/" + name)), "\(name)")
+        }
+        // /dev is read-only after everything in it is made.
+        let dev = ops.firstIndex(of: .readOnly("/dev"))!
+        #expect(!ops[(dev + 1)...].contains { ($0.mountTarget ?? "").hasPrefix("/dev/") })
+    }
+
     @Test func agentUnderHostHomeIsMappedAndScriptsRunThroughTheirInterpreter() {
         var cmd = ResolvedCommand(hostPath: "/home/alice/.venv/bin/aider")
         cmd.trees = ["/home/alice/.venv"]
