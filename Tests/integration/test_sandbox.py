@@ -445,3 +445,17 @@ def test_fast_and_full_parsers_agree_on_run_options():
     fast = {"--profile", "--workdir", "--upstream", "--record", "--report", "--decoy",
             "--fail-on-marker", "--trust-project", "--verbose", "-v"}
     assert declared == fast, declared ^ fast
+
+
+def test_a_uid_without_passwd_entry_never_goes_through_nss(home, workdir):
+    """veil reads /etc/passwd itself: NSS modules (libnss_systemd here) loaded into veil crashed
+    the static build for a uid with no entry. The uid is one no passwd file names (a user
+    namespace of the test's own maps it); glibc's loader log shows what veil loads."""
+    env = dict(host_env(home), LD_DEBUG="files")
+    r = subprocess.run(["unshare", "--user", "--map-user=4242", "--map-group=4242", VEIL, "run", "--", "/bin/sh", "-c",
+                        "id -u"], cwd=workdir, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "1000"
+    after_exec = r.stderr.split(f"initialize program: {VEIL}", 1)
+    assert len(after_exec) == 2, r.stderr[-2000:]
+    assert "libnss" not in after_exec[1]
