@@ -6,7 +6,7 @@
 public enum RunArguments {
     /// The value-taking and the flag options of `veil run`, as the full parser declares them.
     public static let valueOptions = ["--profile", "--workdir", "--upstream", "--record", "--report", "--decoy"]
-    public static let flagOptions = ["--fail-on-marker", "--trust-project", "--verbose", "-v"]
+    public static let flagOptions = ["--fail-on-marker", "--trust-project", "--allow-home-workdir", "--verbose", "-v"]
 
     /// `arguments` without the program name: ["run", ..., "--", CMD, ...].
     public static func parse(_ arguments: [String]) -> RunOptions? {
@@ -23,6 +23,7 @@ public enum RunArguments {
                 switch a {
                 case "--fail-on-marker": o.failOnMarker = true
                 case "--trust-project": o.trustProject = true
+                case "--allow-home-workdir": o.allowHomeWorkdir = true
                 default: o.verbose = true
                 }
                 i += 1
@@ -55,6 +56,7 @@ public enum RunArguments {
         for d in o.decoys { out += ["--decoy", d.dimension.rawValue + "=" + d.value] }
         if o.failOnMarker { out.append("--fail-on-marker") }
         if o.trustProject { out.append("--trust-project") }
+        if o.allowHomeWorkdir { out.append("--allow-home-workdir") }
         if o.verbose { out.append("--verbose") }
         return out + ["--"] + o.command
     }

@@ -46,13 +46,13 @@ public enum RunLauncher {
         let account = HostAccount.current()
         let hostHome = env["HOME"] ?? account.home
         let cwd = HostFiles.currentDirectory()
+        let state = StateDirs(environment: env, home: hostHome)
         let workdirArg = o.workdir.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } ?? cwd
-        guard let workdir = CommandResolver.realpath(workdirArg) else {
-            throw SandboxError(.chdir, errno: ENOENT, "workdir \(workdirArg) does not exist")
-        }
+        let checked = try CheckedWorkdir.resolve(workdirArg, refusing: WorkdirPolicy(
+            homes: [hostHome, account.home], stateRoot: state.root, allowHome: o.allowHomeWorkdir))
+        let workdir = checked.path
         let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome)
 
-        let state = StateDirs(environment: env, home: hostHome)
         let machineID = try state.prepare(profile: profile.name)
         state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
         let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
@@ -64,6 +64,7 @@ public enum RunLauncher {
             profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
             arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
             profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
+        inputs.hostWorkdirIdentity = (checked.device, checked.inode)
         inputs.environmentOverrides = wiring.environment
         inputs.inspectorPort = port
         inputs.extraHosts = decoyHosts

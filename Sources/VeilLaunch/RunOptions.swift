@@ -12,6 +12,8 @@ public struct RunOptions: Sendable, Equatable {
     public var decoys: [Decoy] = []
     /// Profiles from ./.veil/profiles may be used.
     public var trustProject = false
+    /// The home directory itself may be the workdir.
+    public var allowHomeWorkdir = false
     public var command: [String]
 
     public init(command: [String]) { self.command = command }

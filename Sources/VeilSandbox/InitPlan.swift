@@ -102,13 +102,14 @@ enum PlanMessage {
 }
 
 private enum OpTag: UInt8 {
-    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify
 }
 
 private struct WireWriter {
     var bytes: [UInt8] = []
 
     mutating func int(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func int64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
     mutating func string(_ s: String) {
         int(UInt32(s.utf8.count))
@@ -142,6 +143,7 @@ private struct WireWriter {
         case .mask(let path, let contents): tag(.mask); string(path); string(contents)
         case .readOnly(let path): tag(.readOnly); string(path)
         case .hide(let path): tag(.hide); string(path)
+        case .verify(let path, let device, let inode): tag(.verify); string(path); int64(device); int64(inode)
         }
     }
 
@@ -162,6 +164,9 @@ private struct WireReader {
     }
     mutating func int() throws -> UInt32 {
         try take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+    }
+    mutating func int64() throws -> UInt64 {
+        try take(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     }
     mutating func count() throws -> Int {
         let n = Int(try int())
@@ -191,6 +196,7 @@ private struct WireReader {
         case .mask: return .mask(try string(), contents: try string())
         case .readOnly: return .readOnly(try string())
         case .hide: return .hide(try string())
+        case .verify: return .verify(try string(), device: try int64(), inode: try int64())
         }
     }
 }

@@ -90,6 +90,12 @@ enum Mounts {
                 try check(.mount, "bind \(path) onto itself", mount(target, target, nil, UInt(MS_BIND), nil))
             }
             try check(.mount, "read-only \(path)", veil_mount_setattr_rdonly(target, 0))
+        case .verify(let path, let device, let inode):
+            var st = stat()
+            try check(.mount, "stat \(path)", stat(newRoot + path, &st))
+            guard UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else {
+                throw SandboxError(.mount, errno: EXDEV, "\(path) is not the directory veil checked (was it replaced meanwhile?)")
+            }
         case .hide(let path):
             var st = stat()
             guard lstat(newRoot + path, &st) == 0 else { return }

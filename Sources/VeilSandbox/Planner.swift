@@ -9,6 +9,8 @@ public struct PlanInputs: Sendable {
     public var command: ResolvedCommand
     public var arguments: [String]
     public var hostWorkdir: String
+    /// The workdir's identity as veil checked it (CheckedWorkdir), verified after the bind.
+    public var hostWorkdirIdentity: (device: UInt64, inode: UInt64)? = nil
     public var workdirName: String
     public var profileHome: String
     public var machineID: String
@@ -167,11 +169,14 @@ public enum Planner {
                              "latency_stats", "acpi", "scsi", "asound"]
 
     static func homeMounts(_ i: PlanInputs, home: String) -> [MountOp] {
-        [
+        let workdir = home + "/" + i.workdirName
+        var ops: [MountOp] = [
             .dir("/home"),
             .bind(source: i.profileHome, target: home, readOnly: false),
-            .bind(source: i.hostWorkdir, target: home + "/" + i.workdirName, readOnly: false),
+            .bind(source: i.hostWorkdir, target: workdir, readOnly: false),
         ]
+        if let id = i.hostWorkdirIdentity { ops.append(.verify(workdir, device: id.device, inode: id.inode)) }
+        return ops
     }
 
     static func agentMounts(_ i: PlanInputs) -> [MountOp] {

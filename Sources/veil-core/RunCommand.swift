@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
     var decoy: [String] = []
     @Flag(name: .long, help: "Allow profiles from ./.veil/profiles (they come with the checked-out project).")
     var trustProject = false
+    @Flag(name: .long, help: "Allow your home directory itself as the workdir (every dotfile in it becomes writable by the agent).")
+    var allowHomeWorkdir = false
     @Flag(name: .shortAndLong, help: "Show what was dropped, rewritten and mounted.")
     var verbose = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
@@ -55,6 +57,7 @@ struct RunCommand: ParsableCommand {
         o.failOnMarker = failOnMarker
         o.decoys = decoy.compactMap(Decoy.init)
         o.trustProject = trustProject
+        o.allowHomeWorkdir = allowHomeWorkdir
         throw ExitCode(RunLauncher.run(o, core: Binaries.ownPath()))
     }
 }

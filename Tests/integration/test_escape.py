@@ -100,3 +100,69 @@ def test_no_core_dumps(home, workdir):
     r = run_in_veil(["--", PY, "-c", script], home, workdir)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:3] == ["(0, 0)", "refused", "nocore"], r.stdout
+
+
+def refused(r, words):
+    return r.returncode == 125 and words in r.stderr
+
+
+@pytest.mark.parametrize("target,words", [("/", "system directory"), ("/etc", "system directory"),
+                                          ("/usr/lib", "system directory")])
+def test_workdir_is_never_a_system_directory(home, workdir, target, words):
+    """--workdir naming a system directory, directly or through a symlink (as root the agent
+    wrote the host's /etc through one), is refused before anything starts."""
+    link = workdir / "innocent"
+    link.symlink_to(target)
+    for arg in (target, str(link), "innocent"):
+        r = run_in_veil(["--workdir", arg, "--", "/bin/sh", "-c", "echo STARTED; pwd"], home, workdir)
+        assert refused(r, words) and "STARTED" not in r.stdout, (arg, r.stderr)
+
+
+def test_workdir_is_never_the_home_or_above_it_unless_asked(home, workdir, tmp_path):
+    r = run_in_veil(["--workdir", str(tmp_path), "--", "/bin/true"], home, workdir)
+    assert refused(r, "contains your home directory"), r.stderr
+    r = run_in_veil(["--workdir", str(home), "--", "/bin/true"], home, workdir)
+    assert refused(r, "--allow-home-workdir"), r.stderr
+    state = home / ".local" / "state" / "veil"
+    state.mkdir(parents=True)
+    r = run_in_veil(["--workdir", str(state), "--", "/bin/true"], home, workdir)
+    assert refused(r, "veil's own state"), r.stderr
+    (home / "marker").write_text("x")
+    r = run_in_veil(["--allow-home-workdir", "--workdir", str(home), "--", "/bin/sh", "-c", "cat marker"], home, workdir)
+    assert r.returncode == 0 and r.stdout == "x", r.stderr
+
+
+def test_workdir_swapped_for_a_symlink_during_launch_is_never_bound(home, workdir, tmp_path):
+    """A race: while veil launches, the workdir is swapped back and forth with a symlink to
+    /etc. veil resolves it once and the sandbox verifies that what it bound is what veil
+    checked, so each run gets the project or is refused, never /etc."""
+    import threading
+    parent = tmp_path / "race"
+    proj, aside, evil = parent / "proj", parent / "proj-aside", parent / "evil"
+    parent.mkdir()
+    proj.mkdir()
+    (proj / "project-marker").write_text("x")
+    evil.symlink_to("/etc")
+    stop = threading.Event()
+
+    def flip():
+        while not stop.is_set():
+            try:
+                os.rename(proj, aside)
+                os.rename(evil, proj)
+                os.rename(proj, evil)
+                os.rename(aside, proj)
+            except OSError:
+                pass
+
+    t = threading.Thread(target=flip)
+    t.start()
+    outcomes = set()
+    try:
+        for _ in range(150):
+            r = run_in_veil(["--workdir", str(proj), "--", "/bin/sh", "-c", "ls"], home, workdir)
+            outcomes.add("etc" if "passwd" in r.stdout else "project" if "project-marker" in r.stdout else "refused")
+    finally:
+        stop.set()
+        t.join()
+    assert "etc" not in outcomes, outcomes
