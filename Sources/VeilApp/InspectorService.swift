@@ -3,6 +3,7 @@ import Foundation
 import VeilLaunch
 import VeilProfile
 import VeilProxy
+import VeilSandbox
 import VeilScan
 
 /// `veil-core __inspector`: a run's inspector, started by `veil run` (see `InspectorProcess`).
@@ -26,7 +27,7 @@ public enum InspectorService {
         } catch {
             // Fail closed: the agent's connection goes unanswered, and the run says why.
             stderrLine("veil: the inspector did not start: \(error)")
-            if let path = o.reportPath { try? writeReport(InspectorSummary(), to: path) }
+            if let path = o.reportPath { try? writeReport(InspectorSummary(), to: path, agentTrees: agentTrees(h)) }
             return 125
         }
         var signal: Int32 = 0
@@ -35,7 +36,7 @@ public enum InspectorService {
 
         let summary = inspector.summary()
         if let path = o.reportPath {
-            do { try writeReport(summary, to: path) } catch {
+            do { try writeReport(summary, to: path, agentTrees: agentTrees(h)) } catch {
                 stderrLine("veil: cannot write the report \(path): \(error)")
                 return 125
             }
@@ -56,18 +57,29 @@ public enum InspectorService {
         let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream,
                                           placeholders: h.placeholders)
         let facts = HostFacts.capture(environment: env, workdir: h.workdir)
-        return InspectorConfig(
+        var config = InspectorConfig(
             routes: wiring.routes, canaries: facts.canaries(), rules: profile.inspector.rules,
             modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
             recordPath: o.recordPath, credentials: wiring.credentials,
             // With --upstream (the stub or a chosen server) a run makes no other outbound
             // connection at all: tunnels to the profile's hosts are refused too.
             connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
+        config.agentTrees = agentTrees(h)
+        return config
     }
 
-    static func writeReport(_ summary: InspectorSummary, to path: String) throws {
+    /// What the agent could write: a record or report below these never follows its links.
+    static func agentTrees(_ h: InspectorHandoff) -> [String] {
+        let env = ProcessInfo.processInfo.environment
+        return [h.workdir, StateDirs(environment: env, home: env["HOME"] ?? HostAccount.current().home).root]
+    }
+
+    static func writeReport(_ summary: InspectorSummary, to path: String, agentTrees: [String]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(summary).write(to: URL(fileURLWithPath: path))
+        let data = try encoder.encode(summary)
+        let fd = try ConfinedPath.openForWriting(path, append: false, confinedTo: agentTrees, cwd: HostFiles.currentDirectory())
+        defer { close(fd) }
+        try ConfinedPath.writeAll(fd, Array(data), path: path)
     }
 }

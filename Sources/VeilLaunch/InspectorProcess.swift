@@ -5,8 +5,8 @@ import VeilSandbox
 /// listening socket the sandbox handed out. Keeping SwiftNIO and the scanner out of `veil`
 /// keeps the launcher small, and a small binary starts and forks several times faster.
 ///
-/// It gets its own process group (Ctrl-C at the terminal is for the agent, not for it), an
-/// empty signal mask, /dev/null as stdin, and the socket as descriptor 3.
+/// It gets its own process group (Ctrl-C at the terminal is for the agent, not for it), its
+/// stop signals blocked, /dev/null as stdin, and the socket as descriptor 3.
 public final class InspectorProcess {
     public let pid: pid_t
 
@@ -26,10 +26,14 @@ public final class InspectorProcess {
         defer { if fd != socket { close(fd) } }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fd, InspectorHandoff.socketFD)
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
+        // The stop signals start blocked (pending across exec): a run whose agent is done
+        // before the inspector reaches its sigwait still gets its record and report, instead
+        // of an inspector killed mid-start.
+        var stopSignals = sigset_t(), all = sigset_t()
+        sigemptyset(&stopSignals)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&stopSignals, s) }
         sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigmask(&attr, &stopSignals)
         posix_spawnattr_setsigdefault(&attr, &all)
         posix_spawnattr_setpgroup(&attr, 0)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))

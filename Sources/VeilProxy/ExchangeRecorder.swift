@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import VeilProfile
 import VeilScan
 
 /// `--record FILE`: one JSON line per exchange, written with a single write(2) as soon as the
@@ -30,10 +31,11 @@ final class ExchangeRecorder: @unchecked Sendable {
     private let redaction: Redaction
     private let formatter = ISO8601DateFormatter()
 
-    init(path: String, redaction: Redaction) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw InspectorError.record(path: path, reason: String(cString: strerror(errno)))
+    init(path: String, redaction: Redaction, agentTrees: [String] = []) throws {
+        do {
+            fd = try ConfinedPath.openForWriting(path, append: true, confinedTo: agentTrees, cwd: HostFiles.currentDirectory())
+        } catch let e as ConfinedPath.Refused {
+            throw InspectorError.record(path: path, reason: e.reason)
         }
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

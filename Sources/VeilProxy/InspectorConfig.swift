@@ -31,6 +31,9 @@ public struct InspectorConfig: Sendable {
     public var maxBodyBytes: Int
     /// JSONL record of every exchange (nil: no record).
     public var recordPath: String?
+    /// Directories the agent can write (its workdir, its profile home): a record file below
+    /// one is opened without following any symlink there (ConfinedPath).
+    public var agentTrees: [String] = []
     /// Per-run placeholders the agent sees, and the real values put back upstream.
     public var credentials: [CredentialMask.Entry]
     /// Hosts (optionally `host:port`, or `*.suffix`) a CONNECT or absolute-form request may reach.

@@ -36,7 +36,8 @@ final class InspectorCore: @unchecked Sendable {
         trust = UpstreamTrust(environment: config.hostEnvironment)
         redaction = Redaction(credentials: config.credentials)
         neutral = NeutralText(canaries: config.canaries)
-        recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials)) }
+        recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials),
+                                                                  agentTrees: config.agentTrees) }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
         var all: [HTTPClient] = []
         var pools: [ObjectIdentifier: UpstreamPool] = [:]

@@ -30,12 +30,12 @@ public struct StateDirs: Sendable, Equatable {
     }
 
 
-    /// Copies the profile's `home_files` from the host home once, when absent.
+    /// Copies the profile's `home_files` from the host home once, when absent. The profile
+    /// home is the agent's: nothing there is followed (ConfinedPath).
     public func carryIn(_ files: [String], from hostHome: String, profile: String) {
         for rel in files where !rel.contains("..") {
-            let src = hostHome + "/" + rel, dst = home(profile) + "/" + rel
-            guard access(dst, F_OK) != 0, let data = readSmall(src, trim: false) else { continue }
-            try? writeSmall(dst, data)
+            guard let data = HostFiles.read(hostHome + "/" + rel) else { continue }
+            _ = try? ConfinedPath.createIfAbsent(root: home(profile), rel, contents: data)
         }
     }
 }

@@ -37,8 +37,8 @@ def workdir(tmp_path):
     return w
 
 
-def run_in_veil(args, home, workdir, timeout=120, **kw):
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"}
+def run_in_veil(args, home, workdir, timeout=120, env_extra=None, **kw):
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TERM": "xterm", **(env_extra or {})}
     return subprocess.run([VEIL, "run", *args], cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=timeout, **kw)
 
@@ -166,3 +166,44 @@ def test_workdir_swapped_for_a_symlink_during_launch_is_never_bound(home, workdi
         stop.set()
         t.join()
     assert "etc" not in outcomes, outcomes
+
+
+def test_home_files_copy_follows_no_symlink_the_agent_planted(home, workdir, tmp_path):
+    """Run 1: the agent plants symlinks in its persistent home where a home_files copy will
+    land. Run 2: veil copies home_files in and must not create or write the targets."""
+    victim_dir = tmp_path / "victim-dir"
+    victim_dir.mkdir()
+    profile = tmp_path / "p.toml"
+    profile.write_text('extends = "default"\n[filesystem]\nhome_files = [".gitconfig", ".config/tool/settings.json"]\n')
+    (home / ".gitconfig").write_text("[user]\n")
+    (home / ".config" / "tool").mkdir(parents=True)
+    (home / ".config" / "tool" / "settings.json").write_text("{}")
+    plant = (f"ln -s {tmp_path}/victim-file ~/.gitconfig.new && mv -T ~/.gitconfig.new ~/.gitconfig; "
+             f"rm -rf ~/.config; mkdir -p ~/.config && ln -s {victim_dir} ~/.config/tool")
+    state = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    r = run_in_veil(["--profile", str(profile), "--", "/bin/sh", "-c", plant], home, workdir, env_extra=state)
+    assert r.returncode == 0, r.stderr
+    r = run_in_veil(["--profile", str(profile), "--", "/bin/true"], home, workdir, env_extra=state)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "victim-file").exists()
+    assert list(victim_dir.iterdir()) == []
+
+
+def test_record_and_report_are_never_written_through_planted_links(home, workdir, tmp_path):
+    """The agent plants a symlink where the next run's --record goes, a hard link where its
+    --report goes, and during the run swaps the report for a symlink: veil refuses to write
+    through any of them, and the targets stay untouched."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (workdir / "keep").write_text("keep")
+    r = run_in_veil(["--", "/bin/sh", "-c", f"ln -s {victim} rec.jsonl; ln keep report.json"], home, workdir)
+    assert r.returncode == 0, r.stderr
+    r = run_in_veil(["--upstream", "stub", "--record", "rec.jsonl", "--", "/bin/true"], home, workdir)
+    assert r.returncode == 125 and "symbolic link" in r.stderr, r.stderr
+    r = run_in_veil(["--upstream", "stub", "--report", "report.json", "--", "/bin/true"], home, workdir)
+    assert r.returncode == 125 and "single link" in r.stderr, r.stderr
+    r = run_in_veil(["--upstream", "stub", "--report", "out/report.json", "--", "/bin/sh", "-c",
+                     f"mkdir -p out && touch out/report.json && rm -rf out && ln -s {tmp_path} out"], home, workdir)
+    assert r.returncode == 125 and "not follow" in r.stderr, r.stderr
+    assert victim.read_text() == "precious" and (workdir / "keep").read_text() == "keep"
+    assert not (tmp_path / "report.json").exists()
