@@ -153,12 +153,13 @@ int veil_recv_fd(int sock) {
 
 int veil_signalfd(const sigset_t *set) { return signalfd(-1, set, SFD_CLOEXEC); }
 
-int veil_signalfd_read(int fd, int *signo, int *code) {
+int veil_signalfd_read(int fd, int *signo, int *code, int *value) {
     struct signalfd_siginfo si;
     ssize_t n = read(fd, &si, sizeof si);
     if (n != (ssize_t)sizeof si) return -1;
     *signo = (int)si.ssi_signo;
     *code = si.ssi_code;
+    *value = si.ssi_int;
     return 0;
 }
 
@@ -182,6 +183,21 @@ static void agent_fail(const struct veil_agent_spec *s, const char *stage, const
 
 static int agent_child(void *arg) {
     const struct veil_agent_spec *s = arg;
+    // Out of veil's process group, so kill(0, ...) inside reaches nothing outside.
+    if (s->terminal < 0) {
+        if (setsid() < 0) agent_fail(s, "process group", "setsid");
+    } else {
+        if (setpgid(0, 0) != 0) agent_fail(s, "process group", "setpgid");
+        if (s->foreground) {
+            // Still in a background group here: tcsetpgrp would raise SIGTTOU.
+            sigset_t ttou;
+            sigemptyset(&ttou);
+            sigaddset(&ttou, SIGTTOU);
+            sigprocmask(SIG_BLOCK, &ttou, NULL);
+            // Fails only if veil went to the background meanwhile: then so does the agent.
+            (void)tcsetpgrp(s->terminal, getpid());
+        }
+    }
     // Own copies of the dispositions (no CLONE_SIGHAND): resetting them leaves PID 1's alone.
     // An ignored signal stays ignored across execve, real-time ones included, which glibc's
     // signal() will not touch (32 and 33 are its own): hence the raw syscall.

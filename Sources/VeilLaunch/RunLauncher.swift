@@ -72,7 +72,9 @@ public enum RunLauncher {
 
         var chosen = o
         chosen.profile = reference
-        return Prepared(profileName: profile.name, plan: Planner.plan(inputs),
+        var plan = Planner.plan(inputs)
+        plan.terminal = TerminalControl.current()
+        return Prepared(profileName: profile.name, plan: plan,
                         handoff: InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders))
     }
 

@@ -8,6 +8,7 @@ final class AgentImage {
     let cwd: UnsafeMutablePointer<CChar>
     let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     let envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    var terminal = TerminalControl()
     private let argc: Int, envc: Int
 
     init(executable: String, cwd: String, argv: [String], environment: [String]) {
@@ -21,6 +22,7 @@ final class AgentImage {
 
     convenience init(_ plan: InitPlan) {
         self.init(executable: plan.executable, cwd: plan.cwd, argv: plan.argv, environment: plan.environment)
+        terminal = plan.terminal
     }
 
     private static func cArray(_ strings: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
@@ -50,7 +52,8 @@ enum AgentExec {
     static func spawn(_ image: AgentImage, filter: [UInt8], errors: Int32) throws -> pid_t {
         let pid = filter.withUnsafeBytes { bpf in
             var spec = veil_agent_spec(cwd: image.cwd, path: image.path, argv: image.argv, envp: image.envp,
-                                       filter: bpf.baseAddress, filter_len: UInt16(filter.count / 8), errors: errors)
+                                       filter: bpf.baseAddress, filter_len: UInt16(filter.count / 8), errors: errors,
+                                       terminal: image.terminal.fd, foreground: image.terminal.foreground ? 1 : 0)
             return veil_spawn_agent(&spec)
         }
         if pid < 0 { throw SandboxError(.exec, errno: errno, "clone for the agent") }

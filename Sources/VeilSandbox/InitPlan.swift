@@ -13,6 +13,7 @@ struct InitPlan: Equatable {
     var cwd: String
     var argv: [String]
     var environment: [String]
+    var terminal: TerminalControl
 
     init(_ plan: LaunchPlan, mounts: [MountOp]) {
         hostname = plan.hostname
@@ -21,6 +22,7 @@ struct InitPlan: Equatable {
         cwd = plan.cwd
         argv = plan.argv
         environment = plan.environment
+        terminal = plan.terminal
     }
 
     /// The encoded plan, prefixed with its length.
@@ -33,6 +35,8 @@ struct InitPlan: Equatable {
             w.string(cwd)
             w.strings(argv)
             w.strings(environment)
+            w.int(UInt32(bitPattern: terminal.fd))
+            w.bool(terminal.foreground)
         }
     }
 
@@ -46,6 +50,7 @@ struct InitPlan: Equatable {
         cwd = try r.string()
         argv = try r.strings()
         environment = try r.strings()
+        terminal = TerminalControl(fd: Int32(bitPattern: try r.int()), foreground: try r.bool())
         try r.end()
     }
 }

@@ -65,7 +65,7 @@ enum InitSequence {
             try ResourceLimits.disableCoreDumps()
             let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)
-            let status = SignalForwarding.wait(for: agent, reapAll: true)
+            let status = SignalForwarding.wait(for: agent, reapAll: true, terminal: image.terminal.fd)
             // Nothing outlives the agent: then veil may return before the kernel has torn
             // the namespaces down.
             SignalForwarding.endAll()

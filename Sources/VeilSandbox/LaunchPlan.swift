@@ -13,6 +13,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public var environment: [String] = []
     public var cwd = "/"
     public var seccomp = SeccompPolicy()
+    /// The terminal the agent's process group gets (TerminalControl.current()).
+    public var terminal = TerminalControl()
     /// Port on the sandbox loopback where the inspector listens, if any.
     public var inspectorPort: Int? = nil
     /// What the environment builder dropped and rewrote (for `-v`).

@@ -16,6 +16,8 @@ public final class Sandbox {
     private var errors: Int32
     /// Where PID 1 reports the agent's status once every process in the sandbox is gone.
     private var status: Int32
+    /// The terminal whose job control veil relays (TerminalControl), or -1.
+    var terminal: Int32 = -1
 
     private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32, status: Int32) {
         self.pid = pid
@@ -130,7 +132,9 @@ public final class Sandbox {
                 if let fd = inspector { close(fd) }
                 throw error
             }
-            return Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
+            let started = Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
+            started.terminal = plan.terminal.fd
+            return started
         }
 
         /// Writes a message to PID 1 (which reads it meanwhile). A sandbox that failed has no
@@ -277,7 +281,7 @@ public final class Sandbox {
     /// without waiting for dozens of unmounts. If PID 1 dies without a word, its own exit
     /// status is waited for instead.
     public func wait(onFirstConnection: (() -> Void)? = nil) -> Int32 {
-        SignalForwarding.wait(for: pid, reapAll: false, report: status,
+        SignalForwarding.wait(for: pid, reapAll: false, terminal: terminal, report: status,
                               watch: onFirstConnection == nil ? nil : inspectorSocket, onReadable: onFirstConnection)
     }
 

@@ -17,6 +17,7 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable, Equatable 
         case inspectorProcess = "start the inspector"
         case capabilities = "drop capabilities"
         case limits = "resource limits"
+        case processGroup = "process group"
         case noNewPrivs = "no_new_privs"
         case seccomp = "seccomp filter"
         case chdir = "enter workdir"

@@ -13,7 +13,7 @@ public enum SignalForwarding {
     static var handledSet: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
-        for s in forwarded + [SIGCHLD] { sigaddset(&set, s) }
+        for s in forwarded + [SIGCHLD, SIGCONT, TerminalControl.continueSignal] { sigaddset(&set, s) }
         return set
     }
 
@@ -30,14 +30,16 @@ public enum SignalForwarding {
     /// model pays nothing for it). Returns the shell-style status: code, or 128+signal.
     /// With `report`, the status PID 1 writes there (`report(_:to:)`) is returned as soon as
     /// it arrives; at end of file without one, the child's exit is waited for.
-    public static func wait(for child: pid_t, reapAll: Bool, report: Int32? = nil, watch: Int32? = nil,
-                            onReadable: (() -> Void)? = nil) -> Int32 {
+    /// `terminal` (TerminalControl.fd, -1 for none): job control is relayed between veil's
+    /// process group and the agent's (see TerminalControl).
+    public static func wait(for child: pid_t, reapAll: Bool, terminal: Int32 = -1, report: Int32? = nil,
+                            watch: Int32? = nil, onReadable: (() -> Void)? = nil) -> Int32 {
         var set = handledSet
         let sfd = veil_signalfd(&set)
         defer { if sfd >= 0 { close(sfd) } }
         var watching = watch
         while true {
-            if let status = reap(child, reapAll: reapAll) { return status }
+            if let status = reap(child, reapAll: reapAll, relayStops: reapAll && terminal >= 0) { return status }
             var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
             if let r = report { fds.append(pollfd(fd: r, events: Int16(POLLIN), revents: 0)) }
             if let w = watching { fds.append(pollfd(fd: w, events: Int16(POLLIN), revents: 0)) }
@@ -51,8 +53,12 @@ public enum SignalForwarding {
                 onReadable?()
             }
             guard fds[0].revents != 0 else { continue }
-            var sig: Int32 = 0, code: Int32 = 0
-            guard veil_signalfd_read(sfd, &sig, &code) == 0, sig != SIGCHLD else { continue }
+            var sig: Int32 = 0, code: Int32 = 0, value: Int32 = 0
+            guard veil_signalfd_read(sfd, &sig, &code, &value) == 0, sig != SIGCHLD else { continue }
+            if sig == SIGCONT || sig == TerminalControl.continueSignal {
+                if terminal >= 0 { continued(child, asInit: reapAll, terminal: terminal, signal: sig, value: value) }
+                continue
+            }
             if code <= 0 { kill(child, sig) }
         }
     }
@@ -83,12 +89,37 @@ public enum SignalForwarding {
         return shellStatus(status)
     }
 
-    private static func reap(_ child: pid_t, reapAll: Bool) -> Int32? {
+    /// The exited child's status, once. With `relayStops` (PID 1 at a terminal) a stopped agent
+    /// stops veil's process group too: the shell sees its job stop.
+    private static func reap(_ child: pid_t, reapAll: Bool, relayStops: Bool) -> Int32? {
         while true {
             var status: Int32 = 0
-            let pid = waitpid(reapAll ? -1 : child, &status, WNOHANG)
+            let pid = waitpid(reapAll ? -1 : child, &status, WNOHANG | (relayStops ? WUNTRACED : 0))
             if pid <= 0 { return nil }
-            if pid == child { return shellStatus(status) }
+            guard pid == child else { continue }
+            if (status & 0xFF) == 0x7F {  // WIFSTOPPED
+                kill(0, (status >> 8) & 0xFF)  // PID 1 itself, as its namespace's init, ignores it
+                continue
+            }
+            return shellStatus(status)
+        }
+    }
+
+    /// veil, continued, tells PID 1 whether it is the terminal's foreground now; PID 1 acts on
+    /// that word only, not on the shell's own SIGCONT to the group.
+    private static func continued(_ child: pid_t, asInit: Bool, terminal: Int32, signal: Int32, value: Int32) {
+        if !asInit {
+            guard signal == SIGCONT else { return }
+            let foreground = tcgetpgrp(terminal) == getpgrp()
+            var v = sigval()
+            v.sival_int = foreground ? TerminalControl.continuedInForeground : TerminalControl.continuedInBackground
+            _ = sigqueue(child, TerminalControl.continueSignal, v)
+        } else if signal == TerminalControl.continueSignal {
+            if value == TerminalControl.continuedInForeground {
+                // PID 1 is in veil's group, the foreground now: no SIGTTOU.
+                _ = tcsetpgrp(terminal, child)
+            }
+            kill(-child, SIGCONT)
         }
     }
 

@@ -284,6 +284,17 @@ class Tmux:
                  "-c", str(cwd), shell)
         return TmuxSession(self, name, status)
 
+    def shell(self, env: dict[str, str], cwd: Path | str, width: int = 200, height: int = 50) -> "TmuxSession":
+        """An interactive bash with job control (Ctrl-Z, fg) and exactly `env`; the test types
+        its commands."""
+        name = f"s{next(self._n)}"
+        env = dict(env)
+        env.setdefault("TERM", "xterm-256color")
+        shell = ("env -i " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items())
+                 + " bash --norc --noprofile -i")
+        self.cmd("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), "-c", str(cwd), shell)
+        return TmuxSession(self, name, self.tmp / f"tmux-{name}.status")
+
     def kill(self) -> None:
         self.cmd("kill-server", check=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import time
 from pathlib import Path
 
@@ -218,6 +219,41 @@ def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_pat
     # The trust answer persisted in the profile home, keyed by the neutral workdir path.
     state = json.loads((home / ".claude.json").read_text())
     assert any(p.startswith("/home/user/") for p in state.get("projects", {})), state.get("projects")
+
+
+def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
+    """Job control as outside (the agent has a process group of its own under veil): Claude
+    Code's Ctrl-Z suspends the whole job to the shell's prompt, fg brings it back with the
+    terminal, it answers, a resize reaches it, and it exits with its own status."""
+    home = Path(host_env["XDG_STATE_HOME"]) / "veil" / "profiles" / CLAUDE_PROFILE / "home"
+    home.mkdir(parents=True)
+    (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
+    report, record = tmp_path / "report-jc.json", tmp_path / "record-jc.jsonl"
+    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
+    s = tmux.shell(host_env, workdir)
+    time.sleep(0.5)
+    s.send_text(shlex.join(argv))
+    s.send_keys("Enter")
+    pass_claude_dialogs(s)
+    s.send_keys("C-z")
+    s.wait_for("Stopped", timeout=20, what="the shell's job-stopped line")
+    s.send_text("fg")
+    s.send_keys("Enter")
+    s.wait_for(claude_ready, timeout=20, what="Claude Code back after fg")
+    s.tmux.cmd("resize-window", "-t", s.name, "-x", "160", "-y", "40")
+    time.sleep(0.5)
+    s.send_text("say hi")
+    time.sleep(0.5)
+    s.send_keys("Enter")
+    s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
+    s.send_keys("C-c")
+    time.sleep(0.5)
+    s.send_keys("C-c")
+    s.wait_for("--resume", timeout=30, what="Claude Code's exit")
+    s.send_text("echo FG_STATUS=$?")
+    s.send_keys("Enter")
+    s.wait_for("FG_STATUS=0", timeout=10, what="the job's exit status through fg")
+    assert model_requests(upstream)
 
 
 # --------------------------------------------------------------------------------------------

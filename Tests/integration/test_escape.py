@@ -207,3 +207,16 @@ def test_record_and_report_are_never_written_through_planted_links(home, workdir
     assert r.returncode == 125 and "not follow" in r.stderr, r.stderr
     assert victim.read_text() == "precious" and (workdir / "keep").read_text() == "keep"
     assert not (tmp_path / "report.json").exists()
+
+
+def test_kill_of_its_process_group_reaches_nothing_outside(home, workdir, tmp_path):
+    """kill(0, SIGTERM) and kill(-1, SIGKILL) inside: the script that started veil (same process
+    group, no terminal) goes on, and veil reports the agent's death (kill(-1) finds nothing
+    in reach: ESRCH, exit 1). The script runs in a session of its own so that a failure
+    cannot kill the test runner."""
+    for attack, status in (("os.kill(0, signal.SIGTERM)", 143), ("os.kill(-1, signal.SIGKILL)", 1)):
+        agent = f"import os, signal; {attack}"
+        script = f"'{VEIL}' run -- {PY} -c '{agent}'; echo veil=$?; echo SURVIVED"
+        r = subprocess.run(["/bin/sh", "-c", script], cwd=workdir, capture_output=True, text=True, timeout=60,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(home)}, start_new_session=True)
+        assert "SURVIVED" in r.stdout and f"veil={status}" in r.stdout, (attack, r.stdout, r.stderr)

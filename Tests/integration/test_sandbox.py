@@ -376,6 +376,52 @@ def test_interactive_terminal(home, workdir, tmp_path):
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
 
 
+def test_job_control_at_a_terminal(home, workdir):
+    """In an interactive shell (tmux): the agent holds the terminal's foreground in a process
+    group of its own; Ctrl-Z stops the whole job and gives the shell its prompt, fg resumes the
+    agent with the terminal, a resize reaches it, Ctrl-C interrupts it."""
+    import shutil
+    sock = f"veil-jc-{os.getpid()}"
+    shutil.copy(os.path.join(os.path.dirname(__file__), "agent_tty.py"), workdir / "agent_tty.py")
+    env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
+                    f"env -i {env} TERM=xterm bash --norc --noprofile -i"], check=True)
+
+    def screen():
+        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-J"], capture_output=True, text=True).stdout
+
+    def keys(*k):
+        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
+
+    def wait(text, after=0):
+        for _ in range(150):
+            s = screen()
+            if s.count(text) > after:
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not on screen:\n{s}")
+
+    try:
+        time.sleep(0.3)
+        keys(f"{VEIL} run -- {PY} agent_tty.py; echo EXIT=$?", "Enter")
+        assert "READY fg=True size=30x100" in wait("READY")
+        keys("one", "Enter")
+        wait("GOT one fg=True")
+        keys("C-z")
+        s = wait("Stopped")
+        keys("fg", "Enter")
+        time.sleep(0.5)
+        keys("two", "Enter")
+        wait("GOT two fg=True")
+        subprocess.run(["tmux", "-L", sock, "resize-window", "-x", "90", "-y", "25"], check=True)
+        wait("RESIZED 25x90")
+        keys("C-c")
+        wait("INTERRUPTED")
+        assert "GOT two" not in s
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
 def test_doctor(home, workdir):
     r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr

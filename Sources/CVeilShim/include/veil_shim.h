@@ -39,7 +39,7 @@ int veil_send_fd(int sock, int fd);
 int veil_recv_fd(int sock);
 // A signalfd for `set` (close-on-exec); reads give the signal and its si_code.
 int veil_signalfd(const sigset_t *set);
-int veil_signalfd_read(int fd, int *signo, int *code);
+int veil_signalfd_read(int fd, int *signo, int *code, int *value);
 // Fields of siginfo_t that live in unions.
 int veil_siginfo_code(const siginfo_t *info);
 pid_t veil_siginfo_pid(const siginfo_t *info);
@@ -48,7 +48,9 @@ long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
 // The agent's last steps, in a child made with CLONE_VM|CLONE_VFORK (no page tables copied,
 // no copy-on-write faults; PID 1 waits until the exec). Only syscalls run there, no Swift:
-// signals back to default and unblocked, chdir, descriptors >= 3 close-on-exec,
+// a process group of its own on veil's terminal (`terminal` >= 0; made the terminal's
+// foreground group when `foreground`) or else a session of its own, signals back to default
+// and unblocked, chdir, descriptors >= 3 close-on-exec,
 // no_new_privs, the seccomp filter, execve. A failure is written to `errors` as
 // "stage<TAB>errno<TAB>detail" (SandboxError.Stage's raw values) and the child exits with
 // 127/126/125 like SandboxError.exitStatus. Returns the child's pid, or -1 with errno.
@@ -60,6 +62,8 @@ struct veil_agent_spec {
     const void *filter;
     unsigned short filter_len;
     int errors;
+    int terminal;
+    int foreground;
 };
 pid_t veil_spawn_agent(const struct veil_agent_spec *spec);
 // Threads of the calling process (from /proc/self/stat), or -1.
