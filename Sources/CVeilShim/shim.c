@@ -16,6 +16,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <linux/audit.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -181,8 +185,49 @@ static void agent_fail(const struct veil_agent_spec *s, const char *stage, const
     _exit(exec && e == ENOENT ? 127 : exec && (e == EACCES || e == ENOEXEC) ? 126 : 125);
 }
 
+#if defined(__x86_64__)
+#define VEIL_NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define VEIL_NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+// uname(2) goes to PID 1 (SECCOMP_RET_USER_NOTIF), everything else on to the main filter.
+// Loaded before it, since the main filter may refuse seccomp(2) itself.
+static int uname_notify_filter(void) {
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, VEIL_NATIVE_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // foreign ABIs: the main filter refuses them
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_uname, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+int veil_uname_answer(int listener, const struct utsname *answer) {
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return -1;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    if (req.data.nr == __NR_uname) {
+        struct iovec local = {(void *)answer, sizeof *answer};
+        struct iovec remote = {(void *)(uintptr_t)req.data.args[0], sizeof *answer};
+        if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof *answer) resp.error = -EFAULT;
+    } else {
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    }
+    // The caller may be gone meanwhile (ENOENT): nothing to answer.
+    (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    return 0;
+}
+
 static int agent_child(void *arg) {
-    const struct veil_agent_spec *s = arg;
+    struct veil_agent_spec *s = arg;
     // Out of veil's process group, so kill(0, ...) inside reaches nothing outside.
     if (s->terminal < 0) {
         if (setsid() < 0) agent_fail(s, "process group", "setsid");
@@ -212,17 +257,22 @@ static int agent_child(void *arg) {
     (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) agent_fail(s, "no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
     // Seccomp is the last thing before execve: it could forbid the steps above.
+    s->uname_listener = uname_notify_filter();
+    if (s->uname_listener < 0) agent_fail(s, "seccomp filter", "load the uname notifier (SECCOMP_RET_USER_NOTIF, Linux 5.0+)");
     if (veil_seccomp_load(s->filter, s->filter_len) != 0) agent_fail(s, "seccomp filter", "load the filter");
     execve(s->path, s->argv, s->envp);
     agent_fail(s, "exec", s->path);
     return 125;
 }
 
-pid_t veil_spawn_agent(const struct veil_agent_spec *spec) {
+pid_t veil_spawn_agent(struct veil_agent_spec *spec) {
     const size_t size = 64 * 1024;
     char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -1;
-    pid_t pid = clone(agent_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)spec);
+    // CLONE_FILES: the uname listener the child makes lands in PID 1's table too; execve then
+    // gives the agent a table of its own, without the close-on-exec listener.
+    spec->uname_listener = -1;
+    pid_t pid = clone(agent_child, stack + size, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, (void *)spec);
     int e = errno;
     munmap(stack, size);
     errno = e;

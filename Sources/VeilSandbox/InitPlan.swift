@@ -14,6 +14,7 @@ struct InitPlan: Equatable {
     var argv: [String]
     var environment: [String]
     var terminal: TerminalControl
+    var kernel: KernelIdentity
 
     init(_ plan: LaunchPlan, mounts: [MountOp]) {
         hostname = plan.hostname
@@ -23,6 +24,7 @@ struct InitPlan: Equatable {
         argv = plan.argv
         environment = plan.environment
         terminal = plan.terminal
+        kernel = plan.kernel
     }
 
     /// The encoded plan, prefixed with its length.
@@ -37,6 +39,8 @@ struct InitPlan: Equatable {
             w.strings(environment)
             w.int(UInt32(bitPattern: terminal.fd))
             w.bool(terminal.foreground)
+            w.string(kernel.release)
+            w.string(kernel.version)
         }
     }
 
@@ -51,6 +55,7 @@ struct InitPlan: Equatable {
         argv = try r.strings()
         environment = try r.strings()
         terminal = TerminalControl(fd: Int32(bitPattern: try r.int()), foreground: try r.bool())
+        kernel = KernelIdentity(release: try r.string(), version: try r.string())
         try r.end()
     }
 }

@@ -63,9 +63,14 @@ enum InitSequence {
             // No core files: a crash's memory stays inside, and the host's core handler
             // (core_pattern, run as host root) is asked for nothing.
             try ResourceLimits.disableCoreDumps()
+            var answer = plan.kernel.answer()
             let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)
-            let status = SignalForwarding.wait(for: agent, reapAll: true, terminal: image.terminal.fd)
+            // PID 1 answers the agent's uname calls until the agent and its descendants are gone.
+            let status = withUnsafePointer(to: &answer) { reply in
+                SignalForwarding.wait(for: agent.pid, reapAll: true, terminal: image.terminal.fd,
+                                      service: (agent.unameListener, { KernelIdentity.serve(agent.unameListener, answer: reply) }))
+            }
             // Nothing outlives the agent: then veil may return before the kernel has torn
             // the namespaces down.
             SignalForwarding.endAll()

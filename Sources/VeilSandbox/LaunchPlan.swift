@@ -13,6 +13,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public var environment: [String] = []
     public var cwd = "/"
     public var seccomp = SeccompPolicy()
+    /// What uname(2) says inside (KernelIdentity).
+    public var kernel = KernelIdentity(release: "6.1.0", version: "#1 SMP PREEMPT_DYNAMIC")
     /// The terminal the agent's process group gets (TerminalControl.current()).
     public var terminal = TerminalControl()
     /// Port on the sandbox loopback where the inspector listens, if any.

@@ -78,7 +78,7 @@ enum Mounts {
             try check(.mount, "devpts on \(path)", mount("devpts", newRoot + path, "devpts", UInt(MS_NOSUID | MS_NOEXEC),
                                                         "newinstance,ptmxmode=0666,mode=620"))
         case .mask(let path, let contents):
-            let staged = "/masks/" + basename(path)
+            let staged = "/masks/" + path.split(separator: "/").joined(separator: "_")
             try Tree(dir: AT_FDCWD, base: "", hostRoot: "").write(staged, Array(contents.utf8), mode: 0o444)
             guard access(newRoot + path, F_OK) == 0 else { return }
             try bindSource(staged, newRoot + path, readOnly: true, what: path)

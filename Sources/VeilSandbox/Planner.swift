@@ -23,6 +23,10 @@ public struct PlanInputs: Sendable {
     public var extraHosts: [String] = []
     /// A locale forced even when not installed (`veil probe` decoys).
     public var forcedLocale: String? = nil
+    /// The host kernel's release (uname -r), from which the neutral identity is made.
+    public var hostKernelRelease = ""
+    /// The host's /proc/cpuinfo, shown with its model names made neutral (nil: left as it is).
+    public var hostCPUInfo: String? = nil
 
     public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
                 command: ResolvedCommand, arguments: [String], hostWorkdir: String,
@@ -59,11 +63,12 @@ public enum Planner {
         let basics = Self.basics(i.profile, inspectorPort: i.inspectorPort)
         (p.uid, p.gid, p.inspectorPort, p.seccomp) = (basics.uid, basics.gid, basics.inspectorPort, basics.seccomp)
         p.hostname = id.hostname
+        p.kernel = KernelIdentity.neutral(hostRelease: i.hostKernelRelease)
         p.cwd = home + "/" + i.workdirName
 
         p.mounts = systemMounts(i.layout)
             + etcMounts(i, home: home)
-            + kernelMounts(i)
+            + kernelMounts(i, kernel: p.kernel)
             + homeMounts(i, home: home)
             + agentMounts(i)
             + profileMounts(i)
@@ -135,12 +140,20 @@ public enum Planner {
         return ops
     }
 
-    static func kernelMounts(_ i: PlanInputs) -> [MountOp] {
+    static func kernelMounts(_ i: PlanInputs, kernel: KernelIdentity) -> [MountOp] {
         var ops: [MountOp] = [.proc("/proc")]
         ops += procReadOnly.map { .readOnly("/proc/" + $0) } + procHidden.map { .hide("/proc/" + $0) }
         ops += [
             // The host's boot id is a stable machine fingerprint.
             .mask("/proc/sys/kernel/random/boot_id", contents: i.bootID + "\n"),
+            // The kernel's release and build, as uname(2) answers them inside (KernelIdentity).
+            .mask("/proc/version", contents: kernel.procVersion),
+            .mask("/proc/sys/kernel/osrelease", contents: kernel.release + "\n"),
+            .mask("/proc/sys/kernel/version", contents: kernel.version + "\n"),
+            .mask("/proc/cmdline", contents: "BOOT_IMAGE=/boot/vmlinuz-\(kernel.release) root=/dev/sda1 ro quiet\n"),
+        ]
+        if let cpuinfo = i.hostCPUInfo { ops.append(.mask("/proc/cpuinfo", contents: neutralCPUInfo(cpuinfo))) }
+        ops += [
             .tmpfs("/dev"),
         ]
         ops += ["null", "zero", "full", "random", "urandom", "tty"].map { .device("/dev/" + $0) }
@@ -166,7 +179,20 @@ public enum Planner {
     static let procReadOnly = ["sys", "sysrq-trigger", "irq", "bus", "fs", "mtrr", "pressure", "driver"]
     /// Kernel memory, other users' keys, timers and hardware lists: hidden as Docker hides them.
     static let procHidden = ["kcore", "keys", "key-users", "timer_list", "timer_stats", "sched_debug",
-                             "latency_stats", "acpi", "scsi", "asound"]
+                             "latency_stats", "acpi", "scsi", "asound",
+                             // The kernel's build configuration names its build (CONFIG_LOCALVERSION).
+                             "config.gz"]
+
+    /// /proc/cpuinfo with the processor's marketing name (a cloud's custom part names the
+    /// cloud) replaced; the flags, counts and sizes runtimes read stay.
+    static func neutralCPUInfo(_ host: String) -> String {
+        var out = host.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard line.hasPrefix("model name"), let colon = line.firstIndex(of: ":") else { return line }
+            return line[...colon] + " Virtual CPU"
+        }.joined(separator: "\n")
+        if !out.hasSuffix("\n") { out += "\n" }
+        return out
+    }
 
     static func homeMounts(_ i: PlanInputs, home: String) -> [MountOp] {
         let workdir = home + "/" + i.workdirName

@@ -32,18 +32,27 @@ public enum SignalForwarding {
     /// it arrives; at end of file without one, the child's exit is waited for.
     /// `terminal` (TerminalControl.fd, -1 for none): job control is relayed between veil's
     /// process group and the agent's (see TerminalControl).
+    /// `service`: a descriptor served whenever it is readable, until it hangs up (PID 1's
+    /// uname listener).
     public static func wait(for child: pid_t, reapAll: Bool, terminal: Int32 = -1, report: Int32? = nil,
-                            watch: Int32? = nil, onReadable: (() -> Void)? = nil) -> Int32 {
+                            watch: Int32? = nil, onReadable: (() -> Void)? = nil,
+                            service: (fd: Int32, serve: () -> Void)? = nil) -> Int32 {
         var set = handledSet
         let sfd = veil_signalfd(&set)
         defer { if sfd >= 0 { close(sfd) } }
         var watching = watch
+        var serving = service.flatMap { $0.fd >= 0 ? $0 : nil }
         while true {
             if let status = reap(child, reapAll: reapAll, relayStops: reapAll && terminal >= 0) { return status }
             var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            if let s = serving { fds.append(pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0)) }
             if let r = report { fds.append(pollfd(fd: r, events: Int16(POLLIN), revents: 0)) }
             if let w = watching { fds.append(pollfd(fd: w, events: Int16(POLLIN), revents: 0)) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
+            if let s = serving {
+                let events = fds.remove(at: 1).revents
+                if events & Int16(POLLIN) != 0 { s.serve() } else if events != 0 { serving = nil }
+            }
             if let r = report, fds[1].revents != 0 {
                 // Without a status, PID 1 is exiting: its own status is the answer.
                 return readReport(r) ?? waitExit(child)

@@ -39,6 +39,31 @@ extension HostFacts {
             }
         }
         for a in addresses where HostFacts.isDistinctiveHost(a) { add("host address", a) }
+        for (label, value) in kernelCanaries() { add(label, value) }
+        return out
+    }
+
+    /// The host kernel's release (the sandbox answers a neutral `M.N.0`), its build suffix
+    /// (`fc-v1272`, `18-amd64`, `.al8`), its build string when it says more than the neutral
+    /// one, and the build machine /proc/version names. Any other path that carries them is
+    /// caught here.
+    func kernelCanaries() -> [(String, String)] {
+        var out: [(String, String)] = []
+        // What the sandbox itself shows (KernelIdentity.neutral) is no canary.
+        let numbers = kernelRelease.split(whereSeparator: { !$0.isNumber }).prefix(2)
+        if numbers.count < 2 || kernelRelease != "\(numbers[0]).\(numbers[1]).0" {
+            out.append(("kernel release", kernelRelease))
+        }
+        let suffix = kernelRelease.drop(while: { $0.isNumber || $0 == "." }).drop(while: { "-+._".contains($0) })
+        if suffix.utf8.count >= 4, suffix.contains(where: \.isLetter) { out.append(("kernel build", String(suffix))) }
+        let version = kernelVersion.trimmingCharacters(in: .whitespaces)
+        if !version.isEmpty, version != "#1 SMP PREEMPT_DYNAMIC", version.split(separator: " ").count > 3 {
+            out.append(("kernel build", version))
+        }
+        if let open = procVersion.firstIndex(of: "("), let close = procVersion[open...].firstIndex(of: ")") {
+            let builder = procVersion[procVersion.index(after: open)..<close]
+            if builder.contains("@"), builder.utf8.count >= 6 { out.append(("kernel build host", String(builder))) }
+        }
         return out
     }
 

@@ -18,6 +18,10 @@ public struct HostFacts: Sendable, Codable, Equatable {
     public var dnsServers: [String] = []
     public var machineID: String = ""
     public var addresses: [String] = []
+    /// uname -r and -v, and /proc/version (its `(user@host)` names the build machine).
+    public var kernelRelease: String = ""
+    public var kernelVersion: String = ""
+    public var procVersion: String = ""
 
     public init() {}
 
@@ -51,6 +55,12 @@ public struct HostFacts: Sendable, Codable, Equatable {
         }
         f.machineID = (readFirstLine("/etc/machine-id") ?? readFirstLine("/var/lib/dbus/machine-id")) ?? ""
         f.addresses = interfaceAddresses()
+        var u = utsname()
+        if uname(&u) == 0 {
+            f.kernelRelease = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            f.kernelVersion = withUnsafeBytes(of: &u.version) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        }
+        f.procVersion = readFirstLine("/proc/version") ?? ""
         return f
     }
 

@@ -207,4 +207,20 @@ struct CanaryTests {
         #expect(sampleScanner().scanTarget("/v1/messages?beta=true&key=AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY").isEmpty)
         #expect(Scanner.percentDecoded("%41%zz%4") == "A%zz%4")
     }
+
+    /// The host's kernel release, build suffix, build string and build host are canaries; the
+    /// neutral release the sandbox shows is not.
+    @Test func kernelIdentityCanaries() {
+        var f = HostFacts()
+        f.kernelRelease = "6.18.44-fc-v1272"
+        f.kernelVersion = "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-10-01)"
+        f.procVersion = "Linux version 6.18.44-fc-v1272 (builder@sandboxing) (gcc 15.3.0) #1 SMP"
+        let values = Set(f.canaries().map(\.value))
+        #expect(values.isSuperset(of: ["6.18.44-fc-v1272", "fc-v1272", "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-10-01)",
+                                       "builder@sandboxing"]))
+        var plain = HostFacts()
+        plain.kernelRelease = "6.1.0"
+        plain.kernelVersion = "#1 SMP PREEMPT_DYNAMIC"
+        #expect(!plain.canaries().contains { $0.label.hasPrefix("kernel") })
+    }
 }

@@ -220,3 +220,62 @@ def test_kill_of_its_process_group_reaches_nothing_outside(home, workdir, tmp_pa
         r = subprocess.run(["/bin/sh", "-c", script], cwd=workdir, capture_output=True, text=True, timeout=60,
                            env={"PATH": "/usr/bin:/bin", "HOME": str(home)}, start_new_session=True)
         assert "SURVIVED" in r.stdout and f"veil={status}" in r.stdout, (attack, r.stdout, r.stderr)
+
+
+KERNEL_PROBE = r"""
+import ctypes, json, os, platform, subprocess
+out = {"python": list(os.uname()), "platform": [platform.release(), platform.version()],
+       "uname_a": subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout,
+       "node": subprocess.run(["node", "-e", "const o = require('os'); console.log(o.release() + ' ' + o.version())"],
+                              capture_output=True, text=True).stdout}
+for p in ["/proc/version", "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version", "/proc/cmdline", "/proc/cpuinfo",
+          "/proc/config.gz"]:
+    try:
+        out[p] = open(p, "rb").read().decode("latin-1")
+    except OSError as e:
+        out[p] = "ERR " + e.strerror
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: PID 1 can no longer write the answer
+try:
+    out["undumpable"] = os.uname().release
+except OSError as e:
+    out["undumpable"] = "ERR " + e.strerror
+print(json.dumps(out))
+"""
+
+
+def test_kernel_identity_is_neutral_as_every_runtime_reads_it(home, workdir):
+    """uname(2) (Python, coreutils, Node), /proc/version, osrelease, the build string, the boot
+    command line and the CPU's model name show a neutral kernel of the host's major.minor; a
+    process that makes itself non-dumpable gets an error from uname, never the host's answer."""
+    host = os.uname()
+    major_minor = ".".join(host.release.split(".")[:2])
+    r = run_in_veil(["--", PY, "-c", KERNEL_PROBE], home, workdir)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout)
+    assert seen["python"][2] == f"{major_minor}.0" and seen["platform"][0] == f"{major_minor}.0", seen["python"]
+    assert seen["python"][3] == "#1 SMP PREEMPT_DYNAMIC" and seen["python"][1] == "localhost"
+    assert seen["node"].startswith(f"{major_minor}.0 #1 SMP PREEMPT_DYNAMIC"), seen["node"]
+    assert seen["/proc/sys/kernel/osrelease"] == f"{major_minor}.0\n"
+    assert seen["/proc/config.gz"] in ("", "ERR No such file or directory")
+    assert seen["undumpable"].startswith("ERR"), seen["undumpable"]
+    host_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
+    text = json.dumps(seen)
+    assert host.release not in text and host.version not in text
+    assert open("/proc/cmdline").read().strip() not in text
+    assert not host_model or host_model not in text
+    assert "model name\t: Virtual CPU" in seen["/proc/cpuinfo"] and "flags" in seen["/proc/cpuinfo"]
+
+
+def test_the_host_kernel_release_is_a_canary(home, workdir):
+    """Any other path that carries the host's release to the model is blocked."""
+    release = os.uname().release
+    body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": f"kernel {release}"}]})
+    script = ("import os, sys, urllib.request\n"
+              f"req = urllib.request.Request(os.environ['ANTHROPIC_BASE_URL'] + '/v1/messages', data={body!r}.encode(),"
+              " headers={'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01'})\n"
+              "try:\n    urllib.request.urlopen(req); print('SENT')\n"
+              "except Exception as e:\n    print(e.read().decode())")
+    r = run_in_veil(["--profile", "claude-code", "--upstream", "stub", "--", PY, "-c", script], home, workdir)
+    assert r.returncode == 0, r.stderr
+    assert "SENT" not in r.stdout and "kernel release" in r.stdout, r.stdout

@@ -64,7 +64,15 @@ struct veil_agent_spec {
     int errors;
     int terminal;
     int foreground;
+    // Set by the child: the seccomp listener whose notifications are the agent's uname calls
+    // (see veil_uname_answer). The child shares PID 1's descriptor table until its execve.
+    int uname_listener;
 };
-pid_t veil_spawn_agent(const struct veil_agent_spec *spec);
+pid_t veil_spawn_agent(struct veil_agent_spec *spec);
+// Answers one notification on `listener`: a uname(2) gets `answer` written into the caller's
+// buffer (process_vm_writev; EFAULT when that fails, e.g. a non-dumpable caller), anything
+// else runs as it would. Returns 0, or -1 with errno when no notification could be read.
+struct utsname;
+int veil_uname_answer(int listener, const struct utsname *answer);
 // Threads of the calling process (from /proc/self/stat), or -1.
 int veil_thread_count(void);
