@@ -2,6 +2,7 @@ import CSeccomp
 import Foundation
 import VeilLaunch
 import VeilProxy
+import VeilSandbox
 import VeilScan
 
 /// `veil doctor`: can this host run the sandbox, and what does the agent see instead of the
@@ -53,6 +54,7 @@ public enum Doctor {
                                 detail: "kernel.apparmor_restrict_unprivileged_userns = \(v)"
                                     + (v == "0" ? "" : " (needs an AppArmor profile for veil, or the sysctl set to 0)")))
         }
+        checks.append(limitsCheck(placement: Cgroup.placement(), root: getuid() == 0))
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         checks.append(Check(name: "seccomp", ok: status.contains("Seccomp:"), detail: "libseccomp \(seccompVersion())"))
         checks.append(trustCheck(environment: ProcessInfo.processInfo.environment))
@@ -67,6 +69,19 @@ public enum Doctor {
                      detail: trust.problem.map { "\($0): https upstreams are refused" } ?? trust.source)
     }
 
+    /// Which of a profile's [limits] this host lets veil enforce, and how to enable the rest.
+    static func limitsCheck(placement: (version: Int, parents: [String])?, root: Bool) -> Check {
+        if let p = placement {
+            return Check(name: "resource limits", ok: true,
+                         detail: "pids and memory per sandbox (cgroup v\(p.version) under \(p.parents.joined(separator: ", "))); open files, core, CPU time per process")
+        }
+        let pids = root ? "pids NOT bounded (the kernel exempts root from RLIMIT_NPROC)" : "pids per sandbox (RLIMIT_NPROC)"
+        return Check(name: "resource limits", ok: true,
+                     detail: "\(pids); memory per process (RLIMIT_DATA); open files, core, CPU time per process. "
+                        + "For pids and memory per sandbox, run veil in a delegated cgroup v2 subtree "
+                        + "(systemd-run --user --scope -p Delegate=yes veil …, or a container with its own cgroup namespace)")
+    }
+
     static func compare(host h: HostFacts, sandbox s: HostFacts) -> [Row] {
         func row(_ fact: String, _ hv: String, _ sv: String) -> Row {
             Row(fact: fact, host: hv, sandbox: sv, leaks: !hv.isEmpty && hv == sv)
@@ -76,6 +91,7 @@ public enum Doctor {
             row("time zone", h.timeZone, s.timeZone),
             row("locale", list(h.locales), list(s.locales).isEmpty ? "C.UTF-8" : list(s.locales)),
             row("host name", h.hostname, s.hostname),
+            row("kernel release", h.kernelRelease, s.kernelRelease),
             row("user name", h.userName, s.userName),
             row("full name", h.fullName, s.fullName),
             row("uid", String(h.uid), String(s.uid)),

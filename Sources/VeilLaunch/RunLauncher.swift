@@ -108,6 +108,7 @@ public enum RunLauncher {
             _ = inspector?.stop()
             throw error
         }
+        reportLimits(status: status, limits: p.plan.limits, cgroup: sandbox.cgroup)
         if let i = inspector {
             let found = i.stop()
             if found == InspectorHandoff.markerStatus {
@@ -119,6 +120,20 @@ public enum RunLauncher {
             status = 125
         }
         return status
+    }
+
+    /// One line for each limit the agent ran into that veil can see.
+    static func reportLimits(status: Int32, limits: Profile.Limits, cgroup: Cgroup?) {
+        if status == 128 + SIGXCPU, limits.cpuSeconds > 0 {
+            stderrLine("veil: the agent used up its CPU time (limits.cpu_seconds = \(limits.cpuSeconds))")
+        }
+        guard let hits = cgroup?.hits() else { return }
+        if hits.pids > 0 {
+            stderrLine("veil: the sandbox hit its process limit (limits.pids = \(limits.pids)): \(hits.pids) fork(s) refused")
+        }
+        if hits.oomKills > 0 {
+            stderrLine("veil: the kernel killed \(hits.oomKills) process(es) at the sandbox's memory limit (limits.memory_mb = \(limits.memoryMB))")
+        }
     }
 
     static func describe(_ p: Prepared) {

@@ -32,6 +32,9 @@ extension Profile {
         kv("deny", W.stringArray(seccomp.deny))
         kv("allow", W.stringArray(seccomp.allow))
         lines += inspectorLines()
+        section("limits")
+        for (k, v) in [("pids", limits.pids), ("memory_mb", limits.memoryMB), ("open_files", limits.openFiles),
+                       ("core_mb", limits.coreMB), ("cpu_seconds", limits.cpuSeconds)] { kv(k, "\(v)") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -13,6 +13,7 @@ public struct Profile: Sendable, Equatable {
     public var filesystem = Filesystem()
     public var seccomp = Seccomp()
     public var inspector = Inspector()
+    public var limits = Limits()
 
     public init(name: String) { self.name = name }
 
@@ -64,6 +65,19 @@ public struct Profile: Sendable, Equatable {
     }
 
     /// `[seccomp]`: changes to the built-in deny list, by syscall name.
+    /// What the agent may use (ResourceLimits, Cgroup). 0 means no limit (for `core_mb`: no
+    /// core files).
+    public struct Limits: Sendable, Equatable {
+        /// Processes and threads of the sandbox.
+        public var pids = 4096
+        /// Memory of the sandbox (a cgroup), else of each process (RLIMIT_DATA).
+        public var memoryMB = 8192
+        public var openFiles = 65536
+        public var coreMB = 0
+        public var cpuSeconds = 0
+        public init() {}
+    }
+
     public struct Seccomp: Sendable, Equatable {
         public var deny: [String] = []
         public var allow: [String] = []

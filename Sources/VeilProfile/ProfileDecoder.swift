@@ -33,6 +33,15 @@ struct ProfileDecoder {
             layer.seccomp.allow = try s.strings("allow", check: ProfileValidation.syscall)
         }
         if let s = try top.section("inspector") { layer.inspector = try decodeInspector(s) }
+        if let s = try top.section("limits") {
+            try s.checkKeys()
+            func count(_ key: String, max: Int64) throws -> Int? {
+                try s.integer(key) { $0 < 0 || $0 > max ? "must be 0 (no limit) to \(max)" : nil }.map { Int($0) }
+            }
+            layer.limits = .init(pids: try count("pids", max: 4_194_304), memoryMB: try count("memory_mb", max: 1 << 30),
+                                 openFiles: try count("open_files", max: 1 << 30), coreMB: try count("core_mb", max: 1 << 30),
+                                 cpuSeconds: try count("cpu_seconds", max: 1 << 40))
+        }
         return layer
     }
 

@@ -16,6 +16,7 @@ public struct ProfileLayer: Sendable, Equatable {
     public var filesystem = Profile.Filesystem()
     public var seccomp = Profile.Seccomp()
     public var inspector = InspectorPatch()
+    public var limits = LimitsPatch()
 
     public init(name: String, file: String) {
         self.name = name
@@ -35,6 +36,14 @@ public struct ProfileLayer: Sendable, Equatable {
         public var hostname: String?
         public var tz: String?
         public var locale: String?
+    }
+
+    public struct LimitsPatch: Sendable, Equatable {
+        public var pids: Int?
+        public var memoryMB: Int?
+        public var openFiles: Int?
+        public var coreMB: Int?
+        public var cpuSeconds: Int?
     }
 
     public struct InspectorPatch: Sendable, Equatable {

@@ -17,6 +17,12 @@ extension Profile {
         Self.append(layer.seccomp.deny, to: &seccomp.deny)
         Self.append(layer.seccomp.allow, to: &seccomp.allow)
         applyInspector(layer.inspector)
+        let l = layer.limits
+        if let v = l.pids { limits.pids = v }
+        if let v = l.memoryMB { limits.memoryMB = v }
+        if let v = l.openFiles { limits.openFiles = v }
+        if let v = l.coreMB { limits.coreMB = v }
+        if let v = l.cpuSeconds { limits.cpuSeconds = v }
     }
 
     private mutating func applyIdentity(_ p: ProfileLayer.IdentityPatch) {

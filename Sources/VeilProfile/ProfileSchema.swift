@@ -6,7 +6,7 @@ enum ProfileSchema {
     /// Known keys per table, by the table's schema path ("" is the top level). Tables whose
     /// keys are free names (`env.set`, `inspector.base_urls`) are absent on purpose.
     static let sections: [(section: String, keys: [String])] = [
-        ("", ["description", "extends", "agent", "identity", "env", "filesystem", "seccomp", "inspector"]),
+        ("", ["description", "extends", "agent", "identity", "env", "filesystem", "seccomp", "inspector", "limits"]),
         ("agent", ["commands"]),
         ("identity", ["user", "uid", "gid", "full_name", "hostname", "tz", "locale"]),
         ("env", ["pass", "set"]),
@@ -15,6 +15,7 @@ enum ProfileSchema {
         ("inspector", ["port", "keys", "connect_allow", "max_body_bytes", "base_urls", "modes", "rules"]),
         ("inspector.modes", ["canary", "tag", "covert", "rule"]),
         ("inspector.rules", ["name", "kind", "pattern", "mode"]),
+        ("limits", ["pids", "memory_mb", "open_files", "core_mb", "cpu_seconds"]),
     ]
 
     static func keys(of section: String) -> [String] {

@@ -60,6 +60,11 @@ extension ShippedProfiles {
             l.inspector.tag = .block
             l.inspector.covert = .report
             l.inspector.rule = .report
+            l.limits.pids = 4096
+            l.limits.memoryMB = 8192
+            l.limits.openFiles = 65536
+            l.limits.coreMB = 0
+            l.limits.cpuSeconds = 0
         case "gemini-cli":
             l = ProfileLayer(name: "gemini-cli", file: "shipped:gemini-cli.toml")
             l.description = "Gemini CLI (Google): generativelanguage.googleapis.com through the inspector, telemetry off"

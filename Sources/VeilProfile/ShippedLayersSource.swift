@@ -67,6 +67,11 @@ public enum ShippedLayersSource {
             let kind = r.kind == .isoDate ? ".isoDate" : ".\(r.kind.rawValue)"
             return ".init(name: \(literal(r.name)), kind: \(kind), pattern: \(literal(r.pattern)), mode: \(r.mode.map { ".\($0.rawValue)" } ?? "nil"))"
         })
+        let l = layer.limits
+        for (key, value) in [("pids", l.pids), ("memoryMB", l.memoryMB), ("openFiles", l.openFiles), ("coreMB", l.coreMB),
+                             ("cpuSeconds", l.cpuSeconds)] {
+            set("limits.\(key)", value.map { "\($0)" })
+        }
         return s
     }
 

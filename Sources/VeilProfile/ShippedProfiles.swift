@@ -185,6 +185,14 @@ kind = "iso-date"
 #   [inspector.modes] canary, tag, covert, rule = "report" | "block"
 #   [[inspector.rules]] name = "...", kind = "forbid" | "iso-date", pattern = "...",
 #                       mode = "report" | "block" (optional; default: inspector.modes.rule)
+# [limits]                       what the agent may use; 0 is no limit (core_mb 0: no core files)
+#   pids = 4096                  processes and threads (a cgroup's pids.max where veil can make
+#                                one, else RLIMIT_NPROC, which the kernel does not apply to root)
+#   memory_mb = 8192             a cgroup's memory.max (swap 0) where veil can make one, else
+#                                RLIMIT_DATA of each process
+#   open_files = 65536           RLIMIT_NOFILE (at most the host's hard limit)
+#   core_mb = 0                  RLIMIT_CORE
+#   cpu_seconds = 0              RLIMIT_CPU (SIGXCPU, then SIGKILL)
 #
 # Inheritance: scalars override; lists append (parent first, duplicates dropped); tables
 # (env.set, base_urls, modes) merge by key; rules merge by name.
@@ -227,6 +235,14 @@ canary = "block"
 tag = "block"
 covert = "report"
 rule = "report"
+
+# Bounds for a hostile agent: a fork bomb or a memory hog stops here, not at the host's end.
+[limits]
+pids = 4096
+memory_mb = 8192
+open_files = 65536
+core_mb = 0
+cpu_seconds = 0
 
 """#,
         "gemini-cli": #"""

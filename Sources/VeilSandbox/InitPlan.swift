@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 
 /// What the sandbox's PID 1 needs of the plan. PID 1 is forked before veil has planned (the
 /// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it over a pipe,
@@ -15,6 +16,7 @@ struct InitPlan: Equatable {
     var environment: [String]
     var terminal: TerminalControl
     var kernel: KernelIdentity
+    var limits: Profile.Limits
 
     init(_ plan: LaunchPlan, mounts: [MountOp]) {
         hostname = plan.hostname
@@ -25,6 +27,7 @@ struct InitPlan: Equatable {
         environment = plan.environment
         terminal = plan.terminal
         kernel = plan.kernel
+        limits = plan.limits
     }
 
     /// The encoded plan, prefixed with its length.
@@ -41,6 +44,7 @@ struct InitPlan: Equatable {
             w.bool(terminal.foreground)
             w.string(kernel.release)
             w.string(kernel.version)
+            for v in [limits.pids, limits.memoryMB, limits.openFiles, limits.coreMB, limits.cpuSeconds] { w.int64(UInt64(v)) }
         }
     }
 
@@ -56,6 +60,10 @@ struct InitPlan: Equatable {
         environment = try r.strings()
         terminal = TerminalControl(fd: Int32(bitPattern: try r.int()), foreground: try r.bool())
         kernel = KernelIdentity(release: try r.string(), version: try r.string())
+        limits = Profile.Limits()
+        for key in [\Profile.Limits.pids, \.memoryMB, \.openFiles, \.coreMB, \.cpuSeconds] {
+            limits[keyPath: key] = Int(truncatingIfNeeded: try r.int64())
+        }
         try r.end()
     }
 }

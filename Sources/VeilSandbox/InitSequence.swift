@@ -60,9 +60,9 @@ enum InitSequence {
             // PID 1 keeps nothing it does not need to reap and forward signals, and the agent,
             // made next, inherits the empty sets.
             try Capabilities.dropAll()
-            // No core files: a crash's memory stays inside, and the host's core handler
-            // (core_pattern, run as host root) is asked for nothing.
-            try ResourceLimits.disableCoreDumps()
+            // The profile's limits, which the agent inherits. No core files unless it asks: a
+            // crash's memory stays inside, and the host's core handler is asked for nothing.
+            try ResourceLimits.apply(plan.limits)
             var answer = plan.kernel.answer()
             let agent = try AgentExec.spawn(image, filter: filter, errors: ch.errors)
             close(ch.errors)

@@ -1,3 +1,5 @@
+import VeilProfile
+
 /// Everything the Linux side needs to build the sandbox, as plain data. The planner
 /// (pure, unit-tested) makes it from the profile and the host; InitSequence interprets it.
 public struct LaunchPlan: Sendable, Equatable {
@@ -13,6 +15,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public var environment: [String] = []
     public var cwd = "/"
     public var seccomp = SeccompPolicy()
+    /// The profile's [limits] (ResourceLimits inside, Cgroup outside).
+    public var limits = Profile.Limits()
     /// What uname(2) says inside (KernelIdentity).
     public var kernel = KernelIdentity(release: "6.1.0", version: "#1 SMP PREEMPT_DYNAMIC")
     /// The terminal the agent's process group gets (TerminalControl.current()).

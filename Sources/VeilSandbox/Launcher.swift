@@ -18,6 +18,8 @@ public final class Sandbox {
     private var status: Int32
     /// The terminal whose job control veil relays (TerminalControl), or -1.
     var terminal: Int32 = -1
+    /// The sandbox's own cgroup, where the host allowed one (Cgroup).
+    public internal(set) var cgroup: Cgroup?
 
     private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32, status: Int32) {
         self.pid = pid
@@ -100,7 +102,10 @@ public final class Sandbox {
             try write(InitPlan(plan, mounts: inside).encoded(), stage: .plan, what: "the plan")
             close(take(&self.plan))
             let pid = try awaitPID1()
+            // Before the agent exists: PID 1 makes it only after the filter, sent below.
+            let cgroup = Cgroup.create(for: pid, limits: plan.limits)
             let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
+            sandbox.cgroup = cgroup
             let sockets = take(&self.sockets)
             defer { close(sockets) }
             // The sandbox reads the filter last. It goes now when the pipe can hold all of it
@@ -134,6 +139,8 @@ public final class Sandbox {
             }
             let started = Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
             started.terminal = plan.terminal.fd
+            started.cgroup = sandbox.cgroup
+            sandbox.cgroup = nil
             return started
         }
 
@@ -288,6 +295,7 @@ public final class Sandbox {
     deinit {
         if errors >= 0 { close(errors) }
         if status >= 0 { close(status) }
+        cgroup?.remove()
     }
 
     static func requireSingleThread() throws {

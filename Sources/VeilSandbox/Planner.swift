@@ -64,6 +64,7 @@ public enum Planner {
         (p.uid, p.gid, p.inspectorPort, p.seccomp) = (basics.uid, basics.gid, basics.inspectorPort, basics.seccomp)
         p.hostname = id.hostname
         p.kernel = KernelIdentity.neutral(hostRelease: i.hostKernelRelease)
+        p.limits = i.profile.limits
         p.cwd = home + "/" + i.workdirName
 
         p.mounts = systemMounts(i.layout)

@@ -279,3 +279,67 @@ def test_the_host_kernel_release_is_a_canary(home, workdir):
     r = run_in_veil(["--profile", "claude-code", "--upstream", "stub", "--", PY, "-c", script], home, workdir)
     assert r.returncode == 0, r.stderr
     assert "SENT" not in r.stdout and "kernel release" in r.stdout, r.stdout
+
+
+BOMB = r"""
+import os, sys, time
+n = 0
+while n < 300:  # the test's own cap: without a limit the loop ends here
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(5)
+        os._exit(0)
+    n += 1
+print("forked", n, flush=True)
+try:
+    b = bytearray(512 << 20)
+    b[::4096] = b"x" * len(range(0, len(b), 4096))  # touch every page
+    print("allocated")
+except MemoryError:
+    print("MemoryError")
+"""
+
+
+def veil_cgroups():
+    found = []
+    for base, dirs, _ in os.walk("/sys/fs/cgroup"):
+        found += [os.path.join(base, d) for d in dirs if d.startswith("veil-")]
+        if base.count("/") > 6:
+            dirs[:] = []
+    return found
+
+
+def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
+    """[limits] pids and memory_mb: a fork bomb stops at the limit and an allocation of 512 MiB
+    fails at 256; without limits (the control, same run) both go on. As root the kernel
+    exempts the agent from RLIMIT_NPROC: there the sandbox's cgroup bounds it. No cgroup of
+    the run is left behind, and where veil made one it says which limit was hit."""
+    before = set(veil_cgroups())
+    bounded, unbounded = tmp_path / "bounded.toml", tmp_path / "unbounded.toml"
+    bounded.write_text("[limits]\npids = 64\nmemory_mb = 256\n")
+    unbounded.write_text("[limits]\npids = 0\nmemory_mb = 0\n")
+    r = run_in_veil(["--profile", str(unbounded), "--", PY, "-c", BOMB], home, workdir)
+    assert r.returncode == 0 and r.stdout.split() == ["forked", "300", "allocated"], (r.stdout, r.stderr)
+    r = run_in_veil(["--profile", str(bounded), "--", PY, "-c", BOMB], home, workdir)
+    assert r.returncode == 0, r.stderr
+    forked = int(r.stdout.split()[1])
+    assert forked < 64 and r.stdout.split()[2] == "MemoryError", r.stdout
+    doctor = subprocess.run([VEIL, "doctor"], cwd=workdir, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(home)}).stdout
+    if "per sandbox (cgroup" in doctor:
+        assert "hit its process limit (limits.pids = 64)" in r.stderr, r.stderr
+    assert set(veil_cgroups()) == before
+
+
+def test_open_files_and_cpu_time_are_bounded(home, workdir, tmp_path):
+    profile = tmp_path / "p.toml"
+    profile.write_text("[limits]\nopen_files = 100\ncpu_seconds = 1\n")
+    script = ("import os, resource\nprint(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+              "fds = []\ntry:\n    while True: fds.append(os.open('/dev/null', os.O_RDONLY))\n"
+              "except OSError: print('fds', len(fds), flush=True)\nwhile True: pass")
+    r = run_in_veil(["--profile", str(profile), "--", PY, "-c", script], home, workdir, timeout=30)
+    assert r.stdout.split("\n")[0] == "(100, 100)" and int(r.stdout.split("\n")[1].split()[1]) < 100, r.stdout
+    assert r.returncode == 128 + 24 and "used up its CPU time (limits.cpu_seconds = 1)" in r.stderr, (r.returncode, r.stderr)
