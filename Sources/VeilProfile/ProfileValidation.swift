@@ -81,6 +81,18 @@ enum ProfileValidation {
             return (nil, "sandbox path '\(target)' must be absolute")
         }
         if s.unicodeScalars.contains(where: { $0.value < 0x20 }) { return (nil, "control character in a path") }
+        func under(_ path: String, _ roots: [String]) -> Bool { roots.contains { path == $0 || path.hasPrefix($0 + "/") } }
+        // `..` climbs out of the home; /proc's links (/proc/1/root) lead to the host's root.
+        if (source + "/" + (target ?? "")).split(separator: "/").contains("..") {
+            return (nil, "'\(s)' has a '..' component; name the directory itself")
+        }
+        if ["/", "~", "~/"].contains(source) || under(source, ["/proc"]) {
+            return (nil, "'\(source)' cannot be bound: it is the whole host, the whole home, or under /proc")
+        }
+        // Covering /proc, /sys or /dev would undo what veil masks and makes read-only there.
+        if let target, ["/"].contains(target) || under(target, ["/proc", "/sys", "/dev"]) {
+            return (nil, "sandbox path '\(target)' is veil's own (/, /proc, /sys, /dev)")
+        }
         return (Profile.Bind(source: source, target: target), nil)
     }
 

@@ -6,6 +6,7 @@ protection held, not that the attack was misaimed. Runs as root and as an unpriv
 (scripts/integration-tests); without VEIL_BIN it skips locally and fails in CI.
 """
 import json
+import signal
 import os
 import subprocess
 from pathlib import Path
@@ -343,3 +344,116 @@ def test_open_files_and_cpu_time_are_bounded(home, workdir, tmp_path):
     r = run_in_veil(["--profile", str(profile), "--", PY, "-c", script], home, workdir, timeout=30)
     assert r.stdout.split("\n")[0] == "(100, 100)" and int(r.stdout.split("\n")[1].split()[1]) < 100, r.stdout
     assert r.returncode == 128 + 24 and "used up its CPU time (limits.cpu_seconds = 1)" in r.stderr, (r.returncode, r.stderr)
+
+
+PROBES = r"""
+import json, os, socket, stat, subprocess, sys
+out = {}
+def attempt(name, fn):
+    try:
+        r = fn()
+        out[name] = "OK" if r is None else r
+    except OSError as e:
+        out[name] = e.__class__.__name__ + ":" + (e.strerror or "")
+    except Exception as e:
+        out[name] = e.__class__.__name__
+for f in ("environ", "mem", "cwd", "root"):
+    p = "/proc/1/" + f
+    attempt("pid1_" + f, (lambda p=p: os.listdir(p) and None) if f in ("cwd", "root") else (lambda p=p: open(p, "rb").read(1) and None))
+attempt("mknod_null", lambda: os.mknod("/tmp/n", stat.S_IFCHR | 0o666, os.makedev(1, 3)))
+attempt("hardlink_out", lambda: os.link("/usr/bin/env", "env-link"))
+os.symlink("/etc/shadow", "shadow-link")
+attempt("symlink_out", lambda: open("shadow-link").read())
+su = subprocess.run(["su", "root", "-c", "id -u"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+out["setuid_su"] = (su.returncode, su.stdout.strip())
+out["setuid_bits"] = sorted(p for p in ("/usr/bin/su", "/usr/bin/passwd", "/usr/bin/mount") if os.path.exists(p) and os.stat(p).st_mode & 0o4000)
+attempt("dns", lambda: socket.getaddrinfo("example.com", 443) and None)
+port = int(sys.argv[1])
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"zqx-udp", ("127.0.0.1", port)); s.close()
+attempt("udp_send", udp)
+def tcp6():
+    s = socket.create_connection(("::1", port), timeout=2); s.close()
+attempt("tcp6", tcp6)
+out["sys"] = sorted(os.listdir("/sys"))
+out["dev"] = sorted(os.listdir("/dev"))
+print(json.dumps(out))
+"""
+
+
+def test_proc1_devices_links_setuid_and_host_network(home, workdir):
+    """/proc/1's environ, mem, cwd and root; a device node; a hard link to a system file and a
+    symlink out of the workdir; a setuid binary; DNS; UDP to the host's loopback and TCP to its
+    ::1: each fails inside (the servers listen on the host, as this test's own)."""
+    import socket as so
+    udp = so.socket(so.AF_INET, so.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(0.5)
+    port = udp.getsockname()[1]
+    tcp6 = so.socket(so.AF_INET6, so.SOCK_STREAM)
+    tcp6.setsockopt(so.SOL_SOCKET, so.SO_REUSEADDR, 1)
+    tcp6.bind(("::1", port))
+    tcp6.listen(1)
+    try:
+        r = run_in_veil(["--", PY, "-c", PROBES, str(port)], home, workdir)
+        assert r.returncode == 0, r.stderr
+        got = json.loads(r.stdout)
+        for key in ("pid1_environ", "pid1_mem", "pid1_cwd", "pid1_root", "mknod_null", "hardlink_out", "symlink_out", "dns",
+                    "tcp6"):
+            assert got[key] != "OK", (key, got[key])
+        assert got["setuid_su"][1] != "0", got["setuid_su"]
+        with pytest.raises(so.timeout):
+            udp.recvfrom(100)  # udp_send "succeeds" into the sandbox's own loopback: nothing arrives here
+        assert got["sys"] == ["devices"] and set(got["dev"]) <= {"null", "zero", "full", "random", "urandom", "tty", "pts",
+                                                               "ptmx", "shm", "fd", "stdin", "stdout", "stderr"}
+        # The control: the same UDP packet from outside arrives.
+        so.socket(so.AF_INET, so.SOCK_DGRAM).sendto(b"ctl", ("127.0.0.1", port))
+        assert udp.recvfrom(100)[0] == b"ctl"
+    finally:
+        udp.close()
+        tcp6.close()
+
+
+@pytest.mark.parametrize("bind", ["~/../../etc", "/proc/1/root/etc", "/proc/self/root", "~/..:/x", "/tmp:/proc/sys",
+                                  "~", "/"])
+def test_profile_paths_cannot_climb_out(home, workdir, tmp_path, bind):
+    """A profile's bind that climbs out of the home with `..` or goes through /proc is refused
+    when the profile is loaded, before anything starts."""
+    p = tmp_path / "p.toml"
+    p.write_text(f'[filesystem]\nro = ["{bind}"]\n')
+    r = run_in_veil(["--profile", str(p), "--", "/bin/sh", "-c", "echo STARTED"], home, workdir)
+    assert r.returncode != 0 and "STARTED" not in r.stdout and "filesystem.ro" in r.stderr, (r.returncode, r.stderr)
+
+
+def sandbox_leftovers(own_ns):
+    """Processes of ours in a PID namespace other than the test's (a sandbox's)."""
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid == os.getuid() and os.readlink(f"/proc/{pid}/ns/pid") != own_ns:
+                left.append(pid)
+        except OSError:
+            pass
+    return left
+
+
+def test_nothing_is_left_when_veil_or_the_agent_is_killed_during_setup(home, workdir):
+    """SIGKILL and SIGTERM to veil at random points of its setup and run, and to the agent:
+    no process of the sandbox and no cgroup of the run survive."""
+    import random
+    import time as t
+    own_ns = os.readlink("/proc/self/ns/pid")
+    before, earlier = set(veil_cgroups()), set(sandbox_leftovers(own_ns))
+    rnd = random.Random(19)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"}
+    for i in range(40):
+        p = subprocess.Popen([VEIL, "run", "--", "/bin/sh", "-c", "sleep 30 & sleep 30"], cwd=workdir, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t.sleep(rnd.uniform(0, 0.03))
+        p.send_signal(signal.SIGKILL if i % 2 == 0 else signal.SIGTERM)
+        p.wait(timeout=30)
+    deadline = t.monotonic() + 5
+    while set(sandbox_leftovers(own_ns)) - earlier and t.monotonic() < deadline:
+        t.sleep(0.05)
+    assert set(sandbox_leftovers(own_ns)) - earlier == set()
+    assert set(veil_cgroups()) == before
