@@ -457,3 +457,44 @@ def test_nothing_is_left_when_veil_or_the_agent_is_killed_during_setup(home, wor
         t.sleep(0.05)
     assert set(sandbox_leftovers(own_ns)) - earlier == set()
     assert set(veil_cgroups()) == before
+
+
+STI = r"""
+import fcntl, termios
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"#")
+    print("INJECTED")
+except OSError as e:
+    print("refused", e.strerror)
+"""
+
+
+def test_tiocsti_under_a_real_pty(home, workdir):
+    """Typing into the terminal veil runs on (TIOCSTI) from inside, on a real pty. The control
+    runs the same program on a pty outside veil: where this kernel allows TIOCSTI there
+    (dev.tty.legacy_tiocsti=1, or root), it injects."""
+    import pty
+
+    def on_pty(argv):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(workdir)
+            os.execve(argv[0], argv, {"PATH": "/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"})
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.waitpid(pid, 0)
+        os.close(fd)
+        return out.decode(errors="replace")
+
+    inside = on_pty([VEIL, "run", "--", PY, "-c", STI])
+    assert "refused" in inside and "INJECTED" not in inside, inside
+    legacy = open("/proc/sys/dev/tty/legacy_tiocsti").read().strip() if os.path.exists("/proc/sys/dev/tty/legacy_tiocsti") else "1"
+    outside = on_pty([PY, "-c", STI])
+    assert ("INJECTED" in outside) == (legacy == "1" or ROOT), outside
