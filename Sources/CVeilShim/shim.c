@@ -169,6 +169,7 @@ int veil_signalfd_read(int fd, int *signo, int *code, int *value) {
 
 int veil_siginfo_code(const siginfo_t *info) { return info->si_code; }
 pid_t veil_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
+int veil_siginfo_value(const siginfo_t *info) { return info->si_code == SI_QUEUE ? info->si_value.sival_int : 0; }
 
 long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
     long rc = syscall(nr, a, b, c, d, e, f);

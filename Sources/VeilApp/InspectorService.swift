@@ -30,11 +30,15 @@ public enum InspectorService {
             if let path = o.reportPath { try? writeReport(InspectorSummary(), to: path, agentTrees: agentTrees(h)) }
             return 125
         }
-        var signal: Int32 = 0
-        sigwait(&stop, &signal)
+        var info = siginfo_t()
+        while sigwaitinfo(&stop, &info) < 0 && errno == EINTR {}
         inspector.shutdown()
 
-        let summary = inspector.summary()
+        var summary = inspector.summary()
+        let hits = InspectorHandoff.LimitHits(packed: Int32(veil_siginfo_value(&info)))
+        if !hits.isEmpty {
+            summary.limitsHit = .init(pidsRefused: hits.pidsRefused, oomKills: hits.oomKills, cpuTime: hits.cpuTime)
+        }
         if let path = o.reportPath {
             do { try writeReport(summary, to: path, agentTrees: agentTrees(h)) } catch {
                 stderrLine("veil: cannot write the report \(path): \(error)")

@@ -9,6 +9,28 @@ public struct InspectorHandoff: Sendable, Equatable {
     /// Exit status of an inspector that found something (the run's `--fail-on-marker` status).
     public static let markerStatus: Int32 = 3
 
+    /// The limits the sandbox hit, as far as veil could see them; they travel to the
+    /// inspector as the value of the SIGTERM that stops it (sigqueue), for `--report`.
+    public struct LimitHits: Sendable, Equatable {
+        public var pidsRefused = 0
+        public var oomKills = 0
+        public var cpuTime = false
+        public init(pidsRefused: Int = 0, oomKills: Int = 0, cpuTime: Bool = false) {
+            (self.pidsRefused, self.oomKills, self.cpuTime) = (pidsRefused, oomKills, cpuTime)
+        }
+
+        public var isEmpty: Bool { pidsRefused == 0 && oomKills == 0 && !cpuTime }
+
+        /// 15 bits each (saturated) and a flag: one signal value.
+        public var packed: Int32 {
+            Int32(min(pidsRefused, 0x7FFF) << 16 | min(oomKills, 0x7FFF) << 1 | (cpuTime ? 1 : 0))
+        }
+
+        public init(packed v: Int32) {
+            self.init(pidsRefused: Int(v >> 16) & 0x7FFF, oomKills: Int(v >> 1) & 0x7FFF, cpuTime: v & 1 == 1)
+        }
+    }
+
     public var options: RunOptions
     public var workdir: String
     public var placeholders: [String: String]

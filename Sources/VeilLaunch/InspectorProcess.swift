@@ -46,10 +46,13 @@ public final class InspectorProcess {
         return InspectorProcess(pid: pid)
     }
 
-    /// Asks the inspector to finish (SIGTERM: it writes its report and exits) and waits.
+    /// Asks the inspector to finish (SIGTERM, carrying the limits hit: it writes its report and
+    /// exits) and waits.
     /// Its status: 0 nothing found, `InspectorHandoff.markerStatus` findings, else it failed.
-    public func stop() -> Int32 {
-        kill(pid, SIGTERM)
+    public func stop(hits: InspectorHandoff.LimitHits = .init()) -> Int32 {
+        var value = sigval()
+        value.sival_int = hits.packed
+        sigqueue(pid, SIGTERM, value)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return 125 }

@@ -108,9 +108,9 @@ public enum RunLauncher {
             _ = inspector?.stop()
             throw error
         }
-        reportLimits(status: status, limits: p.plan.limits, cgroup: sandbox.cgroup)
+        let hits = reportLimits(status: status, limits: p.plan.limits, cgroup: sandbox.cgroup)
         if let i = inspector {
-            let found = i.stop()
+            let found = i.stop(hits: hits)
             if found == InspectorHandoff.markerStatus {
                 if o.failOnMarker { status = InspectorHandoff.markerStatus }
             } else if found != 0 && status == 0 {
@@ -122,18 +122,19 @@ public enum RunLauncher {
         return status
     }
 
-    /// One line for each limit the agent ran into that veil can see.
-    static func reportLimits(status: Int32, limits: Profile.Limits, cgroup: Cgroup?) {
-        if status == 128 + SIGXCPU, limits.cpuSeconds > 0 {
-            stderrLine("veil: the agent used up its CPU time (limits.cpu_seconds = \(limits.cpuSeconds))")
-        }
-        guard let hits = cgroup?.hits() else { return }
+    /// One line for each limit the agent ran into that veil can see; the same for `--report`.
+    static func reportLimits(status: Int32, limits: Profile.Limits, cgroup: Cgroup?) -> InspectorHandoff.LimitHits {
+        var out = InspectorHandoff.LimitHits(cpuTime: status == 128 + SIGXCPU && limits.cpuSeconds > 0)
+        if out.cpuTime { stderrLine("veil: the agent used up its CPU time (limits.cpu_seconds = \(limits.cpuSeconds))") }
+        guard let hits = cgroup?.hits() else { return out }
+        (out.pidsRefused, out.oomKills) = (hits.pids, hits.oomKills)
         if hits.pids > 0 {
             stderrLine("veil: the sandbox hit its process limit (limits.pids = \(limits.pids)): \(hits.pids) fork(s) refused")
         }
         if hits.oomKills > 0 {
             stderrLine("veil: the kernel killed \(hits.oomKills) process(es) at the sandbox's memory limit (limits.memory_mb = \(limits.memoryMB))")
         }
+        return out
     }
 
     static func describe(_ p: Prepared) {

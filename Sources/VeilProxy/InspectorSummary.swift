@@ -13,7 +13,18 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
     public var tunnels = 0
     public var findings = 0
     public var findingsByKind: [String: Int] = [:]
+    /// The sandbox's [limits] the agent ran into, where veil could see them (absent: none).
+    public var limitsHit: LimitsHit?
     public init() {}
+
+    public struct LimitsHit: Sendable, Codable, Equatable {
+        public var pidsRefused: Int
+        public var oomKills: Int
+        public var cpuTime: Bool
+        public init(pidsRefused: Int, oomKills: Int, cpuTime: Bool) {
+            (self.pidsRefused, self.oomKills, self.cpuTime) = (pidsRefused, oomKills, cpuTime)
+        }
+    }
 }
 
 /// Counters shared by all connections; one lock, touched once per exchange.

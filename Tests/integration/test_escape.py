@@ -324,7 +324,9 @@ def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
     unbounded.write_text("[limits]\npids = 0\nmemory_mb = 0\n")
     r = run_in_veil(["--profile", str(unbounded), "--", PY, "-c", BOMB], home, workdir)
     assert r.returncode == 0 and r.stdout.split() == ["forked", "300", "allocated"], (r.stdout, r.stderr)
-    r = run_in_veil(["--profile", str(bounded), "--", PY, "-c", BOMB], home, workdir)
+    report = tmp_path / "report.json"
+    r = run_in_veil(["--profile", str(bounded), "--upstream", "stub", "--report", str(report), "--", PY, "-c", BOMB],
+                    home, workdir)
     assert r.returncode == 0, r.stderr
     forked = int(r.stdout.split()[1])
     assert forked < 64 and r.stdout.split()[2] == "MemoryError", r.stdout
@@ -332,6 +334,7 @@ def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
                             env={"PATH": "/usr/bin:/bin", "HOME": str(home)}).stdout
     if "per sandbox (cgroup" in doctor:
         assert "hit its process limit (limits.pids = 64)" in r.stderr, r.stderr
+        assert json.loads(report.read_text())["limitsHit"]["pidsRefused"] > 0
     assert set(veil_cgroups()) == before
 
 
@@ -341,7 +344,10 @@ def test_open_files_and_cpu_time_are_bounded(home, workdir, tmp_path):
     script = ("import os, resource\nprint(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
               "fds = []\ntry:\n    while True: fds.append(os.open('/dev/null', os.O_RDONLY))\n"
               "except OSError: print('fds', len(fds), flush=True)\nwhile True: pass")
-    r = run_in_veil(["--profile", str(profile), "--", PY, "-c", script], home, workdir, timeout=30)
+    report = tmp_path / "report.json"
+    r = run_in_veil(["--profile", str(profile), "--upstream", "stub", "--report", str(report), "--", PY, "-c", script],
+                    home, workdir, timeout=30)
+    assert json.loads(report.read_text())["limitsHit"] == {"cpuTime": True, "pidsRefused": 0, "oomKills": 0}
     assert r.stdout.split("\n")[0] == "(100, 100)" and int(r.stdout.split("\n")[1].split()[1]) < 100, r.stdout
     assert r.returncode == 128 + 24 and "used up its CPU time (limits.cpu_seconds = 1)" in r.stderr, (r.returncode, r.stderr)
 

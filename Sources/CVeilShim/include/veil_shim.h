@@ -43,6 +43,7 @@ int veil_signalfd_read(int fd, int *signo, int *code, int *value);
 // Fields of siginfo_t that live in unions.
 int veil_siginfo_code(const siginfo_t *info);
 pid_t veil_siginfo_pid(const siginfo_t *info);
+int veil_siginfo_value(const siginfo_t *info);
 // Raw syscall passthrough for tests of the seccomp filter (returns -errno on failure).
 long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
