@@ -52,6 +52,7 @@ public final class Cgroup {
     /// does not allow it or a step fails (then nothing is left behind).
     public static func create(for pid: pid_t, limits: Profile.Limits) -> Cgroup? {
         guard limits.pids > 0 || limits.memoryMB > 0, let place = placement() else { return nil }
+        place.parents.forEach(sweep)
         let name = "veil-" + randomHex(bytes: 4)
         var made: [String] = []
         let group = Cgroup(directories: [], version: place.version)
@@ -74,6 +75,21 @@ public final class Cgroup {
         }
         for dir in made where !group.write(dir + "/cgroup.procs", "\(pid)") { return fail() }
         return Cgroup(directories: made, version: place.version)
+    }
+
+    /// Removes the cgroups of runs whose veil was killed outright (SIGKILL leaves no one to
+    /// remove them): empty ones a second old or more. A live run's cgroup has its PID 1 in it
+    /// within a millisecond of being made, and rmdir refuses a cgroup that has processes.
+    static func sweep(_ parent: String) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        for name in HostFiles.list(parent) where name.hasPrefix("veil-") {
+            let dir = parent + "/" + name
+            var st = stat()
+            guard stat(dir, &st) == 0, now.tv_sec - st.st_mtim.tv_sec >= 1,
+                  HostFiles.read(dir + "/cgroup.procs")?.isEmpty == true else { continue }
+            rmdir(dir)
+        }
     }
 
     /// How often the sandbox hit its limits: fork refused at pids.max, processes killed at

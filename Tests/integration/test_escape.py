@@ -335,7 +335,7 @@ def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
     if "per sandbox (cgroup" in doctor:
         assert "hit its process limit (limits.pids = 64)" in r.stderr, r.stderr
         assert json.loads(report.read_text())["limitsHit"]["pidsRefused"] > 0
-    assert set(veil_cgroups()) == before
+    assert set(veil_cgroups()) <= before
 
 
 def test_open_files_and_cpu_time_are_bounded(home, workdir, tmp_path):
@@ -444,8 +444,9 @@ def sandbox_leftovers(own_ns):
 
 
 def test_nothing_is_left_when_veil_or_the_agent_is_killed_during_setup(home, workdir):
-    """SIGKILL and SIGTERM to veil at random points of its setup and run, and to the agent:
-    no process of the sandbox and no cgroup of the run survive."""
+    """SIGKILL and SIGTERM to veil at random points of its setup and run: no process of the
+    sandbox survives. A cgroup of a run whose veil was SIGKILLed has no one left to remove it:
+    the next run removes it (empty, a second old)."""
     import random
     import time as t
     own_ns = os.readlink("/proc/self/ns/pid")
@@ -462,7 +463,10 @@ def test_nothing_is_left_when_veil_or_the_agent_is_killed_during_setup(home, wor
     while set(sandbox_leftovers(own_ns)) - earlier and t.monotonic() < deadline:
         t.sleep(0.05)
     assert set(sandbox_leftovers(own_ns)) - earlier == set()
-    assert set(veil_cgroups()) == before
+    t.sleep(1.1)
+    r = subprocess.run([VEIL, "run", "--", "/bin/true"], cwd=workdir, env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert set(veil_cgroups()) <= before
 
 
 STI = r"""
