@@ -37,14 +37,21 @@ public struct UpstreamTrust: Sendable, Equatable {
         }
     }
 
+    /// A TLS failure in the words the agent's 502 uses: BoringSSL's reason, and whether it
+    /// was the verification against this store or the store itself that failed.
+    public func reason(for error: Error) -> String {
+        UpstreamFailure.tlsReason(String(describing: error), trust: self)
+    }
+
     /// What the inspector's https client verifies with; nil: AsyncHTTPClient's default (full
-    /// verification against the system store).
+    /// verification against the system store). Public so that `veil doctor` can try a
+    /// handshake with exactly this.
     ///
     /// Both variables set (some hosts set both by default) trust both, as OpenSSL and curl
     /// do. NIOSSL hands `trustRoots` to SSL_CTX_load_verify_locations, which takes a file or a
     /// directory, but reads each additional root as one PEM file, where a directory fails every
     /// handshake with failedToLoadCertificate: so the directory goes first, the file second.
-    var tlsConfiguration: TLSConfiguration? {
+    public var tlsConfiguration: TLSConfiguration? {
         guard problem == nil else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         switch (file, directory) {
