@@ -37,10 +37,12 @@ public struct UpstreamTrust: Sendable, Equatable {
         }
     }
 
-    /// A TLS failure in the words the agent's 502 uses: BoringSSL's reason, and whether it
-    /// was the verification against this store or the store itself that failed.
+    /// A TLS failure as the agent's 502 names it, without the store (the caller names it):
+    /// BoringSSL's reason codes, or NIOSSL's own error.
     public func reason(for error: Error) -> String {
-        UpstreamFailure.tlsReason(String(describing: error), trust: self)
+        let text = String(describing: error)
+        let codes = UpstreamFailure.reasonCodes(text)
+        return codes.isEmpty ? text : codes.joined(separator: ", ")
     }
 
     /// What the inspector's https client verifies with; nil: AsyncHTTPClient's default (full

@@ -127,6 +127,17 @@ import Testing
         try await Self.expectVerified(["SSL_CERT_FILE": Self.systemBundle, "SSL_CERT_DIR": dir.path])
     }
 
+    /// BoringSSL's stack for a bundle that does not load: the reason, then the libraries it
+    /// passed through, which are no reasons.
+    @Test func aStoreThatDoesNotLoadIsNamedByItsReasonOnly() {
+        let text = "unknownError([Error: 201326701 error:0c00006d:ASN.1 encoding routines:OPENSSL_internal:DECODE_ERROR "
+            + "at x_x509.cc:190, Error: 150994956 error:0900000c:PEM routines:OPENSSL_internal:ASN.1 encoding routines "
+            + "at pem_info.cc:221, Error: 184549385 error:0b000009:X.509 certificate routines:OPENSSL_internal:PEM routines "
+            + "at by_file.cc:196])"
+        let trust = UpstreamTrust(environment: ["SSL_CERT_FILE": TLS.fixture("ca.pem")])
+        #expect(UpstreamFailure.tlsReason(text, trust: trust) == "DECODE_ERROR (reading SSL_CERT_FILE=\(TLS.fixture("ca.pem")))")
+    }
+
     /// The configuration itself: the directory goes where NIOSSL accepts a directory.
     @Test func bothMakeTheDirectoryTheRootsAndTheFileAnAddition() throws {
         let both = UpstreamTrust(environment: ["SSL_CERT_FILE": TLS.fixture("ca.pem"), "SSL_CERT_DIR": TLS.fixtures])
