@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         // AHC's TLS, named directly for the host's own trust settings (SSL_CERT_FILE/DIR).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        // `veil doctor` signs a throwaway CA and server certificate in memory, to try a real
+        // handshake with the inspector's trust settings. (Both were in the resolved graph already.)
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Kernel libraries, linked through pkg-config.
@@ -79,7 +83,15 @@ let package = Package(
         // What the commands do: run sessions, doctor, compare and probe.
         .target(
             name: "VeilApp",
-            dependencies: ["VeilProfile", "VeilSandbox", "VeilLaunch", "VeilScan", "VeilProxy", "VeilCompare", "CSeccomp", "CVeilShim"],
+            dependencies: [
+                "VeilProfile", "VeilSandbox", "VeilLaunch", "VeilScan", "VeilProxy", "VeilCompare", "CSeccomp", "CVeilShim",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/VeilApp"),
         // The launcher: `veil run` itself; everything else is handed to veil-core.
         // Released fully static: no dynamic loader, no shared libraries to map and relocate.

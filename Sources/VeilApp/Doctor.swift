@@ -61,12 +61,26 @@ public enum Doctor {
         return checks
     }
 
-    /// What https upstreams will be verified against; a trust variable naming nothing fails,
-    /// since the inspector then refuses every https upstream.
+    /// What https upstreams will be verified against, and a real handshake verified with it:
+    /// a trust variable naming nothing, or a store that does not load, fails, since the
+    /// inspector then refuses or fails every https upstream.
     static func trustCheck(environment: [String: String]) -> Check {
         let trust = UpstreamTrust(environment: environment)
-        return Check(name: "upstream TLS trust", ok: trust.problem == nil,
-                     detail: trust.problem.map { "\($0): https upstreams are refused" } ?? trust.source)
+        func check(_ ok: Bool, _ detail: String) -> Check { Check(name: "upstream TLS trust", ok: ok, detail: detail) }
+        if let problem = trust.problem { return check(false, "\(problem): https upstreams are refused") }
+        do throws(TrustHandshake.Failure) {
+            try TrustHandshake.verify(trust)
+            return check(true, "\(trust.source) (a loopback TLS handshake verified with it)")
+        } catch {
+            switch error {
+            case .doesNotLoad(let why):
+                return check(false, "\(trust.source) does not load (\(why)): every https upstream fails")
+            case .handshake(let why):
+                return check(false, "\(trust.source): a loopback TLS handshake verified with it failed (\(why))")
+            case .loopback(let why):
+                return check(false, "\(trust.source): no loopback TLS server to try it with (\(why))")
+            }
+        }
     }
 
     /// Which of a profile's [limits] this host lets veil enforce, and how to enable the rest.

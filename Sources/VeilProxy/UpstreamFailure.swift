@@ -68,16 +68,26 @@ enum UpstreamFailure: Error, Equatable {
     }
 
     /// BoringSSL's reason codes (CERTIFICATE_VERIFY_FAILED, WRONG_VERSION_NUMBER, …) out of
-    /// its error stack, whose codes, addresses and source paths say nothing to the user; a
-    /// failed verification also says what the certificate was checked against.
-    static func tlsReason(_ text: String, trust: UpstreamTrust?) -> String {
+    /// its error stack, whose codes, addresses and source paths say nothing to the user.
+    static func reasonCodes(_ text: String) -> [String] {
         var reasons: [String] = []
         var rest = Substring(text)
         while let r = rest.range(of: "OPENSSL_internal:") {
             let reason = rest[r.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
-            if !reason.isEmpty && !reasons.contains(String(reason)) { reasons.append(String(reason)) }
+            // An error passed up from another library names that library where the reason
+            // goes ("PEM routines", "ASN.1 encoding routines"): the first reason says it all.
+            let after = rest[r.upperBound...].dropFirst(reason.count)
+            let library = after.hasPrefix(" routines") || after.hasPrefix(".")
+            if !reason.isEmpty && !library && !reasons.contains(String(reason)) { reasons.append(String(reason)) }
             rest = rest[r.upperBound...]
         }
+        return reasons
+    }
+
+    /// The reason codes; a failed verification also says what the certificate was checked
+    /// against, and a store that did not load which one.
+    static func tlsReason(_ text: String, trust: UpstreamTrust?) -> String {
+        let reasons = reasonCodes(text)
         guard !reasons.isEmpty else { return text }
         var out = reasons.joined(separator: ", ")
         let source = (trust ?? UpstreamTrust(environment: [:])).source

@@ -37,13 +37,36 @@ public struct UpstreamTrust: Sendable, Equatable {
         }
     }
 
-    /// nil: AsyncHTTPClient's default (full verification against the system store).
-    var tlsConfiguration: TLSConfiguration? {
-        guard problem == nil, file != nil || directory != nil else { return nil }
+    /// A TLS failure as the agent's 502 names it, without the store (the caller names it):
+    /// BoringSSL's reason codes, or NIOSSL's own error.
+    public func reason(for error: Error) -> String {
+        let text = String(describing: error)
+        let codes = UpstreamFailure.reasonCodes(text)
+        return codes.isEmpty ? text : codes.joined(separator: ", ")
+    }
+
+    /// What the inspector's https client verifies with; nil: AsyncHTTPClient's default (full
+    /// verification against the system store). Public so that `veil doctor` can try a
+    /// handshake with exactly this.
+    ///
+    /// Both variables set (some hosts set both by default) trust both, as OpenSSL and curl
+    /// do. NIOSSL hands `trustRoots` to SSL_CTX_load_verify_locations, which takes a file or a
+    /// directory, but reads each additional root as one PEM file, where a directory fails every
+    /// handshake with failedToLoadCertificate: so the directory goes first, the file second.
+    public var tlsConfiguration: TLSConfiguration? {
+        guard problem == nil else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
-        let roots = [file, directory].compactMap { $0 }
-        tls.trustRoots = .file(roots[0])
-        tls.additionalTrustRoots = roots.dropFirst().map { .file($0) }
+        switch (file, directory) {
+        case (let f?, let d?):
+            tls.trustRoots = .file(d)
+            tls.additionalTrustRoots = [.file(f)]
+        case (let f?, nil):
+            tls.trustRoots = .file(f)
+        case (nil, let d?):
+            tls.trustRoots = .file(d)
+        case (nil, nil):
+            return nil
+        }
         return tls
     }
 
