@@ -86,8 +86,9 @@ public enum Doctor {
     /// Which of a profile's [limits] this host lets veil enforce, and how to enable the rest.
     static func limitsCheck(placement: (version: Int, parents: [String])?, root: Bool) -> Check {
         if let p = placement {
+            let whole = p.version == 2 ? "pids and memory" : "pids"
             return Check(name: "resource limits", ok: true,
-                         detail: "pids and memory per sandbox (cgroup v\(p.version) under \(p.parents.joined(separator: ", "))); open files, core, CPU time per process")
+                         detail: "\(whole) per sandbox (cgroup v\(p.version) under \(p.parents.joined(separator: ", ")))\(p.version == 2 ? "" : "; memory per process (RLIMIT_DATA)"); open files, core, CPU time per process")
         }
         let pids = root ? "pids NOT bounded (the kernel exempts root from RLIMIT_NPROC)" : "pids per sandbox (RLIMIT_NPROC)"
         return Check(name: "resource limits", ok: true,

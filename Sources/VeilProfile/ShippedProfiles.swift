@@ -188,8 +188,8 @@ kind = "iso-date"
 # [limits]                       what the agent may use; 0 is no limit (core_mb 0: no core files)
 #   pids = 4096                  processes and threads (a cgroup's pids.max where veil can make
 #                                one, else RLIMIT_NPROC, which the kernel does not apply to root)
-#   memory_mb = 8192             a cgroup's memory.max (swap 0) where veil can make one, else
-#                                RLIMIT_DATA of each process
+#   memory_mb = 8192             RLIMIT_DATA of each process, and a cgroup v2's memory.max
+#                                (swap 0) where veil can make one
 #   open_files = 65536           RLIMIT_NOFILE (at most the host's hard limit)
 #   core_mb = 0                  RLIMIT_CORE
 #   cpu_seconds = 0              RLIMIT_CPU (SIGXCPU, then SIGKILL)

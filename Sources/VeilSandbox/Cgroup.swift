@@ -8,7 +8,7 @@ import VeilProfile
 ///
 /// Where: cgroup v2 beside veil's own cgroup when its parent is writable and hands down the
 /// pids and memory controllers (a delegated systemd scope, a CI container); else the cgroup
-/// v1 pids and memory hierarchies where they are mounted and writable (root on a v1 host).
+/// v1 pids hierarchy where it is mounted and writable (root on a v1 host: pids only).
 /// Best effort: no cgroup, no error (ResourceLimits still applies); `veil doctor` says which.
 public final class Cgroup {
     /// Every directory made, removed after the run.
@@ -40,18 +40,20 @@ public final class Cgroup {
             if enabled.contains("pids"), enabled.contains("memory"), access(parent, W_OK) == 0 { return (2, [parent]) }
             return nil
         }
-        let v1 = ["pids", "memory"].compactMap { c -> String? in
+        // v1: the pids hierarchy only. A v1 memory cgroup costs ~10 ms per launch to make, fill
+        // and remove (measured), and RLIMIT_DATA bounds each process's memory already.
+        let v1 = ["pids"].compactMap { c -> String? in
             guard let own = path(of: c), HostFiles.exists(root + "/" + c + "/cgroup.procs") else { return nil }
             let dir = root + "/" + c + (own == "/" ? "" : own)
             return access(dir, W_OK) == 0 ? dir : nil
         }
-        return v1.count == 2 ? (1, v1) : nil
+        return v1.count == 1 ? (1, v1) : nil
     }
 
-    /// Makes the cgroup, sets the limits and moves `pid` (PID 1) into it; nil where the host
-    /// does not allow it or a step fails (then nothing is left behind).
-    public static func create(for pid: pid_t, limits: Profile.Limits) -> Cgroup? {
-        guard limits.pids > 0 || limits.memoryMB > 0, let place = placement() else { return nil }
+    /// Makes the cgroup and sets the limits; nil where the host does not allow it or a step
+    /// fails (then nothing is left behind). PID 1 goes in with `admit`.
+    public static func create(limits: Profile.Limits) -> Cgroup? {
+        guard let place = placement(), limits.pids > 0 || (limits.memoryMB > 0 && place.version == 2) else { return nil }
         place.parents.forEach(sweep)
         let name = "veil-" + randomHex(bytes: 4)
         var made: [String] = []
@@ -66,15 +68,48 @@ public final class Cgroup {
         let settings: [(String, String)] = place.version == 2
             ? [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max"), ("memory.max", limits.memoryMB > 0 ? "\(memory)" : "max"),
                ("memory.swap.max", limits.memoryMB > 0 ? "0" : "max")]
-            : [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max"), ("memory.limit_in_bytes", limits.memoryMB > 0 ? "\(memory)" : "-1")]
+            : [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max")]
         for (file, value) in settings {
             guard let dir = made.first(where: { HostFiles.exists($0 + "/" + file) }), group.write(dir + "/" + file, value) else {
                 if file == "memory.swap.max" { continue }  // no swap accounting: nothing to bound
                 return fail()
             }
         }
-        for dir in made where !group.write(dir + "/cgroup.procs", "\(pid)") { return fail() }
         return Cgroup(directories: made, version: place.version)
+    }
+
+    /// Moves `pid` into the cgroup, in a forked child: each move waits for an RCU grace period
+    /// in the kernel (about a millisecond per hierarchy), which then overlaps veil's own work.
+    /// `wait` says whether it worked; the sandbox starts the agent only after that.
+    public func admit(_ pid: pid_t) -> Admission {
+        let paths = directories.map { Array(($0 + "/cgroup.procs").utf8CString) }
+        let value = Array("\(pid)".utf8)
+        let child = fork()
+        if child == 0 {
+            // Only syscalls in the child.
+            for path in paths {
+                let ok = path.withUnsafeBufferPointer { p -> Bool in
+                    let fd = open(p.baseAddress!, O_WRONLY | O_CLOEXEC)
+                    guard fd >= 0 else { return false }
+                    let n = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                    close(fd)
+                    return n == value.count
+                }
+                if !ok { _exit(1) }
+            }
+            _exit(0)
+        }
+        return Admission(child: child)
+    }
+
+    public struct Admission {
+        let child: pid_t
+        public func wait() -> Bool {
+            guard child > 0 else { return false }
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 { if errno != EINTR { return false } }
+            return status == 0
+        }
     }
 
     /// Removes the cgroups of runs whose veil was killed outright (SIGKILL leaves no one to
@@ -108,16 +143,27 @@ public final class Cgroup {
         return (counter("pids.events", "max"), counter(version == 2 ? "memory.events" : "memory.oom_control", "oom_kill"))
     }
 
-    /// Removes the directories once the last process has left (PID 1 exits just after it
-    /// reports the agent's status): a short wait, bounded.
+    /// Removes the directories once the last process has left. PID 1 reports the agent's
+    /// status before the kernel has torn the namespaces down (a few ms), and veil does not
+    /// wait for that: a forked child does, bounded, then removes what is still there.
     public func remove() {
-        for dir in directories.reversed() {
-            var tries = 0
-            while rmdir(dir) != 0 && errno == EBUSY && tries < 400 {
-                usleep(500)
-                tries += 1
+        // C strings made before the fork: the child only makes syscalls.
+        let busy = directories.reversed().filter { rmdir($0) != 0 && errno == EBUSY }.map { Array($0.utf8CString) }
+        guard !busy.isEmpty, fork() == 0 else { return }
+        // Out of the way of whatever runs next: lowest priority, and a first try only once
+        // the teardown has usually finished.
+        _ = nice(19)
+        usleep(10_000)
+        for dir in busy {
+            dir.withUnsafeBufferPointer { path in
+                var tries = 0
+                while rmdir(path.baseAddress!) != 0 && errno == EBUSY && tries < 400 {
+                    usleep(5_000)
+                    tries += 1
+                }
             }
         }
+        _exit(0)
     }
 
     private func write(_ path: String, _ value: String) -> Bool {

@@ -101,9 +101,11 @@ public final class Sandbox {
             let (outside, inside) = RootFiles.split(plan.mounts)
             try write(InitPlan(plan, mounts: inside).encoded(), stage: .plan, what: "the plan")
             close(take(&self.plan))
+            let cgroup = Cgroup.create(limits: plan.limits)
             let pid = try awaitPID1()
-            // Before the agent exists: PID 1 makes it only after the filter, sent below.
-            let cgroup = Cgroup.create(for: pid, limits: plan.limits)
+            // PID 1 goes into the cgroup before the agent exists: it makes the agent only once
+            // veil says the root's files are written, which waits for this (writeRootFiles).
+            let admission = cgroup?.admit(pid)
             let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
             sandbox.cgroup = cgroup
             let sockets = take(&self.sockets)
@@ -128,7 +130,11 @@ public final class Sandbox {
                 inspector = fd
             }
             do {
-                try sandbox.writeRootFiles(outside, socket: sockets)
+                try sandbox.writeRootFiles(outside, socket: sockets) {
+                    if let a = admission, !a.wait() {
+                        throw SandboxError(.limits, errno: EPERM, "move the sandbox into its cgroup \(cgroup!.directories.joined(separator: ", "))")
+                    }
+                }
                 if let fd = filterLater {
                     filterLater = nil
                     try sandbox.sendFilter(program, to: fd)
@@ -197,7 +203,8 @@ public final class Sandbox {
 
     /// While the sandbox makes its mounts, veil writes the root's plain files through the
     /// staging root's descriptor, then tells the sandbox they are there.
-    private func writeRootFiles(_ ops: [MountOp], socket: Int32) throws {
+    /// `beforeReleasing` runs between the files and the word that they are written.
+    private func writeRootFiles(_ ops: [MountOp], socket: Int32, beforeReleasing: () throws -> Void) throws {
         let root = veil_recv_fd(socket)
         if root < 0 {
             let e = errno
@@ -207,6 +214,7 @@ public final class Sandbox {
         do {
             defer { close(root) }
             try RootFiles.write(ops, under: root)
+            try beforeReleasing()
             var done: UInt8 = 1
             if send(socket, &done, 1, Int32(MSG_NOSIGNAL)) != 1 { throw SandboxError(.mount, errno: errno, "tell the sandbox its files are written") }
         } catch {
