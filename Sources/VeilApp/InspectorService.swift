@@ -56,13 +56,15 @@ public enum InspectorService {
         let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream,
                                           placeholders: h.placeholders)
         let facts = HostFacts.capture(environment: env, workdir: h.workdir)
-        return InspectorConfig(
+        var config = InspectorConfig(
             routes: wiring.routes, canaries: facts.canaries(), rules: profile.inspector.rules,
             modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
             recordPath: o.recordPath, credentials: wiring.credentials,
             // With --upstream (the stub or a chosen server) a run makes no other outbound
             // connection at all: tunnels to the profile's hosts are refused too.
             connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
+        config.onBlock = { stderrLine($0) }
+        return config
     }
 
     static func writeReport(_ summary: InspectorSummary, to path: String) throws {

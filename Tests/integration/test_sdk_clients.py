@@ -137,6 +137,13 @@ def test_sdk_canary_blocked(veil_agent, upstream, client, workdir, kind, mode):
     assert value not in out["message"], "the block message echoes the canary back"
     assert model_requests(upstream) == [], "a blocked request reached the upstream"
     assert r.blocked == 1 and r.findings.get("canary", 0) >= 1, r.describe()
+    # Whatever the agent does with the error, veil itself tells the terminal: one line, naming
+    # the kind and where, never the value.
+    path = "/v1/messages" if kind == "anthropic" else "/v1/chat/completions"
+    notices = [ln for ln in r.stderr.splitlines() if ln.startswith("veil: blocked ")]
+    assert notices == [f"veil: blocked POST {path}: canary (workdir path) at $.messages[0].content"
+                       f" — see the record {r.record_path}"], r.describe()
+    assert value not in r.stderr, r.describe()
 
 
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
