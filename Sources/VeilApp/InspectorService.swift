@@ -69,6 +69,7 @@ public enum InspectorService {
             // connection at all: tunnels to the profile's hosts are refused too.
             connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
         config.agentTrees = agentTrees(h)
+        config.onBlock = { stderrLine($0) }
         return config
     }
 

@@ -40,10 +40,11 @@ public struct InspectorWiring: Sendable {
     }
 
     public static func apiKind(ofVariable name: String) -> APIKind {
-        let n = name.uppercased()
-        if n.contains("ANTHROPIC") || n.contains("CLAUDE") { return .anthropic }
-        if n.contains("GEMINI") || n.contains("GOOGLE") { return .gemini }
-        if n.contains("OPENAI") || n.contains("OPENROUTER") || n.contains("CODEX") { return .openai }
-        return .unknown
+        switch APIFamily(variable: name) {
+        case .anthropic?: return .anthropic
+        case .openai?: return .openai
+        case .gemini?: return .gemini
+        case nil: return .unknown
+        }
     }
 }

@@ -12,7 +12,9 @@ public struct LaunchWiring: Sendable, Equatable {
 
     public static let proxyVariables = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
 
-    public static func make(profile: Profile, hostEnvironment: [String: String], port: Int) -> LaunchWiring {
+    /// `upstream`: the run's `--upstream` ("stub", a URL, or nil for the real APIs).
+    public static func make(profile: Profile, hostEnvironment: [String: String], port: Int,
+                            upstream: String? = nil) -> LaunchWiring {
         var w = LaunchWiring()
         let local = "http://127.0.0.1:\(port)"
         for base in profile.inspector.baseURLs {
@@ -24,6 +26,13 @@ public struct LaunchWiring: Sendable, Equatable {
         w.environment["no_proxy"] = "localhost,127.0.0.1,::1"
         w.placeholders = Placeholder.make(variables: profile.inspector.keys, hostEnvironment: hostEnvironment)
         for (variable, placeholder) in w.placeholders { w.environment[variable] = placeholder }
+        // Only under the stub: against a real API a made-up key would be sent (and refused), and
+        // would take the place of a login the agent keeps in its home (Claude Code's, Codex's).
+        if upstream == "stub" {
+            for (variable, key) in Placeholder.stubKeys(variables: profile.inspector.keys, hostEnvironment: hostEnvironment) {
+                w.environment[variable] = key
+            }
+        }
         return w
     }
 

@@ -1,3 +1,5 @@
+import VeilProfile
+
 /// Per-run stand-ins for API keys: the agent only ever holds a placeholder, and the inspector
 /// puts the real key back on the way upstream, so a compromised tool inside cannot exfiltrate
 /// the key.
@@ -17,6 +19,34 @@ public enum Placeholder {
             out[name] = placeholder
         }
         return out
+    }
+
+    /// Under `--upstream stub` no key is needed, but the vendors' SDKs refuse to send a request
+    /// without one (the anthropic SDK: "Could not resolve authentication method"). So each API
+    /// for which the host sets none of the profile's keys gets one fixed stand-in, in the first
+    /// of its variables the profile lists: only one, since Claude Code warns when both a key and
+    /// a token are set, and google-genai when both GEMINI_API_KEY and GOOGLE_API_KEY are. It
+    /// stands for no real key, so the inspector has nothing to restore.
+    public static func stubKeys(variables: [String], hostEnvironment: [String: String]) -> [String: String] {
+        func isSet(_ name: String) -> Bool { !(hostEnvironment[name] ?? "").isEmpty }
+        var covered = Set(variables.filter(isSet).compactMap { APIFamily(variable: $0) })
+        var out: [String: String] = [:]
+        for name in variables where !isSet(name) {
+            let family = APIFamily(variable: name)
+            if let f = family, !covered.insert(f).inserted { continue }
+            out[name] = stubKey(for: family)
+        }
+        return out
+    }
+
+    /// Shaped like the vendor's keys (see `knownPrefixes`), and saying what it is.
+    static func stubKey(for family: APIFamily?) -> String {
+        switch family {
+        case .anthropic?: return "sk-ant-api03-veil-stub-key"
+        case .openai?: return "sk-veil-stub-key"
+        case .gemini?: return "AIza-veil-stub-key"
+        case nil: return "veil-stub-key"
+        }
     }
 
     /// Keeps the visible prefix and, after it, each character's class (digit, lower, upper,

@@ -58,7 +58,7 @@ public enum RunLauncher {
         let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
         let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
 
-        var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port)
+        var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port, upstream: o.upstream)
         let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring.environment, port: port)
         var inputs = PlanInputs(
             profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,

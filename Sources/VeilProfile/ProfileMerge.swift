@@ -1,7 +1,7 @@
 // Inheritance: a child's layer applied over its parent's merged profile. Scalars override,
-// lists append without duplicates (parent first), tables merge by key. `description` and
-// `[agent] commands` say what the file itself is for, so they are not inherited: a profile
-// derived from claude-code must not also claim the `claude` command.
+// lists append without duplicates (parent first), tables merge by key (the child's base URLs
+// come first). `description` and `[agent] commands` say what the file itself is for, so they
+// are not inherited: a profile derived from claude-code must not also claim the `claude` command.
 
 extension Profile {
     mutating func apply(_ layer: ProfileLayer) {
@@ -40,12 +40,12 @@ extension Profile {
         if let v = p.maxBodyBytes { inspector.maxBodyBytes = v }
         Self.append(p.keys, to: &inspector.keys)
         Self.append(p.connectAllow, to: &inspector.connectAllow)
-        // A variable the parent routes keeps its place in the order; its upstream is replaced.
-        for url in p.baseURLs {
-            if let i = inspector.baseURLs.firstIndex(where: { $0.variable == url.variable }) {
-                inspector.baseURLs[i].upstream = url.upstream
-            } else {
-                inspector.baseURLs.append(url)
+        // The layer's own variables first, in its order, then the parent's others: a request
+        // whose API veil cannot tell goes to the first route, which must be the API the profile
+        // is for (codex's OpenAI), not the first of those every profile inherits from default.
+        if !p.baseURLs.isEmpty {
+            inspector.baseURLs = p.baseURLs + inspector.baseURLs.filter { old in
+                !p.baseURLs.contains { $0.variable == old.variable }
             }
         }
         if let v = p.canary { inspector.modes.canary = v }

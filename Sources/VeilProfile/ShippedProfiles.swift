@@ -147,7 +147,8 @@ kind = "iso-date"
 #
 # The neutral base every other profile starts from. A profile without `extends` still
 # inherits from `default` (only this shipped default starts from nothing). The values here
-# are the built-in ones; writing them out makes this file the reference for the schema.
+# are the built-in ones, but for the vendors' SDK variables under [inspector]; writing them
+# out makes this file the reference for the schema.
 #
 # ── Schema (TOML 1.0; date-times are not accepted) ─────────────────────────────────────────
 # description = "..."            what the profile is for (not inherited)
@@ -180,8 +181,10 @@ kind = "iso-date"
 #                                list them in env.pass as well)
 #   connect_allow = ["host", "host:port", "*.domain"]   hosts a CONNECT may reach
 #   max_body_bytes = 67108864    requests above this get 413
-#   [inspector.base_urls] VAR = "https://upstream"  base-URL variables, in file order; inside
-#                                the sandbox each points at the inspector, path preserved
+#   [inspector.base_urls] VAR = "https://upstream"  base-URL variables; inside the sandbox
+#                                each points at the inspector, path preserved. A request whose
+#                                API veil cannot tell goes to the first: a profile's own come
+#                                first, in file order, then those it inherits
 #   [inspector.modes] canary, tag, covert, rule = "report" | "block"
 #   [[inspector.rules]] name = "...", kind = "forbid" | "iso-date", pattern = "...",
 #                       mode = "report" | "block" (optional; default: inspector.modes.rule)
@@ -195,7 +198,7 @@ kind = "iso-date"
 #   cpu_seconds = 0              RLIMIT_CPU (SIGXCPU, then SIGKILL)
 #
 # Inheritance: scalars override; lists append (parent first, duplicates dropped); tables
-# (env.set, base_urls, modes) merge by key; rules merge by name.
+# (env.set, base_urls, modes) merge by key (base_urls: the child's first); rules merge by name.
 # Unknown keys and bad values are errors with file:line:column and the key path.
 # ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -222,11 +225,24 @@ home_files = []
 deny = []
 allow = []
 
+# Your own agent written with a vendor's SDK (`veil run -- python3 my_agent.py`) reaches its
+# model through the inspector with no flags: the variables the official SDKs read for the
+# base URL and the key (Python SDKs: anthropic/_client.py; openai/lib/_client_auth.py;
+# google-genai: google/genai/_base_url.py reads GOOGLE_GEMINI_BASE_URL, and _api_client.py's
+# get_env_api_key GOOGLE_API_KEY, else GEMINI_API_KEY). Keys the host sets are masked; under
+# `--upstream stub` an API the host has no key for gets a stand-in, so the SDK still sends.
+# No CONNECT host is added: an SDK given a base URL talks plain HTTP to the inspector.
 [inspector]
 port = 8080
-keys = []
+keys = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"]
 connect_allow = []
 max_body_bytes = 67_108_864
+
+# The SDKs' own defaults (OpenAI's path includes /v1; the others add theirs per request).
+[inspector.base_urls]
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+GOOGLE_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 
 # Blocking by default for what must never leave (host values, hidden tag-block text);
 # reporting for what can be innocent (typographic punctuation, a rule's pattern).

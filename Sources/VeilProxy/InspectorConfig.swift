@@ -48,6 +48,9 @@ public struct InspectorConfig: Sendable {
     public var recordResponseBytes: Int
     /// Event-loop threads serving agents and talking upstream.
     public var threads: Int
+    /// Told one line (`BlockNotice`) for each request blocked: `veil run` writes it to the
+    /// terminal, so a block is seen whatever the agent does with its error.
+    public var onBlock: (@Sendable (String) -> Void)? = nil
 
     public init(routes: [Route],
                 canaries: [Canary] = [],

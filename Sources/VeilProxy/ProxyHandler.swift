@@ -204,8 +204,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             core.stats.update { $0.blocked += 1 }
             ex.decision = "block"
             ex.blockReason = reason
-            let message = APIError.blockMessage(ex.findings, blocking: blockingFindings(ex.findings),
-                                                canaries: core.config.canaries)
+            let blocking = blockingFindings(ex.findings)
+            let message = APIError.blockMessage(ex.findings, blocking: blocking, canaries: core.config.canaries)
+            core.config.onBlock?(BlockNotice.line(method: ex.head.method.rawValue, target: ex.pathAndQuery,
+                                                  findings: ex.findings, blocking: blocking,
+                                                  canaries: core.config.canaries, recordPath: core.config.recordPath))
             finishWithError(ex, status: .badRequest, message: message, context: context)
             return
         }

@@ -56,12 +56,13 @@ struct InspectCommand: ParsableCommand {
         }
         let address = ListenAddress(listen)!
         let env = ProcessInfo.processInfo.environment
-        let config = InspectorConfig(
+        var config = InspectorConfig(
             routes: [Route(api: .unknown, upstream: upstream == "stub" ? .stub : .url(upstream))],
             canaries: HostFacts.capture().canaries(),
             rules: profile.inspector.rules, modes: profile.inspector.modes,
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
+        config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let inspector: Inspector
         do {
             inspector = try Inspector.start(host: address.host, port: address.port, config: config)

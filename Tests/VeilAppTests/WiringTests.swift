@@ -23,6 +23,17 @@ import VeilScan
         #expect(w.routes.last == Route(api: .unknown, upstream: .url("https://api.openai.com/v1")))
     }
 
+    /// Each shipped profile also routes default's SDK variables; what no API claims still goes
+    /// to the profile's own upstream (codex's OpenAI, not Anthropic's first in default).
+    @Test(arguments: [("codex", "https://api.openai.com/v1"), ("gemini-cli", "https://generativelanguage.googleapis.com"),
+                      ("claude-code", "https://api.anthropic.com"), ("default", "https://api.anthropic.com")])
+    func unclaimedRequestsGoToTheProfilesOwnUpstream(name: String, upstream: String) throws {
+        let p = try ProfileLoader(search: ProfileSearchPath(directories: [])).load(name)
+        let w = InspectorWiring.make(profile: p, hostEnvironment: [:], upstreamOverride: nil)
+        #expect(w.routes.last == Route(api: .unknown, upstream: .url(upstream)))
+        #expect(Set(w.routes.map(\.api)) == [.anthropic, .openai, .gemini, .unknown])
+    }
+
     @Test func theHostsBaseURLIsTheUpstream() {
         let host = ["ANTHROPIC_BASE_URL": "https://gateway.corp.example/anthropic"]
         let w = InspectorWiring.make(profile: profile(), hostEnvironment: host, upstreamOverride: nil)
@@ -52,5 +63,8 @@ import VeilScan
     @Test func apiKinds() {
         #expect(InspectorWiring.apiKind(ofVariable: "GOOGLE_GEMINI_BASE_URL") == .gemini)
         #expect(InspectorWiring.apiKind(ofVariable: "OPENAI_API_BASE") == .openai)
+        #expect(InspectorWiring.apiKind(ofVariable: "CLAUDE_CODE_OAUTH_TOKEN") == .anthropic)
+        #expect(InspectorWiring.apiKind(ofVariable: "GOOGLE_API_KEY") == .gemini)
+        #expect(InspectorWiring.apiKind(ofVariable: "MISTRAL_BASE_URL") == .unknown)
     }
 }

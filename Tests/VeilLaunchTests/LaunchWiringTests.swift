@@ -38,6 +38,38 @@ func aiderProfile() -> Profile {
         #expect(w.environment["ANTHROPIC_API_KEY"] == nil)  // not set on the host: nothing to mask
     }
 
+    /// Under the stub an SDK still wants a key: one stand-in per API the host has no key for,
+    /// in the first of that API's variables; a key the host sets stays a placeholder.
+    @Test func theStubGivesEachAPIWithoutAHostKeyOneStandIn() {
+        var p = aiderProfile()
+        p.inspector.keys = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY",
+                            "GEMINI_API_KEY", "GOOGLE_API_KEY", "TOOL_KEY"]
+        let host = ["OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789", "GOOGLE_API_KEY": ""]
+        let w = LaunchWiring.make(profile: p, hostEnvironment: host, port: 8080, upstream: "stub")
+        #expect(w.environment["ANTHROPIC_API_KEY"] == "sk-ant-api03-veil-stub-key")
+        #expect(w.environment["ANTHROPIC_AUTH_TOKEN"] == nil)
+        #expect(w.environment["GEMINI_API_KEY"] == "AIza-veil-stub-key")
+        #expect(w.environment["GOOGLE_API_KEY"] == nil)
+        #expect(w.environment["TOOL_KEY"] == "veil-stub-key")
+        let placeholder = w.environment["OPENAI_API_KEY"]
+        #expect(placeholder != host["OPENAI_API_KEY"] && placeholder?.hasPrefix("sk-proj-") == true)
+        // Stand-ins stand for nothing: the inspector is told only of placeholders.
+        #expect(w.placeholders == ["OPENAI_API_KEY": placeholder!])
+        // The host's key for one of an API's variables covers the API.
+        let token = LaunchWiring.make(profile: p, hostEnvironment: ["ANTHROPIC_AUTH_TOKEN": "tok-0123456789abcdef"],
+                                      port: 8080, upstream: "stub")
+        #expect(token.environment["ANTHROPIC_API_KEY"] == nil && token.placeholders.keys.contains("ANTHROPIC_AUTH_TOKEN"))
+    }
+
+    /// Against a real API (or a chosen server) a made-up key would be sent, and would shadow a
+    /// login the agent keeps in its home.
+    @Test func noStandInWithoutTheStub() {
+        for upstream in [nil, "http://127.0.0.1:5555"] {
+            let w = LaunchWiring.make(profile: aiderProfile(), hostEnvironment: [:], port: 8080, upstream: upstream)
+            #expect(w.environment["ANTHROPIC_API_KEY"] == nil && w.environment["OPENAI_API_KEY"] == nil)
+        }
+    }
+
     @Test func urlPathsAndSchemes() {
         #expect(LaunchWiring.urlPath("https://api.openai.com/v1/") == "/v1")
         #expect(LaunchWiring.urlPath("https://api.anthropic.com") == "")

@@ -75,10 +75,11 @@ import Testing
         #expect(p.filesystem.readOnly == [.init(source: "/p"), .init(source: "/c", target: "/inside")])
         #expect(p.inspector.port == 9000)
         #expect(p.inspector.connectAllow == ["a.example", "b.example"])
+        // The child's own first, in its order (the first route takes what no API claims).
         #expect(p.inspector.baseURLs == [
+            .init(variable: "THIRD_URL", upstream: "https://third.example"),
             .init(variable: "FIRST_URL", upstream: "https://first.override"),
             .init(variable: "SECOND_URL", upstream: "https://second.example"),
-            .init(variable: "THIRD_URL", upstream: "https://third.example"),
         ])
         #expect(p.inspector.modes.canary == .report && p.inspector.modes.covert == .block)
         #expect(p.inspector.modes.tag == .block)

@@ -61,8 +61,9 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
         let p = try loader.load(name)
         #expect(!p.inspector.baseURLs.isEmpty && !p.inspector.keys.isEmpty && !p.inspector.connectAllow.isEmpty)
         #expect(p.inspector.rules.contains { $0.kind == .isoDate })
-        // Every upstream host may be reached; nothing else is added by accident.
-        for url in p.inspector.baseURLs {
+        // Every upstream host of the profile's own may be reached; nothing else is added by
+        // accident. (Those it inherits from default are for SDKs, which use the base URL.)
+        for url in layer.inspector.baseURLs {
             let host = url.upstream.split(separator: "/")[1]
             #expect(p.inspector.connectAllow.contains(String(host)), "\(name): \(host)")
         }
@@ -70,11 +71,41 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
         #expect(Set(p.env.pass).isDisjoint(with: p.inspector.keys))
     }
 
+    /// The built-in values, plus the vendors' SDK variables (what a user's own agent reads).
     @Test func defaultIsTheBuiltInNeutralProfile() throws {
         var p = try loader.load("default")
         #expect(p.extends == nil)
         p.description = ""
+        p.inspector.baseURLs = []
+        p.inspector.keys = []
         #expect(p == Profile(name: "default"))
+    }
+
+    /// `veil run -- python3 my_agent.py` picks default: the anthropic, openai and google-genai
+    /// SDKs find their base URL and key there.
+    @Test func defaultRoutesTheVendorsSDKs() throws {
+        let p = try loader.load("default")
+        #expect(p.inspector.baseURLs == [
+            .init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com"),
+            .init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1"),
+            .init(variable: "GOOGLE_GEMINI_BASE_URL", upstream: "https://generativelanguage.googleapis.com"),
+        ])
+        #expect(p.inspector.keys == ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"])
+        #expect(Set(p.env.pass).isDisjoint(with: p.inspector.keys))
+        #expect(p.inspector.connectAllow.isEmpty)
+        #expect(try loader.profileName(forCommand: "python3") == "default")
+    }
+
+    /// Every profile inherits default's three routes; its own API still comes first, since a
+    /// request whose API cannot be told goes to the first route.
+    @Test(arguments: [("claude-code", "ANTHROPIC_BASE_URL"), ("codex", "OPENAI_BASE_URL"),
+                      ("gemini-cli", "GOOGLE_GEMINI_BASE_URL"), ("aider", "OPENAI_API_BASE"),
+                      ("opencode", "ANTHROPIC_BASE_URL"), ("generic-openai", "OPENAI_BASE_URL")])
+    func aProfilesOwnAPIComesFirst(name: String, variable: String) throws {
+        let p = try loader.load(name)
+        #expect(p.inspector.baseURLs.first?.variable == variable)
+        let inherited = Set(try loader.load("default").inspector.baseURLs.map(\.variable))
+        #expect(inherited.isSubset(of: p.inspector.baseURLs.map(\.variable)))
     }
 
     @Test(arguments: [("claude-code", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"),

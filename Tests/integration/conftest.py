@@ -29,11 +29,12 @@ RUN_TIMEOUT = float(os.environ.get("VEIL_TEST_TIMEOUT", "180"))
 # Test keys: distinctive, never real. The inspector must put them back on the way upstream.
 ANTHROPIC_TEST_KEY = "sk-ant-veiltest-0123456789abcdefghijklmnop"
 OPENAI_TEST_KEY = "sk-veiltest-0123456789abcdefghijklmnopqrst"
+GEMINI_TEST_KEY = "AIzaVeiltest-0123456789abcdefghijklmnopq"
 # Host variables that would change what the agents do; veil must not see them from the
 # developer's shell (the tests say what they want explicitly).
 _SCRUB = ("ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_BASE_URL",
-          "OPENAI_API_BASE", "OPENAI_API_KEY", "CLAUDE_CONFIG_DIR", "TMUX", "TMUX_PANE",
-          "VEIL_PROFILE")
+          "OPENAI_API_BASE", "OPENAI_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_API_KEY",
+          "GOOGLE_API_KEY", "CLAUDE_CONFIG_DIR", "TMUX", "TMUX_PANE", "VEIL_PROFILE")
 
 
 def in_ci() -> bool:
@@ -104,10 +105,11 @@ def upstream(tmp_path: Path) -> Iterator[Upstream]:
 
 
 def sent_key(headers: dict[str, str]) -> str:
-    """The API key a request carried: `x-api-key`, or `Authorization: Bearer` (the OpenAI SDK,
-    and the anthropic Python SDK 2.x)."""
-    if headers.get("x-api-key"):
-        return headers["x-api-key"]
+    """The API key a request carried: `x-api-key`, `x-goog-api-key` (google-genai), or
+    `Authorization: Bearer` (the OpenAI SDK, and the anthropic Python SDK 2.x)."""
+    for name in ("x-api-key", "x-goog-api-key"):
+        if headers.get(name):
+            return headers[name]
     auth = headers.get("authorization", "")
     return auth[7:] if auth.lower().startswith("bearer ") else auth
 
@@ -115,7 +117,7 @@ def sent_key(headers: dict[str, str]) -> str:
 def model_requests(up: Upstream) -> list[dict[str, Any]]:
     """The recorded requests that asked a model for an answer."""
     return [r for r in up.requests if r["method"] == "POST" and
-            r["path"].split("?")[0].rstrip("/").endswith(("/messages", "/chat/completions"))]
+            r["path"].split("?")[0].rstrip("/").endswith(("/messages", "/chat/completions", ":generateContent"))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +364,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         t.kill()
 
 
-__all__ = ["REPLY", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
+__all__ = ["REPLY", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "GEMINI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
            "model_requests", "sent_key", "report_findings", "veil_run_argv", "in_ci"]
 
 

@@ -1,4 +1,4 @@
-"""The vendors' own SDKs (anthropic, openai from PyPI) as clients inside `veil run`.
+"""The vendors' own SDKs (anthropic, openai, google-genai from PyPI) as clients inside `veil run`.
 
 A small client script runs inside the sandbox with the test venv's Python; its base URL and
 key come only from what the profile sets inside (the inspector on the sandbox's loopback and a
@@ -10,13 +10,14 @@ message says what veil found; the upstream's real loopback port must be unreacha
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import socket
 from pathlib import Path
 
 import pytest
 
-from conftest import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests, sent_key
+from conftest import ANTHROPIC_TEST_KEY, GEMINI_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests, sent_key
 from upstream import Upstream
 
 # A throwaway CA and a certificate it signed for localhost (Tests/fixtures/tls; the staged
@@ -136,6 +137,13 @@ def test_sdk_canary_blocked(veil_agent, upstream, client, workdir, kind, mode):
     assert value not in out["message"], "the block message echoes the canary back"
     assert model_requests(upstream) == [], "a blocked request reached the upstream"
     assert r.blocked == 1 and r.findings.get("canary", 0) >= 1, r.describe()
+    # Whatever the agent does with the error, veil itself tells the terminal: one line, naming
+    # the kind and where, never the value.
+    path = "/v1/messages" if kind == "anthropic" else "/v1/chat/completions"
+    notices = [ln for ln in r.stderr.splitlines() if ln.startswith("veil: blocked ")]
+    assert notices == [f"veil: blocked POST {path}: canary (workdir path) at $.messages[0].content"
+                       f" — see the record {r.record_path}"], r.describe()
+    assert value not in r.stderr, r.describe()
 
 
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
@@ -273,3 +281,87 @@ def test_sdk_https_upstream_trust_file_missing(veil_agent, tls_upstream, client,
     assert "no https upstream can be verified" in out["message"], out
     assert f"SSL_CERT_FILE={missing} is not a readable file: https upstreams are refused" in r.stderr, r.stderr
     assert model_requests(tls_upstream) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Your own agent under the default profile: `veil run -- python3 my_agent.py`, no --profile,
+# the SDK constructed with no base URL and no key, as its documentation shows it.
+# --------------------------------------------------------------------------------------------
+
+OWN_AGENT = r"""
+import hashlib, json, os, sys
+kind = sys.argv[1]
+out = {"kind": kind, "key_shas": [hashlib.sha256(os.environ[k].encode()).hexdigest() for k in
+       ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY") if k in os.environ]}
+try:
+    if kind == "anthropic":
+        import anthropic
+        m = anthropic.Anthropic(max_retries=0, timeout=60).messages.create(
+            model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "say hi"}])
+        text = "".join(b.text for b in m.content if b.type == "text")
+    elif kind == "openai":
+        import openai
+        text = openai.OpenAI(max_retries=0, timeout=60).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "say hi"}]).choices[0].message.content
+    else:
+        from google import genai
+        client = genai.Client()  # held: a client dropped mid-expression closes its connection
+        text = client.models.generate_content(model="gemini-2.5-flash", contents="say hi").text
+    out.update(ok=True, text=text)
+except Exception as e:
+    out.update(ok=False, error=type(e).__name__, message=str(e)[:500])
+print(json.dumps(out))
+"""
+
+SDK_KINDS = ["anthropic", "openai", "gemini"]
+# Nothing of the SDKs' own on the host: the run must supply all of it.
+NO_SDK_ENV = {k: None for k in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                                "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")}
+
+
+@pytest.fixture
+def own_agent(workdir: Path, venv) -> list[str]:
+    (workdir / "my_agent.py").write_text(OWN_AGENT)
+    return [venv.python, "my_agent.py"]
+
+
+_own_runs = itertools.count(1)
+
+
+def run_default(run_veil, tmp_path: Path, upstream_url: str, command: list[str], env: dict) -> tuple:
+    """`veil run --upstream U --report R -- command`: the profile is veil's own choice."""
+    report = tmp_path / f"own-report-{next(_own_runs)}.json"
+    r = run_veil(["run", "--upstream", upstream_url, "--report", str(report), "--", *command], env=env)
+    r.report = json.loads(report.read_text()) if report.exists() and report.read_text().strip() else {}
+    return r, parse(r.stdout)
+
+
+@pytest.mark.parametrize("kind", SDK_KINDS)
+def test_own_agent_under_default_profile_reaches_the_stub(run_veil, own_agent, tmp_path, kind):
+    """No key on the host and no flag but --upstream stub: the SDK finds a base URL (the
+    inspector) and a key (the stub's stand-in) and gets the stub's answer."""
+    r, out = run_default(run_veil, tmp_path, "stub", [*own_agent, kind], NO_SDK_ENV)
+    assert r.returncode == 0 and out["ok"], r.describe()
+    assert out["text"].startswith("Hello from the veil stub."), out
+    assert r.findings == {} and r.blocked == 0, r.describe()
+
+
+# (host variable, test key): google-genai reads GOOGLE_API_KEY, else GEMINI_API_KEY.
+HOST_KEYS = {"anthropic": ("ANTHROPIC_API_KEY", ANTHROPIC_TEST_KEY), "openai": ("OPENAI_API_KEY", OPENAI_TEST_KEY),
+             "gemini": ("GEMINI_API_KEY", GEMINI_TEST_KEY), "google": ("GOOGLE_API_KEY", GEMINI_TEST_KEY)}
+
+
+@pytest.mark.parametrize("host_key", list(HOST_KEYS))
+def test_own_agent_under_default_profile_sends_the_hosts_key_upstream(run_veil, own_agent, upstream, tmp_path,
+                                                                      host_key):
+    """Against a recording upstream on the host's loopback: the SDK's request arrives there with
+    the key the host set (the agent held only a placeholder)."""
+    variable, key = HOST_KEYS[host_key]
+    kind = "gemini" if host_key == "google" else host_key
+    r, out = run_default(run_veil, tmp_path, upstream.url, [*own_agent, kind], {**NO_SDK_ENV, variable: key})
+    assert r.returncode == 0 and out["ok"] and out["text"] == REPLY, r.describe()
+    reqs = model_requests(upstream)
+    assert len(reqs) == 1, upstream.requests
+    assert sent_key(reqs[0]["headers"]) == key, reqs[0]["headers"]
+    assert out["key_shas"] and sha(key) not in out["key_shas"], "the real API key is visible inside the sandbox"
+    assert r.findings == {} and r.blocked == 0, r.describe()

@@ -1,8 +1,8 @@
 """A deterministic model API on loopback for veil's integration tests (stdlib only).
 
-Speaks enough of the Anthropic Messages API (what Claude Code and the anthropic SDK call)
-and of the OpenAI Chat Completions API (aider, the openai SDK) to let the real agents run
-offline. Every request is recorded (method, path, headers, body) in memory and, if asked,
+Speaks enough of the Anthropic Messages API (what Claude Code and the anthropic SDK call),
+of the OpenAI Chat Completions API (aider, the openai SDK) and of Gemini's generateContent
+(the google-genai SDK) to let the real agents run offline. Every request is recorded (method, path, headers, body) in memory and, if asked,
 appended to a JSONL file, flushed per request.
 
     python3 upstream.py --port 0 --record /tmp/req.jsonl   # prints "listening http://127.0.0.1:PORT"
@@ -181,7 +181,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(status, {"type": "error", "error": {"type": "invalid_request_error",
                                                                "message": message}})
             return
-        if route.endswith("/messages/count_tokens"):
+        if route.endswith(":generateContent"):
+            self._gemini(route)
+        elif route.endswith("/messages/count_tokens"):
             self._json(200, {"input_tokens": 12})
         elif route.endswith("/messages"):
             self._anthropic(req)
@@ -238,6 +240,16 @@ class Handler(BaseHTTPRequestHandler):
                                    "usage": {"output_tokens": 9}}),
             _sse("message_stop", {"type": "message_stop"}),
         ])
+
+    # --- Gemini generateContent -----------------------------------------------------------
+    def _gemini(self, route: str) -> None:
+        model = route.rsplit("/", 1)[-1].split(":", 1)[0]
+        self._json(200, {
+            "candidates": [{"content": {"parts": [{"text": REPLY}], "role": "model"},
+                            "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 9, "totalTokenCount": 21},
+            "modelVersion": model,
+        })
 
     # --- OpenAI Chat Completions ----------------------------------------------------------
     def _openai_chat(self, req: dict[str, Any]) -> None:

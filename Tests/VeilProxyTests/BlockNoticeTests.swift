@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+/// Lines the inspector hands to `onBlock`, collected across its event-loop threads.
+final class NoticeLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+@Suite("block notice") struct BlockNoticeTests {
+    let canary = Canary(label: "host user name", value: "zebulonquixote")
+
+    /// One line per blocked request, saying what kind, where and where to look; no host value,
+    /// and nothing for a request that went through.
+    @Test func eachBlockedRequestTellsTheTerminal() async throws {
+        let notices = NoticeLines()
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], canaries: [canary],
+                                     recordPath: tempPath("notice.jsonl"))
+        config.onBlock = { notices.add($0) }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let ok = try await request(inspector.port, "/v1/messages", body: #"{"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(ok.status == 200)
+        #expect(notices.all.isEmpty)
+
+        let body = #"{"messages":[{"role":"user","content":"I am zebulonquixote"}]}"#
+        _ = try await request(inspector.port, "/v1/messages?beta=true", body: body)
+        _ = try await request(inspector.port, "/v1beta/models/zebulonquixote:generateContent",
+                              body: #"{"contents":[{"parts":[{"text":"hi"}]}]}"#)
+        _ = try await request(inspector.port, "/v1/chat/completions",
+                              body: #"{"messages":[{"role":"user","content":"hi \#u{E0041}\#u{E0042} there"}]}"#)
+        let lines = notices.all
+        #expect(lines.count == 3)
+        #expect(lines.first == "veil: blocked POST /v1/messages: canary (host user name) at $.messages[0].content"
+            + " — see the record \(config.recordPath!)")
+        #expect(lines.dropFirst().first?.hasPrefix("veil: blocked POST ‹request target›: canary (host user name) at uri") == true)
+        #expect(lines.last?.hasPrefix("veil: blocked POST /v1/chat/completions: tag (2 hidden characters) at $.messages[0].content") == true)
+        for line in lines {
+            #expect(!line.lowercased().contains("zebulonquixote") && !line.contains("U+E0041"), "\(line)")
+        }
+    }
+
+    @Test func withoutARecordItSaysHowToGetOne() {
+        let f = Finding(kind: .rule, path: "$.system", offset: 3, detail: "rule \"no-corp\" forbids \"acme\"",
+                        excerpt: "acme", rule: "no-corp")
+        let line = BlockNotice.line(method: "POST", target: "/v1/responses", findings: [f, f], blocking: [f, f],
+                                    canaries: [], recordPath: nil)
+        #expect(line == "veil: blocked POST /v1/responses: rule \"no-corp\" at $.system and 1 more"
+            + " — rerun with --record FILE to see it")
+    }
+}
