@@ -39,12 +39,5 @@ public struct InspectorWiring: Sendable {
         return w
     }
 
-    public static func apiKind(ofVariable name: String) -> APIKind {
-        switch APIFamily(variable: name) {
-        case .anthropic?: return .anthropic
-        case .openai?: return .openai
-        case .gemini?: return .gemini
-        case nil: return .unknown
-        }
-    }
+    public static func apiKind(ofVariable name: String) -> APIKind { APIKind.of(variable: name) }
 }

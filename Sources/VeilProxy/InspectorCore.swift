@@ -107,7 +107,7 @@ final class InspectorCore: @unchecked Sendable {
             let values = headers[name]
             guard !values.isEmpty else { continue }
             let restored = values.map { v in
-                v.split(separator: " ", omittingEmptySubsequences: false).map { restore(String($0)) }.joined(separator: " ")
+                v.split(separator: " ", omittingEmptySubsequences: false).map { restore(String($0), url: url) }.joined(separator: " ")
             }
             if restored != values {
                 headers.remove(name: name)
@@ -117,7 +117,7 @@ final class InspectorCore: @unchecked Sendable {
         guard let q = url.firstIndex(of: "?") else { return url }
         let items = url[url.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
             guard let eq = item.firstIndex(of: "=") else { return String(item) }
-            return String(item[...eq]) + restore(String(item[item.index(after: eq)...]))
+            return String(item[...eq]) + restore(String(item[item.index(after: eq)...]), url: url)
         }
         return String(url[...q]) + items.joined(separator: "&")
     }
@@ -137,9 +137,26 @@ final class InspectorCore: @unchecked Sendable {
         return value
     }
 
-    private func restore(_ token: String) -> String {
-        config.credentials.first { !$0.placeholder.isEmpty && $0.placeholder == token }?.real ?? token
+    private func restore(_ token: String, url: String) -> String {
+        guard let c = config.credentials.first(where: { !$0.placeholder.isEmpty && $0.placeholder == token }),
+              Self.keyMayGo(c, to: url, routes: config.routes) else { return token }
+        return c.real
     }
+
+    /// A vendor's key goes only to that vendor's upstream: the agent could put the OpenAI
+    /// key's placeholder on a request routed to Anthropic, and veil would hand another vendor
+    /// the user's OpenAI key. A key of no known API, or of an API no route names, goes to
+    /// whichever upstream the request's route chose (the user's choice, as before).
+    static func keyMayGo(_ c: CredentialMask.Entry, to url: String, routes: [Route]) -> Bool {
+        let family = APIKind.of(variable: c.variable)
+        let own = routes.filter { $0.api == family }
+        guard family != .unknown, !own.isEmpty else { return true }
+        return own.contains { route in
+            if case .url(let base) = route.upstream { return url.hasPrefix(base) }
+            return false
+        }
+    }
+
 
     /// Inspection: the request target, headers and body through the scanner, then the pure
     /// decision. The run's own placeholders and real keys are blanked first: they are the

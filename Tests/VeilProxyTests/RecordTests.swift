@@ -90,3 +90,31 @@ import VeilScan
         #expect(line["status"] as? Int == 400)
     }
 }
+
+@Suite("keys stay with their vendor") struct KeyRouteTests {
+    /// The OpenAI key's placeholder on a request routed to the Anthropic upstream stays a
+    /// placeholder there; on its own vendor's route it becomes the key.
+    @Test func aKeyGoesOnlyToItsOwnVendorsUpstream() async throws {
+        let anthropic = try TestUpstream(), openai = try TestUpstream()
+        defer { anthropic.stop(); openai.stop() }
+        let creds = [CredentialMask.Entry(variable: "OPENAI_API_KEY", placeholder: "sk-proj-PLACEHOLDERplaceholder0123456",
+                                          real: "sk-proj-REALrealREALreal0123456789ab"),
+                     CredentialMask.Entry(variable: "ANTHROPIC_API_KEY", placeholder: "sk-ant-api03-PLACEholder0123456789x",
+                                          real: "sk-ant-api03-REALKEYrealkey0123456789")]
+        let config = InspectorConfig(routes: [Route(api: .anthropic, upstream: .url(anthropic.url)),
+                                              Route(api: .openai, upstream: .url(openai.url + "/v1"))], credentials: creds)
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let body = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
+        _ = try await request(inspector.port, "/v1/messages", body: body,
+                              headers: [("x-api-key", "sk-ant-api03-PLACEholder0123456789x"), ("content-type", "application/json"),
+                                        ("authorization", "Bearer sk-proj-PLACEHOLDERplaceholder0123456")])
+        let seen = try #require(anthropic.seen.first)
+        #expect(seen.head.headers.first(name: "x-api-key") == "sk-ant-api03-REALKEYrealkey0123456789")
+        #expect(seen.head.headers.first(name: "authorization") == "Bearer sk-proj-PLACEHOLDERplaceholder0123456")
+        _ = try await request(inspector.port, "/v1/chat/completions", body: #"{"model":"m","messages":[]}"#,
+                              headers: [("authorization", "Bearer sk-proj-PLACEHOLDERplaceholder0123456"),
+                                        ("content-type", "application/json")])
+        #expect(try #require(openai.seen.first).head.headers.first(name: "authorization") == "Bearer sk-proj-REALrealREALreal0123456789ab")
+    }
+}
