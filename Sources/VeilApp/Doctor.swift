@@ -54,7 +54,8 @@ public enum Doctor {
                                 detail: "kernel.apparmor_restrict_unprivileged_userns = \(v)"
                                     + (v == "0" ? "" : " (needs an AppArmor profile for veil, or the sysctl set to 0)")))
         }
-        checks.append(limitsCheck(placement: Cgroup.placement(), root: getuid() == 0))
+        checks.append(limitsCheck(cgroup: Cgroup.placement(),
+                                  pidMaxPerNamespace: KernelIdentity.pidMaxIsPerNamespace(release: KernelIdentity.host().release)))
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         checks.append(Check(name: "seccomp", ok: status.contains("Seccomp:"), detail: "libseccomp \(seccompVersion())"))
         checks.append(trustCheck(environment: ProcessInfo.processInfo.environment))
@@ -84,17 +85,12 @@ public enum Doctor {
     }
 
     /// Which of a profile's [limits] this host lets veil enforce, and how to enable the rest.
-    static func limitsCheck(placement: (version: Int, parents: [String])?, root: Bool) -> Check {
-        if let p = placement {
-            let whole = p.version == 2 ? "pids and memory" : "pids"
-            return Check(name: "resource limits", ok: true,
-                         detail: "\(whole) per sandbox (cgroup v\(p.version) under \(p.parents.joined(separator: ", ")))\(p.version == 2 ? "" : "; memory per process (RLIMIT_DATA)"); open files, core, CPU time per process")
-        }
-        let pids = root ? "pids NOT bounded (the kernel exempts root from RLIMIT_NPROC)" : "pids per sandbox (RLIMIT_NPROC)"
-        return Check(name: "resource limits", ok: true,
-                     detail: "\(pids); memory per process (RLIMIT_DATA); open files, core, CPU time per process. "
-                        + "For pids and memory per sandbox, run veil in a delegated cgroup v2 subtree "
-                        + "(systemd-run --user --scope -p Delegate=yes veil …, or a container with its own cgroup namespace)")
+    static func limitsCheck(cgroup: String?, pidMaxPerNamespace: Bool) -> Check {
+        let pids = pidMaxPerNamespace ? "pids for the whole sandbox (its PID namespace's pid_max)"
+            : "pids per sandbox user (RLIMIT_NPROC; not for root: this kernel is older than 6.14, whose pid_max is per PID namespace)"
+        let memory = cgroup.map { "memory for the whole sandbox (a cgroup v2 under \($0))" }
+            ?? "memory per process (RLIMIT_DATA; for the whole sandbox, run veil in a delegated cgroup v2 subtree: systemd-run --user --scope -p Delegate=yes veil …, or a container with its own cgroup namespace)"
+        return Check(name: "resource limits", ok: true, detail: "\(pids); \(memory); open files, core, CPU time per process")
     }
 
     static func compare(host h: HostFacts, sandbox s: HostFacts) -> [Row] {

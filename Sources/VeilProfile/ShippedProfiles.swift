@@ -189,8 +189,8 @@ kind = "iso-date"
 #   [[inspector.rules]] name = "...", kind = "forbid" | "iso-date", pattern = "...",
 #                       mode = "report" | "block" (optional; default: inspector.modes.rule)
 # [limits]                       what the agent may use; 0 is no limit (core_mb 0: no core files)
-#   pids = 4096                  processes and threads (a cgroup's pids.max where veil can make
-#                                one, else RLIMIT_NPROC, which the kernel does not apply to root)
+#   pids = 4096                  processes and threads of the whole sandbox (its PID namespace's
+#                                pid_max, Linux 6.14+, at least 300) and RLIMIT_NPROC
 #   memory_mb = 8192             RLIMIT_DATA of each process, and a cgroup v2's memory.max
 #                                (swap 0) where veil can make one
 #   open_files = 65536           RLIMIT_NOFILE (at most the host's hard limit)

@@ -1,81 +1,55 @@
 import Glibc
 import VeilProfile
 
-/// A cgroup of the sandbox's own, where the host lets veil make one, so that `pids` and
-/// `memory_mb` bound the whole sandbox (rlimits bound each process, and the kernel exempts
-/// host root from RLIMIT_NPROC). veil puts PID 1 in it before the agent exists; everything
-/// the agent starts stays in it.
+/// A cgroup of the sandbox's own, where the host delegates a cgroup v2 subtree to veil, so
+/// that `memory_mb` (and `pids`) bound the whole sandbox; rlimits bound each process, and the
+/// PID namespace's pid_max the number of processes. veil puts PID 1 in it before the agent
+/// exists; everything the agent starts stays in it.
 ///
-/// Where: cgroup v2 beside veil's own cgroup when its parent is writable and hands down the
-/// pids and memory controllers (a delegated systemd scope, a CI container); else the cgroup
-/// v1 pids hierarchy where it is mounted and writable (root on a v1 host: pids only).
+/// Where: beside veil's own cgroup when its parent is writable and hands down the pids and
+/// memory controllers (a delegated systemd scope, a CI container). cgroup v1 hierarchies are
+/// not used: moving PID 1 into a v1 cgroup waited for an RCU grace period, 10 ms and more per
+/// launch here, while pid_max bounds the processes as well.
 /// Best effort: no cgroup, no error (ResourceLimits still applies); `veil doctor` says which.
 public final class Cgroup {
     /// Every directory made, removed after the run.
     let directories: [String]
-    let version: Int
 
-    init(directories: [String], version: Int) {
+    init(directories: [String]) {
         self.directories = directories
-        self.version = version
     }
 
-    /// Where this host would put a sandbox's cgroup, and how: nil when it cannot.
-    public static func placement(cgroupFile: String = "/proc/self/cgroup", root: String = "/sys/fs/cgroup") -> (version: Int, parents: [String])? {
-        let lines = (HostFiles.read(cgroupFile).map { String(decoding: $0, as: UTF8.self) } ?? "").split(separator: "\n")
-        func path(of controller: String) -> String? {
-            for line in lines {
-                let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-                guard f.count == 3 else { continue }
-                if f[1].split(separator: ",").contains(Substring(controller)) || (controller.isEmpty && f[0] == "0" && f[1].isEmpty) {
-                    return String(f[2])
-                }
-            }
-            return nil
-        }
-        if HostFiles.exists(root + "/cgroup.controllers"), let own = path(of: "") {
-            let parent = root + (own == "/" ? "" : dirnameOf(own))
-            let enabled = (HostFiles.read(parent + "/cgroup.subtree_control").map { String(decoding: $0, as: UTF8.self) } ?? "")
-                .split(whereSeparator: { $0 == " " || $0 == "\n" })
-            if enabled.contains("pids"), enabled.contains("memory"), access(parent, W_OK) == 0 { return (2, [parent]) }
-            return nil
-        }
-        // v1: the pids hierarchy only. A v1 memory cgroup costs ~10 ms per launch to make, fill
-        // and remove (measured), and RLIMIT_DATA bounds each process's memory already.
-        let v1 = ["pids"].compactMap { c -> String? in
-            guard let own = path(of: c), HostFiles.exists(root + "/" + c + "/cgroup.procs") else { return nil }
-            let dir = root + "/" + c + (own == "/" ? "" : own)
-            return access(dir, W_OK) == 0 ? dir : nil
-        }
-        return v1.count == 1 ? (1, v1) : nil
+    /// The delegated cgroup v2 directory a sandbox's cgroup would go in, or nil.
+    public static func placement(cgroupFile: String = "/proc/self/cgroup", root: String = "/sys/fs/cgroup") -> String? {
+        guard HostFiles.exists(root + "/cgroup.controllers") else { return nil }
+        let text = HostFiles.read(cgroupFile).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
+        let own = String(line.dropFirst(3))
+        let parent = root + (own == "/" ? "" : dirnameOf(own))
+        let enabled = (HostFiles.read(parent + "/cgroup.subtree_control").map { String(decoding: $0, as: UTF8.self) } ?? "")
+            .split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return enabled.contains("pids") && enabled.contains("memory") && access(parent, W_OK) == 0 ? parent : nil
     }
 
-    /// Makes the cgroup and sets the limits; nil where the host does not allow it or a step
-    /// fails (then nothing is left behind). PID 1 goes in with `admit`.
+    /// Makes the cgroup and sets the limits; nil where the host does not delegate one, no
+    /// limit asks for it, or a step fails (then nothing is left behind). PID 1 goes in with
+    /// `admit`.
     public static func create(limits: Profile.Limits) -> Cgroup? {
-        guard let place = placement(), limits.pids > 0 || (limits.memoryMB > 0 && place.version == 2) else { return nil }
-        place.parents.forEach(sweep)
-        let name = "veil-" + randomHex(bytes: 4)
-        var made: [String] = []
-        let group = Cgroup(directories: [], version: place.version)
-        func fail() -> Cgroup? { Cgroup(directories: made, version: place.version).remove(); return nil }
-        for parent in place.parents {
-            let dir = parent + "/" + name
-            guard mkdir(dir, 0o755) == 0 else { return fail() }
-            made.append(dir)
-        }
-        let memory = UInt64(limits.memoryMB) << 20
-        let settings: [(String, String)] = place.version == 2
-            ? [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max"), ("memory.max", limits.memoryMB > 0 ? "\(memory)" : "max"),
-               ("memory.swap.max", limits.memoryMB > 0 ? "0" : "max")]
-            : [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max")]
-        for (file, value) in settings {
-            guard let dir = made.first(where: { HostFiles.exists($0 + "/" + file) }), group.write(dir + "/" + file, value) else {
-                if file == "memory.swap.max" { continue }  // no swap accounting: nothing to bound
-                return fail()
+        guard limits.pids > 0 || limits.memoryMB > 0, let parent = placement() else { return nil }
+        sweep(parent)
+        let dir = parent + "/veil-" + randomHex(bytes: 4)
+        guard mkdir(dir, 0o755) == 0 else { return nil }
+        let group = Cgroup(directories: [dir])
+        let memory = limits.memoryMB > 0 ? "\(UInt64(limits.memoryMB) << 20)" : "max"
+        for (file, value) in [("pids.max", limits.pids > 0 ? "\(limits.pids)" : "max"), ("memory.max", memory),
+                              ("memory.swap.max", limits.memoryMB > 0 ? "0" : "max")] {
+            // No swap accounting: no memory.swap.max, and nothing to bound there.
+            if !group.write(dir + "/" + file, value) && file != "memory.swap.max" {
+                rmdir(dir)
+                return nil
             }
         }
-        return Cgroup(directories: made, version: place.version)
+        return group
     }
 
     /// Moves `pid` into the cgroup, in a forked child: each move waits for an RCU grace period
@@ -140,7 +114,7 @@ public final class Cgroup {
             }
             return 0
         }
-        return (counter("pids.events", "max"), counter(version == 2 ? "memory.events" : "memory.oom_control", "oom_kill"))
+        return (counter("pids.events", "max"), counter("memory.events", "oom_kill"))
     }
 
     /// Removes the directories once the last process has left. PID 1 reports the agent's

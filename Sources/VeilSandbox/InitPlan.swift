@@ -120,7 +120,7 @@ enum PlanMessage {
 }
 
 private enum OpTag: UInt8 {
-    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl
 }
 
 private struct WireWriter {
@@ -162,6 +162,7 @@ private struct WireWriter {
         case .readOnly(let path): tag(.readOnly); string(path)
         case .hide(let path): tag(.hide); string(path)
         case .verify(let path, let device, let inode): tag(.verify); string(path); int64(device); int64(inode)
+        case .sysctl(let path, let value): tag(.sysctl); string(path); string(value)
         }
     }
 
@@ -215,6 +216,7 @@ private struct WireReader {
         case .readOnly: return .readOnly(try string())
         case .hide: return .hide(try string())
         case .verify: return .verify(try string(), device: try int64(), inode: try int64())
+        case .sysctl: return .sysctl(try string(), value: try string())
         }
     }
 }

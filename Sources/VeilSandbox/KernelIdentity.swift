@@ -19,6 +19,13 @@ public struct KernelIdentity: Sendable, Equatable {
         return KernelIdentity(release: release, version: "#1 SMP PREEMPT_DYNAMIC")
     }
 
+    /// kernel.pid_max is per PID namespace from Linux 6.14. Before, it is the host's own, which
+    /// PID 1 of a root run could write: the plan sets it only where it is the sandbox's.
+    public static func pidMaxIsPerNamespace(release: String) -> Bool {
+        let n = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return n.count == 2 && (n[0], n[1]) >= (6, 14)
+    }
+
     /// The host's own, read before anything is hidden.
     public static func host() -> (release: String, version: String) {
         var u = utsname()

@@ -69,6 +69,9 @@ public enum MountOp: Sendable, Equatable {
     /// Covers an existing path with an empty read-only file or directory (skipped where the
     /// kernel has none).
     case hide(String)
+    /// A setting of the sandbox's own namespaces written into its /proc/sys before that goes
+    /// read-only (kernel.pid_max, per PID namespace since Linux 6.14; planned only there).
+    case sysctl(String, value: String)
     /// Fails the launch unless the directory at this sandbox path is the host directory veil
     /// checked (a bind source swapped between the check and the bind is refused).
     case verify(String, device: UInt64, inode: UInt64)
@@ -79,7 +82,7 @@ public enum MountOp: Sendable, Equatable {
         case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _),
              .readOnly(let path), .hide(let path): return path
         case .bind(_, let target, _, _): return target
-        case .dir, .copy, .symlink, .file, .verify: return nil
+        case .dir, .copy, .symlink, .file, .verify, .sysctl: return nil
         }
     }
 }

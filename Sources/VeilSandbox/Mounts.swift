@@ -96,6 +96,11 @@ enum Mounts {
             guard UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else {
                 throw SandboxError(.mount, errno: EXDEV, "\(path) is not the directory veil checked (was it replaced meanwhile?)")
             }
+        case .sysctl(let path, let value):
+            let fd = open(newRoot + path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            _ = value.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
         case .hide(let path):
             var st = stat()
             guard lstat(newRoot + path, &st) == 0 else { return }

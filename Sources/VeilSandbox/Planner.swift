@@ -143,6 +143,11 @@ public enum Planner {
 
     static func kernelMounts(_ i: PlanInputs, kernel: KernelIdentity) -> [MountOp] {
         var ops: [MountOp] = [.proc("/proc")]
+        // At most `pids` processes and threads in the whole sandbox, root's included (the
+        // kernel exempts host root from RLIMIT_NPROC); 301 is the kernel's least pid_max.
+        if i.profile.limits.pids > 0, KernelIdentity.pidMaxIsPerNamespace(release: i.hostKernelRelease) {
+            ops.append(.sysctl("/proc/sys/kernel/pid_max", value: "\(max(i.profile.limits.pids + 1, 301))"))
+        }
         ops += procReadOnly.map { .readOnly("/proc/" + $0) } + procHidden.map { .hide("/proc/" + $0) }
         ops += [
             // The host's boot id is a stable machine fingerprint.

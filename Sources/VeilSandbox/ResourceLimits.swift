@@ -7,7 +7,7 @@ import VeilProfile
 enum ResourceLimits {
     static func apply(_ l: Profile.Limits) throws {
         // RLIMIT_NPROC counts the processes of the sandbox's user namespace (the kernel exempts
-        // host root: Cgroup is what bounds a root run).
+        // host root: the PID namespace's pid_max, set by the plan, bounds a root run).
         if l.pids > 0 { try set(__RLIMIT_NPROC, UInt64(l.pids), "pids") }
         // RLIMIT_DATA: the private writable memory of each process. Reservations runtimes
         // make without write access (V8's cage, Go's arenas) are not counted.

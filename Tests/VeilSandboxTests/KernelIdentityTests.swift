@@ -9,6 +9,23 @@ import Testing
         #expect(KernelIdentity.neutral(hostRelease: host).version == "#1 SMP PREEMPT_DYNAMIC")
     }
 
+    /// pid_max bounds the sandbox's processes only where it is the sandbox's own: written on
+    /// an older kernel by a root run, it would have been the host's.
+    @Test func pidMaxIsSetOnlyWhereItIsPerNamespace() {
+        #expect(KernelIdentity.pidMaxIsPerNamespace(release: "6.18.44-fc-v1272"))
+        #expect(KernelIdentity.pidMaxIsPerNamespace(release: "6.14.0"))
+        #expect(!KernelIdentity.pidMaxIsPerNamespace(release: "6.13.9"))
+        #expect(!KernelIdentity.pidMaxIsPerNamespace(release: "5.15.0-105-generic"))
+        for (release, planned) in [("6.18.44-fc-v1272", true), ("5.15.0-105-generic", false)] {
+            var i = inputs()
+            i.hostKernelRelease = release
+            i.profile.limits.pids = 100
+            let ops = Planner.plan(i).mounts
+            #expect(ops.contains(.sysctl("/proc/sys/kernel/pid_max", value: "301")) == planned)
+            if planned { #expect(ops.firstIndex(of: .sysctl("/proc/sys/kernel/pid_max", value: "301"))! < ops.firstIndex(of: .readOnly("/proc/sys"))!) }
+        }
+    }
+
     @Test func procMatchesWhatUnameSays() {
         var i = inputs()
         i.hostKernelRelease = "6.18.44-fc-v1272"

@@ -285,7 +285,7 @@ def test_the_host_kernel_release_is_a_canary(home, workdir):
 BOMB = r"""
 import os, sys, time
 n = 0
-while n < 300:  # the test's own cap: without a limit the loop ends here
+while n < 700:  # the test's own cap: without a limit the loop ends here
     try:
         pid = os.fork()
     except OSError:
@@ -316,24 +316,27 @@ def veil_cgroups():
 def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
     """[limits] pids and memory_mb: a fork bomb stops at the limit and an allocation of 512 MiB
     fails at 256; without limits (the control, same run) both go on. As root the kernel
-    exempts the agent from RLIMIT_NPROC: there the sandbox's cgroup bounds it. No cgroup of
-    the run is left behind, and where veil made one it says which limit was hit."""
+    exempts the agent from RLIMIT_NPROC: there the PID namespace's pid_max bounds it (the
+    host's own pid_max stays as it was). No cgroup of the run is left behind, and where veil
+    made one it says which limit was hit."""
     before = set(veil_cgroups())
+    host_pid_max = open("/proc/sys/kernel/pid_max").read()
     bounded, unbounded = tmp_path / "bounded.toml", tmp_path / "unbounded.toml"
-    bounded.write_text("[limits]\npids = 64\nmemory_mb = 256\n")
+    bounded.write_text("[limits]\npids = 350\nmemory_mb = 256\n")
     unbounded.write_text("[limits]\npids = 0\nmemory_mb = 0\n")
     r = run_in_veil(["--profile", str(unbounded), "--", PY, "-c", BOMB], home, workdir)
-    assert r.returncode == 0 and r.stdout.split() == ["forked", "300", "allocated"], (r.stdout, r.stderr)
+    assert r.returncode == 0 and r.stdout.split() == ["forked", "700", "allocated"], (r.stdout, r.stderr)
     report = tmp_path / "report.json"
     r = run_in_veil(["--profile", str(bounded), "--upstream", "stub", "--report", str(report), "--", PY, "-c", BOMB],
                     home, workdir)
     assert r.returncode == 0, r.stderr
     forked = int(r.stdout.split()[1])
-    assert forked < 64 and r.stdout.split()[2] == "MemoryError", r.stdout
+    assert forked < 350 and r.stdout.split()[2] == "MemoryError", r.stdout
+    assert open("/proc/sys/kernel/pid_max").read() == host_pid_max
     doctor = subprocess.run([VEIL, "doctor"], cwd=workdir, capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "HOME": str(home)}).stdout
     if "per sandbox (cgroup" in doctor:
-        assert "hit its process limit (limits.pids = 64)" in r.stderr, r.stderr
+        assert "hit its process limit (limits.pids = 350)" in r.stderr, r.stderr
         assert json.loads(report.read_text())["limitsHit"]["pidsRefused"] > 0
     assert set(veil_cgroups()) <= before
 
