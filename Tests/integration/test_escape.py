@@ -512,3 +512,30 @@ def test_tiocsti_under_a_real_pty(home, workdir):
     legacy = open("/proc/sys/dev/tty/legacy_tiocsti").read().strip() if os.path.exists("/proc/sys/dev/tty/legacy_tiocsti") else "1"
     outside = on_pty([PY, "-c", STI])
     assert ("INJECTED" in outside) == (legacy == "1" or ROOT), outside
+
+
+NEW_MOUNT_API = r"""
+import ctypes, errno, json
+libc = ctypes.CDLL(None, use_errno=True)
+def sc(nr, *args):
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
+    return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno())) if r == -1 else "OK"
+path = ctypes.c_char_p(b"/tmp")
+calls = {"open_tree": (428, -100, ctypes.cast(path, ctypes.c_void_p).value, 1), "move_mount": (429, -1, 0, -1, 0, 0),
+         "fsopen": (430, ctypes.cast(ctypes.c_char_p(b"tmpfs"), ctypes.c_void_p).value, 0), "fsconfig": (431, -1, 0, 0, 0, 0),
+         "fsmount": (432, -1, 0, 0), "fspick": (433, -100, ctypes.cast(path, ctypes.c_void_p).value, 0),
+         "mount_setattr": (442, -100, ctypes.cast(path, ctypes.c_void_p).value, 0, 0, 0),
+         "chroot": (161, ctypes.cast(path, ctypes.c_void_p).value), "x32_getpid": (0x40000000 | 39,)}
+print(json.dumps({k: sc(*v) for k, v in calls.items()}))
+"""
+
+
+def test_new_mount_api_chroot_and_x32_are_refused(home, workdir):
+    """open_tree/move_mount/fsopen/fsconfig/fsmount/fspick/mount_setattr and chroot: EPERM
+    before the kernel looks at their arguments; an x32 call does not run."""
+    r = run_in_veil(["--", PY, "-c", NEW_MOUNT_API], home, workdir)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert all(v == "EPERM" for k, v in got.items() if k != "x32_getpid"), got
+    assert got["x32_getpid"] != "OK", got
