@@ -191,18 +191,16 @@ def pass_claude_dialogs(s, timeout: float = 60) -> list[str]:
                          f"{s.last_screen}")
 
 
-def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
-    """The TUI through veil. The profile's home persists, so a user completes Claude Code's
-    onboarding once; here it is seeded as done (its first-run check would otherwise call
-    api.anthropic.com directly, which an offline run refuses). The per-project trust question
-    and the per-run key placeholder's approval are Claude Code's own questions: answered."""
+def seeded_claude_home(host_env) -> Path:
+    """The claude-code profile's persistent home with Claude Code's onboarding marked done."""
     home = Path(host_env["XDG_STATE_HOME"]) / "veil" / "profiles" / CLAUDE_PROFILE / "home"
     home.mkdir(parents=True)
     (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
-    report, record = tmp_path / "report-tui.json", tmp_path / "record-tui.jsonl"
-    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
-    s = tmux.start(argv, host_env, workdir)
-    dialogs = pass_claude_dialogs(s)
+    return home
+
+
+def say_hi_and_quit(s) -> None:
+    """A prompt, the upstream's reply on screen, then Ctrl-C twice (Claude Code's quit)."""
     s.send_text("say hi")
     time.sleep(0.5)
     s.send_keys("Enter")
@@ -210,6 +208,19 @@ def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_pat
     s.send_keys("C-c")
     time.sleep(0.5)
     s.send_keys("C-c")
+
+
+def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
+    """The TUI through veil. The profile's home persists, so a user completes Claude Code's
+    onboarding once; here it is seeded as done (its first-run check would otherwise call
+    api.anthropic.com directly, which an offline run refuses). The per-project trust question
+    and the per-run key placeholder's approval are Claude Code's own questions: answered."""
+    home = seeded_claude_home(host_env)
+    report, record = tmp_path / "report-tui.json", tmp_path / "record-tui.jsonl"
+    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
+    s = tmux.start(argv, host_env, workdir)
+    dialogs = pass_claude_dialogs(s)
+    say_hi_and_quit(s)
     status = s.wait_exit(30)
     assert status == 0, f"exit {status}; screen:\n{s.last_screen}"
     rep = json.loads(report.read_text())
@@ -225,9 +236,7 @@ def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstr
     """Job control as outside (the agent has a process group of its own under veil): Claude
     Code's Ctrl-Z suspends the whole job to the shell's prompt, fg brings it back with the
     terminal, it answers, a resize reaches it, and it exits with its own status."""
-    home = Path(host_env["XDG_STATE_HOME"]) / "veil" / "profiles" / CLAUDE_PROFILE / "home"
-    home.mkdir(parents=True)
-    (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
+    seeded_claude_home(host_env)
     report, record = tmp_path / "report-jc.json", tmp_path / "record-jc.jsonl"
     argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
     s = tmux.shell(host_env, workdir)
@@ -242,13 +251,7 @@ def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstr
     s.wait_for(claude_ready, timeout=20, what="Claude Code back after fg")
     s.tmux.cmd("resize-window", "-t", s.name, "-x", "160", "-y", "40")
     time.sleep(0.5)
-    s.send_text("say hi")
-    time.sleep(0.5)
-    s.send_keys("Enter")
-    s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
-    s.send_keys("C-c")
-    time.sleep(0.5)
-    s.send_keys("C-c")
+    say_hi_and_quit(s)
     s.wait_for("--resume", timeout=30, what="Claude Code's exit")
     s.send_text("echo FG_STATUS=$?")
     s.send_keys("Enter")
