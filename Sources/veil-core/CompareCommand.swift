@@ -1,7 +1,7 @@
 import ArgumentParser
 import VeilApp
 
-struct CompareCommand: ParsableCommand {
+struct CompareCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Run a command on the host and under veil, and show how its outbound requests differ.",
@@ -33,11 +33,9 @@ struct CompareCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
-    var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func validate() throws {
-        // The passthrough argument would take `--help` for the command; before `--` it is ours.
-        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
+        try validateBeforeDoubleDash()
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil compare -- claude -p hi") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import VeilApp
 
-struct ProbeCommand: ParsableCommand {
+struct ProbeCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Find which parts of the environment an agent encodes into its outbound prompt.",
@@ -35,11 +35,9 @@ struct ProbeCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
-    var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func validate() throws {
-        // The passthrough argument would take `--help` for the command; before `--` it is ours.
-        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
+        try validateBeforeDoubleDash()
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil probe -- claude -p hi") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }

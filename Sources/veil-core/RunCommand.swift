@@ -2,12 +2,12 @@ import ArgumentParser
 import VeilApp
 import VeilLaunch
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a command (a coding agent) inside the sandbox.",
         discussion: """
-            Exit status: the command's; 128+N if signal N killed it; 125 for a veil error, \
+            Exit status: the command's; 128+N if signal N killed it; 64 for a usage error; 125 for a veil error, \
             126 if the command cannot be executed, 127 if it is not found; 3 with \
             --fail-on-marker when the inspector found a host marker or covert character.
             """)
@@ -36,15 +36,13 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        // The passthrough argument would take `--help` for the command; before `--` it is ours.
-        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
+        try validateBeforeDoubleDash()
         for d in decoy where Decoy(d) == nil {
             throw ValidationError("--decoy \(d): expected DIM=VALUE with DIM one of \(Decoy.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil run -- claude") }
     }
 
-    var agentCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func run() throws {
         var o = RunOptions(command: agentCommand)

@@ -505,3 +505,16 @@ def test_a_uid_without_passwd_entry_never_goes_through_nss(home, workdir):
     after_exec = r.stderr.split(f"initialize program: {VEIL}", 1)
     assert len(after_exec) == 2, r.stderr[-2000:]
     assert "libnss" not in after_exec[1]
+
+
+@pytest.mark.parametrize("argv,meant", [(["run", "--profle", "aider", "--", "true"], "--profile"),
+                                        (["run", "--workdri", ".", "--", "true"], "--workdir"),
+                                        (["compare", "--timeot", "5", "--", "true"], "--timeout"),
+                                        (["probe", "-v", "--", "true"], None)])
+def test_a_mistyped_option_is_a_usage_error(home, workdir, argv, meant):
+    """Before `--` an option veil does not know is a usage error (64) naming the closest one;
+    it never becomes the agent's command (which gave 'command not found', 127)."""
+    r = subprocess.run([VEIL, *argv], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=30)
+    assert r.returncode == 64, (r.returncode, r.stderr)
+    assert "unknown option" in r.stderr and "command not found" not in r.stderr
+    assert (f"did you mean '{meant}'" in r.stderr) if meant else ("did you mean" not in r.stderr)
