@@ -51,7 +51,8 @@ public enum RunLauncher {
         let checked = try CheckedWorkdir.resolve(workdirArg, refusing: WorkdirPolicy(
             homes: [hostHome, account.home], stateRoot: state.root, allowHome: o.allowHomeWorkdir))
         let workdir = checked.path
-        let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome)
+        let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome,
+                                                  environment: env)
 
         let machineID = try state.prepare(profile: profile.name)
         state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)

@@ -11,6 +11,9 @@ public struct ResolvedCommand: Sendable, Equatable {
     public var interpreter: [String] = []
     /// Directories holding programs the script names through `#!/usr/bin/env NAME`.
     public var extraBinDirs: [String] = []
+    /// Host library directories the program needs on LD_LIBRARY_PATH inside (a pyenv
+    /// interpreter's absolute RUNPATH names its host path).
+    public var libraryDirs: [String] = []
 
     public init(hostPath: String) { self.hostPath = hostPath }
 }
@@ -26,15 +29,19 @@ public enum CommandResolver {
         systemPrefixes.contains { p.hasPrefix($0) }
     }
 
-    public static func resolve(_ name: String, searchPath: String, cwd: String, home: String) throws -> ResolvedCommand {
-        guard let found = lookup(name, searchPath: searchPath, cwd: cwd) else {
+    /// `environment`: the host's, for a version manager asked what its shim runs.
+    public static func resolve(_ name: String, searchPath: String, cwd: String, home: String,
+                               environment: [String: String] = [:]) throws -> ResolvedCommand {
+        guard var found = lookup(name, searchPath: searchPath, cwd: cwd) else {
             throw SandboxError(.resolve, errno: ENOENT, "\(name): command not found on PATH")
         }
+        if let program = VersionManagerShim.resolve(found, name: basename(found), environment: environment) { found = program }
         guard access(found, X_OK) == 0 else {
             throw SandboxError(.resolve, errno: EACCES, "\(found) is not executable")
         }
         var cmd = ResolvedCommand(hostPath: found)
         addTrees(of: found, home: home, into: &cmd.trees)
+        if let lib = realpath(found).flatMap(VersionManagerShim.libraryDirectory(of:)) { cmd.libraryDirs.append(lib) }
         if let shebang = readShebang(found) {
             var interp = shebang
             if interp.first.map(basename) == "env", interp.count >= 2,

@@ -94,10 +94,12 @@ public enum Planner {
             p.argv = [program] + i.arguments
         }
 
+        var overrides = i.environmentOverrides
+        if !i.command.libraryDirs.isEmpty { overrides["LD_LIBRARY_PATH"] = i.command.libraryDirs.map(mapped).joined(separator: ":") }
         let built = SandboxEnvironment.build(.init(
             host: i.hostEnvironment, profile: i.profile, home: home, cwd: p.cwd, path: path,
             locale: i.forcedLocale ?? i.layout.locale(preferring: id.locale), shell: i.layout.shell,
-            overrides: i.environmentOverrides))
+            overrides: overrides))
         p.environment = built.env
         p.environmentReport = built.report
         return p

@@ -518,3 +518,29 @@ def test_a_mistyped_option_is_a_usage_error(home, workdir, argv, meant):
     assert r.returncode == 64, (r.returncode, r.stderr)
     assert "unknown option" in r.stderr and "command not found" not in r.stderr
     assert (f"did you mean '{meant}'" in r.stderr) if meant else ("did you mean" not in r.stderr)
+
+
+def test_a_version_manager_shim_runs_what_it_stands_for(home, workdir, tmp_path):
+    """`python3` found through a pyenv-style shim: the shim runs the manager, which lives
+    outside the sandbox (it failed with 127). veil asks the manager on the host which program
+    the shim stands for and runs that. A manager of the test's own answers /usr/bin/python3;
+    where this machine has a real pyenv (root's, in CI), its interpreter runs too."""
+    root = tmp_path / "fakeenv"
+    (root / "libexec").mkdir(parents=True)
+    (root / "shims").mkdir()
+    manager = root / "libexec" / "pyenv"
+    manager.write_text('#!/bin/sh\n[ "$1" = which ] && [ "$2" = python3 ] && echo /usr/bin/python3 && exit 0\nexit 1\n')
+    shim = root / "shims" / "python3"
+    shim.write_text(f'#!/usr/bin/env bash\nset -e\nprogram="${{0##*/}}"\nexec "{manager}" exec "$program" "$@"\n')
+    os.chmod(manager, 0o755)
+    os.chmod(shim, 0o755)
+    env = dict(host_env(home), PATH=f"{root}/shims:/usr/bin:/bin")
+    r = subprocess.run([VEIL, "run", "--", "python3", "-c", "import sys; print(sys.executable)"], cwd=workdir, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "/usr/bin/python3", (r.returncode, r.stderr)
+    real = os.path.expanduser("~/.pyenv/shims/python3")
+    if os.access(real, os.X_OK):
+        env = dict(os.environ, PATH=f"{os.path.dirname(real)}:/usr/bin:/bin")
+        r = subprocess.run([VEIL, "run", "--", "python3", "-c", "import sys; print(sys.executable)"], cwd=workdir,
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "/.pyenv/versions/" in r.stdout, (r.returncode, r.stderr)
