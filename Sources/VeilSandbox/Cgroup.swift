@@ -52,8 +52,8 @@ public final class Cgroup {
         return group
     }
 
-    /// Moves `pid` into the cgroup, in a forked child: each move waits for an RCU grace period
-    /// in the kernel (about a millisecond per hierarchy), which then overlaps veil's own work.
+    /// Moves `pid` into the cgroup, in a forked child: a move waits for an RCU grace period in
+    /// the kernel (10 ms and more on this project's VM), which then overlaps veil's own work.
     /// `wait` says whether it worked; the sandbox starts the agent only after that.
     public func admit(_ pid: pid_t) -> Admission {
         let paths = directories.map { Array(($0 + "/cgroup.procs").utf8CString) }
