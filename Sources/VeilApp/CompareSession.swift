@@ -30,6 +30,9 @@ public enum CompareSession {
             if let p = o.jsonPath { try JSONReport.compare(report).write(toFile: p, atomically: true, encoding: .utf8) }
             if let p = o.htmlPath { try HTMLReport.compare(report).write(toFile: p, atomically: true, encoding: .utf8) }
             return report.exitStatus
+        } catch let e as NothingToCompare {
+            stderrLine(e.description)
+            return NothingToCompare.exitStatus
         } catch {
             stderrLine("\(error)")
             return 125
@@ -76,11 +79,11 @@ public enum CompareSession {
         try veilChild.start()
         let hostStatus = hostChild.wait(timeout: o.timeout), veilStatus = veilChild.wait(timeout: o.timeout)
         inspector.shutdown()
-        return try assemble(o, facts: facts, workdir: workdir, copies: (hostCopy, veilCopy),
+        return try assemble(o, profile: profile.name, facts: facts, workdir: workdir, copies: (hostCopy, veilCopy),
                             records: (hostRecord, veilRecord), children: (hostChild, veilChild), statuses: (hostStatus, veilStatus))
     }
 
-    static func assemble(_ o: CompareOptions, facts: HostFacts, workdir: String, copies: (String, String),
+    static func assemble(_ o: CompareOptions, profile: String, facts: HostFacts, workdir: String, copies: (String, String),
                          records: (String, String), children: (ChildProcess, ChildProcess),
                          statuses: (Int32, Int32)) throws -> CompareReport {
         var notes: [String] = []
@@ -91,6 +94,11 @@ public enum CompareSession {
         // veil itself failed (125: no sandbox, 126/127: command not runnable inside): no comparison.
         if statuses.1 >= 125, statuses.1 < 128, veilLoaded.requests.isEmpty {
             throw CompareError("the veil arm failed (exit \(statuses.1)):\n" + ChildProcess.tail(children.1.stderr, lines: 4))
+        }
+        for (arm, loaded, child, status) in [("host arm", hostLoaded, children.0, statuses.0), ("veil arm", veilLoaded, children.1, statuses.1)]
+            where loaded.requests.isEmpty {
+            throw NothingToCompare(arm: arm, status: status, timedOut: child.timedOut, profile: profile,
+                                   stderrTail: ChildProcess.tail(child.stderr, lines: 4))
         }
         if hostLoaded.skipped + veilLoaded.skipped > 0 { notes.append("\(hostLoaded.skipped + veilLoaded.skipped) record line(s) could not be read") }
         for (name, child, status) in [("host", children.0, statuses.0), ("veil", children.1, statuses.1)] {

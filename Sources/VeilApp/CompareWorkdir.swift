@@ -75,3 +75,17 @@ struct CompareError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = "veil: " + d }
 }
+
+/// A run of `compare` or `probe` with nothing to compare: an arm (probe's baseline) that sent
+/// no request. Never "no difference": a CI gate on the exit status would pass on nothing.
+struct NothingToCompare: Error, CustomStringConvertible {
+    static let exitStatus: Int32 = 5
+    var description: String
+
+    init(arm: String, status: Int32, timedOut: Bool, profile: String, stderrTail: String) {
+        description = "veil: the \(arm) sent no request to the inspector (\(timedOut ? "stopped after its --timeout" : "exit \(status)")): "
+            + "nothing to compare. Is the agent pointed at its base URL (profile \(profile))? Pick one with --profile "
+            + "(e.g. claude-code), and see `veil profile show \(profile)` for the variables it routes."
+            + (stderrTail.isEmpty ? "" : "\n" + stderrTail)
+    }
+}

@@ -29,6 +29,9 @@ public enum ProbeSession {
             if let p = o.jsonPath { try JSONReport.probe(report).write(toFile: p, atomically: true, encoding: .utf8) }
             if let p = o.htmlPath { try HTMLReport.probe(report).write(toFile: p, atomically: true, encoding: .utf8) }
             return report.exitStatus
+        } catch let e as NothingToCompare {
+            stderrLine(e.description)
+            return NothingToCompare.exitStatus
         } catch {
             stderrLine("\(error)")
             return 125
@@ -64,8 +67,8 @@ public enum ProbeSession {
         }
         // Without a baseline request there is nothing to compare: an error, not "no dependence".
         guard !baseline.requests.isEmpty else {
-            throw CompareError("the baseline run sent no request to the inspector (exit \(baseline.status)); is the agent pointed at its base URL (profile \(profile.name))?"
-                               + (baseline.stderrTail.isEmpty ? "" : "\n" + baseline.stderrTail))
+            throw NothingToCompare(arm: "baseline run", status: baseline.status, timedOut: false, profile: profile.name,
+                                   stderrTail: baseline.stderrTail)
         }
         var variations: [(dimension: String, value: String, run: ProbeRun)] = []
         for (i, spec) in specs.enumerated().dropFirst(2) {

@@ -337,3 +337,14 @@ def test_anthropic_sdk_compare_and_probe(run_veil, venv, tmp_path, workdir):
     prep = load_json(out)
     check_probe_report(prep)
     assert not baseline_noise(prep), prep["volatile"]
+
+
+@pytest.mark.parametrize("command", ["compare", "probe"])
+def test_nothing_to_compare_is_never_green(run_veil, command):
+    """An agent that sends no request (here /bin/true): compare said "no difference
+    (0 request(s) compared)" and exited 0, so a CI gate passed on nothing. Now the arm (or
+    probe's baseline) that sent nothing is an error of its own status, 5, with a hint."""
+    args = [command] + (["--vary", "tz"] if command == "probe" else []) + ["--timeout", "60", "--", "/bin/true"]
+    r = run_veil(args)
+    assert r.returncode == 5, r.describe()
+    assert "sent no request to the inspector" in r.stderr and "--profile" in r.stderr, r.describe()
