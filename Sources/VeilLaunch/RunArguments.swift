@@ -34,7 +34,9 @@ public enum RunArguments {
             switch a {
             case "--profile": o.profile = v
             case "--workdir": o.workdir = v
-            case "--upstream": o.upstream = v
+            case "--upstream":
+                guard RunOptions.upstreamProblem(v) == nil else { return nil }  // the full parser says why
+                o.upstream = v
             case "--record": o.recordPath = v
             case "--report": o.reportPath = v
             default:

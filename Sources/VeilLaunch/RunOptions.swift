@@ -22,3 +22,19 @@ public struct RunOptions: Sendable, Equatable {
     /// the agent never called its model).
     public var wantsResults: Bool { recordPath != nil || reportPath != nil || failOnMarker }
 }
+
+extension RunOptions {
+    /// Why `value` cannot be an `--upstream`, or nil: `stub`, or an http(s) URL with a host.
+    /// Checked before anything starts (a bad one reached the agent as the inspector's error).
+    public static func upstreamProblem(_ value: String) -> String? {
+        if value == "stub" { return nil }
+        let lower = value.lowercased()
+        guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }) else {
+            return "--upstream \(value): expected `stub` or an http(s) URL such as https://api.anthropic.com"
+        }
+        let authority = value.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.split(separator: "@").last.map { $0.hasPrefix("[") ? $0.prefix { $0 != "]" } + "]" : $0.prefix { $0 != ":" } } ?? ""
+        guard !host.isEmpty, !host.contains(" ") else { return "--upstream \(value): the URL names no host" }
+        return nil
+    }
+}

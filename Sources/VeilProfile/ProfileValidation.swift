@@ -60,8 +60,14 @@ enum ProfileValidation {
         guard !s.isEmpty, !s.hasPrefix("/"), !s.contains(".."),
               isASCII(s, { alnum($0) || "/_+-".unicodeScalars.contains($0) })
         else { return "'\(s)' is not a valid time zone name (e.g. UTC, Etc/UTC)" }
+        // A name the tz database lacks would show inside as itself, with UTC's rules.
+        if HostFiles.exists(zoneinfo), !HostFiles.exists(zoneinfo + "/" + s) {
+            return "'\(s)' is not in the time zone database (\(zoneinfo))"
+        }
         return nil
     }
+
+    static let zoneinfo = "/usr/share/zoneinfo"
 
     static func locale(_ s: String) -> String? {
         guard !s.isEmpty, isASCII(s, { alnum($0) || "_.@-".unicodeScalars.contains($0) }) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VeilApp
+import VeilLaunch
 
 struct CompareCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,7 @@ struct CompareCommand: AgentCommandLine {
 
     func validate() throws {
         try validateBeforeDoubleDash()
+        if let problem = RunOptions.upstreamProblem(upstream) { throw ValidationError(problem) }
         guard !agentCommand.isEmpty else { throw ValidationError("give the command after --, e.g. veil compare -- claude -p hi") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }

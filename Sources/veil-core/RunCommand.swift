@@ -37,6 +37,7 @@ struct RunCommand: AgentCommandLine {
 
     func validate() throws {
         try validateBeforeDoubleDash()
+        if let u = upstream, let problem = RunOptions.upstreamProblem(u) { throw ValidationError(problem) }
         for d in decoy where Decoy(d) == nil {
             throw ValidationError("--decoy \(d): expected DIM=VALUE with DIM one of \(Decoy.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
         }

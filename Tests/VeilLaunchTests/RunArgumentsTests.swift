@@ -68,4 +68,15 @@ import Testing
             #expect("89ab".contains(groups[3].first!), "variant bits in \(id)")
         }
     }
+
+    /// A bad --upstream is left to the full parser, which says why (exit 64): it reached the
+    /// agent as the inspector's error before.
+    @Test func aBadUpstreamIsNotTakenByTheFastParser() {
+        #expect(RunArguments.parse(["run", "--upstream", "bogus", "--", "x"]) == nil)
+        #expect(RunArguments.parse(["run", "--upstream", "http://", "--", "x"]) == nil)
+        #expect(RunArguments.parse(["run", "--upstream", "https://api.example.com:8443/v1", "--", "x"])?.upstream == "https://api.example.com:8443/v1")
+        #expect(RunArguments.parse(["run", "--upstream", "stub", "--", "x"])?.upstream == "stub")
+        #expect(RunOptions.upstreamProblem("http://[::1]:9000") == nil)
+        #expect(RunOptions.upstreamProblem("ftp://x")?.contains("expected `stub`") == true)
+    }
 }

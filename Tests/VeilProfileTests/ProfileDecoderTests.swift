@@ -24,6 +24,7 @@ import Testing
         ("[identity]\nuser = \"Root\"", .value, "2:8", "identity.user", "not a valid user name"),
         ("[identity]\nfull_name = \"a:b\"", .value, "2:13", "identity.full_name", "':'"),
         ("[identity]\ntz = \"../../etc/passwd\"", .value, "2:6", "identity.tz", "time zone"),
+        ("[identity]\ntz = \"Mars/Olympus\"", .value, "2:6", "identity.tz", "not in the time zone database"),
         ("[identity]\nlocale = \"en US\"", .value, "2:10", "identity.locale", "locale"),
         ("[inspector]\nport = 0", .value, "2:8", "inspector.port", "out of range (1...65535)"),
         ("[filesystem]\nro = [\"~/../../etc\"]", .value, "2:7", "filesystem.ro[0]", "'..' component"),

@@ -544,3 +544,11 @@ def test_a_version_manager_shim_runs_what_it_stands_for(home, workdir, tmp_path)
         r = subprocess.run([VEIL, "run", "--", "python3", "-c", "import sys; print(sys.executable)"], cwd=workdir,
                            env=env, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "/.pyenv/versions/" in r.stdout, (r.returncode, r.stderr)
+
+
+@pytest.mark.parametrize("value", ["bogus", "http://", "api.anthropic.com"])
+def test_a_bad_upstream_is_a_usage_error_before_anything_starts(home, workdir, value):
+    """It started, and the agent got the inspector's HTTPClientError.emptyScheme."""
+    r = subprocess.run([VEIL, "run", "--upstream", value, "--", "/bin/sh", "-c", "echo STARTED"], cwd=workdir,
+                       env=host_env(home), capture_output=True, text=True, timeout=30)
+    assert r.returncode == 64 and "STARTED" not in r.stdout and f"--upstream {value}" in r.stderr, (r.returncode, r.stderr)
