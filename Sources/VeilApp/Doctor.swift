@@ -2,6 +2,7 @@ import CSeccomp
 import Foundation
 import VeilLaunch
 import VeilProxy
+import VeilProfile
 import VeilSandbox
 import VeilScan
 
@@ -55,7 +56,7 @@ public enum Doctor {
                                     + (v == "0" ? "" : " (needs an AppArmor profile for veil, or the sysctl set to 0)")))
         }
         checks.append(limitsCheck(cgroup: Cgroup.placement(),
-                                  pidMaxPerNamespace: KernelIdentity.pidMaxIsPerNamespace(release: KernelIdentity.host().release)))
+                                  pidMaxPerNamespace: KernelIdentity.pidMaxIsPerNamespace(release: HostKernel.uname().release)))
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         checks.append(Check(name: "seccomp", ok: status.contains("Seccomp:"), detail: "libseccomp \(seccompVersion())"))
         checks.append(trustCheck(environment: ProcessInfo.processInfo.environment))

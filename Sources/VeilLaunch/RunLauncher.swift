@@ -66,7 +66,7 @@ public enum RunLauncher {
             arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
             profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
         inputs.hostWorkdirIdentity = (checked.device, checked.inode)
-        inputs.hostKernelRelease = KernelIdentity.host().release
+        inputs.hostKernelRelease = HostKernel.uname().release
         inputs.hostCPUInfo = HostFiles.read("/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) }
         inputs.environmentOverrides = wiring.environment
         inputs.inspectorPort = port

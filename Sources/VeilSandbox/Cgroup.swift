@@ -25,7 +25,7 @@ public final class Cgroup {
         let text = HostFiles.read(cgroupFile).map { String(decoding: $0, as: UTF8.self) } ?? ""
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
         let own = String(line.dropFirst(3))
-        let parent = root + (own == "/" ? "" : dirnameOf(own))
+        let parent = own == "/" || dirname(own) == "/" ? root : root + dirname(own)
         let enabled = (HostFiles.read(parent + "/cgroup.subtree_control").map { String(decoding: $0, as: UTF8.self) } ?? "")
             .split(whereSeparator: { $0 == " " || $0 == "\n" })
         return enabled.contains("pids") && enabled.contains("memory") && access(parent, W_OK) == 0 ? parent : nil
@@ -146,10 +146,5 @@ public final class Cgroup {
         defer { close(fd) }
         let bytes = Array(value.utf8)
         return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
-    }
-
-    private static func dirnameOf(_ p: String) -> String {
-        guard let i = p.lastIndex(of: "/") else { return "" }
-        return String(p[..<i])
     }
 }

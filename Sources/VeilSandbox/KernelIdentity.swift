@@ -26,13 +26,6 @@ public struct KernelIdentity: Sendable, Equatable {
         return n.count == 2 && (n[0], n[1]) >= (6, 14)
     }
 
-    /// The host's own, read before anything is hidden.
-    public static func host() -> (release: String, version: String) {
-        var u = utsname()
-        guard uname(&u) == 0 else { return ("", "") }
-        return (field(&u.release), field(&u.version))
-    }
-
     /// /proc/version as a stock build of the neutral release would print it.
     public var procVersion: String {
         "Linux version \(release) (user@localhost) (gcc (GCC) 12.2.0, GNU ld (GNU Binutils) 2.40) \(version)\n"
@@ -51,10 +44,6 @@ public struct KernelIdentity: Sendable, Equatable {
     /// PID 1: answers one pending uname of the agent's.
     static func serve(_ listener: Int32, answer: UnsafePointer<utsname>) {
         _ = veil_uname_answer(listener, answer)
-    }
-
-    private static func field<T>(_ tuple: inout T) -> String {
-        withUnsafeBytes(of: &tuple) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     private static func set<T>(_ tuple: inout T, _ value: String) {

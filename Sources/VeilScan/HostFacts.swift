@@ -55,11 +55,7 @@ public struct HostFacts: Sendable, Codable, Equatable {
         }
         f.machineID = (readFirstLine("/etc/machine-id") ?? readFirstLine("/var/lib/dbus/machine-id")) ?? ""
         f.addresses = interfaceAddresses()
-        var u = utsname()
-        if uname(&u) == 0 {
-            f.kernelRelease = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            f.kernelVersion = withUnsafeBytes(of: &u.version) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        }
+        (f.kernelRelease, f.kernelVersion) = HostKernel.uname()
         f.procVersion = readFirstLine("/proc/version") ?? ""
         return f
     }
