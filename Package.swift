@@ -34,6 +34,8 @@ let package = Package(
         // handshake with the inspector's trust settings. (Both were in the resolved graph already.)
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The run CA's certificates for IP-address hosts (an ASN.1 octet string in the SAN).
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
     ],
     targets: [
         // Kernel libraries, linked through pkg-config.
@@ -59,7 +61,7 @@ let package = Package(
             path: "Sources/VeilSandbox", swiftSettings: launchPath),
         // `veil run`: options, profile choice, what the agent sees of its model, the launch and
         // the inspector's process. Glibc only, like everything it depends on.
-        .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox"], path: "Sources/VeilLaunch",
+        .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox", "CVeilShim"], path: "Sources/VeilLaunch",
                 swiftSettings: launchPath),
         // The scanner's hot loop, in C for run-time instruction-set dispatch (AVX2 here).
         .target(name: "CVeilScanKernel", path: "Sources/CVeilScanKernel"),
@@ -73,8 +75,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The run's CA, which terminates the TLS of the CONNECTs a profile allows.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             path: "Sources/VeilProxy"),
         // Pure evidence: pairing recorded requests, structural and character diffs, volatile

@@ -20,9 +20,19 @@ public enum InspectorService {
         _ = veil_set_pdeathsig(SIGTERM)
 
         let o = h.options
+        var runCA: RunCA?
+        var listening = InspectorHandoff.socketFD
+        if h.awaitsSocket {
+            // Started before the sandbox: the CA first (veil waits for its certificate), then
+            // the listening socket, once the sandbox has made it. No socket: the run failed.
+            guard let (ca, fd) = receiveSocket(after: makeCA()) else { return 125 }
+            (runCA, listening) = (ca, fd)
+        }
         let inspector: Inspector
         do {
-            inspector = try Inspector.start(boundSocket: InspectorHandoff.socketFD, config: config(h))
+            var configuration = try config(h)
+            configuration.runCA = runCA
+            inspector = try Inspector.start(boundSocket: listening, config: configuration)
             if let warning = inspector.trustWarning { stderrLine(warning) }
         } catch {
             // Fail closed: the agent's connection goes unanswered, and the run says why.
@@ -52,6 +62,25 @@ public enum InspectorService {
         return InspectorHandoff.markerStatus
     }
 
+    static func makeCA() -> RunCA? {
+        do { return try RunCA() } catch {
+            stderrLine("veil: cannot make the run's CA: \(error)")
+            return nil
+        }
+    }
+
+    /// Sends the CA's certificate on the early channel (descriptor 3) and takes the listening
+    /// socket from it.
+    static func receiveSocket(after ca: RunCA?) -> (RunCA, Int32)? {
+        let channel = InspectorHandoff.socketFD
+        defer { close(channel) }
+        guard let ca else { return nil }
+        let pem = Array(ca.certificatePEM.utf8)
+        guard pem.withUnsafeBytes({ send(channel, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == pem.count else { return nil }
+        let fd = veil_recv_fd(channel)
+        return fd < 0 ? nil : (ca, fd)
+    }
+
     /// The same profile the run chose, the host's real upstreams and keys, and the host's own
     /// values as canaries.
     static func config(_ h: InspectorHandoff) throws -> InspectorConfig {
@@ -65,9 +94,10 @@ public enum InspectorService {
             routes: wiring.routes, canaries: facts.canaries(), rules: profile.inspector.rules,
             modes: profile.inspector.modes, maxBodyBytes: profile.inspector.maxBodyBytes,
             recordPath: o.recordPath, credentials: wiring.credentials,
-            // With --upstream (the stub or a chosen server) a run makes no other outbound
-            // connection at all: tunnels to the profile's hosts are refused too.
-            connectAllow: o.upstream == nil ? profile.inspector.connectAllow : [], hostEnvironment: env)
+            connectAllow: profile.inspector.connectAllow, hostEnvironment: env)
+        // With --upstream (the stub or a chosen server) a run makes no other outbound
+        // connection at all: what the agent sends inside a tunnel goes there too.
+        config.tunnelsFollowRoutes = o.upstream != nil
         config.agentTrees = agentTrees(h)
         config.onBlock = { stderrLine($0) }
         return config

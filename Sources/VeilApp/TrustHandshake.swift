@@ -6,7 +6,7 @@ import VeilProxy
 
 /// `veil doctor`'s proof that https upstreams can be verified: a real TLS handshake on
 /// loopback, with the trust the inspector uses (built by the same `UpstreamTrust`, so a store
-/// that does not load fails here as it would fail every upstream), plus a throwaway CA that
+/// that does not load fails here as it would fail every upstream), plus a throwaway run CA that
 /// signed the loopback server's certificate. Reading the settings is not enough: both trust
 /// variables set once passed that check and still failed every handshake.
 enum TrustHandshake {
@@ -23,12 +23,12 @@ enum TrustHandshake {
     /// is for tests, to show that the handshake does verify.
     static func verify(_ trust: UpstreamTrust, trustingItsCA: Bool = true,
                        timeout: TimeAmount = .seconds(10)) throws(Failure) {
-        let ca: ThrowawayCA
+        let ca: RunCA
         let server: NIOSSLContext
         do {
-            ca = try ThrowawayCA()
-            server = try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: [.certificate(ca.serverCertificate)], privateKey: .privateKey(ca.serverKey)))
+            // The same CA a run makes, living ten minutes and only for this check.
+            ca = try RunCA(lifetime: 600)
+            server = try ca.serverContext(for: "localhost")
         } catch {
             throw .loopback("cannot make its certificate: \(error)")
         }

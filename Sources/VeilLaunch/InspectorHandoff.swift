@@ -34,15 +34,21 @@ public struct InspectorHandoff: Sendable, Equatable {
     public var options: RunOptions
     public var workdir: String
     public var placeholders: [String: String]
+    /// Started before the sandbox (a profile that allows CONNECT): descriptor 3 is then a
+    /// socket to veil, on which the inspector sends the run CA's certificate and receives the
+    /// listening socket (`InspectorProcess.spawnEarly`).
+    public var awaitsSocket = false
 
-    public init(options: RunOptions, workdir: String, placeholders: [String: String]) {
+    public init(options: RunOptions, workdir: String, placeholders: [String: String], awaitsSocket: Bool = false) {
         self.options = options
         self.workdir = workdir
         self.placeholders = placeholders
+        self.awaitsSocket = awaitsSocket
     }
 
     public func arguments() -> [String] {
         var out = [Self.command, "--host-workdir", workdir]
+        if awaitsSocket { out += ["--await-socket", "1"] }
         for (k, v) in placeholders.sorted(by: { $0.key < $1.key }) { out += ["--placeholder", k + "=" + v] }
         return out + RunArguments.render(options)
     }
@@ -51,11 +57,14 @@ public struct InspectorHandoff: Sendable, Equatable {
         guard args.first == command else { return nil }
         var workdir: String?
         var placeholders: [String: String] = [:]
+        var awaitsSocket = false
         var i = 1
         while i + 1 < args.count {
             let value = args[i + 1]
             if args[i] == "--host-workdir" {
                 workdir = value
+            } else if args[i] == "--await-socket" {
+                awaitsSocket = value == "1"
             } else if args[i] == "--placeholder", let eq = value.firstIndex(of: "=") {
                 placeholders[String(value[..<eq])] = String(value[value.index(after: eq)...])
             } else {
@@ -64,6 +73,6 @@ public struct InspectorHandoff: Sendable, Equatable {
             i += 2
         }
         guard let w = workdir, let o = RunArguments.parse(Array(args[i...])) else { return nil }
-        return InspectorHandoff(options: o, workdir: w, placeholders: placeholders)
+        return InspectorHandoff(options: o, workdir: w, placeholders: placeholders, awaitsSocket: awaitsSocket)
     }
 }

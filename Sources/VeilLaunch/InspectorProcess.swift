@@ -1,3 +1,4 @@
+import CVeilShim
 import Glibc
 import VeilSandbox
 
@@ -9,8 +10,59 @@ import VeilSandbox
 /// stop signals blocked, /dev/null as stdin, and the socket as descriptor 3.
 public final class InspectorProcess {
     public let pid: pid_t
+    /// An early inspector's socket to veil (-1 once the listening socket went over it).
+    private var channel: Int32 = -1
 
     private init(pid: pid_t) { self.pid = pid }
+
+    /// For a run whose profile allows CONNECT: the inspector starts before the sandbox is
+    /// planned, makes the run's CA (its key stays in that process) and sends the certificate,
+    /// which goes into the sandbox's trust bundle; `hand(socket:)` gives it the listening socket
+    /// once the sandbox has made one. Its start overlaps the planning.
+    public static func spawnEarly(core: String, handoff: InspectorHandoff) throws -> InspectorProcess {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw SandboxError(.inspectorProcess, errno: errno, "socketpair")
+        }
+        defer { close(pair[1]) }
+        var early = handoff
+        early.awaitsSocket = true
+        do {
+            let p = try spawn(core: core, handoff: early, socket: pair[1])
+            p.channel = pair[0]
+            return p
+        } catch {
+            close(pair[0])
+            throw error
+        }
+    }
+
+    /// The run CA's certificate (PEM), as the early inspector sends it.
+    public func certificate() throws -> String {
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        var n: Int
+        repeat { n = recv(channel, &buffer, buffer.count, 0) } while n < 0 && errno == EINTR
+        guard n > 0 else {
+            throw SandboxError(.inspectorProcess, errno: n == 0 ? EPIPE : errno, "the inspector sent no CA certificate")
+        }
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
+    /// Gives an early inspector the sandbox's listening socket (nil: there is none; the
+    /// inspector then exits). veil's copy stays veil's to close.
+    public func hand(socket: Int32?) {
+        guard channel >= 0 else { return }
+        if let socket { _ = veil_send_fd(channel, socket) }
+        close(channel)
+        channel = -1
+    }
+
+    /// The run failed before its sandbox started: the early inspector is told there is no
+    /// socket, and waited for.
+    public func abandon() {
+        hand(socket: nil)
+        _ = stop()
+    }
 
     public static func spawn(core: String, handoff: InspectorHandoff, socket: Int32) throws -> InspectorProcess {
         var actions = posix_spawn_file_actions_t()

@@ -1,4 +1,5 @@
 import VeilProfile
+import VeilSandbox
 
 /// What the agent sees of the way to its model: every base-URL variable and proxy variable
 /// points at the inspector on the sandbox's loopback, and each API key is a per-run
@@ -9,8 +10,18 @@ public struct LaunchWiring: Sendable, Equatable {
     public var environment: [String: String] = [:]
     /// Variable name → placeholder, for the keys set on the host.
     public var placeholders: [String: String] = [:]
+    /// The profile allows CONNECT: the run gets its own CA, which the sandbox trusts.
+    public var needsRunCA = false
 
     public static let proxyVariables = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+
+    /// The sandbox's trust bundle: the run CA alone (Planner.runCABundle).
+    public static let trustBundle = Planner.trustBundle
+    /// What TLS stacks read for extra or replacement roots: OpenSSL (Python's ssl, curl, Ruby),
+    /// Node (added to its built-in roots), requests, curl, git, and rustls-native-certs and Go
+    /// (SSL_CERT_FILE). Each points at the bundle, so every client inside trusts the run CA.
+    public static let trustVariables = ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                                        "GIT_SSL_CAINFO"]
 
     /// `upstream`: the run's `--upstream` ("stub", a URL, or nil for the real APIs).
     public static func make(profile: Profile, hostEnvironment: [String: String], port: Int,
@@ -24,6 +35,11 @@ public struct LaunchWiring: Sendable, Equatable {
         for name in proxyVariables { w.environment[name] = local }
         w.environment["NO_PROXY"] = "localhost,127.0.0.1,::1"
         w.environment["no_proxy"] = "localhost,127.0.0.1,::1"
+        if !profile.inspector.connectAllow.isEmpty {
+            w.needsRunCA = true
+            for name in trustVariables { w.environment[name] = trustBundle }
+            w.environment["SSL_CERT_DIR"] = "/etc/ssl/certs"
+        }
         w.placeholders = Placeholder.make(variables: profile.inspector.keys, hostEnvironment: hostEnvironment)
         for (variable, placeholder) in w.placeholders { w.environment[variable] = placeholder }
         // Only under the stub: against a real API a made-up key would be sent (and refused), and

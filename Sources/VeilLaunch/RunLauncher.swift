@@ -12,7 +12,7 @@ public enum RunLauncher {
             // namespaces on another CPU while veil plans.
             let pending = try Sandbox.fork()
             let prepared: Prepared
-            do { prepared = try prepare(o, environment: ProcessEnvironment.current(), pending) } catch {
+            do { prepared = try prepare(o, environment: ProcessEnvironment.current(), pending, core: core) } catch {
                 pending.cancel()
                 throw error
             }
@@ -34,10 +34,13 @@ public enum RunLauncher {
         var profileName: String
         var plan: LaunchPlan
         var handoff: InspectorHandoff
+        /// Started before the plan, when the run needs its CA (`InspectorProcess.spawnEarly`).
+        var inspector: InspectorProcess?
     }
 
     /// `pending`: the sandbox gets the plan's basics as soon as the profile is known.
-    static func prepare(_ o: RunOptions, environment env: [String: String], _ pending: Sandbox.Pending) throws -> Prepared {
+    static func prepare(_ o: RunOptions, environment env: [String: String], _ pending: Sandbox.Pending,
+                        core: String) throws -> Prepared {
         guard let name = o.command.first else { throw SandboxError(.resolve, errno: ENOENT, "no command given") }
         var (profile, reference) = try ProfileSelection.load(o.profile, command: name, trustProject: o.trustProject)
         Decoy.apply(o.decoys, to: &profile)
@@ -51,41 +54,58 @@ public enum RunLauncher {
         let checked = try CheckedWorkdir.resolve(workdirArg, refusing: WorkdirPolicy(
             homes: [hostHome, account.home], stateRoot: state.root, allowHome: o.allowHomeWorkdir))
         let workdir = checked.path
-        let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd, home: hostHome,
-                                                  environment: env)
-
-        let machineID = try state.prepare(profile: profile.name)
-        state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
-        let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
-        let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
 
         var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port, upstream: o.upstream)
-        let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring.environment, port: port)
-        var inputs = PlanInputs(
-            profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
-            arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
-            profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
-        inputs.hostWorkdirIdentity = (checked.device, checked.inode)
-        inputs.hostKernelRelease = HostKernel.uname().release
-        inputs.hostCPUInfo = HostFiles.read("/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) }
-        inputs.environmentOverrides = wiring.environment
-        inputs.inspectorPort = port
-        inputs.extraHosts = decoyHosts
-        if let locale = o.decoys.last(where: { $0.dimension == .locale }) { inputs.forcedLocale = locale.value }
-
         var chosen = o
         chosen.profile = reference
-        var plan = Planner.plan(inputs)
-        plan.terminal = TerminalControl.current()
-        return Prepared(profileName: profile.name, plan: plan,
-                        handoff: InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders))
+        let handoff = InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders)
+        // A profile that allows CONNECT gets the run's CA, which only the inspector may hold: it
+        // starts now and makes the CA while veil plans the rest.
+        let early = wiring.needsRunCA ? try InspectorProcess.spawnEarly(core: core, handoff: handoff) : nil
+        do {
+            let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd,
+                                                      home: hostHome, environment: env)
+            let machineID = try state.prepare(profile: profile.name)
+            state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
+            let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
+            let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)
+
+            let decoyHosts = Decoy.applyNetwork(o.decoys, to: &wiring.environment, port: port)
+            var inputs = PlanInputs(
+                profile: profile, hostEnvironment: env, hostHome: hostHome, command: command,
+                arguments: Array(o.command.dropFirst()), hostWorkdir: workdir, workdirName: workdirName,
+                profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
+            inputs.hostWorkdirIdentity = (checked.device, checked.inode)
+            inputs.hostKernelRelease = HostKernel.uname().release
+            inputs.hostCPUInfo = HostFiles.read("/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) }
+            inputs.environmentOverrides = wiring.environment
+            inputs.inspectorPort = port
+            inputs.extraHosts = decoyHosts
+            if let locale = o.decoys.last(where: { $0.dimension == .locale }) { inputs.forcedLocale = locale.value }
+            inputs.runCA = try early?.certificate()
+
+            var plan = Planner.plan(inputs)
+            plan.terminal = TerminalControl.current()
+            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early)
+        } catch {
+            early?.abandon()
+            throw error
+        }
     }
 
     static func launch(_ p: Prepared, _ pending: Sandbox.Pending, core: String) throws -> Int32 {
-        let sandbox = try pending.start(p.plan)
+        let sandbox: Sandbox
+        do { sandbox = try pending.start(p.plan) } catch {
+            p.inspector?.abandon()
+            throw error
+        }
         let o = p.handoff.options
-        var inspector: InspectorProcess?
-        var attempted = false, startFailed = false
+        var inspector = p.inspector
+        var attempted = inspector != nil, startFailed = false
+        if let early = inspector {
+            early.hand(socket: sandbox.inspectorSocket)
+            if let fd = sandbox.inspectorSocket { close(fd) }
+        }
         func startInspector() {
             guard !attempted, let fd = sandbox.inspectorSocket else { return }
             attempted = true

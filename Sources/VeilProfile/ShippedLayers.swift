@@ -29,7 +29,7 @@ extension ShippedProfiles {
             l.envSet = [.init(name: "DISABLE_TELEMETRY", value: "1"), .init(name: "DISABLE_ERROR_REPORTING", value: "1"), .init(name: "DISABLE_AUTOUPDATER", value: "1"), .init(name: "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", value: "1"), .init(name: "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL", value: "1")]
             l.filesystem.homeFiles = [".claude/CLAUDE.md", ".claude/settings.json"]
             l.inspector.keys = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
-            l.inspector.connectAllow = ["api.anthropic.com"]
+            l.inspector.connectAllow = ["api.anthropic.com", "platform.claude.com"]
             l.inspector.baseURLs = [.init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         case "codex":

@@ -95,9 +95,10 @@ home_files = [".claude/CLAUDE.md", ".claude/settings.json"]
 
 [inspector]
 keys = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
-# A login from inside the sandbox also needs the OAuth host; add it in a project profile
-# (extends = "claude-code") if you log in there rather than use a key.
-connect_allow = ["api.anthropic.com"]
+# Claude Code's first interactive start checks both hosts directly, through the proxy (and
+# stops if either fails); a login inside uses platform.claude.com too. Each CONNECT is
+# answered by the inspector with the run's CA, and what flows inside is inspected.
+connect_allow = ["api.anthropic.com", "platform.claude.com"]
 
 [inspector.base_urls]
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"

@@ -1,67 +1,67 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
+import NIOSSL
 
-/// CONNECT host:port for hosts the profile allows. The bytes inside are TLS the inspector cannot
-/// read, which is why a profile allows CONNECT only to hosts the agent needs and never to its
-/// model API (that traffic goes through the base URL, where it is inspected).
-/// Tunnels connect directly from the host; the host's own HTTPS_PROXY is not chained here.
+/// Where a CONNECT went: what the agent's requests inside it are forwarded to.
+struct TunnelOrigin: Equatable, Sendable {
+    let host: String
+    let port: Int
+    /// TLS inside (the usual case), or plain HTTP the agent sent through the tunnel.
+    var tls = true
+
+    /// `https://host` (the port only when not the scheme's default), as a URL's origin.
+    var url: String {
+        let scheme = tls ? "https" : "http"
+        let h = host.contains(":") ? "[\(host)]" : host
+        return port == (tls ? 443 : 80) ? "\(scheme)://\(h)" : "\(scheme)://\(h):\(port)"
+    }
+}
+
+/// CONNECT host:port for the hosts a profile allows. Nothing passes blind: the inspector answers
+/// the tunnel itself, with a certificate for `host` from the run's CA (which the sandbox trusts),
+/// and reads the requests inside with the same connection handler as plain ones; they are
+/// inspected, then forwarded over TLS to `host` with the host's network settings.
 enum ConnectTunnel {
-    static func open(head: HTTPRequestHead, core: InspectorCore, context: ChannelHandlerContext, handler: ProxyHandler) {
+    /// The CONNECT head: refused (400, 403) or accepted, in which case the caller waits for the
+    /// request's end and then calls `terminate`.
+    static func accept(_ head: HTTPRequestHead, core: InspectorCore) -> Result<TunnelOrigin, Refusal> {
         guard let (host, port) = parse(head.uri) else {
-            handler.refuseConnect(status: .badRequest, message: "veil: CONNECT needs host:port", context: context)
-            return
+            return .failure(Refusal(status: .badRequest, message: "veil: CONNECT needs host:port"))
         }
         guard core.routes.allow.permits(host: host, port: port) else {
-            handler.refuseConnect(status: .forbidden,
-                                  message: "veil: CONNECT to \(host):\(port) is not allowed by the profile",
-                                  context: context)
-            return
+            return .failure(Refusal(status: .forbidden, message: "veil: CONNECT to \(host):\(port) is not allowed by the profile"))
         }
-        // Hold the agent's bytes until the tunnel exists.
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-        let channel = context.channel
-        ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(.seconds(core.config.connectTimeoutSeconds))
-            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            // The peer may speak first; nothing is read until the glue is in place.
-            .channelOption(ChannelOptions.autoRead, value: false)
-            .connect(host: host, port: port)
-            .whenComplete { result in
-                switch result {
-                case .success(let peer):
-                    core.stats.update { $0.tunnels += 1 }
-                    splice(agent: channel, peer: peer, handler: handler, context: context)
-                case .failure(let error):
-                    handler.refuseConnect(status: .badGateway,
-                                          message: "veil: cannot reach \(host):\(port) (\(error))", context: context)
-                }
-            }
+        guard core.config.runCA != nil else {
+            return .failure(Refusal(status: .forbidden,
+                                    message: "veil: CONNECT to \(host):\(port) refused: this inspector has no CA to read the tunnel with"))
+        }
+        return .success(TunnelOrigin(host: host, port: port))
     }
 
-    /// Takes the HTTP handlers out, glues both channels and only then says 200, so no byte of
-    /// the tunnel can reach an HTTP handler.
-    static func splice(agent: Channel, peer: Channel, handler: ProxyHandler, context: ChannelHandlerContext) {
-        let (agentGlue, peerGlue) = GlueHandler.matchedPair()
-        let pipeline = agent.pipeline
+    struct Refusal: Error {
+        let status: HTTPResponseStatus
+        let message: String
+    }
+
+    /// Takes the HTTP handlers out, says 200, and leaves a `TunnelSniffer` to set up TLS (or
+    /// plain HTTP) on the first bytes. The decoder goes last, forwarding any bytes it already
+    /// holds to the sniffer, so no byte of the tunnel reaches a handler of the outer request.
+    static func terminate(_ origin: TunnelOrigin, handler: ProxyHandler, context: ChannelHandlerContext) {
+        let channel = context.channel
+        let core = handler.core
+        let pipeline = channel.pipeline
+        let sniffer = TunnelSniffer(origin: origin, core: core)
+        core.stats.update { $0.tunnels += 1 }
         pipeline.removeHandler(name: InspectorPipeline.encoder)
             .flatMap { pipeline.removeHandler(handler) }
-            .flatMap { pipeline.addHandler(agentGlue) }
-            .flatMap { pipeline.removeHandler(name: InspectorPipeline.decoder) }
-            .flatMap { peer.pipeline.addHandler(peerGlue) }
-            .whenComplete { result in
-                switch result {
-                case .success:
-                    var ok = agent.allocator.buffer(capacity: 64)
-                    ok.writeString("HTTP/1.1 200 Connection Established\r\n\r\n")
-                    agent.writeAndFlush(ok, promise: nil)
-                    agent.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-                    peer.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-                case .failure:
-                    agent.close(promise: nil)
-                    peer.close(promise: nil)
-                }
+            .flatMap { pipeline.addHandler(sniffer) }
+            .flatMap { () -> EventLoopFuture<Void> in
+                var ok = channel.allocator.buffer(capacity: 40)
+                ok.writeString("HTTP/1.1 200 Connection Established\r\n\r\n")
+                return channel.writeAndFlush(ok)
             }
+            .flatMap { pipeline.removeHandler(name: InspectorPipeline.decoder) }
+            .whenFailure { _ in channel.close(promise: nil) }
     }
 
     static func parse(_ target: String) -> (String, Int)? {
@@ -78,62 +78,42 @@ enum ConnectTunnel {
     }
 }
 
-/// Relays bytes between two channels on one event loop, with writability backpressure
-/// (the pattern of swift-nio-examples' connect-proxy).
-final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
-    typealias OutboundIn = NIOAny
-    typealias OutboundOut = NIOAny
+/// The first bytes of a tunnel decide what it carries: a TLS record (0x16, a handshake) gets
+/// the run CA's certificate for the CONNECT host, anything else is read as plain HTTP (and is
+/// refused by the decoder if it is not HTTP either). Either way the requests inside go to a
+/// `ProxyHandler` bound to the tunnel's origin.
+final class TunnelSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
 
-    private var partner: GlueHandler?
-    private var context: ChannelHandlerContext?
-    private var pendingRead = false
+    let origin: TunnelOrigin
+    let core: InspectorCore
+    private var decided = false
 
-    static func matchedPair() -> (GlueHandler, GlueHandler) {
-        let a = GlueHandler(), b = GlueHandler()
-        a.partner = b
-        b.partner = a
-        return (a, b)
+    init(origin: TunnelOrigin, core: InspectorCore) {
+        self.origin = origin
+        self.core = core
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-        partner = nil
-    }
-
-    private func partnerWrite(_ data: NIOAny) { context?.write(data, promise: nil) }
-    private func partnerFlush() { context?.flush() }
-    private func partnerWriteEOF() { context?.close(mode: .output, promise: nil) }
-    private func partnerCloseFull() { context?.close(promise: nil) }
-    private var partnerWritable: Bool { context?.channel.isWritable ?? false }
-
-    private func partnerBecameWritable() {
-        if pendingRead {
-            pendingRead = false
-            context?.read()
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !decided else { return context.fireChannelRead(data) }
+        let bytes = unwrapInboundIn(data)
+        guard let first = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else { return }
+        decided = true
+        var origin = origin
+        origin.tls = first == 0x16
+        do {
+            var handlers: [ChannelHandler] = []
+            if origin.tls, let ca = core.config.runCA {
+                handlers.append(NIOSSLServerHandler(context: try ca.serverContext(for: origin.host)))
+            }
+            handlers += InspectorPipeline.httpHandlers(core: core, tunnel: origin)
+            let ops = context.pipeline.syncOperations
+            try ops.addHandlers(handlers, position: .after(self))
+        } catch {
+            context.close(promise: nil)
+            return
         }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { partner?.partnerWrite(data) }
-    func channelReadComplete(context: ChannelHandlerContext) { partner?.partnerFlush() }
-    func channelInactive(context: ChannelHandlerContext) { partner?.partnerCloseFull() }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? ChannelEvent, case .inputClosed = e { partner?.partnerWriteEOF() }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { partner?.partnerBecameWritable() }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if let partner, partner.partnerWritable {
-            context.read()
-        } else {
-            pendingRead = true
-        }
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

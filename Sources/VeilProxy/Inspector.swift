@@ -17,6 +17,12 @@ enum InspectorPipeline {
         try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: decoder)
         try ops.addHandler(ProxyHandler(core: core))
     }
+
+    /// The same three for the requests inside a CONNECT tunnel, bound to its origin.
+    static func httpHandlers(core: InspectorCore, tunnel: TunnelOrigin) -> [ChannelHandler] {
+        [HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
+         ProxyHandler(core: core, tunnel: tunnel)]
+    }
 }
 
 /// The inspector: an HTTP/1.1 server on its own event loops. `start` returns once listening, so

@@ -40,6 +40,12 @@ public struct InspectorConfig: Sendable {
     public var connectAllow: [String]
     /// The host's environment: its HTTP(S)_PROXY / NO_PROXY (either case) apply upstream.
     public var hostEnvironment: [String: String]
+    /// The run's CA: with it the inspector terminates the TLS of each allowed CONNECT and
+    /// inspects what flows; without it every CONNECT is refused.
+    public var runCA: RunCA? = nil
+    /// Requests inside tunnels follow `routes` (a run with `--upstream`: the stub or a chosen
+    /// server gets all model traffic) instead of going to the tunnel's host.
+    public var tunnelsFollowRoutes = false
     /// Upper bound for establishing an upstream connection.
     public var connectTimeoutSeconds: Int64
     /// Upper bound for silence on an upstream connection; long because model calls stream slowly.

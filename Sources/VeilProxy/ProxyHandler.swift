@@ -19,12 +19,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case discarding
         /// Inspected; the response (upstream, stub or error) is being written.
         case responding(Exchange, UpstreamTask?)
-        /// CONNECT: waiting for the target, then the pipeline becomes a byte tunnel.
-        case tunnelling
+        /// CONNECT accepted: at the request's end the pipeline becomes the tunnel's (TLS
+        /// terminated with the run CA, then HTTP again, in a handler bound to `TunnelOrigin`).
+        case connecting(TunnelOrigin)
+        /// This handler's part is over: the tunnel's own handlers took the connection.
+        case tunnelled
         case closed
     }
 
     let core: InspectorCore
+    /// Set for the requests inside a CONNECT tunnel: where they go unless the run routes
+    /// everything to its `--upstream`.
+    let tunnel: TunnelOrigin?
     var state = State.idle
     var context: ChannelHandlerContext?
     /// Parts of requests that arrived while an earlier one was being answered (HTTP/1.1
@@ -35,7 +41,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var resuming = false
 
-    init(core: InspectorCore) { self.core = core }
+    init(core: InspectorCore, tunnel: TunnelOrigin? = nil) {
+        self.core = core
+        self.tunnel = tunnel
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -87,7 +96,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             break
         case (.end, .discarding):
             close(context)
-        case (_, .closed), (_, .tunnelling):
+        case (.end, .connecting(let origin)):
+            state = .tunnelled
+            ConnectTunnel.terminate(origin, handler: self, context: context)
+        case (.body, .connecting), (_, .closed), (_, .tunnelled):
             break
         default:
             // A request part where none belongs: the connection is not in a state we understand.
@@ -125,8 +137,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         core.stats.update { $0.requests += 1 }
         if head.method == .CONNECT {
-            state = .tunnelling
-            ConnectTunnel.open(head: head, core: core, context: context, handler: self)
+            guard tunnel == nil else {
+                refuseConnect(status: .badRequest, message: "veil: CONNECT inside a tunnel", context: context)
+                return
+            }
+            switch ConnectTunnel.accept(head, core: core) {
+            case .success(let origin): state = .connecting(origin)
+            case .failure(let refusal): refuseConnect(status: refusal.status, message: refusal.message, context: context)
+            }
             return
         }
         let absolute = AbsoluteURI(head.uri)
@@ -190,7 +208,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
         // The API was detected once, in `begin`.
-        let target = core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
+        let target = tunnel.map { core.routes.target(inTunnelTo: $0, uri: ex.head.uri, absolute: ex.absolute, api: ex.api,
+                                                     followRoutes: core.config.tunnelsFollowRoutes) }
+            ?? core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
             ex.decision = "reject"

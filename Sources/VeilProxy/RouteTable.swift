@@ -50,6 +50,16 @@ struct RouteTable: Sendable {
         }
     }
 
+    /// A request inside a CONNECT tunnel: to the tunnel's host, or, when the run sends all model
+    /// traffic to its `--upstream` (the stub, a test server), routed as if it had come to the
+    /// base URL. An origin-form target must start with `/`, so it can only extend the path.
+    func target(inTunnelTo origin: TunnelOrigin, uri: String, absolute: AbsoluteURI?, api: APIKind,
+                followRoutes: Bool) -> Target {
+        if absolute != nil || followRoutes { return target(uri: uri, absolute: absolute, api: api) }
+        guard uri.utf8.first == UInt8(ascii: "/") else { return .denied("request target \(uri) is not a path") }
+        return .url(origin.url + uri)
+    }
+
     /// The agent's base URL inside keeps the upstream's path (`http://127.0.0.1:P/v1`), so the
     /// request usually carries it already; `veil inspect` users may point at the bare port.
     /// On UTF-8 bytes: it runs on every request, and String's Character-wise slicing and

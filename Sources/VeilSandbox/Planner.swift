@@ -27,6 +27,9 @@ public struct PlanInputs: Sendable {
     public var hostKernelRelease = ""
     /// The host's /proc/cpuinfo, shown with its model names made neutral (nil: left as it is).
     public var hostCPUInfo: String? = nil
+    /// The run CA's certificate (PEM) when the inspector terminates TLS: the sandbox then
+    /// trusts it alone, in place of the host's certificate directory.
+    public var runCA: String? = nil
 
     public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
                 command: ResolvedCommand, arguments: [String], hostWorkdir: String,
@@ -123,10 +126,18 @@ public enum Planner {
         }
     }
 
+    /// The host /etc entry the run CA's bundle replaces, and the bundle.
+    static let runCADirectory = "ssl/certs"
+    public static let trustBundle = "/etc/" + runCADirectory + "/ca-certificates.crt"
+
     static func etcMounts(_ i: PlanInputs, home: String) -> [MountOp] {
         let id = i.profile.identity
         var ops: [MountOp] = [.dir("/etc")]
-        ops += i.layout.etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
+        // With a run CA nothing inside needs another root: the inspector is the only peer, and
+        // the host's own roots (a company CA among them) would say whose machine this is.
+        let etc = i.runCA == nil ? i.layout.etc : i.layout.etc.filter { $0 != runCADirectory }
+        ops += etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
+        if let pem = i.runCA { ops.append(.file(trustBundle, contents: pem, mode: 0o444)) }
         ops += i.layout.etcFiles.map { .copy(source: "/etc/" + $0, target: "/etc/" + $0, optional: true) }
         ops += [
             .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),

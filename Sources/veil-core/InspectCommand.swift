@@ -28,6 +28,13 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach (repeatable).")
     var allowConnect: [String] = []
 
+    @Option(name: .customLong("ca-cert"), help: ArgumentHelp(
+        "With CONNECT hosts: write the session CA's certificate (PEM) here, for clients to trust.",
+        discussion: "Each allowed CONNECT is answered by the inspector with a certificate from a CA made for "
+            + "this session (its key never leaves the process); what flows inside is inspected and sent to "
+            + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"))
+    var caCert: String?
+
     @Flag(help: "Exit 3 if anything was found.")
     var failOnMarker = false
 
@@ -63,6 +70,13 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        if !config.connectAllow.isEmpty {
+            let ca = try RunCA()
+            config.runCA = ca
+            // Tunnels carry model traffic like the base URL does: to --upstream.
+            config.tunnelsFollowRoutes = true
+            if let caCert { try Data(ca.certificatePEM.utf8).write(to: URL(fileURLWithPath: caCert)) }
+        }
         let inspector: Inspector
         do {
             inspector = try Inspector.start(host: address.host, port: address.port, config: config)

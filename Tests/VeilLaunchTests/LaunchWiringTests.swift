@@ -13,6 +13,19 @@ func aiderProfile() -> Profile {
 }
 
 @Suite struct LaunchWiringTests {
+    /// A profile that allows CONNECT gets the run CA, and every TLS stack's variable names the
+    /// sandbox's bundle; one that allows none gets neither (and no inspector before the sandbox).
+    @Test func connectHostsBringTheRunCA() {
+        var p = aiderProfile()
+        #expect(!LaunchWiring.make(profile: p, hostEnvironment: [:], port: 8080).needsRunCA)
+        #expect(LaunchWiring.make(profile: p, hostEnvironment: [:], port: 8080).environment["SSL_CERT_FILE"] == nil)
+        p.inspector.connectAllow = ["api.openai.com"]
+        let w = LaunchWiring.make(profile: p, hostEnvironment: ["SSL_CERT_FILE": "/etc/corp/ca.pem"], port: 8080)
+        #expect(w.needsRunCA)
+        for name in LaunchWiring.trustVariables { #expect(w.environment[name] == "/etc/ssl/certs/ca-certificates.crt") }
+        #expect(w.environment["SSL_CERT_DIR"] == "/etc/ssl/certs")
+    }
+
     @Test func baseURLsPointAtTheInspectorWithTheirPath() {
         let w = LaunchWiring.make(profile: aiderProfile(), hostEnvironment: [:], port: 8080)
         #expect(w.environment["OPENAI_BASE_URL"] == "http://127.0.0.1:8080/v1")

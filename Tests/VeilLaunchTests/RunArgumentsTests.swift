@@ -47,6 +47,9 @@ import Testing
         let args = h.arguments()
         #expect(args.first == InspectorHandoff.command)
         #expect(InspectorHandoff.parse(args) == h)
+        var early = h
+        early.awaitsSocket = true
+        #expect(InspectorHandoff.parse(early.arguments()) == early)
     }
 
     @Test func otherLinesAreNotHandoffs() {

@@ -1,8 +1,18 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import VeilProxy
 
 @Suite("stub model API") struct StubTests {
+    /// Claude Code's first start checks these two through its tunnels, and stops on a 404.
+    @Test func claudeCodesConnectivityChecksAreAnswered() {
+        let stub = StubResponder()
+        for path in ["/api/hello", "/v1/oauth/hello"] {
+            #expect(stub.respond(method: .GET, uri: path, headers: [:], body: ByteBuffer()).status == 200)
+        }
+        #expect(stub.respond(method: .GET, uri: "/api/goodbye", headers: [:], body: ByteBuffer()).status == 404)
+    }
+
     @Test func anthropicMessages() async throws {
         let inspector = try startInspector(.stub)
         defer { inspector.shutdown() }

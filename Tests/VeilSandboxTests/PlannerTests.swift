@@ -29,6 +29,21 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(!plan.mounts.contains { if case .bind(let s, _, _, _) = $0 { return s == "/home" || s == "/root" || s == "/run" } else { return false } })
     }
 
+    /// With a run CA the sandbox trusts it alone: the host's certificate directory (which may
+    /// hold a company's CA) is not bound, and the bundle is a generated file.
+    @Test func theRunCAReplacesTheHostsCertificates() {
+        var layout = debianLayout()
+        layout.etc.append("ssl/certs")
+        var i = inputs()
+        i.layout = layout
+        let bind = MountOp.bind(source: "/etc/ssl/certs", target: "/etc/ssl/certs", readOnly: true, optional: true)
+        #expect(Planner.plan(i).mounts.contains(bind))
+        i.runCA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+        let plan = Planner.plan(i)
+        #expect(!plan.mounts.contains(bind))
+        #expect(plan.mounts.contains(.file(Planner.trustBundle, contents: i.runCA!, mode: 0o444)))
+    }
+
     @Test func workdirIsNeutralAndReadWrite() {
         let plan = Planner.plan(inputs())
         #expect(plan.cwd == "/home/user/app")

@@ -257,10 +257,14 @@ def veil_run_argv(veil_bin: str, profile: str, upstream_url: str, report: Path, 
 # --------------------------------------------------------------------------------------------
 
 class Tmux:
-    """A private tmux server (`-L veiltest-<pid>`); killed at teardown."""
+    """A private tmux server per test (`-L veiltest-<pid>-<n>`); killed at teardown. One
+    socket per test: the last test's server may still be exiting when the next one starts,
+    and a new session on that socket then fails."""
+
+    _tests = itertools.count(1)
 
     def __init__(self, tmp: Path) -> None:
-        self.socket = f"veiltest-{os.getpid()}"
+        self.socket = f"veiltest-{os.getpid()}-{next(Tmux._tests)}"
         self.tmp = tmp
         self._n = itertools.count(1)
 

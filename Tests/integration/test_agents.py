@@ -232,6 +232,28 @@ def test_claude_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_pat
     assert any(p.startswith("/home/user/") for p in state.get("projects", {})), state.get("projects")
 
 
+def test_claude_interactive_first_run(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
+    """Claude Code's very first start, on an empty profile home: its onboarding checks
+    https://api.anthropic.com/api/hello through the proxy (a CONNECT, which stopped it with
+    ERR_PROXY_TUNNEL before veil terminated tunnels). The tunnel is answered with the run CA,
+    which Claude Code (Node) trusts through NODE_EXTRA_CA_CERTS; under --upstream the check
+    reaches the test's upstream, inspected like every other request."""
+    report, record = tmp_path / "report-first.json", tmp_path / "record-first.jsonl"
+    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report, record, ["claude"])
+    s = tmux.start(argv, host_env, workdir)
+    dialogs = pass_claude_dialogs(s, timeout=90)
+    say_hi_and_quit(s)
+    status = s.wait_exit(30)
+    assert status == 0, f"exit {status}; screen:\n{s.last_screen}"
+    assert "theme" in dialogs, f"not a first run: dialogs {dialogs}"
+    rep = json.loads(report.read_text())
+    assert rep.get("tunnels", 0) >= 1, rep
+    assert report_findings(rep) == {} and int(rep.get("blocked", 0)) == 0 and int(rep.get("rejected", 0)) == 0, rep
+    paths = [r["path"] for r in upstream.requests]
+    assert any(p.startswith("/api/hello") for p in paths), paths
+    assert model_requests(upstream)
+
+
 def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
     """Job control as outside (the agent has a process group of its own under veil): Claude
     Code's Ctrl-Z suspends the whole job to the shell's prompt, fg brings it back with the

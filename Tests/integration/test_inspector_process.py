@@ -102,12 +102,18 @@ def test_without_veil_core_runs_work_and_model_calls_fail_closed(veil_bin, host_
     # The agent is refused at once (not left hanging), and the run says what is missing.
     (workdir / "agent.py").write_text(AGENT)
     t0 = time.monotonic()
-    r = subprocess.run([veil, "run", "--profile", "claude-code", "--upstream", "stub", "--",
+    r = subprocess.run([veil, "run", "--profile", "default", "--upstream", "stub", "--",
                         "/usr/bin/python3", "agent.py"], cwd=workdir, env=host_env, capture_output=True,
                        text=True, timeout=60)
     assert r.stdout.startswith("failed"), r.stdout
     assert time.monotonic() - t0 < 15
     assert r.returncode == 125 and "veil-core" in r.stderr, r.stderr
+    # A profile with CONNECT hosts needs the run's CA, which only veil-core makes: the agent
+    # does not start at all.
+    r = subprocess.run([veil, "run", "--profile", "claude-code", "--upstream", "stub", "--",
+                        "/usr/bin/python3", "agent.py"], cwd=workdir, env=host_env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout == "" and r.returncode == 125 and "veil-core" in r.stderr, (r.stdout, r.stderr)
 
     r = subprocess.run([veil, "doctor"], cwd=workdir, env=host_env, capture_output=True, text=True, timeout=30)
     assert r.returncode == 125 and "veil-core" in r.stderr, r.stderr

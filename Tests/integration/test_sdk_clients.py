@@ -250,7 +250,8 @@ def test_sdk_https_upstream_trusted_by_the_host(veil_agent, tls_upstream, client
     assert r.returncode == 0, r.describe()
     out = parse(r.stdout)
     assert out["ok"] and out["text"] == REPLY, out
-    assert out["trust_env"] == {}, out
+    # Inside, the trust variables name the sandbox's own bundle (the run's CA), never the host's.
+    assert out["trust_env"] == {"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_DIR": "/etc/ssl/certs"}, out
     reqs = model_requests(tls_upstream)
     assert len(reqs) == 1 and sent_key(reqs[0]["headers"]) == key, tls_upstream.requests
     assert r.findings == {} and r.blocked == 0, r.describe()

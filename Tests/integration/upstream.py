@@ -161,7 +161,7 @@ class Handler(BaseHTTPRequestHandler):
                              "created_at": "2025-01-01T00:00:00Z",
                              "object": "model", "created": 1700000000, "owned_by": "stub"})
             return
-        if route in ("", "/health", "/v1", "/api/hello"):
+        if route in ("", "/health", "/v1", "/api/hello", "/v1/oauth/hello"):
             self._json(200, {"ok": True})
             return
         self._json(404, {"type": "error", "error": {"type": "not_found_error",

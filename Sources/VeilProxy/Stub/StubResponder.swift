@@ -49,6 +49,10 @@ public struct StubResponder: Sendable {
         case (.GET, let p) where p.hasSuffix("/models") || p.contains("/models/"):
             let anthropic = headers.contains(name: "anthropic-version") || headers.contains(name: "x-api-key")
             return anthropic ? StubAnthropic.models(path: p) : StubOpenAI.models(path: p)
+        case (.GET, "/api/hello"), (.HEAD, "/api/hello"), (.GET, "/v1/oauth/hello"), (.HEAD, "/v1/oauth/hello"):
+            // Claude Code's connectivity checks on its first start (api.anthropic.com and
+            // platform.claude.com, through the tunnel): anything 200 will do.
+            return Self.json(["message": "hello"])
         default:
             return Self.error(404, "the veil stub has no \(method.rawValue) \(path)", style: Self.style(path))
         }
