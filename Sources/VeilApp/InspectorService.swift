@@ -88,7 +88,7 @@ public enum InspectorService {
         let env = ProcessInfo.processInfo.environment
         let profile = try ProfileSelection.load(o.profile, command: o.command.first ?? "", trustProject: o.trustProject).profile
         let wiring = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream,
-                                          placeholders: h.placeholders)
+                                          placeholders: h.placeholders, earlier: h.earlier)
         let facts = HostFacts.capture(environment: env, workdir: h.workdir)
         var config = InspectorConfig(
             routes: wiring.routes, canaries: facts.canaries(), rules: profile.inspector.rules,

@@ -11,9 +11,10 @@ public struct InspectorWiring: Sendable {
     public var credentials: [CredentialMask.Entry] = []
 
     /// `upstreamOverride`: "stub", a URL, or nil for the host's value or the profile default.
-    /// `placeholders`: variable → the placeholder the agent was given (`LaunchWiring`).
+    /// `placeholders`: variable → the placeholder the agent was given (`LaunchWiring`);
+    /// `earlier`: those earlier runs of the profile gave, which the agent may have kept.
     public static func make(profile: Profile, hostEnvironment: [String: String], upstreamOverride: String?,
-                            placeholders: [String: String] = [:]) -> InspectorWiring {
+                            placeholders: [String: String] = [:], earlier: [String: [String]] = [:]) -> InspectorWiring {
         var w = InspectorWiring()
         for base in profile.inspector.baseURLs {
             let hostValue = hostEnvironment[base.variable].flatMap { $0.isEmpty ? nil : $0 }
@@ -32,9 +33,9 @@ public struct InspectorWiring: Sendable {
         } else if let o = upstreamOverride {
             w.routes.append(Route(api: .unknown, upstream: o == "stub" ? .stub : .url(o)))
         }
-        w.credentials = profile.inspector.keys.compactMap { name in
-            guard let placeholder = placeholders[name], let real = hostEnvironment[name], !real.isEmpty else { return nil }
-            return CredentialMask.Entry(variable: name, placeholder: placeholder, real: real)
+        w.credentials = profile.inspector.keys.flatMap { name -> [CredentialMask.Entry] in
+            guard let placeholder = placeholders[name], let real = hostEnvironment[name], !real.isEmpty else { return [] }
+            return ([placeholder] + (earlier[name] ?? [])).map { CredentialMask.Entry(variable: name, placeholder: $0, real: real) }
         }
         return w
     }

@@ -34,6 +34,8 @@ public struct InspectorHandoff: Sendable, Equatable {
     public var options: RunOptions
     public var workdir: String
     public var placeholders: [String: String]
+    /// Placeholders earlier runs of the profile issued (`PlaceholderLedger`): still restored.
+    public var earlier: [String: [String]] = [:]
     /// Started before the sandbox (a profile that allows CONNECT): descriptor 3 is then a
     /// socket to veil, on which the inspector sends the run CA's certificate and receives the
     /// listening socket (`InspectorProcess.spawnEarly`).
@@ -50,6 +52,7 @@ public struct InspectorHandoff: Sendable, Equatable {
         var out = [Self.command, "--host-workdir", workdir]
         if awaitsSocket { out += ["--await-socket", "1"] }
         for (k, v) in placeholders.sorted(by: { $0.key < $1.key }) { out += ["--placeholder", k + "=" + v] }
+        for (k, vs) in earlier.sorted(by: { $0.key < $1.key }) { for v in vs { out += ["--earlier", k + "=" + v] } }
         return out + RunArguments.render(options)
     }
 
@@ -57,6 +60,7 @@ public struct InspectorHandoff: Sendable, Equatable {
         guard args.first == command else { return nil }
         var workdir: String?
         var placeholders: [String: String] = [:]
+        var earlier: [String: [String]] = [:]
         var awaitsSocket = false
         var i = 1
         while i + 1 < args.count {
@@ -67,12 +71,16 @@ public struct InspectorHandoff: Sendable, Equatable {
                 awaitsSocket = value == "1"
             } else if args[i] == "--placeholder", let eq = value.firstIndex(of: "=") {
                 placeholders[String(value[..<eq])] = String(value[value.index(after: eq)...])
+            } else if args[i] == "--earlier", let eq = value.firstIndex(of: "=") {
+                earlier[String(value[..<eq]), default: []].append(String(value[value.index(after: eq)...]))
             } else {
                 break
             }
             i += 2
         }
         guard let w = workdir, let o = RunArguments.parse(Array(args[i...])) else { return nil }
-        return InspectorHandoff(options: o, workdir: w, placeholders: placeholders, awaitsSocket: awaitsSocket)
+        var h = InspectorHandoff(options: o, workdir: w, placeholders: placeholders, awaitsSocket: awaitsSocket)
+        h.earlier = earlier
+        return h
     }
 }

@@ -24,8 +24,9 @@ public struct LaunchWiring: Sendable, Equatable {
                                         "GIT_SSL_CAINFO"]
 
     /// `upstream`: the run's `--upstream` ("stub", a URL, or nil for the real APIs).
+    /// `placeholderSeed`: the profile's (`PlaceholderLedger`), for placeholders stable across runs.
     public static func make(profile: Profile, hostEnvironment: [String: String], port: Int,
-                            upstream: String? = nil) -> LaunchWiring {
+                            upstream: String? = nil, placeholderSeed: [UInt64]? = nil) -> LaunchWiring {
         var w = LaunchWiring()
         let local = "http://127.0.0.1:\(port)"
         for base in profile.inspector.baseURLs {
@@ -40,7 +41,8 @@ public struct LaunchWiring: Sendable, Equatable {
             for name in trustVariables { w.environment[name] = trustBundle }
             w.environment["SSL_CERT_DIR"] = "/etc/ssl/certs"
         }
-        w.placeholders = Placeholder.make(variables: profile.inspector.keys, hostEnvironment: hostEnvironment)
+        w.placeholders = Placeholder.make(variables: profile.inspector.keys, hostEnvironment: hostEnvironment,
+                                          seed: placeholderSeed)
         for (variable, placeholder) in w.placeholders { w.environment[variable] = placeholder }
         // Only under the stub: against a real API a made-up key would be sent (and refused), and
         // would take the place of a login the agent keeps in its home (Claude Code's, Codex's).

@@ -1,21 +1,23 @@
 import VeilProfile
 
-/// Per-run stand-ins for API keys: the agent only ever holds a placeholder, and the inspector
-/// puts the real key back on the way upstream, so a compromised tool inside cannot exfiltrate
-/// the key.
+/// Stand-ins for API keys: the agent only ever holds a placeholder, and the inspector puts the
+/// real key back on the way upstream, so a compromised tool inside cannot exfiltrate the key.
+/// With a profile's seed (`PlaceholderLedger`) the same key gets the same placeholder every run.
 public enum Placeholder {
     /// Prefixes that SDKs and agents check before sending (they reject keys of the wrong shape).
     static let knownPrefixes = ["sk-ant-api03-", "sk-ant-oat01-", "sk-ant-admin01-", "sk-proj-",
                                 "sk-svcacct-", "sk-or-v1-", "sk-", "AIza", "gsk_", "xai-"]
 
-    /// One placeholder per variable that is set (non-empty) on the host.
-    public static func make(variables: [String], hostEnvironment: [String: String]) -> [String: String] {
+    /// One placeholder per variable that is set (non-empty) on the host; random without a seed.
+    public static func make(variables: [String], hostEnvironment: [String: String], seed: [UInt64]? = nil) -> [String: String] {
         var out: [String: String] = [:]
-        var rng = SystemRandomNumberGenerator()
+        var system = SystemRandomNumberGenerator()
         for name in variables {
             guard let real = hostEnvironment[name], !real.isEmpty else { continue }
-            var placeholder = make(for: real, using: &rng)
-            while placeholder == real { placeholder = make(for: real, using: &rng) }
+            var seeded = seed.map { SeededGenerator(seed: $0, label: name) }
+            func next() -> String { seeded != nil ? make(for: real, using: &seeded!) : make(for: real, using: &system) }
+            var placeholder = next()
+            while placeholder == real { placeholder = next() }
             out[name] = placeholder
         }
         return out
@@ -56,12 +58,15 @@ public enum Placeholder {
         var out = prefix
         let digits = Array("0123456789"), lower = Array("abcdefghijklmnopqrstuvwxyz")
         let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        // Drawn by hand rather than randomElement: a seeded placeholder must not change with
+        // the standard library's way of drawing.
+        func pick(_ set: [Character]) -> Character { set[Int(rng.next() % UInt64(set.count))] }
         for c in real.dropFirst(prefix.count) {
-            if c.isASCII && c.isNumber { out.append(digits.randomElement(using: &rng)!) }
-            else if c.isASCII && c.isLowercase { out.append(lower.randomElement(using: &rng)!) }
-            else if c.isASCII && c.isUppercase { out.append(upper.randomElement(using: &rng)!) }
+            if c.isASCII && c.isNumber { out.append(pick(digits)) }
+            else if c.isASCII && c.isLowercase { out.append(pick(lower)) }
+            else if c.isASCII && c.isUppercase { out.append(pick(upper)) }
             else if c == "-" || c == "_" || c == "." { out.append(c) }
-            else { out.append(lower.randomElement(using: &rng)!) }
+            else { out.append(pick(lower)) }
         }
         return out
     }
@@ -76,5 +81,40 @@ public enum Placeholder {
             return String(real[...sep])
         }
         return ""
+    }
+}
+
+/// xoshiro256** from a profile's seed and a variable's name: the same stream for the same pair,
+/// different ones for different variables. Not for secrets (a placeholder is none).
+struct SeededGenerator: RandomNumberGenerator {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    init(seed: [UInt64], label: String) {
+        // FNV-1a of the label, spread over the four words by splitmix64.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in label.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var x = h
+        func splitmix() -> UInt64 {
+            x &+= 0x9e37_79b9_7f4a_7c15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        let w = seed + [0, 0, 0, 0]
+        s = (w[0] ^ splitmix(), w[1] ^ splitmix(), w[2] ^ splitmix(), w[3] ^ splitmix())
+        if s == (0, 0, 0, 0) { s.0 = 1 }
+    }
+
+    mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = s.3 << 45 | s.3 >> 19
+        return result
     }
 }

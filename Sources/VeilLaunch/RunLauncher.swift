@@ -54,18 +54,22 @@ public enum RunLauncher {
         let checked = try CheckedWorkdir.resolve(workdirArg, refusing: WorkdirPolicy(
             homes: [hostHome, account.home], stateRoot: state.root, allowHome: o.allowHomeWorkdir))
         let workdir = checked.path
+        let machineID = try state.prepare(profile: profile.name)
 
-        var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port, upstream: o.upstream)
+        var ledger = PlaceholderLedger.load(state, profile: profile.name)
+        var wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: port, upstream: o.upstream,
+                                       placeholderSeed: ledger.seed)
+        if ledger.note(wiring.placeholders) { try state.write(PlaceholderLedger.file, profile: profile.name, ledger.render()) }
         var chosen = o
         chosen.profile = reference
-        let handoff = InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders)
+        var handoff = InspectorHandoff(options: chosen, workdir: workdir, placeholders: wiring.placeholders)
+        handoff.earlier = ledger.earlier(than: wiring.placeholders)
         // A profile that allows CONNECT gets the run's CA, which only the inspector may hold: it
         // starts now and makes the CA while veil plans the rest.
         let early = wiring.needsRunCA ? try InspectorProcess.spawnEarly(core: core, handoff: handoff) : nil
         do {
             let command = try CommandResolver.resolve(name, searchPath: env["PATH"] ?? "/usr/bin:/bin", cwd: cwd,
                                                       home: hostHome, environment: env)
-            let machineID = try state.prepare(profile: profile.name)
             state.carryIn(profile.filesystem.homeFiles, from: hostHome, profile: profile.name)
             let avoid = [account.userName, account.hostname] + account.fullName.split(separator: " ").map(String.init)
             let workdirName = try WorkdirRegistry.neutralName(for: workdir, stateRoot: state.root, avoid: avoid)

@@ -40,7 +40,7 @@ extension ShippedProfiles {
             l.commands = ["codex"]
             l.envPass = ["OPENAI_ORGANIZATION", "OPENAI_PROJECT"]
             l.filesystem.homeFiles = [".codex/AGENTS.md"]
-            l.inspector.keys = ["OPENAI_API_KEY"]
+            l.inspector.keys = ["OPENAI_API_KEY", "CODEX_API_KEY"]
             l.inspector.connectAllow = ["api.openai.com"]
             l.inspector.baseURLs = [.init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]

@@ -112,11 +112,11 @@ kind = "iso-date"
         "codex": #"""
 # veil profile: codex — OpenAI's Codex CLI (`codex`).
 #
-# Sources: Codex reads OPENAI_BASE_URL to override its built-in OpenAI provider's endpoint and
-# OPENAI_API_KEY for the key (openai/codex issue #11698 and the Codex config docs, which put
-# custom providers in ~/.codex/config.toml [model_providers.*]). Codex's OpenTelemetry export
-# is opt-in through [otel] in config.toml, so nothing needs switching off here; with the
-# ChatGPT login Codex talks to chatgpt.com instead, which the inspector does not route.
+# Sources: the Codex config docs (custom providers live in ~/.codex/config.toml
+# [model_providers.*]); measured with codex-cli 0.147.0 and 0.163.0 (Tests/integration).
+# Codex's OpenTelemetry export is opt-in through [otel] in config.toml, so nothing needs
+# switching off here; with the ChatGPT login Codex talks to chatgpt.com instead, which the
+# inspector does not route.
 description = "OpenAI Codex CLI: api.openai.com/v1 through the inspector"
 extends = "default"
 
@@ -132,7 +132,13 @@ pass = ["OPENAI_ORGANIZATION", "OPENAI_PROJECT"]
 home_files = [".codex/AGENTS.md"]
 
 [inspector]
-keys = ["OPENAI_API_KEY"]
+# `codex exec` authenticates with CODEX_API_KEY, interactive codex with OPENAI_API_KEY (or the
+# key it stored in ~/.codex/auth.json inside the profile home: the placeholder, which stays the
+# same from run to run and is swapped for the real key like any other).
+keys = ["OPENAI_API_KEY", "CODEX_API_KEY"]
+# Codex does not read OPENAI_BASE_URL: it dials wss://api.openai.com/v1/responses (then https)
+# through the proxy. The inspector answers that tunnel with the run's CA, which Codex trusts
+# through SSL_CERT_FILE, and reads every WebSocket message like a request.
 connect_allow = ["api.openai.com"]
 
 [inspector.base_urls]

@@ -102,13 +102,14 @@ final class TunnelSniffer: ChannelInboundHandler, RemovableChannelHandler {
         var origin = origin
         origin.tls = first == 0x16
         do {
-            var handlers: [ChannelHandler] = []
-            if origin.tls, let ca = core.config.runCA {
-                handlers.append(NIOSSLServerHandler(context: try ca.serverContext(for: origin.host)))
-            }
-            handlers += InspectorPipeline.httpHandlers(core: core, tunnel: origin)
             let ops = context.pipeline.syncOperations
-            try ops.addHandlers(handlers, position: .after(self))
+            var last: ChannelHandler = self
+            if origin.tls, let ca = core.config.runCA {
+                let tls = NIOSSLServerHandler(context: try ca.serverContext(for: origin.host))
+                try ops.addHandler(tls, position: .after(self))
+                last = tls
+            }
+            try InspectorPipeline.httpHandlers(core: core, tunnel: origin, into: ops, after: last)
         } catch {
             context.close(promise: nil)
             return

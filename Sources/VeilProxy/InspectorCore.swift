@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import VeilProfile
 import VeilScan
 
@@ -157,6 +159,29 @@ final class InspectorCore: @unchecked Sendable {
         }
     }
 
+
+    /// One WebSocket message: its payload alone (the upgrade's target and headers were
+    /// inspected when the socket opened).
+    func inspectMessage(_ ex: Exchange) -> Decision {
+        ex.findings = ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
+        guard !ex.findings.isEmpty else { return .forward }
+        return decide(ex.findings, modes: config.modes, rules: config.rules)
+    }
+
+    /// TLS for upstream WebSockets: the same trust as the https client, HTTP/1.1 (the upgrade
+    /// is an HTTP/1.1 request). Made on first use.
+    func webSocketTLS() throws -> NIOSSLContext {
+        try webSocketContext.withLockedValue { cached in
+            if let cached { return cached }
+            var configuration = trust.tlsConfiguration ?? .makeClientConfiguration()
+            configuration.applicationProtocols = ["http/1.1"]
+            let made = try NIOSSLContext(configuration: configuration)
+            cached = made
+            return made
+        }
+    }
+
+    private let webSocketContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
     /// Inspection: the request target, headers and body through the scanner, then the pure
     /// decision. The run's own placeholders and real keys are blanked first: they are the

@@ -233,6 +233,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         core.stats.update { $0.forwarded += 1 }
+        if WebSocketUpgrade.isRequested(ex.head) {
+            WebSocketRelay.start(ex, target: target, handler: self, context: context)
+            return
+        }
         if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
         switch target {
         case .stub:

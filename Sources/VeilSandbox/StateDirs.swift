@@ -30,6 +30,24 @@ public struct StateDirs: Sendable, Equatable {
     }
 
 
+    /// A small file of the profile's own state, beside its home (never inside it: the agent
+    /// does not see it).
+    public func read(_ name: String, profile: String) -> String? {
+        readSmall(profileDir(profile) + "/" + name, trim: false)
+    }
+
+    /// Replaced whole (a temporary file renamed over it), so a concurrent run reads the old or
+    /// the new contents, never half of one.
+    public func write(_ name: String, profile: String, _ contents: String) throws {
+        let path = profileDir(profile) + "/" + name
+        let temporary = path + ".\(getpid()).tmp"
+        try writeSmall(temporary, contents)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw SandboxError(.state, errno: errno, path)
+        }
+    }
+
     /// Copies the profile's `home_files` from the host home once, when absent. The profile
     /// home is the agent's: nothing there is followed (ConfinedPath).
     public func carryIn(_ files: [String], from hostHome: String, profile: String) {

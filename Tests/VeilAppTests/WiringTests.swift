@@ -16,6 +16,15 @@ import VeilScan
         return p
     }
 
+    /// Placeholders of earlier runs restore to the host's current key, like this run's.
+    @Test func earlierPlaceholdersAreRestoredToo() {
+        let host = ["OPENAI_API_KEY": "sk-real-key-0123456789"]
+        let w = InspectorWiring.make(profile: profile(), hostEnvironment: host, upstreamOverride: nil,
+                                     placeholders: ["OPENAI_API_KEY": "sk-now"], earlier: ["OPENAI_API_KEY": ["sk-then"]])
+        #expect(w.credentials.map(\.placeholder) == ["sk-now", "sk-then"])
+        #expect(w.credentials.allSatisfy { $0.real == "sk-real-key-0123456789" })
+    }
+
     @Test func eachBaseURLRoutesToItsDefaultUpstream() {
         let w = InspectorWiring.make(profile: profile(), hostEnvironment: [:], upstreamOverride: nil)
         #expect(w.routes.contains(Route(api: .openai, upstream: .url("https://api.openai.com/v1"))))

@@ -109,6 +109,39 @@ func aiderProfile() -> Profile {
     }
 }
 
+@Suite struct PlaceholderLedgerTests {
+    static let real = "sk-proj-abcdefghijklmnop0123456789"
+
+    /// The same seed gives the same placeholder run after run (Codex keeps the key it was
+    /// given); another seed, or another variable, gives another.
+    @Test func aSeedMakesPlaceholdersStable() {
+        let seed: [UInt64] = [1, 2, 3, 4]
+        let env = ["OPENAI_API_KEY": Self.real, "CODEX_API_KEY": Self.real]
+        let a = Placeholder.make(variables: Array(env.keys), hostEnvironment: env, seed: seed)
+        #expect(a == Placeholder.make(variables: Array(env.keys), hostEnvironment: env, seed: seed))
+        #expect(a["OPENAI_API_KEY"] != a["CODEX_API_KEY"])
+        #expect(a != Placeholder.make(variables: Array(env.keys), hostEnvironment: env, seed: [1, 2, 3, 5]))
+        #expect(a["OPENAI_API_KEY"]!.hasPrefix("sk-proj-") && a["OPENAI_API_KEY"] != Self.real)
+        // Pinned: a placeholder must not change when veil is rebuilt (the agent stored it).
+        #expect(Placeholder.make(variables: ["K"], hostEnvironment: ["K": "sk-proj-abcdefgh0123"], seed: seed)["K"] == "sk-proj-fsuvtacp2259")
+    }
+
+    @Test func theLedgerKeepsEveryPlaceholderIssued() throws {
+        var ledger = PlaceholderLedger.fresh()
+        let first = ledger.note(["OPENAI_API_KEY": "sk-one"]), again = ledger.note(["OPENAI_API_KEY": "sk-one"])
+        let second = ledger.note(["OPENAI_API_KEY": "sk-two"])
+        #expect(first && !again && second)
+        #expect(ledger.earlier(than: ["OPENAI_API_KEY": "sk-two"]) == ["OPENAI_API_KEY": ["sk-one"]])
+        // A key the host no longer sets has nothing to be restored to.
+        #expect(ledger.earlier(than: [:]).isEmpty)
+        let parsed = try #require(PlaceholderLedger.parse(ledger.render()))
+        #expect(parsed == ledger)
+        #expect(PlaceholderLedger.parse("seed 12\n") == nil)
+        for i in 0..<40 { _ = ledger.note(["OPENAI_API_KEY": "sk-\(i)"]) }
+        #expect(ledger.issued.count == PlaceholderLedger.keep)
+    }
+}
+
 @Suite struct DecoyTests {
     @Test func parsing() {
         #expect(Decoy("tz=Asia/Shanghai") == Decoy(dimension: .tz, value: "Asia/Shanghai"))

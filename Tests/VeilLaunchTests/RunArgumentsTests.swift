@@ -49,6 +49,7 @@ import Testing
         #expect(InspectorHandoff.parse(args) == h)
         var early = h
         early.awaitsSocket = true
+        early.earlier = ["OPENAI_API_KEY": ["sk-proj-old1", "sk-proj-old2"]]
         #expect(InspectorHandoff.parse(early.arguments()) == early)
     }
 

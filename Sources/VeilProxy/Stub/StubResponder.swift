@@ -58,6 +58,21 @@ public struct StubResponder: Sendable {
         }
     }
 
+    /// The Responses API over a WebSocket (Codex's transport): a `response.create` message is
+    /// answered with the events a streamed response carries, one message each; other
+    /// messages get nothing.
+    public func webSocketMessages(_ payload: [UInt8]) -> [String] {
+        guard let json = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
+              json["type"] as? String == "response.create" else { return [] }
+        var body = (json["response"] as? [String: Any]) ?? json
+        body.removeValue(forKey: "type")
+        body["stream"] = true
+        let reply = StubOpenAI.responses(StubRequest(path: "/v1/responses", query: "", json: body, bodyBytes: payload))
+        return reply.parts.compactMap { part in
+            part.split(separator: "\n").first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        }
+    }
+
     enum ErrorStyle { case anthropic, openai, gemini }
 
     /// Errors in the format of the API the path belongs to (OpenAI's when it is none).

@@ -1,0 +1,108 @@
+import CCompression
+import NIOCore
+import NIOWebSocket
+
+/// The agent's frames, put together into whole messages so each is inspected before any of
+/// its frames leaves: a message's frames wait until its last one. Control frames (ping, pong,
+/// close) may come between them and pass at once. Pure but for the inflater's state.
+struct WebSocketMessages {
+    enum Action {
+        /// A control frame, to pass on now.
+        case control(WebSocketFrame)
+        /// More frames are needed.
+        case wait
+        /// A whole message: its frames as they came, and its payload as the scanner reads it
+        /// (inflated when the sender compressed it).
+        case message(frames: [WebSocketFrame], payload: ByteBuffer, text: Bool)
+        /// Refused: the close code and why (too large, not inflatable, out of order).
+        case refuse(WebSocketErrorCode, String)
+    }
+
+    let limit: Int
+    /// permessage-deflate was agreed: a message whose first frame has RSV1 is compressed.
+    let deflate: Bool
+    private var frames: [WebSocketFrame] = []
+    private var size = 0
+    private var inflater: MessageInflater?
+
+    init(limit: Int, deflate: Bool) {
+        self.limit = limit
+        self.deflate = deflate
+    }
+
+    mutating func add(_ frame: WebSocketFrame) -> Action {
+        switch frame.opcode {
+        case .ping, .pong, .connectionClose:
+            return .control(frame)
+        case .text, .binary:
+            guard frames.isEmpty else { return .refuse(.protocolError, "a new message before the last one ended") }
+        case .continuation:
+            guard !frames.isEmpty else { return .refuse(.protocolError, "a continuation with no message") }
+        default:
+            return .refuse(.protocolError, "unknown opcode")
+        }
+        size += frame.length
+        guard size <= limit else { return .refuse(.messageTooLarge, "message larger than the inspector's limit of \(limit) bytes") }
+        frames.append(frame)
+        guard frame.fin else { return .wait }
+        let all = frames
+        frames = []
+        size = 0
+        var payload = ByteBuffer()
+        payload.reserveCapacity(all.reduce(0) { $0 + $1.length })
+        for f in all {
+            var data = f.unmaskedData
+            payload.writeBuffer(&data)
+        }
+        let text = all[0].opcode == .text
+        if all[0].rsv1 {
+            guard deflate else { return .refuse(.protocolError, "a compressed frame without permessage-deflate") }
+            if inflater == nil { inflater = MessageInflater() }
+            guard let inflated = inflater?.inflate(payload, limit: limit) else {
+                return .refuse(.dataInconsistentWithMessage, "a compressed message veil cannot read")
+            }
+            payload = inflated
+        }
+        return .message(frames: all, payload: payload, text: text)
+    }
+}
+
+/// permessage-deflate (RFC 7692) undone for the scan: one raw-deflate stream for the whole
+/// connection, so messages that use the window of earlier ones (context takeover) read too.
+final class MessageInflater {
+    private var stream = z_stream()
+    private let ready: Bool
+
+    init() {
+        ready = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+    }
+
+    deinit { if ready { inflateEnd(&stream) } }
+
+    /// The message's payload with the empty block's tail the sender took off put back; nil
+    /// when it is corrupt or inflates past `limit`.
+    func inflate(_ payload: ByteBuffer, limit: Int) -> ByteBuffer? {
+        guard ready else { return nil }
+        var input = Array(payload.readableBytesView)
+        input += [0x00, 0x00, 0xFF, 0xFF]
+        var out = ByteBuffer()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        return input.withUnsafeMutableBufferPointer { inBuf -> ByteBuffer? in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = UInt32(inBuf.count)
+            repeat {
+                let produced: Int32 = chunk.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = UInt32(outBuf.count)
+                    return CCompression.inflate(&stream, Z_SYNC_FLUSH)
+                }
+                guard produced == Z_OK || produced == Z_BUF_ERROR || produced == Z_STREAM_END else { return nil }
+                let n = chunk.count - Int(stream.avail_out)
+                out.writeBytes(chunk[..<n])
+                guard out.readableBytes <= limit else { return nil }
+                if n == 0 { break }
+            } while stream.avail_in > 0 || stream.avail_out == 0
+            return out
+        }
+    }
+}

@@ -1,0 +1,322 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import VeilScan
+
+/// A WebSocket on a model API route (Codex's Responses transport): the upgrade is inspected as
+/// a request, then each message the agent sends is inspected whole, as a request body is,
+/// before any of its frames goes on, to the upstream's socket or to the stub, which answers
+/// it. A message with a blocking finding closes the socket with 1008 and veil's reason. The
+/// upstream's frames come back as they are.
+enum WebSocketRelay {
+    enum Peer {
+        case stub
+        case upstream(Channel)
+    }
+
+    static func start(_ ex: Exchange, target: RouteTable.Target, handler: ProxyHandler, context: ChannelHandlerContext) {
+        handler.state = .responding(ex, nil)
+        switch target {
+        case .stub:
+            ex.upstream = "stub"
+            let key = ex.head.headers.first(name: "sec-websocket-key") ?? ""
+            let answer = context.channel.allocator.buffer(string: WebSocketUpgrade.localAnswer(key: key))
+            switchAgent(ex, handler: handler, context: context, answer: answer, deflate: false, peer: .stub) { _ in }
+        case .url(let url):
+            connect(ex, url: url, handler: handler, context: context)
+        case .denied:
+            break
+        }
+    }
+
+    /// The agent's connection leaves HTTP: veil's handlers out, the 101 written as bytes, the
+    /// frame handlers in, and only then the decoder out (any frame it holds goes to them).
+    static func switchAgent(_ ex: Exchange, handler: ProxyHandler, context: ChannelHandlerContext, answer: ByteBuffer,
+                            deflate: Bool, peer: Peer, then: @escaping (Bool) -> Void) {
+        let core = handler.core
+        let channel = context.channel
+        let pipeline = channel.pipeline
+        let names = InspectorPipeline.names(inTunnel: handler.tunnel != nil)
+        ex.status = 101
+        core.recorder?.write(ex)
+        handler.state = .tunnelled
+        let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
+        pipeline.removeHandler(name: names.encoder)
+            .flatMap { pipeline.removeHandler(handler) }
+            .flatMap { channel.writeAndFlush(answer) }
+            .flatMapThrowing {
+                try pipeline.syncOperations.addHandlers([
+                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: core.config.maxBodyBytes)), WebSocketFrameEncoder(), side,
+                ])
+            }
+            .flatMap { pipeline.removeHandler(name: names.decoder) }
+            .whenComplete { result in
+                if case .failure = result {
+                    channel.close(promise: nil)
+                    if case .upstream(let up) = peer { up.close(promise: nil) }
+                }
+                then((try? result.get()) != nil)
+            }
+    }
+
+    /// The upstream's socket: TCP (and TLS for https, verified with the host's trust), the
+    /// agent's upgrade request with the real key put back, and its answer. A 101 switches both
+    /// sides to frames; anything else reaches the agent as an error in its API's format.
+    static func connect(_ ex: Exchange, url: String, handler: ProxyHandler, context: ChannelHandlerContext) {
+        let core = handler.core
+        var headers = ex.head.headers
+        let restored = core.restoreCredentials(url: url, headers: &headers)
+        ex.upstream = url
+        guard let target = AbsoluteURI(restored) else {
+            handler.upstreamFailed(ex, status: .badGateway, message: "veil: bad upstream URL", context: context)
+            return
+        }
+        guard core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port) == nil else {
+            handler.upstreamFailed(ex, status: .badGateway,
+                                   message: "veil: a WebSocket through the host's proxy is not supported; use the HTTPS transport",
+                                   context: context)
+            return
+        }
+        let tls = target.scheme == "https"
+        let request = WebSocketUpgrade.upstreamRequest(path: target.pathAndQuery, host: target.host, port: target.port,
+                                                       tls: tls, headers: headers)
+        let answer = UpgradeAnswer()
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(.seconds(core.config.connectTimeoutSeconds))
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    if tls {
+                        let name = RunCA.addressBytes(target.host) == nil ? target.host : nil
+                        try ops.addHandler(NIOSSLClientHandler(context: try core.webSocketTLS(), serverHostname: name))
+                    }
+                    try ops.addHandler(answer)
+                }
+            }
+            .connect(host: target.host, port: target.port)
+            .whenComplete { result in
+                switch result {
+                case .failure(let error):
+                    handler.upstreamFailed(ex, status: .badGateway, message: "veil: cannot reach the upstream (\(error))",
+                                           context: context)
+                case .success(let upstream):
+                    answer.onHead = { head, bytes in
+                        answered(ex, head: head, bytes: bytes, upstream: upstream, answer: answer, handler: handler,
+                                 context: context)
+                    }
+                    upstream.writeAndFlush(upstream.allocator.buffer(string: request), promise: nil)
+                }
+            }
+    }
+
+    private static func answered(_ ex: Exchange, head: String, bytes: ByteBuffer, upstream: Channel, answer: UpgradeAnswer,
+                                 handler: ProxyHandler, context: ChannelHandlerContext) {
+        let status = WebSocketUpgrade.status(head)
+        guard status == 101 else {
+            upstream.close(promise: nil)
+            ex.status = status
+            let code = status >= 400 && status < 600 ? HTTPResponseStatus(statusCode: status) : .badGateway
+            handler.upstreamFailed(ex, status: code, message: "veil: the upstream answered the WebSocket upgrade with \(status)",
+                                   context: context)
+            return
+        }
+        let agent = context.channel
+        switchAgent(ex, handler: handler, context: context, answer: bytes, deflate: WebSocketUpgrade.agreesDeflate(head),
+                    peer: .upstream(upstream)) { ok in
+            guard ok else { return }
+            let ops = upstream.pipeline.syncOperations
+            do {
+                try ops.addHandlers([ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 26)),
+                                     WebSocketFrameEncoder(), WebSocketUpstreamSide(agent: agent)],
+                                    position: .after(answer))
+                answer.release(ops)
+            } catch {
+                upstream.close(promise: nil)
+                agent.close(promise: nil)
+            }
+        }
+    }
+}
+
+/// Reads the upstream's answer to the upgrade: its head (at most 16 KiB), then holds whatever
+/// came after it until the frame handlers are in place (`release`).
+final class UpgradeAnswer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    var onHead: ((String, ByteBuffer) -> Void)?
+    private var buffer = ByteBuffer()
+    private var headDone = false
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        buffer.writeBuffer(&bytes)
+        guard !headDone else { return }
+        guard let end = buffer.readableBytesView.firstRange(of: [13, 10, 13, 10]) else {
+            if buffer.readableBytes > 16 << 10 { context.close(promise: nil) }
+            return
+        }
+        headDone = true
+        let length = end.upperBound - buffer.readableBytesView.startIndex
+        let head = buffer.readSlice(length: length)!
+        onHead?(String(decoding: head.readableBytesView, as: UTF8.self), head)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !headDone { onHead?("", ByteBuffer()) }
+        context.fireChannelInactive()
+    }
+
+    /// The frames that came with the head go on, and this handler leaves.
+    func release(_ ops: ChannelPipeline.SynchronousOperations) {
+        guard let context else { return }
+        if buffer.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(buffer)) }
+        buffer = ByteBuffer()
+        ops.removeHandler(context: context, promise: nil)
+    }
+
+    typealias InboundOut = ByteBuffer
+}
+
+/// The agent's end: every message inspected whole before its frames go on.
+final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let core: InspectorCore
+    let upgrade: Exchange
+    let peer: WebSocketRelay.Peer
+    private var messages: WebSocketMessages
+    private var closed = false
+
+    init(core: InspectorCore, upgrade: Exchange, deflate: Bool, peer: WebSocketRelay.Peer) {
+        self.core = core
+        self.upgrade = upgrade
+        self.peer = peer
+        messages = WebSocketMessages(limit: core.config.maxBodyBytes, deflate: deflate)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closed else { return }
+        switch messages.add(unwrapInboundIn(data)) {
+        case .wait:
+            break
+        case .control(let frame):
+            control(frame, context: context)
+        case .refuse(let code, let why):
+            core.stats.update { $0.rejected += 1 }
+            close(context, code: code, reason: "veil: " + why)
+        case .message(let frames, let payload, _):
+            message(frames, payload: payload, context: context)
+        }
+    }
+
+    private func control(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
+        switch peer {
+        case .upstream(let up):
+            up.writeAndFlush(Self.outgoing(frame), promise: nil)
+        case .stub:
+            if frame.opcode == .ping {
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
+                                      promise: nil)
+            } else if frame.opcode == .connectionClose {
+                close(context, code: .normalClosure, reason: "")
+            }
+        }
+    }
+
+    private func message(_ frames: [WebSocketFrame], payload: ByteBuffer, context: ChannelHandlerContext) {
+        let head = HTTPRequestHead(version: .http1_1, method: .RAW(value: "WS"), uri: upgrade.head.uri)
+        let ex = Exchange(head: head, absolute: nil, api: upgrade.api, body: payload)
+        ex.upstream = upgrade.upstream
+        core.stats.update { $0.requests += 1 }
+        let decision = core.inspectMessage(ex)
+        core.stats.record(findings: ex.findings)
+        if case .block(let reason) = decision {
+            core.stats.update { $0.blocked += 1 }
+            ex.decision = "block"
+            ex.blockReason = reason
+            ex.status = 1008
+            let blocking = ex.findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
+            core.config.onBlock?(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
+                                                  blocking: blocking, canaries: core.config.canaries,
+                                                  recordPath: core.config.recordPath))
+            core.recorder?.write(ex)
+            let shown = blocking.first ?? ex.findings.first
+            close(context, code: .policyViolation,
+                  reason: "veil blocked this message: " + (shown.map { BlockNotice.describe($0) } ?? "a finding"))
+            return
+        }
+        core.stats.update { $0.forwarded += 1 }
+        core.recorder?.write(ex)
+        switch peer {
+        case .upstream(let up):
+            for frame in frames { up.write(Self.outgoing(frame), promise: nil) }
+            up.flush()
+        case .stub:
+            for text in core.stub.webSocketMessages(Array(payload.readableBytesView)) {
+                let data = context.channel.allocator.buffer(string: text)
+                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: data)), promise: nil)
+            }
+            context.flush()
+        }
+    }
+
+    /// The frame as the upstream gets it: NIO keeps a decoded frame's data masked, and its
+    /// encoder masks what it is given, so the data goes out unmasked, with the agent's key.
+    static func outgoing(_ frame: WebSocketFrame) -> WebSocketFrame {
+        WebSocketFrame(fin: frame.fin, rsv1: frame.rsv1, rsv2: frame.rsv2, rsv3: frame.rsv3, opcode: frame.opcode,
+                       maskKey: frame.maskKey, data: frame.unmaskedData)
+    }
+
+    /// A close frame with `code` and veil's reason (at most 123 bytes, whole characters), then
+    /// both connections close.
+    func close(_ context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String) {
+        guard !closed else { return }
+        closed = true
+        var data = context.channel.allocator.buffer(capacity: 2 + 123)
+        data.write(webSocketErrorCode: code)
+        var room = 123
+        for ch in reason {
+            let n = String(ch).utf8.count
+            guard n <= room else { break }
+            room -= n
+            data.writeString(String(ch))
+        }
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in context.close(promise: nil) }
+        if case .upstream(let up) = peer { up.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        if case .upstream(let up) = peer { up.close(promise: nil) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        close(context, code: .protocolError, reason: "veil: \(error)")
+    }
+}
+
+/// The upstream's end: its frames go to the agent as they are.
+final class WebSocketUpstreamSide: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    let agent: Channel
+
+    init(agent: Channel) { self.agent = agent }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { agent.write(unwrapInboundIn(data), promise: nil) }
+    func channelReadComplete(context: ChannelHandlerContext) { agent.flush() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        agent.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
+}

@@ -1,0 +1,218 @@
+import CCompression
+import Foundation
+import NIOCore
+import NIOWebSocket
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+/// WebSockets on model routes (Codex's Responses transport): every message the agent sends is
+/// inspected whole before it goes on; a blocking finding closes the socket with 1008 and says
+/// why; the stub speaks the Responses API over the socket.
+@Suite("WebSocket") struct WebSocketTests {
+    static let canary = Canary(label: "user name", value: "zebulonquixote")
+
+    /// A raw WebSocket client: the upgrade, masked frames out, the server's frames in.
+    struct Client {
+        let raw: RawClient
+
+        init(port: Int, path: String = "/v1/responses", extraHeaders: String = "") throws {
+            raw = try RawClient(port: port)
+            raw.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                     + "authorization: Bearer sk-test\r\n\(extraHeaders)\r\n")
+        }
+
+        func handshake() -> String { raw.read(until: "\r\n\r\n") }
+
+        func send(_ text: String, opcode: UInt8 = 0x1, fin: Bool = true) {
+            raw.sendBytes(Self.frame(Array(text.utf8), opcode: opcode, fin: fin))
+        }
+
+        static func frame(_ payload: [UInt8], opcode: UInt8, fin: Bool = true, rsv1: Bool = false) -> [UInt8] {
+            var out: [UInt8] = [(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]
+            if payload.count < 126 {
+                out.append(0x80 | UInt8(payload.count))
+            } else {
+                out.append(0x80 | 126)
+                out += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+            }
+            let mask: [UInt8] = [1, 2, 3, 4]
+            out += mask
+            out += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+            return out
+        }
+
+        /// Server frames (unmasked) until one with `opcode` arrives or the connection ends.
+        func frames(until opcode: UInt8) -> [(opcode: UInt8, payload: [UInt8])] {
+            frames { op, _ in op == opcode }
+        }
+
+        func frames(until last: (UInt8, [UInt8]) -> Bool) -> [(opcode: UInt8, payload: [UInt8])] {
+            var out: [(UInt8, [UInt8])] = []
+            var buffer: [UInt8] = []
+            while true {
+                while let (op, payload, used) = Self.parse(buffer) {
+                    buffer.removeFirst(used)
+                    out.append((op, payload))
+                    if last(op, payload) { return out }
+                }
+                let more = raw.readBytes()
+                if more.isEmpty { return out }
+                buffer += more
+            }
+        }
+
+        static func parse(_ b: [UInt8]) -> (UInt8, [UInt8], Int)? {
+            guard b.count >= 2 else { return nil }
+            var length = Int(b[1] & 0x7F), at = 2
+            if length == 126 {
+                guard b.count >= 4 else { return nil }
+                length = Int(b[2]) << 8 | Int(b[3])
+                at = 4
+            } else if length == 127 {
+                guard b.count >= 10 else { return nil }
+                length = b[2..<10].reduce(0) { $0 << 8 | Int($1) }
+                at = 10
+            }
+            guard b.count >= at + length else { return nil }
+            return (b[0] & 0x0F, Array(b[at ..< at + length]), at + length)
+        }
+    }
+
+    static func createMessage(_ text: String) -> String {
+        #"{"type":"response.create","model":"gpt-x","input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"\#(text)"}]}]}"#
+    }
+
+    @Test func theStubAnswersTheResponsesAPIOverTheSocket() throws {
+        let inspector = try startInspector(.stub, canaries: [Self.canary])
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        let head = c.handshake()
+        #expect(head.hasPrefix("HTTP/1.1 101"))
+        // RFC 6455's own example key and answer.
+        #expect(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
+        c.send(Self.createMessage("say hi"))
+        func type(_ payload: [UInt8]) -> String {
+            ((try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any])?["type"] as? String ?? "?"
+        }
+        let seen = c.frames { op, payload in op != 0x1 || type(payload) == "response.completed" }.map { type($0.payload) }
+        #expect(seen.contains("response.output_text.delta"))
+        #expect(seen.last == "response.completed")
+        let summary = inspector.summary()
+        #expect(summary.forwarded == 2 && summary.blocked == 0)  // the upgrade and the message
+    }
+
+    /// The attack: a canary in a message, after a clean upgrade.
+    @Test func aCanaryInAMessageClosesTheSocketWith1008() throws {
+        let inspector = try startInspector(.stub, canaries: [Self.canary])
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        c.send(Self.createMessage("I am zebulonquixote"))
+        let got = c.frames(until: 0x8)
+        let close = try #require(got.last)
+        #expect(close.opcode == 0x8)
+        #expect(Int(close.payload[0]) << 8 | Int(close.payload[1]) == 1008)
+        let reason = String(decoding: close.payload.dropFirst(2), as: UTF8.self)
+        #expect(reason.contains("veil blocked") && reason.contains("canary"))
+        #expect(!reason.contains("zebulonquixote"))
+        #expect(!got.contains { $0.opcode == 0x1 })  // the stub never answered it
+        #expect(inspector.summary().blocked == 1)
+    }
+
+    /// A canary split over two frames of one message is read as one message.
+    @Test func aFragmentedMessageIsInspectedWhole() throws {
+        let inspector = try startInspector(.stub, canaries: [Self.canary])
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        let text = Self.createMessage("I am zebulonquixote")
+        let cut = text.index(text.firstRange(of: "zebulon")!.lowerBound, offsetBy: 4)
+        c.send(String(text[..<cut]), opcode: 0x1, fin: false)
+        c.raw.sendBytes(Client.frame(Array("ping".utf8), opcode: 0x9))  // a ping between them passes
+        c.send(String(text[cut...]), opcode: 0x0, fin: true)
+        let got = c.frames(until: 0x8)
+        #expect(got.first?.opcode == 0xA)  // the pong
+        #expect(got.last?.opcode == 0x8)
+    }
+
+    /// A canary in the upgrade request itself is blocked before any socket exists.
+    @Test func aCanaryInTheUpgradeIsA400() throws {
+        let inspector = try startInspector(.stub, canaries: [Self.canary])
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port, path: "/v1/responses?user=zebulonquixote")
+        defer { c.raw.close() }
+        #expect(c.handshake().hasPrefix("HTTP/1.1 400"))
+    }
+
+    /// permessage-deflate undone for the scan, with the window carried between messages
+    /// (context takeover): the second message's canary is a back-reference into the first.
+    @Test func compressedMessagesAreInflatedForTheScan() throws {
+        let first = Self.createMessage("hello zebulon quixote"), second = Self.createMessage("zebulonquixote")
+        let (a, b) = deflateTwo(first, second)
+        var messages = WebSocketMessages(limit: 1 << 20, deflate: true)
+        let alloc = ByteBufferAllocator()
+        for (bytes, expected) in [(a, first), (b, second)] {
+            let frame = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: alloc.buffer(bytes: bytes))
+            guard case .message(_, let payload, _) = messages.add(frame) else {
+                Issue.record("not a message")
+                return
+            }
+            #expect(String(buffer: payload) == expected)
+        }
+        // Compressed frames on a socket that agreed no compression are refused, not skipped.
+        var plain = WebSocketMessages(limit: 1 << 20, deflate: false)
+        if case .refuse = plain.add(WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: alloc.buffer(bytes: a))) {
+        } else {
+            Issue.record("a compressed frame passed unread")
+        }
+        // A message over the limit is refused.
+        var small = WebSocketMessages(limit: 8, deflate: false)
+        if case .refuse(let code, _) = small.add(WebSocketFrame(fin: true, opcode: .text, data: alloc.buffer(string: first))) {
+            #expect(code == .messageTooLarge)
+        } else {
+            Issue.record("an oversized message passed")
+        }
+    }
+
+    /// Two messages through one raw deflate stream with a sync flush each, as permessage-deflate
+    /// with context takeover sends them (the 00 00 FF FF tail removed).
+    func deflateTwo(_ a: String, _ b: String) -> ([UInt8], [UInt8]) {
+        var z = z_stream()
+        deflateInit2_(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        defer { deflateEnd(&z) }
+        func one(_ s: String) -> [UInt8] {
+            var input = Array(s.utf8)
+            var out = [UInt8](repeating: 0, count: 4096)
+            input.withUnsafeMutableBufferPointer { i in
+                out.withUnsafeMutableBufferPointer { o in
+                    z.next_in = i.baseAddress
+                    z.avail_in = UInt32(i.count)
+                    z.next_out = o.baseAddress
+                    z.avail_out = UInt32(o.count)
+                    _ = deflate(&z, Z_SYNC_FLUSH)
+                }
+            }
+            let n = 4096 - Int(z.avail_out)
+            return Array(out[..<(n - 4)])
+        }
+        return (one(a), one(b))
+    }
+}
+
+extension RawClient {
+    func sendBytes(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// What one read returns ([] when the peer closed or 5 s passed).
+    func readBytes() -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &buf, buf.count, 0)
+        return n > 0 ? Array(buf[0..<n]) : []
+    }
+}
