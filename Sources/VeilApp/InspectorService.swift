@@ -98,6 +98,9 @@ public enum InspectorService {
         // With --upstream (the stub or a chosen server) a run makes no other outbound
         // connection at all: what the agent sends inside a tunnel goes there too.
         config.tunnelsFollowRoutes = o.upstream != nil
+        config.maxBufferedBytes = profile.inspector.maxBufferedBytes
+        config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
+        config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         config.agentTrees = agentTrees(h)
         config.onBlock = { stderrLine($0) }
         return config

@@ -45,6 +45,9 @@ extension Profile {
         lines.append("keys = \(W.stringArray(inspector.keys))")
         lines.append("connect_allow = \(W.stringArray(inspector.connectAllow))")
         lines.append("max_body_bytes = \(inspector.maxBodyBytes)")
+        lines.append("max_buffered_bytes = \(inspector.maxBufferedBytes)")
+        lines.append("request_timeout_seconds = \(inspector.requestTimeoutSeconds)")
+        lines.append("idle_timeout_seconds = \(inspector.idleTimeoutSeconds)")
         lines += ["", "[inspector.base_urls]"]
         for url in inspector.baseURLs { lines.append("\(W.key(url.variable)) = \(W.string(url.upstream))") }
         lines += ["", "[inspector.modes]"]

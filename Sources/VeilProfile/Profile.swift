@@ -98,6 +98,14 @@ public struct Profile: Sendable, Equatable {
         public var modes = Modes()
         /// Largest request body accepted (413 beyond it).
         public var maxBodyBytes: Int = 64 << 20
+        /// Request bytes held at once over all the agent's connections (503 beyond it): many
+        /// bodies left unfinished must not hold the host's memory.
+        public var maxBufferedBytes: Int = 256 << 20
+        /// From a request's first byte to its last (408 and a close beyond it): a client that
+        /// sends its head a byte a second does not keep a connection forever.
+        public var requestTimeoutSeconds: Int = 30
+        /// An idle keep-alive connection is closed after this.
+        public var idleTimeoutSeconds: Int = 75
         /// Profile rules: forbidden patterns and expected formats.
         public var rules: [Rule] = []
         public init() {}

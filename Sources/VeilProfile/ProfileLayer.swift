@@ -51,6 +51,9 @@ public struct ProfileLayer: Sendable, Equatable {
         public var keys: [String] = []
         public var connectAllow: [String] = []
         public var maxBodyBytes: Int?
+        public var maxBufferedBytes: Int?
+        public var requestTimeoutSeconds: Int?
+        public var idleTimeoutSeconds: Int?
         public var baseURLs: [Profile.BaseURL] = []
         public var canary: Profile.Mode?
         public var tag: Profile.Mode?

@@ -38,6 +38,9 @@ extension Profile {
     private mutating func applyInspector(_ p: ProfileLayer.InspectorPatch) {
         if let v = p.port { inspector.port = v }
         if let v = p.maxBodyBytes { inspector.maxBodyBytes = v }
+        if let v = p.maxBufferedBytes { inspector.maxBufferedBytes = v }
+        if let v = p.requestTimeoutSeconds { inspector.requestTimeoutSeconds = v }
+        if let v = p.idleTimeoutSeconds { inspector.idleTimeoutSeconds = v }
         Self.append(p.keys, to: &inspector.keys)
         Self.append(p.connectAllow, to: &inspector.connectAllow)
         // The layer's own variables first, in its order, then the parent's others: a request

@@ -59,6 +59,9 @@ public enum ShippedLayersSource {
         list("inspector.keys", i.keys.map(literal))
         list("inspector.connectAllow", i.connectAllow.map(literal))
         set("inspector.maxBodyBytes", i.maxBodyBytes.map { "\($0)" })
+        set("inspector.maxBufferedBytes", i.maxBufferedBytes.map { "\($0)" })
+        set("inspector.requestTimeoutSeconds", i.requestTimeoutSeconds.map { "\($0)" })
+        set("inspector.idleTimeoutSeconds", i.idleTimeoutSeconds.map { "\($0)" })
         list("inspector.baseURLs", i.baseURLs.map { ".init(variable: \(literal($0.variable)), upstream: \(literal($0.upstream)))" })
         for (key, mode) in [("canary", i.canary), ("tag", i.tag), ("covert", i.covert), ("rule", i.rule)] {
             set("inspector.\(key)", mode.map { ".\($0.rawValue)" })

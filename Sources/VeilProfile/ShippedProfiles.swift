@@ -188,6 +188,9 @@ kind = "iso-date"
 #                                list them in env.pass as well)
 #   connect_allow = ["host", "host:port", "*.domain"]   hosts a CONNECT may reach
 #   max_body_bytes = 67108864    requests above this get 413
+#   max_buffered_bytes = 268435456   request bytes held at once over all connections (503 beyond)
+#   request_timeout_seconds = 30 from a request's first byte to its last (408 and a close beyond)
+#   idle_timeout_seconds = 75    an idle keep-alive connection is closed after this
 #   [inspector.base_urls] VAR = "https://upstream"  base-URL variables; inside the sandbox
 #                                each points at the inspector, path preserved. A request whose
 #                                API veil cannot tell goes to the first: a profile's own come
@@ -244,6 +247,9 @@ port = 8080
 keys = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"]
 connect_allow = []
 max_body_bytes = 67_108_864
+max_buffered_bytes = 268_435_456
+request_timeout_seconds = 30
+idle_timeout_seconds = 75
 
 # The SDKs' own defaults (OpenAI's path includes /v1; the others add theirs per request).
 [inspector.base_urls]

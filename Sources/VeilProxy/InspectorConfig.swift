@@ -29,6 +29,12 @@ public struct InspectorConfig: Sendable {
     public var modes: Profile.Modes
     /// Largest request body accepted; larger ones get 413 in the API's error format.
     public var maxBodyBytes: Int
+    /// Request bytes held at once over all connections; beyond it, 503 and a close.
+    public var maxBufferedBytes: Int = 256 << 20
+    /// From a request's first byte to its last; beyond it, 408 and a close.
+    public var requestTimeoutSeconds: Int64 = 30
+    /// An idle keep-alive connection is closed after this.
+    public var idleTimeoutSeconds: Int64 = 75
     /// JSONL record of every exchange (nil: no record).
     public var recordPath: String?
     /// Directories the agent can write (its workdir, its profile home): a record file below

@@ -21,6 +21,8 @@ final class InspectorCore: @unchecked Sendable {
     let neutral: NeutralText
     let recorder: ExchangeRecorder?
     let stats = InspectorStats()
+    /// Request bytes held over all connections (max_buffered_bytes).
+    let buffers: BufferBudget
     let stub = StubResponder()
     /// One client per event loop and upstream proxy ("" = direct). Per event loop so that an
     /// agent connection, its upstream connection and every callback share one thread (no
@@ -32,6 +34,7 @@ final class InspectorCore: @unchecked Sendable {
 
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
+        buffers = BufferBudget(limit: config.maxBufferedBytes)
         scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules))
         routes = RouteTable(routes: config.routes, allow: AllowList(config.connectAllow))
         proxies = HostProxySettings(environment: config.hostEnvironment)
@@ -154,9 +157,18 @@ final class InspectorCore: @unchecked Sendable {
         let own = routes.filter { $0.api == family }
         guard family != .unknown, !own.isEmpty else { return true }
         return own.contains { route in
-            if case .url(let base) = route.upstream { return url.hasPrefix(base) }
+            if case .url(let base) = route.upstream { return isUnder(url, base: base) }
             return false
         }
+    }
+
+    /// `url` is `base` or below it: the prefix must end where a URL's parts end, or
+    /// `https://api.anthropic.com.evil.example/` would pass as under `https://api.anthropic.com`.
+    static func isUnder(_ url: String, base: String) -> Bool {
+        guard url.hasPrefix(base) else { return false }
+        if base.hasSuffix("/") { return true }
+        let rest = url.utf8.dropFirst(base.utf8.count)
+        return rest.first.map { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? true
     }
 
 

@@ -13,9 +13,35 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
     public var tunnels = 0
     public var findings = 0
     public var findingsByKind: [String: Int] = [:]
+    /// Each finding: its kind, where, the code points and the request (a canary by its label
+    /// alone: the report may travel further than the record). The first `listLimit`.
+    public var findingList: [ReportedFinding] = []
+    /// Each exchange refused or blocked: when, what, the status and why. The first `listLimit`.
+    public var refusals: [Refusal] = []
+    static let listLimit = 1000
     /// The sandbox's [limits] the agent ran into, where veil could see them (absent: none).
     public var limitsHit: LimitsHit?
     public init() {}
+
+    public struct ReportedFinding: Sendable, Codable, Equatable {
+        public var kind: String
+        /// A JSON path, `uri`, `header:NAME` or `header-name`.
+        public var at: String
+        public var offset: Int
+        public var codePoints: [String]
+        /// `canary (time zone)`, `U+02BC`, a rule's name.
+        public var what: String
+        /// `POST /v1/messages`, `WS /v1/responses`.
+        public var request: String
+    }
+
+    public struct Refusal: Sendable, Codable, Equatable {
+        public var time: String
+        /// `CONNECT example.com:443`, `POST /v1/messages`.
+        public var request: String
+        public var status: Int
+        public var reason: String
+    }
 
     public struct LimitsHit: Sendable, Codable, Equatable {
         public var pidsRefused: Int
@@ -38,11 +64,29 @@ final class InspectorStats: @unchecked Sendable {
         lock.unlock()
     }
 
-    func record(findings: [Finding]) {
+    /// Counted by kind; listed with the request as the block notice shows it (no canary value
+    /// in the path or the target).
+    func record(findings: [Finding], method: String, target: String, canaries: [Canary]) {
         guard !findings.isEmpty else { return }
+        let request = method + " " + BlockNotice.shownTarget(target, findings: findings, canaries: canaries)
         update { s in
             s.findings += findings.count
-            for f in findings { s.findingsByKind[f.kind.rawValue, default: 0] += 1 }
+            for f in findings {
+                s.findingsByKind[f.kind.rawValue, default: 0] += 1
+                guard s.findingList.count < InspectorSummary.listLimit else { continue }
+                s.findingList.append(.init(kind: f.kind.rawValue, at: BlockNotice.hideCanaries(f.path, canaries), offset: f.offset,
+                                           codePoints: f.codePoints.map { String(format: "U+%04X", $0) },
+                                           what: BlockNotice.describe(f), request: request))
+            }
+        }
+    }
+
+    /// A refused or blocked exchange, counted by the caller as rejected or blocked.
+    func refused(_ request: String, status: Int, reason: String) {
+        let time = Date().formatted(.iso8601)
+        update { s in
+            guard s.refusals.count < InspectorSummary.listLimit else { return }
+            s.refusals.append(.init(time: time, request: request, status: status, reason: reason))
         }
     }
 

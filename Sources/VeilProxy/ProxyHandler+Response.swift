@@ -47,9 +47,11 @@ extension ProxyHandler {
     func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
         guard case .responding(let current, _) = state, current === ex else { return }
         core.recorder?.write(ex)
+        releaseHeld()
         let keepAlive = ex.head.isKeepAlive
         state = keepAlive ? .idle : .closed
         guard !keepAlive else {
+            wait(.idle, context: context)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             resumePipelined(context: context)
             return
@@ -85,6 +87,23 @@ extension ProxyHandler {
         responseEnd(ex, context: context)
     }
 
+    /// A refusal that has no exchange of its own (CONNECT, 413, 408, 503, malformed) goes into
+    /// the record and the report too: a run whose report says `rejected: 37` shows the 37.
+    func recordRefusal(_ head: HTTPRequestHead?, api: APIKind, status: HTTPResponseStatus, reason: String) {
+        let head = head ?? HTTPRequestHead(version: .http1_1, method: .RAW(value: "?"), uri: "")
+        // The path without its query: keys travel there.
+        let target = AbsoluteURI(head.uri).map { "\($0.host):\($0.port)" }
+            ?? String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        core.stats.refused(head.method.rawValue + " " + target,
+                           status: Int(status.code), reason: core.neutral.apply(reason))
+        guard let recorder = core.recorder else { return }
+        let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
+        ex.decision = "reject"
+        ex.status = Int(status.code)
+        ex.error = reason
+        recorder.write(ex)
+    }
+
     func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
                             context: ChannelHandlerContext) {
         let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
@@ -99,8 +118,9 @@ extension ProxyHandler {
     }
 
     /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
-    func refuseConnect(status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+    func refuseConnect(_ head: HTTPRequestHead, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
         core.stats.update { $0.rejected += 1 }
+        recordRefusal(head, api: .unknown, status: status, reason: message)
         state = .closed
         writeError(api: .unknown, status: status, message: message, close: true, context: context)
         context.flush()

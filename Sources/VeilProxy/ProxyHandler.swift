@@ -40,16 +40,39 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pipelined = CircularBuffer<HTTPServerRequestPart>()
     private var readHeld = false
     private var resuming = false
+    /// What the connection waits for (ConnectionDeadline) and its one timer.
+    var deadline: ConnectionDeadline?
+    var deadlineTimer: Scheduled<Void>?
+    var deadlineTimerAt: NIODeadline?
+    /// Request parts seen in the current read: a read that gave none began a head.
+    private var partsThisRead = false
+    /// Body bytes this connection holds of the inspector's shared bound (BufferBudget).
+    var held = 0
 
     init(core: InspectorCore, tunnel: TunnelOrigin? = nil) {
         self.core = core
         self.tunnel = tunnel
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        wait(.idle, context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelDeadline()
+        releaseHeld()
+        self.context = nil
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !partsThisRead, case .idle = state, deadline?.kind == .idle { wait(.request, context: context) }
+        partsThisRead = false
+        context.fireChannelReadComplete()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        partsThisRead = true
         let part = unwrapInboundIn(data)
         if isResponding || !pipelined.isEmpty {
             pipelined.append(part)
@@ -86,7 +109,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             begin(head, context: context)
         case (.body(let chunk), .collecting(let ex)):
             if ex.body.readableBytes + chunk.readableBytes > core.config.maxBodyBytes {
-                tooLarge(ex.api, context: context)
+                tooLarge(ex.head, api: ex.api, context: context)
+            } else if !hold(ex, adding: chunk.readableBytes) {
+                overloaded(ex.head, api: ex.api, context: context)
             } else {
                 collect(chunk, into: ex, context: context)
             }
@@ -98,6 +123,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             close(context)
         case (.end, .connecting(let origin)):
             state = .tunnelled
+            cancelDeadline()
             ConnectTunnel.terminate(origin, handler: self, context: context)
         case (.body, .connecting), (_, .closed), (_, .tunnelled):
             break
@@ -110,6 +136,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if case .responding(_, let call?) = state { call.cancel() }
         state = .closed
+        cancelDeadline()
+        releaseHeld()
         context.fireChannelInactive()
     }
 
@@ -125,8 +153,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle, .collecting:
             if error is HTTPParserError {
                 state = .closed
-                writeError(api: .unknown, status: .badRequest, message: "veil: malformed HTTP request (\(error))",
-                           close: true, context: context)
+                let message = "veil: malformed HTTP request (\(error))"
+                recordRefusal(nil, api: .unknown, status: .badRequest, reason: message)
+                writeError(api: .unknown, status: .badRequest, message: message, close: true, context: context)
             }
         default:
             break
@@ -138,20 +167,21 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         core.stats.update { $0.requests += 1 }
         if head.method == .CONNECT {
             guard tunnel == nil else {
-                refuseConnect(status: .badRequest, message: "veil: CONNECT inside a tunnel", context: context)
+                refuseConnect(head, status: .badRequest, message: "veil: CONNECT inside a tunnel", context: context)
                 return
             }
             switch ConnectTunnel.accept(head, core: core) {
             case .success(let origin): state = .connecting(origin)
-            case .failure(let refusal): refuseConnect(status: refusal.status, message: refusal.message, context: context)
+            case .failure(let refusal): refuseConnect(head, status: refusal.status, message: refusal.message, context: context)
             }
             return
         }
+        if deadline?.kind != .request { wait(.request, context: context) }
         let absolute = AbsoluteURI(head.uri)
         let api = RouteTable.api(path: absolute?.pathAndQuery ?? head.uri, headers: head.headers)
         let declared = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
         if declared > core.config.maxBodyBytes {
-            tooLarge(api, context: context)
+            tooLarge(head, api: api, context: context)
             return
         }
         // curl and some SDKs wait (about a second) for 100 Continue before sending a large body.
@@ -179,11 +209,35 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ex.body.writeBuffer(&chunk)
     }
 
-    private func tooLarge(_ api: APIKind, context: ChannelHandlerContext) {
+    private func tooLarge(_ head: HTTPRequestHead, api: APIKind, context: ChannelHandlerContext) {
         core.stats.update { $0.rejected += 1 }
         state = .discarding
         let message = "veil: request body larger than the inspector's limit of \(core.config.maxBodyBytes) bytes"
+        recordRefusal(head, api: api, status: .payloadTooLarge, reason: message)
         writeError(api: api, status: .payloadTooLarge, message: message, close: true, context: context)
+    }
+
+    /// The inspector holds as many request bytes as it may (max_buffered_bytes): this one is
+    /// refused with 503, which SDKs retry, rather than the host running out of memory.
+    private func overloaded(_ head: HTTPRequestHead, api: APIKind, context: ChannelHandlerContext) {
+        core.stats.update { $0.rejected += 1 }
+        releaseHeld()
+        state = .discarding
+        let message = "veil: the inspector holds its limit of \(core.config.maxBufferedBytes) bytes of requests; retry"
+        recordRefusal(head, api: api, status: .serviceUnavailable, reason: message)
+        writeError(api: api, status: .serviceUnavailable, message: message, close: true, context: context)
+    }
+
+    /// The request did not arrive whole within request_timeout_seconds.
+    func requestTimedOut(context: ChannelHandlerContext) {
+        var head: HTTPRequestHead?, api = APIKind.unknown
+        if case .collecting(let ex) = state { (head, api) = (ex.head, ex.api) }
+        core.stats.update { $0.rejected += 1 }
+        state = .closed
+        let message = "veil: the request did not arrive within \(core.config.requestTimeoutSeconds) s"
+        recordRefusal(head, api: api, status: .requestTimeout, reason: message)
+        writeError(api: api, status: .requestTimeout, message: message, close: true, context: context)
+        close(context)
     }
 
     /// A compressed body is decoded for the scanner (`ex.decoded`); one veil cannot read is
@@ -198,6 +252,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return true
         } catch {
             core.stats.update { $0.rejected += 1 }
+            core.stats.refused(ex.head.method.rawValue + " " + ex.pathAndQuery, status: Int(error.status.code),
+                               reason: core.neutral.apply(error.message(limit: core.config.maxBodyBytes)))
             ex.decision = "reject"
             finishWithError(ex, status: error.status, message: error.message(limit: core.config.maxBodyBytes),
                             context: context)
@@ -207,25 +263,31 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request is complete: inspect, decide, then answer or forward.
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
+        stopWaiting()
         // The API was detected once, in `begin`.
         let target = tunnel.map { core.routes.target(inTunnelTo: $0, uri: ex.head.uri, absolute: ex.absolute, api: ex.api,
                                                      followRoutes: core.config.tunnelsFollowRoutes) }
             ?? core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
+            core.stats.refused(ex.head.method.rawValue + " " + ex.pathAndQuery, status: 403, reason: core.neutral.apply("veil: \(why)"))
             ex.decision = "reject"
             finishWithError(ex, status: .forbidden, message: "veil: \(why)", context: context)
             return
         }
         guard undoContentEncoding(ex, context: context) else { return }
         let decision = core.inspect(ex)
-        core.stats.record(findings: ex.findings)
+        core.stats.record(findings: ex.findings, method: ex.head.method.rawValue, target: ex.pathAndQuery,
+                          canaries: core.config.canaries)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
             ex.decision = "block"
             ex.blockReason = reason
             let blocking = blockingFindings(ex.findings)
             let message = APIError.blockMessage(ex.findings, blocking: blocking, canaries: core.config.canaries)
+            core.stats.refused(ex.head.method.rawValue + " " + BlockNotice.shownTarget(ex.pathAndQuery, findings: ex.findings,
+                                                                                        canaries: core.config.canaries),
+                               status: 400, reason: "blocked: " + (blocking.first ?? ex.findings.first).map(BlockNotice.describe)!)
             core.config.onBlock?(BlockNotice.line(method: ex.head.method.rawValue, target: ex.pathAndQuery,
                                                   findings: ex.findings, blocking: blocking,
                                                   canaries: core.config.canaries, recordPath: core.config.recordPath))

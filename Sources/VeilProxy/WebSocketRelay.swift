@@ -209,6 +209,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             control(frame, context: context)
         case .refuse(let code, let why):
             core.stats.update { $0.rejected += 1 }
+            core.stats.refused("WS " + upgrade.pathAndQuery, status: Self.number(code), reason: "veil: " + why)
             close(context, code: code, reason: "veil: " + why)
         case .message(let frames, let payload, _):
             message(frames, payload: payload, context: context)
@@ -235,7 +236,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         ex.upstream = upgrade.upstream
         core.stats.update { $0.requests += 1 }
         let decision = core.inspectMessage(ex)
-        core.stats.record(findings: ex.findings)
+        core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, canaries: core.config.canaries)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
             ex.decision = "block"
@@ -246,9 +247,11 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
                                                   blocking: blocking, canaries: core.config.canaries,
                                                   recordPath: core.config.recordPath))
             core.recorder?.write(ex)
-            let shown = blocking.first ?? ex.findings.first
-            close(context, code: .policyViolation,
-                  reason: "veil blocked this message: " + (shown.map { BlockNotice.describe($0) } ?? "a finding"))
+            let shown = (blocking.first ?? ex.findings.first).map { BlockNotice.describe($0) } ?? "a finding"
+            core.stats.refused("WS " + BlockNotice.shownTarget(upgrade.pathAndQuery, findings: ex.findings,
+                                                               canaries: core.config.canaries),
+                               status: 1008, reason: "blocked: " + shown)
+            close(context, code: .policyViolation, reason: "veil blocked this message: " + shown)
             return
         }
         core.stats.update { $0.forwarded += 1 }
@@ -264,6 +267,12 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             }
             context.flush()
         }
+    }
+
+    static func number(_ code: WebSocketErrorCode) -> Int {
+        var b = ByteBuffer()
+        b.write(webSocketErrorCode: code)
+        return Int(b.getInteger(at: 0, as: UInt16.self) ?? 0)
     }
 
     /// The frame as the upstream gets it: NIO keeps a decoded frame's data masked, and its

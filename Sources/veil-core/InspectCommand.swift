@@ -70,6 +70,9 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        config.maxBufferedBytes = profile.inspector.maxBufferedBytes
+        config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
+        config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         if !config.connectAllow.isEmpty {
             let ca = try RunCA()
             config.runCA = ca

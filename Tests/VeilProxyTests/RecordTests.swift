@@ -92,6 +92,18 @@ import VeilScan
 }
 
 @Suite("keys stay with their vendor") struct KeyRouteTests {
+    /// A host that only begins with the vendor's name is another host: its requests get no key.
+    @Test func aLookalikeHostIsNotTheVendors() {
+        let entry = CredentialMask.Entry(variable: "ANTHROPIC_API_KEY", placeholder: "p", real: "r")
+        let routes = [Route(api: .anthropic, upstream: .url("https://api.anthropic.com"))]
+        #expect(InspectorCore.keyMayGo(entry, to: "https://api.anthropic.com/v1/messages", routes: routes))
+        #expect(InspectorCore.keyMayGo(entry, to: "https://api.anthropic.com", routes: routes))
+        for other in ["https://api.anthropic.com.evil.example/v1/messages", "https://api.anthropic.com:8443/v1",
+                      "https://api.anthropic.comx/v1"] {
+            #expect(!InspectorCore.keyMayGo(entry, to: other, routes: routes), "\(other)")
+        }
+    }
+
     /// The OpenAI key's placeholder on a request routed to the Anthropic upstream stays a
     /// placeholder there; on its own vendor's route it becomes the key.
     @Test func aKeyGoesOnlyToItsOwnVendorsUpstream() async throws {

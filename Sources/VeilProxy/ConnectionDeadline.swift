@@ -1,0 +1,98 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What an agent connection may wait for, and until when: an idle keep-alive connection for its
+/// next request (`idle_timeout_seconds`), a request that has begun for its last byte
+/// (`request_timeout_seconds`: a head sent a byte a second does not hold a connection forever).
+/// While veil answers, nothing is timed here (the upstream's silence clock is).
+struct ConnectionDeadline: Equatable {
+    enum Kind { case idle, request }
+    let kind: Kind
+    let at: NIODeadline
+}
+
+/// Request bytes held at once over every connection (`max_buffered_bytes`): sixteen unfinished
+/// 60 MiB bodies must not hold a gigabyte of the host's memory. A connection reserves what its
+/// body will occupy (its declared length at once, as that is what veil allocates) and gives it
+/// back when its exchange ends.
+final class BufferBudget: @unchecked Sendable {
+    let limit: Int
+    private let lock = NIOLock()
+    private var used = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    func reserve(_ bytes: Int) -> Bool {
+        lock.withLock {
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+    }
+
+    func release(_ bytes: Int) { lock.withLock { used -= bytes } }
+
+    var inUse: Int { lock.withLock { used } }
+}
+
+extension ProxyHandler {
+    /// Waits for `kind` from now. One timer per connection: it is moved only when the new end
+    /// comes before the one it was set for, and otherwise finds the new end when it fires.
+    func wait(_ kind: ConnectionDeadline.Kind, context: ChannelHandlerContext) {
+        let seconds = kind == .idle ? core.config.idleTimeoutSeconds : core.config.requestTimeoutSeconds
+        let end = ConnectionDeadline(kind: kind, at: .now() + .seconds(seconds))
+        deadline = end
+        if let timerAt = deadlineTimerAt, timerAt <= end.at { return }
+        deadlineTimer?.cancel()
+        schedule(at: end.at, context: context)
+    }
+
+    func stopWaiting() { deadline = nil }
+
+    private func schedule(at: NIODeadline, context: ChannelHandlerContext) {
+        deadlineTimerAt = at
+        deadlineTimer = context.eventLoop.scheduleTask(deadline: at) { [weak self] in self?.deadlineReached() }
+    }
+
+    private func deadlineReached() {
+        deadlineTimer = nil
+        deadlineTimerAt = nil
+        guard let end = deadline, let context else { return }
+        if end.at > .now() {
+            schedule(at: end.at, context: context)
+            return
+        }
+        deadline = nil
+        switch (end.kind, state) {
+        case (.idle, .idle):
+            close(context)
+        case (.request, .idle), (.request, .collecting):
+            requestTimedOut(context: context)
+        default:
+            break
+        }
+    }
+
+    func cancelDeadline() {
+        deadline = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        deadlineTimerAt = nil
+    }
+
+    /// Reserves what `ex`'s body will occupy with `adding` more bytes; false when the
+    /// inspector's shared bound would be passed.
+    func hold(_ ex: Exchange, adding: Int) -> Bool {
+        let needed = max(ex.body.readableBytes + adding, min(ex.declaredLength, core.config.maxBodyBytes))
+        guard needed > held else { return true }
+        guard core.buffers.reserve(needed - held) else { return false }
+        held = needed
+        return true
+    }
+
+    func releaseHeld() {
+        guard held > 0 else { return }
+        core.buffers.release(held)
+        held = 0
+    }
+}

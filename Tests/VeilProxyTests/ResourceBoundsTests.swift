@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+/// Bounds a hostile agent meets (issue 14, item 6), and the record and report of everything
+/// refused (item 7).
+@Suite("resource bounds and refusals") struct ResourceBoundsTests {
+    static func inspector(requestTimeout: Int64 = 30, idleTimeout: Int64 = 75, maxBuffered: Int = 256 << 20,
+                          record: String? = nil) throws -> Inspector {
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)],
+                                     canaries: [Canary(label: "user name", value: "zebulonquixote")],
+                                     recordPath: record, connectAllow: ["api.example.com"])
+        config.requestTimeoutSeconds = requestTimeout
+        config.idleTimeoutSeconds = idleTimeout
+        config.maxBufferedBytes = maxBuffered
+        return try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+    }
+
+    /// A head sent a byte at a time never completes within the request timeout: 408, closed.
+    @Test func aSlowHeadIsCutOff() throws {
+        let inspector = try Self.inspector(requestTimeout: 1)
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        let start = Date()
+        // 1.5 s of a head that never ends (the timeout is 1 s).
+        for ch in "POST /v1/messages HTT" {
+            c.send(String(ch))
+            usleep(75_000)
+        }
+        let reply = c.read(until: "never")
+        #expect(reply.hasPrefix("HTTP/1.1 408"))
+        #expect(Date().timeIntervalSince(start) < 3)
+        #expect(inspector.summary().refusals.first?.status == 408)
+    }
+
+    /// A keep-alive connection that sends nothing more is closed after the idle timeout, and
+    /// one in use is not.
+    @Test func anIdleConnectionIsClosed() throws {
+        let inspector = try Self.inspector(idleTimeout: 1)
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+        #expect(c.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        let start = Date()
+        #expect(c.readBytes().isEmpty)  // the close (5 s would be the client's own timeout)
+        let waited = Date().timeIntervalSince(start)
+        #expect(waited > 0.5 && waited < 3)
+    }
+
+    /// Unfinished bodies hold at most max_buffered_bytes together: the request that would pass
+    /// it gets 503 in its API's format, the others go on.
+    @Test func bufferedBodiesAreBoundedOverAllConnections() throws {
+        let inspector = try Self.inspector(maxBuffered: 1 << 20)
+        defer { inspector.shutdown() }
+        let first = try RawClient(port: inspector.port), second = try RawClient(port: inspector.port)
+        defer { first.close(); second.close() }
+        let length = 700 << 10
+        for c in [first, second] {
+            c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\ncontent-length: \(length)\r\n\r\n{\"a\":\"")
+            usleep(200_000)
+        }
+        let refused = second.read(until: "}}")
+        #expect(refused.hasPrefix("HTTP/1.1 503"))
+        #expect(refused.contains("retry"))
+        // The first finishes and is answered.
+        first.send(String(repeating: "x", count: length - 6 - 2) + "\"}")
+        #expect(first.read(until: "}").hasPrefix("HTTP/1.1 "))
+        #expect(inspector.summary().refusals.contains { $0.status == 503 })
+    }
+
+    /// Every refusal is in the record (host, reason, time) and the report; findings are listed
+    /// with what and where, a canary by its label.
+    @Test func refusalsAndFindingsAreRecordedAndReported() throws {
+        let record = tempPath("refusals.jsonl")
+        defer { unlink(record) }
+        let inspector = try Self.inspector(record: record)
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("CONNECT elsewhere.example:443 HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n")
+        #expect(c.read(until: "}}").hasPrefix("HTTP/1.1 403"))
+        let d = try RawClient(port: inspector.port)
+        defer { d.close() }
+        let body = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"zebulonquixote"}]}"#
+        d.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(d.read(until: "}}").hasPrefix("HTTP/1.1 400"))
+        inspector.shutdown()
+
+        let lines = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        let connect = try #require(lines.first { $0["method"] as? String == "CONNECT" })
+        #expect(connect["path"] as? String == "elsewhere.example:443")
+        #expect(connect["decision"] as? String == "reject" && connect["status"] as? Int == 403)
+        #expect((connect["error"] as? String)?.contains("not allowed") == true && connect["time"] != nil)
+
+        let summary = inspector.summary()
+        #expect(summary.refusals.map(\.status).sorted() == [400, 403])
+        #expect(summary.refusals.contains { $0.request == "CONNECT elsewhere.example:443" })
+        let finding = try #require(summary.findingList.first)
+        #expect(finding.kind == "canary" && finding.what == "canary (user name)" && finding.request == "POST /v1/messages")
+        #expect(finding.at == "$.messages[0].content")
+        let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+        #expect(!json.contains("zebulonquixote"))
+    }
+}
