@@ -14,7 +14,8 @@ final class Exchange {
     let started: NIODeadline
     /// The body as the agent sent it, and as it is forwarded.
     var body: ByteBuffer
-    /// The body with its content-encoding undone (RequestCoding), when it has one.
+    /// The body as the scanner reads it, when that differs from what was sent: its
+    /// content-encoding undone, a form's fields or UTF-16/32 text decoded (BodyView).
     var decoded: ByteBuffer?
     /// What the upstream will read: what is scanned and recorded.
     var inspected: ByteBuffer { decoded ?? body }

@@ -168,15 +168,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         writeError(api: api, status: .payloadTooLarge, message: message, close: true, context: context)
     }
 
-    /// A compressed body is decoded for the scanner (`ex.decoded`); one veil cannot read is
-    /// answered here (415, 400, 413 or 501) and false returned.
+    /// A compressed or encoded body is decoded for the scanner (`ex.decoded`, BodyView); one
+    /// veil cannot read is answered here (415, 400, 413 or 501) and false returned.
     private func undoContentEncoding(_ ex: Exchange, context: ChannelHandlerContext) -> Bool {
-        let headers = ex.head.headers
-        guard headers.contains(name: "content-encoding") || headers.contains(name: "transfer-encoding") else { return true }
         do {
-            let codings = try RequestCoding.codings(headers)
-            guard !codings.isEmpty else { return true }
-            ex.decoded = try RequestCoding.decode(ex.body, codings: codings, limit: core.config.maxBodyBytes)
+            ex.decoded = try BodyView.decoded(ex.body, headers: ex.head.headers, limit: core.config.maxBodyBytes)
             return true
         } catch {
             core.stats.update { $0.rejected += 1 }
