@@ -123,8 +123,14 @@ struct AbsoluteURI {
         scheme = i == 5 ? "https" : "http"
         let defaultPort = i == 5 ? 443 : 80
         i += 3
-        let authorityEnd = u[i...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? u.count
-        let path = String(decoding: u[authorityEnd...], as: UTF8.self)
+        // RFC 3986: the authority ends at `/`, `?` or `#`. Missing the `#` let
+        // `https://evil#@allowed/` pass the allow list as `allowed` and go to `evil` (URL's reading).
+        let authorityEnd = u[i...].firstIndex {
+            $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+        } ?? u.count
+        // A fragment is never sent (RFC 9110 §7.1).
+        let path = String(decoding: u[authorityEnd ..< (u[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? u.count)],
+                          as: UTF8.self)
         pathAndQuery = path.isEmpty || path.utf8.first == UInt8(ascii: "?") ? "/" + path : path
         // user:password@ is dropped; the host is what follows the last `@`.
         let hostStart = (u[i ..< authorityEnd].lastIndex(of: UInt8(ascii: "@")) ?? i - 1) + 1

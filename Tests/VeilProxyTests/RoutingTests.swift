@@ -35,6 +35,34 @@ import VeilScan
         #expect(parts("http:///path") == nil)
         #expect(parts("ftp://host/x") == nil)
         #expect(parts("httpx://host/x") == nil)
+        // Found by the fuzzer (veil-fuzz http): the authority ends at `#` too, as in URL.
+        #expect(parts("https://evil.example#@api.example.com/v1") == "https evil.example 443 /")
+        #expect(parts("http://host.example/v1?q=1#frag") == "http host.example 80 /v1?q=1")
+    }
+
+    /// Found by the fuzzer: the allow list judged `api.example.com`, AsyncHTTPClient (by URL)
+    /// connected to `evil.example`.
+    @Test func aFragmentCannotSmuggleAnotherHostPastTheAllowList() {
+        let table = RouteTable(routes: [], allow: AllowList(["api.example.com"]))
+        for uri in ["https://evil.example#@api.example.com/v1/messages", "http://evil.example#@api.example.com"] {
+            guard case .denied = table.target(uri: uri, absolute: AbsoluteURI(uri), api: .anthropic) else {
+                Issue.record("\(uri) was let through")
+                continue
+            }
+        }
+    }
+
+    /// The same through the inspector: refused (NIO's parser already takes it for an invalid
+    /// URL; AbsoluteURI is the second line), never forwarded.
+    @Test func aFragmentedTargetIsRefusedByTheInspector() throws {
+        let inspector = try startInspector(.stub, allow: ["127.0.0.1"])
+        defer { inspector.shutdown() }
+        let raw = try RawClient(port: inspector.port)
+        defer { raw.close() }
+        raw.send("GET https://localhost#@127.0.0.1:9/v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        let got = raw.read(until: "}")
+        #expect(got.hasPrefix("HTTP/1.1 400") || got.hasPrefix("HTTP/1.1 403"), "\(got)")
+        #expect(inspector.summary().forwarded == 0)
     }
 
     @Test func routesByAPIThenCatchAll() {
