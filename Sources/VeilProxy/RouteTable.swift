@@ -39,6 +39,11 @@ struct RouteTable: Sendable {
             }
             return .url(uri)
         }
+        // `http://host:99999/`: meant for some host, readable as none; not joined to a route's
+        // base as if it were a path. (The first byte keeps origin-form targets off this test.)
+        if uri.utf8.first.map({ $0 | 0x20 == UInt8(ascii: "h") }) == true, uri.lowercased().contains("://") {
+            return .denied("the request target is not a URL veil can read")
+        }
         guard let route = routes.first(where: { $0.api == api }) ?? routes.first(where: { $0.api == .unknown })
             ?? (routes.count == 1 ? routes.first : nil)
         else {
@@ -135,20 +140,28 @@ struct AbsoluteURI {
         // user:password@ is dropped; the host is what follows the last `@`.
         let hostStart = (u[i ..< authorityEnd].lastIndex(of: UInt8(ascii: "@")) ?? i - 1) + 1
         let hostPort = u[hostStart ..< authorityEnd]
-        func port(after k: Int) -> Int {
-            guard k < authorityEnd, u[k] == UInt8(ascii: ":") else { return defaultPort }
-            return Int(String(decoding: u[(k + 1) ..< authorityEnd], as: UTF8.self)) ?? defaultPort
+        // After the host: nothing (the scheme's port), `:` and up to 65535, or `:` alone. Anything
+        // else is not a URL (URL refuses it too), where a default port would be a guess.
+        func port(after k: Int) -> Int? {
+            if k == authorityEnd { return defaultPort }
+            guard u[k] == UInt8(ascii: ":") else { return nil }
+            let digits = u[(k + 1) ..< authorityEnd]
+            if digits.isEmpty { return defaultPort }
+            guard digits.count <= 5, digits.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
+            let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            return value <= 65535 ? value : nil
         }
+        let hostRange: Range<Int>, parsedPort: Int?
         if hostPort.first == UInt8(ascii: "["), let close = hostPort.firstIndex(of: UInt8(ascii: "]")) {
-            host = String(decoding: u[(hostStart + 1) ..< close], as: UTF8.self)
-            self.port = port(after: close + 1)
+            (hostRange, parsedPort) = ((hostStart + 1) ..< close, port(after: close + 1))
         } else if let colon = hostPort.lastIndex(of: UInt8(ascii: ":")) {
-            host = String(decoding: u[hostStart ..< colon], as: UTF8.self)
-            self.port = port(after: colon)
+            (hostRange, parsedPort) = (hostStart ..< colon, port(after: colon))
         } else {
-            host = String(decoding: hostPort, as: UTF8.self)
-            self.port = defaultPort
+            (hostRange, parsedPort) = (hostStart ..< authorityEnd, defaultPort)
         }
+        guard let parsedPort else { return nil }
+        host = String(decoding: u[hostRange], as: UTF8.self)
+        self.port = parsedPort
         if host.isEmpty { return nil }
     }
 }

@@ -38,6 +38,16 @@ import VeilScan
         // Found by the fuzzer (veil-fuzz http): the authority ends at `#` too, as in URL.
         #expect(parts("https://evil.example#@api.example.com/v1") == "https evil.example 443 /")
         #expect(parts("http://host.example/v1?q=1#frag") == "http host.example 80 /v1?q=1")
+        // Found by the fuzzer: a port out of range, or not a number, was kept or became the
+        // default; URL refuses both.
+        #expect(parts("http://evil.example:688888886/x") == nil)
+        #expect(parts("http://evil.example:65536/x") == nil)
+        #expect(parts("http://evil.example:8o/x") == nil)
+        #expect(parts("http://[::1]x/") == nil)
+        #expect(parts("http://h:65535/") == "http h 65535 /")
+        let table = RouteTable(routes: [Route(api: .unknown, upstream: .url("https://api.example.com"))], allow: AllowList(["*"]))
+        #expect(table.target(uri: "http://evil.example:65536/x", absolute: nil, api: .unknown)
+            == .denied("the request target is not a URL veil can read"))
     }
 
     /// Found by the fuzzer: the allow list judged `api.example.com`, AsyncHTTPClient (by URL)
