@@ -85,25 +85,41 @@ struct RouteTable: Sendable {
     }
 }
 
-/// Hosts a CONNECT or absolute-form request may reach: `host`, `host:port`, `*.suffix`.
+/// Hosts a CONNECT or absolute-form request may reach: `host`, `host:port`, `*.suffix`,
+/// `*`, and an IPv6 address as `[::1]` or `[::1]:port`. Entries are read once.
 struct AllowList: Sendable {
-    let entries: [String]
+    struct Entry: Sendable, Equatable {
+        /// Lowercased, without brackets; `*` or `*.suffix` for patterns.
+        let name: String
+        /// nil: any port.
+        let port: Int?
+    }
 
-    init(_ entries: [String]) { self.entries = entries.map { $0.lowercased() } }
+    let entries: [Entry]
+
+    init(_ entries: [String]) { self.entries = entries.compactMap(Self.entry) }
+
+    /// One entry; nil for one that names nothing (a port that is not a number). The port is
+    /// split off after `]` for IPv6, and only after the one colon of a name otherwise: the
+    /// fuzzer found `[::1]:8080` kept whole, so that it matched the host `::1]:8080`.
+    static func entry(_ raw: String) -> Entry? {
+        var name = Substring(raw.lowercased()), port: Int?
+        if let colon = name.lastIndex(of: ":"),
+           name.hasPrefix("[") ? name[..<colon].hasSuffix("]") : name.firstIndex(of: ":") == colon {
+            guard let p = Int(name[name.index(after: colon)...]) else { return nil }
+            (name, port) = (name[..<colon], p)
+        }
+        return Entry(name: name.trimmingCharacters(in: ["[", "]"]), port: port)
+    }
 
     func permits(host: String, port: Int) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: ["[", "]"])
-        for e in entries {
-            var name = Substring(e)
-            if let colon = name.lastIndex(of: ":"), !name.contains("]"), name.filter({ $0 == ":" }).count == 1 {
-                guard Int(name[name.index(after: colon)...]) == port else { continue }
-                name = name[..<colon]
-            }
-            let n = name.trimmingCharacters(in: ["[", "]"])
-            if n == "*" || n == h { return true }
-            if n.hasPrefix("*."), h.hasSuffix(n.dropFirst()) { return true }
+        return entries.contains { e in
+            guard e.port == nil || e.port == port else { return false }
+            if e.name == "*" || e.name == h { return true }
+            // `*.suffix`: a name below the suffix (`.suffix` alone names no host).
+            return e.name.hasPrefix("*.") && h.utf8.count > e.name.utf8.count - 1 && h.hasSuffix(e.name.dropFirst())
         }
-        return false
     }
 }
 

@@ -107,6 +107,15 @@ import VeilScan
         #expect(!a.permits(host: "evilpypi.org", port: 443))
         #expect(!a.permits(host: "api.anthropic.com", port: 443))
         #expect(a.permits(host: "127.0.0.1", port: 1234))
+        // Found by the fuzzer: an IPv6 entry with a port never matched its address, and
+        // matched the odd host `::1]:8080` instead.
+        let v6 = AllowList(["[::1]:8080", "[2001:db8::1]", "bad:port"])
+        #expect(v6.permits(host: "::1", port: 8080))
+        #expect(v6.permits(host: "[::1]", port: 8080))
+        #expect(!v6.permits(host: "::1", port: 443))
+        #expect(!v6.permits(host: "::1]:8080", port: 443))
+        #expect(v6.permits(host: "2001:db8::1", port: 443))
+        #expect(!v6.permits(host: "bad", port: 443) && !v6.permits(host: "bad:port", port: 443))
     }
 
     @Test func errorBodiesPerAPI() {
