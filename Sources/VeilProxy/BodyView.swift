@@ -10,8 +10,9 @@ import VeilScan
 /// - a form (`application/x-www-form-urlencoded`): its fields, percent- and `+`-decoded, as a
 ///   JSON object `{"field":"value",…}`, so findings name the field (`$.tz`);
 /// - a declared charset other than UTF-8 and ASCII: UTF-16 and UTF-32 are transcoded to
-///   UTF-8, any other is refused (415); JSON, text or an untyped body in UTF-16/32 without
-///   a charset is found by its BOM or its NUL pattern (RFC 4627 §3), as lenient readers do;
+///   UTF-8, any other is refused (415); JSON (even said to be UTF-8), text or an untyped
+///   body in UTF-16/32 is found by its BOM or its NUL pattern (RFC 4627 §3), as lenient
+///   readers do;
 /// - multipart: read as it is (text fields are plain bytes, as are file parts), but a part
 ///   in a transfer encoding (base64, quoted-printable) or another charset is refused.
 /// Everything else (JSON, text, SSE, images, PDFs, octet streams) is scanned byte for byte.
@@ -48,7 +49,10 @@ enum BodyView {
             try Multipart.check(bytes, boundary: type?.boundary)
             view = nil
         default:
-            let sniff = type.map { $0.isJSON || $0.media.hasPrefix("text/") || $0.media.isEmpty } ?? true
+            // JSON is sniffed even when it says UTF-8: Python's json.loads, behind many a
+            // gateway, reads the bytes and not the header, and UTF-8 JSON never starts with
+            // a NUL, 0xFE or 0xFF. Text is sniffed only when it names no charset.
+            let sniff = type.map { $0.isJSON || $0.media.isEmpty || $0.charset == nil && $0.media.hasPrefix("text/") } ?? true
             view = try transcoded(bytes, charset: type?.charset, sniff: sniff)
         }
         return try view.map { (v) throws(RequestCoding.Failure) in try checked(v, limit: limit) }
@@ -62,14 +66,12 @@ enum BodyView {
     }
 
     /// UTF-8 of text in another Unicode encoding; nil when it is UTF-8 (or ASCII) already.
-    /// With `sniff`, an undeclared UTF-16/32 body is recognised by its first bytes.
+    /// With `sniff`, a UTF-16/32 body not declared as such is recognised by its first bytes.
     static func transcoded(_ bytes: UnsafeRawBufferPointer, charset: String?, sniff: Bool) throws(RequestCoding.Failure) -> [UInt8]? {
         switch charset {
-        case nil:
+        case nil, "utf-8", "utf8", "us-ascii", "ascii":
             guard sniff, let form = UnicodeForm.sniff(bytes) else { return nil }
             return try form.utf8(bytes)
-        case "utf-8", "utf8", "us-ascii", "ascii":
-            return nil
         case let name?:
             guard let form = UnicodeForm(charset: name, bytes) else {
                 throw .unreadable("charset \(name)")

@@ -58,6 +58,8 @@ import VeilScan
             // Declared.
             (utf16(text, bigEndian: false, bom: false), "application/json; charset=utf-16le"),
             (utf16(text, bigEndian: true, bom: false), "application/json; charset=\"UTF-16\""),
+            // Said to be UTF-8, read by its bytes (as json.loads does).
+            (utf16(text, bigEndian: false, bom: false), "application/json; charset=utf-8"),
         ]
         for (body, type) in forms {
             #expect(try canaries(scan(body, type)) == ["$.messages[0].content"], "\(type ?? "none") \(body.prefix(4))")
