@@ -116,8 +116,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/veil-core"),
-        // The scanner under libFuzzer and AddressSanitizer (scripts/fuzz); a plain build replays files.
-        .executableTarget(name: "veil-fuzz", dependencies: ["VeilScan", "VeilProfile"], path: "Sources/veil-fuzz"),
+        // The scanner and the inspector's HTTP side under libFuzzer and AddressSanitizer
+        // (scripts/fuzz); a plain build replays files.
+        .executableTarget(
+            name: "veil-fuzz",
+            dependencies: ["VeilScan", "VeilProfile", "VeilProxy", "CCompression",
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Sources/veil-fuzz"),
 
         .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
         .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),

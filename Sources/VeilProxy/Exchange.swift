@@ -10,11 +10,16 @@ final class Exchange {
     let absolute: AbsoluteURI?
     /// Path and query, whichever form the target came in.
     var pathAndQuery: String { absolute?.pathAndQuery ?? head.uri }
+    /// The path without its query (keys travel there), for the report's refusals.
+    var path: Substring { pathAndQuery.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    /// `POST /v1/messages`.
+    var requestLine: String { head.method.rawValue + " " + path }
     let api: APIKind
     let started: NIODeadline
     /// The body as the agent sent it, and as it is forwarded.
     var body: ByteBuffer
-    /// The body with its content-encoding undone (RequestCoding), when it has one.
+    /// The body as the scanner reads it, when that differs from what was sent: its
+    /// content-encoding undone, a form's fields or UTF-16/32 text decoded (BodyView).
     var decoded: ByteBuffer?
     /// What the upstream will read: what is scanned and recorded.
     var inspected: ByteBuffer { decoded ?? body }

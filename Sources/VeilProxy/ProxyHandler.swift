@@ -240,19 +240,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         close(context)
     }
 
-    /// A compressed body is decoded for the scanner (`ex.decoded`); one veil cannot read is
-    /// answered here (415, 400, 413 or 501) and false returned.
+    /// A compressed or encoded body is decoded for the scanner (`ex.decoded`, BodyView); one
+    /// veil cannot read is answered here (415, 400, 413 or 501) and false returned.
     private func undoContentEncoding(_ ex: Exchange, context: ChannelHandlerContext) -> Bool {
-        let headers = ex.head.headers
-        guard headers.contains(name: "content-encoding") || headers.contains(name: "transfer-encoding") else { return true }
         do {
-            let codings = try RequestCoding.codings(headers)
-            guard !codings.isEmpty else { return true }
-            ex.decoded = try RequestCoding.decode(ex.body, codings: codings, limit: core.config.maxBodyBytes)
+            ex.decoded = try BodyView.decoded(ex.body, headers: ex.head.headers, limit: core.config.maxBodyBytes)
             return true
         } catch {
             core.stats.update { $0.rejected += 1 }
-            core.stats.refused(ex.head.method.rawValue + " " + ex.pathAndQuery, status: Int(error.status.code),
+            core.stats.refused(ex.requestLine, status: Int(error.status.code),
                                reason: core.neutral.apply(error.message(limit: core.config.maxBodyBytes)))
             ex.decision = "reject"
             finishWithError(ex, status: error.status, message: error.message(limit: core.config.maxBodyBytes),
@@ -270,7 +266,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             ?? core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
-            core.stats.refused(ex.head.method.rawValue + " " + ex.pathAndQuery, status: 403, reason: core.neutral.apply("veil: \(why)"))
+            core.stats.refused(ex.requestLine, status: 403, reason: core.neutral.apply("veil: \(why)"))
             ex.decision = "reject"
             finishWithError(ex, status: .forbidden, message: "veil: \(why)", context: context)
             return

@@ -17,11 +17,16 @@ enum RequestCoding {
         /// A transfer coding other than chunked (`gzip, chunked`): 501, as RFC 9112 asks. Only
         /// the chunked layer would be undone, and the body forwarded still compressed.
         case transfer(String)
+        /// A body whose bytes encode text veil does not read (a charset, a multipart part's
+        /// transfer encoding): 415 (BodyView).
+        case unreadable(String)
+        /// Not valid text of the encoding it declares or shows (UTF-16 with a lone surrogate): 400.
+        case badText(String)
 
         var status: HTTPResponseStatus {
             switch self {
-            case .unsupported: return .unsupportedMediaType
-            case .corrupt: return .badRequest
+            case .unsupported, .unreadable: return .unsupportedMediaType
+            case .corrupt, .badText: return .badRequest
             case .tooLarge: return .payloadTooLarge
             case .transfer: return .notImplemented
             }
@@ -37,6 +42,10 @@ enum RequestCoding {
                 return "veil: request body, decoded, larger than the inspector's limit of \(limit) bytes"
             case .transfer(let coding):
                 return "veil: transfer-encoding \(coding) is not supported (send the body plain, chunked, or with a content-encoding)"
+            case .unreadable(let what):
+                return "veil: a request body in \(what) cannot be inspected (veil reads UTF-8, UTF-16 and UTF-32 text, forms, and multipart parts sent as they are)"
+            case .badText(let what):
+                return "veil: the request body is not valid \(what)"
             }
         }
     }

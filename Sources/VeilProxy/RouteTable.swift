@@ -39,6 +39,11 @@ struct RouteTable: Sendable {
             }
             return .url(uri)
         }
+        // `http://host:99999/`: meant for some host, readable as none; not joined to a route's
+        // base as if it were a path. (The first byte keeps origin-form targets off this test.)
+        if uri.utf8.first.map({ $0 | 0x20 == UInt8(ascii: "h") }) == true, uri.lowercased().contains("://") {
+            return .denied("the request target is not a URL veil can read")
+        }
         guard let route = routes.first(where: { $0.api == api }) ?? routes.first(where: { $0.api == .unknown })
             ?? (routes.count == 1 ? routes.first : nil)
         else {
@@ -90,25 +95,41 @@ struct RouteTable: Sendable {
     }
 }
 
-/// Hosts a CONNECT or absolute-form request may reach: `host`, `host:port`, `*.suffix`.
+/// Hosts a CONNECT or absolute-form request may reach: `host`, `host:port`, `*.suffix`,
+/// `*`, and an IPv6 address as `[::1]` or `[::1]:port`. Entries are read once.
 struct AllowList: Sendable {
-    let entries: [String]
+    struct Entry: Sendable, Equatable {
+        /// Lowercased, without brackets; `*` or `*.suffix` for patterns.
+        let name: String
+        /// nil: any port.
+        let port: Int?
+    }
 
-    init(_ entries: [String]) { self.entries = entries.map { $0.lowercased() } }
+    let entries: [Entry]
+
+    init(_ entries: [String]) { self.entries = entries.compactMap(Self.entry) }
+
+    /// One entry; nil for one that names nothing (a port that is not a number). The port is
+    /// split off after `]` for IPv6, and only after the one colon of a name otherwise: the
+    /// fuzzer found `[::1]:8080` kept whole, so that it matched the host `::1]:8080`.
+    static func entry(_ raw: String) -> Entry? {
+        var name = Substring(raw.lowercased()), port: Int?
+        if let colon = name.lastIndex(of: ":"),
+           name.hasPrefix("[") ? name[..<colon].hasSuffix("]") : name.firstIndex(of: ":") == colon {
+            guard let p = Int(name[name.index(after: colon)...]) else { return nil }
+            (name, port) = (name[..<colon], p)
+        }
+        return Entry(name: name.trimmingCharacters(in: ["[", "]"]), port: port)
+    }
 
     func permits(host: String, port: Int) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: ["[", "]"])
-        for e in entries {
-            var name = Substring(e)
-            if let colon = name.lastIndex(of: ":"), !name.contains("]"), name.filter({ $0 == ":" }).count == 1 {
-                guard Int(name[name.index(after: colon)...]) == port else { continue }
-                name = name[..<colon]
-            }
-            let n = name.trimmingCharacters(in: ["[", "]"])
-            if n == "*" || n == h { return true }
-            if n.hasPrefix("*."), h.hasSuffix(n.dropFirst()) { return true }
+        return entries.contains { e in
+            guard e.port == nil || e.port == port else { return false }
+            if e.name == "*" || e.name == h { return true }
+            // `*.suffix`: a name below the suffix (`.suffix` alone names no host).
+            return e.name.hasPrefix("*.") && h.utf8.count > e.name.utf8.count - 1 && h.hasSuffix(e.name.dropFirst())
         }
-        return false
     }
 }
 
@@ -133,26 +154,40 @@ struct AbsoluteURI {
         scheme = i == 5 ? "https" : "http"
         let defaultPort = i == 5 ? 443 : 80
         i += 3
-        let authorityEnd = u[i...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? u.count
-        let path = String(decoding: u[authorityEnd...], as: UTF8.self)
+        // RFC 3986: the authority ends at `/`, `?` or `#`. Missing the `#` let
+        // `https://evil#@allowed/` pass the allow list as `allowed` and go to `evil` (URL's reading).
+        let authorityEnd = u[i...].firstIndex {
+            $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+        } ?? u.count
+        // A fragment is never sent (RFC 9110 §7.1).
+        let path = String(decoding: u[authorityEnd ..< (u[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? u.count)],
+                          as: UTF8.self)
         pathAndQuery = path.isEmpty || path.utf8.first == UInt8(ascii: "?") ? "/" + path : path
         // user:password@ is dropped; the host is what follows the last `@`.
         let hostStart = (u[i ..< authorityEnd].lastIndex(of: UInt8(ascii: "@")) ?? i - 1) + 1
         let hostPort = u[hostStart ..< authorityEnd]
-        func port(after k: Int) -> Int {
-            guard k < authorityEnd, u[k] == UInt8(ascii: ":") else { return defaultPort }
-            return Int(String(decoding: u[(k + 1) ..< authorityEnd], as: UTF8.self)) ?? defaultPort
+        // After the host: nothing (the scheme's port), `:` and up to 65535, or `:` alone. Anything
+        // else is not a URL (URL refuses it too), where a default port would be a guess.
+        func port(after k: Int) -> Int? {
+            if k == authorityEnd { return defaultPort }
+            guard u[k] == UInt8(ascii: ":") else { return nil }
+            let digits = u[(k + 1) ..< authorityEnd]
+            if digits.isEmpty { return defaultPort }
+            guard digits.count <= 5, digits.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
+            let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            return value <= 65535 ? value : nil
         }
+        let hostRange: Range<Int>, parsedPort: Int?
         if hostPort.first == UInt8(ascii: "["), let close = hostPort.firstIndex(of: UInt8(ascii: "]")) {
-            host = String(decoding: u[(hostStart + 1) ..< close], as: UTF8.self)
-            self.port = port(after: close + 1)
+            (hostRange, parsedPort) = ((hostStart + 1) ..< close, port(after: close + 1))
         } else if let colon = hostPort.lastIndex(of: UInt8(ascii: ":")) {
-            host = String(decoding: u[hostStart ..< colon], as: UTF8.self)
-            self.port = port(after: colon)
+            (hostRange, parsedPort) = (hostStart ..< colon, port(after: colon))
         } else {
-            host = String(decoding: hostPort, as: UTF8.self)
-            self.port = defaultPort
+            (hostRange, parsedPort) = (hostStart ..< authorityEnd, defaultPort)
         }
+        guard let parsedPort else { return nil }
+        host = String(decoding: u[hostRange], as: UTF8.self)
+        self.port = parsedPort
         if host.isEmpty { return nil }
     }
 }

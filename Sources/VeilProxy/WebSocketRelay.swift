@@ -209,7 +209,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             control(frame, context: context)
         case .refuse(let code, let why):
             core.stats.update { $0.rejected += 1 }
-            core.stats.refused("WS " + upgrade.pathAndQuery, status: Self.number(code), reason: "veil: " + why)
+            core.stats.refused("WS " + upgrade.path, status: Self.number(code), reason: "veil: " + why)
             close(context, code: code, reason: "veil: " + why)
         case .message(let frames, let payload, _):
             message(frames, payload: payload, context: context)

@@ -1,10 +1,12 @@
-// Coverage-guided fuzzing of the scanner, the code that reads what a (possibly compromised)
-// agent sends. `scripts/fuzz` builds this with AddressSanitizer and libFuzzer linked in and
-// runs it; a plain build (the one `swift build` makes) replays files instead, so the target
-// builds everywhere and a crashing input can be rerun in the debugger.
+// Coverage-guided fuzzing of the code that reads what a (possibly compromised) agent sends:
+// the scanner (`scan`, ScanProperties) and the inspector's HTTP side (`http`, HTTPProperties:
+// request parsing, bodies, codings, routing). `scripts/fuzz` builds this with
+// AddressSanitizer and libFuzzer linked in and runs it; a plain build (the one `swift build`
+// makes) replays files instead, so the target builds everywhere and a crashing input can be
+// rerun in the debugger.
 //
-//   veil-fuzz FILE|DIR ...            replay: check every input, print how many
-//   (fuzz build) veil-fuzz [libFuzzer flags] [CORPUS_DIR ...]
+//   veil-fuzz [scan|http] FILE|DIR ...            replay: check every input, print how many
+//   (fuzz build) veil-fuzz [scan|http] [libFuzzer flags] [CORPUS_DIR ...]
 
 import Foundation
 
@@ -16,20 +18,31 @@ typealias FuzzerDriver = @convention(c) (
     @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32
 
+/// The target, named by the first argument (the scanner when none is named).
+let targets: [String: ([UInt8]) -> Void] = ["scan": ScanProperties.check, "http": HTTPProperties.check]
+let named = CommandLine.arguments.count > 1 ? targets[CommandLine.arguments[1]] : nil
+let check = named ?? ScanProperties.check
+/// The arguments after the target's name, for libFuzzer or the replay.
+let rest = Array(CommandLine.arguments.dropFirst(named == nil ? 1 : 2))
+
 let oneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32 = { data, size in
-    ScanProperties.check(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    check(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
 
 if let symbol = dlsym(nil, "LLVMFuzzerRunDriver") {
     let driver = unsafeBitCast(symbol, to: FuzzerDriver.self)
-    var argc = CommandLine.argc
-    var argv = Optional(CommandLine.unsafeArgv)
-    exit(driver(&argc, &argv, oneInput))
+    // libFuzzer reads argv itself: the program's name, then its flags, without the target's name.
+    var args = ([CommandLine.arguments[0]] + rest).map { strdup($0) } + [nil]
+    var argc = Int32(args.count - 1)
+    exit(args.withUnsafeMutableBufferPointer { buf in
+        var argv = Optional(buf.baseAddress!)
+        return driver(&argc, &argv, oneInput)
+    })
 }
 
 var inputs = 0
-for arg in CommandLine.arguments.dropFirst() {
+for arg in rest {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: arg, isDirectory: &isDir) else {
         FileHandle.standardError.write(Data("veil-fuzz: no such file: \(arg)\n".utf8))
@@ -39,7 +52,7 @@ for arg in CommandLine.arguments.dropFirst() {
         ? try FileManager.default.contentsOfDirectory(atPath: arg).sorted().map { arg + "/" + $0 } : [arg]
     for file in files {
         guard let data = FileManager.default.contents(atPath: file) else { continue }
-        ScanProperties.check([UInt8](data))
+        check([UInt8](data))
         inputs += 1
     }
 }

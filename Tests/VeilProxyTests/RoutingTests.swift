@@ -35,6 +35,44 @@ import VeilScan
         #expect(parts("http:///path") == nil)
         #expect(parts("ftp://host/x") == nil)
         #expect(parts("httpx://host/x") == nil)
+        // Found by the fuzzer (veil-fuzz http): the authority ends at `#` too, as in URL.
+        #expect(parts("https://evil.example#@api.example.com/v1") == "https evil.example 443 /")
+        #expect(parts("http://host.example/v1?q=1#frag") == "http host.example 80 /v1?q=1")
+        // Found by the fuzzer: a port out of range, or not a number, was kept or became the
+        // default; URL refuses both.
+        #expect(parts("http://evil.example:688888886/x") == nil)
+        #expect(parts("http://evil.example:65536/x") == nil)
+        #expect(parts("http://evil.example:8o/x") == nil)
+        #expect(parts("http://[::1]x/") == nil)
+        #expect(parts("http://h:65535/") == "http h 65535 /")
+        let table = RouteTable(routes: [Route(api: .unknown, upstream: .url("https://api.example.com"))], allow: AllowList(["*"]))
+        #expect(table.target(uri: "http://evil.example:65536/x", absolute: nil, api: .unknown)
+            == .denied("the request target is not a URL veil can read"))
+    }
+
+    /// Found by the fuzzer: the allow list judged `api.example.com`, AsyncHTTPClient (by URL)
+    /// connected to `evil.example`.
+    @Test func aFragmentCannotSmuggleAnotherHostPastTheAllowList() {
+        let table = RouteTable(routes: [], allow: AllowList(["api.example.com"]))
+        for uri in ["https://evil.example#@api.example.com/v1/messages", "http://evil.example#@api.example.com"] {
+            guard case .denied = table.target(uri: uri, absolute: AbsoluteURI(uri), api: .anthropic) else {
+                Issue.record("\(uri) was let through")
+                continue
+            }
+        }
+    }
+
+    /// The same through the inspector: refused (NIO's parser already takes it for an invalid
+    /// URL; AbsoluteURI is the second line), never forwarded.
+    @Test func aFragmentedTargetIsRefusedByTheInspector() throws {
+        let inspector = try startInspector(.stub, allow: ["127.0.0.1"])
+        defer { inspector.shutdown() }
+        let raw = try RawClient(port: inspector.port)
+        defer { raw.close() }
+        raw.send("GET https://localhost#@127.0.0.1:9/v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        let got = raw.read(until: "}")
+        #expect(got.hasPrefix("HTTP/1.1 400") || got.hasPrefix("HTTP/1.1 403"), "\(got)")
+        #expect(inspector.summary().forwarded == 0)
     }
 
     @Test func routesByAPIThenCatchAll() {
@@ -69,6 +107,15 @@ import VeilScan
         #expect(!a.permits(host: "evilpypi.org", port: 443))
         #expect(!a.permits(host: "api.anthropic.com", port: 443))
         #expect(a.permits(host: "127.0.0.1", port: 1234))
+        // Found by the fuzzer: an IPv6 entry with a port never matched its address, and
+        // matched the odd host `::1]:8080` instead.
+        let v6 = AllowList(["[::1]:8080", "[2001:db8::1]", "bad:port"])
+        #expect(v6.permits(host: "::1", port: 8080))
+        #expect(v6.permits(host: "[::1]", port: 8080))
+        #expect(!v6.permits(host: "::1", port: 443))
+        #expect(!v6.permits(host: "::1]:8080", port: 443))
+        #expect(v6.permits(host: "2001:db8::1", port: 443))
+        #expect(!v6.permits(host: "bad", port: 443) && !v6.permits(host: "bad:port", port: 443))
     }
 
     @Test func errorBodiesPerAPI() {

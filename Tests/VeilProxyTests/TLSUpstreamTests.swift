@@ -94,8 +94,9 @@ import VeilScan
         let clock = ContinuousClock()
         let started = clock.now
         let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
-        // At once, not after AHC's connection retries ran out the 30 s connect timeout.
-        #expect(clock.now - started < .seconds(10))
+        // Not after AHC's connection retries ran out the 30 s connect timeout (alone this takes
+        // well under a second; a loaded 2-core run of the whole suite has taken 11 s).
+        #expect(clock.now - started < .seconds(25))
         #expect(got.status == 502)
         #expect(got.json["type"] as? String == "error")
         #expect(Self.message(got) == "veil: TLS with upstream localhost:\(up.port) failed: CERTIFICATE_VERIFY_FAILED "

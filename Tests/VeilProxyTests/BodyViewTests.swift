@@ -1,0 +1,163 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+@testable import VeilProxy
+import VeilScan
+
+@Suite("what the scanner reads of a body") struct BodyViewTests {
+    static let zone = Canary(label: "time zone", value: "Asia/Shanghai")
+    static let scanner = VeilScanner(config: ScanConfig(canaries: [zone]))
+
+    /// The findings on a body as the inspector scans it, or the refusal.
+    func scan(_ body: [UInt8], _ contentType: String?, limit: Int = 1 << 20) throws(RequestCoding.Failure) -> [Finding] {
+        var headers = HTTPHeaders()
+        if let contentType { headers.add(name: "content-type", value: contentType) }
+        let view = try BodyView.decoded(ByteBuffer(bytes: body), headers: headers, limit: limit)
+        return Self.scanner.scanBody(Array((view ?? ByteBuffer(bytes: body)).readableBytesView), api: .openai)
+    }
+
+    func canaries(_ f: [Finding]) -> [String] { f.filter { $0.kind == .canary }.map(\.path) }
+
+    func utf16(_ s: String, bigEndian: Bool, bom: Bool) -> [UInt8] {
+        let units = (bom ? [0xFEFF] : [UInt16]()) + Array(s.utf16)
+        return units.flatMap { u in bigEndian ? [UInt8(u >> 8), UInt8(u & 0xFF)] : [UInt8(u & 0xFF), UInt8(u >> 8)] }
+    }
+
+    func utf32(_ s: String, bigEndian: Bool) -> [UInt8] {
+        s.unicodeScalars.flatMap { c -> [UInt8] in
+            let v = c.value, le = [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+            return bigEndian ? le.reversed() : le
+        }
+    }
+
+    static let json = #"{"messages":[{"role":"user","content":"it is noon in Asia/Shanghai"}]}"#
+
+    @Test func aFormIsReadFieldByFieldDecoded() throws {
+        // Raw, `%2F` hid the zone from the scanner; the upstream reads `Asia/Shanghai`.
+        let body = Array("model=m&tz=Asia%2FShanghai&note=a+b".utf8)
+        #expect(try canaries(scan(body, "application/x-www-form-urlencoded")) == ["$.tz"])
+        #expect(try canaries(scan(body, "application/x-www-form-urlencoded; charset=UTF-8")) == ["$.tz"])
+        // `+` is a space, names are decoded too, and a repeated name is kept.
+        let view = FormFields.json(Array("a+b=1&%22q%22=x%5Cy&a+b=%0A&flag&&=v&bad=%zz%4".utf8))
+        #expect(String(decoding: view, as: UTF8.self) == #"{"a b":"1","\"q\"":"x\\y","a b":"\n","flag":"","":"v","bad":"%zz%4"}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(view)) as? [String: String]
+        #expect(parsed?["bad"] == "%zz%4")
+    }
+
+    @Test func jsonInUTF16Or32IsReadAsTheUpstreamWould() throws {
+        let text = Self.json
+        let forms: [([UInt8], String?)] = [
+            (utf16(text, bigEndian: false, bom: true), "application/json"),
+            (utf16(text, bigEndian: true, bom: true), "application/json"),
+            // No BOM: RFC 4627's NUL pattern, as Python's json.loads reads it.
+            (utf16(text, bigEndian: false, bom: false), "application/json"),
+            (utf16(text, bigEndian: true, bom: false), nil),
+            (utf32(text, bigEndian: false), "application/json"),
+            (utf32(text, bigEndian: true), "text/plain"),
+            // Declared.
+            (utf16(text, bigEndian: false, bom: false), "application/json; charset=utf-16le"),
+            (utf16(text, bigEndian: true, bom: false), "application/json; charset=\"UTF-16\""),
+            // Said to be UTF-8, read by its bytes (as json.loads does).
+            (utf16(text, bigEndian: false, bom: false), "application/json; charset=utf-8"),
+        ]
+        for (body, type) in forms {
+            #expect(try canaries(scan(body, type)) == ["$.messages[0].content"], "\(type ?? "none") \(body.prefix(4))")
+        }
+    }
+
+    @Test func whatCannotBeReadIsRefused() {
+        let cases: [([UInt8], String, RequestCoding.Failure)] = [
+            (Array(Self.json.utf8), "application/json; charset=shift_jis", .unreadable("charset shift_jis")),
+            (Array("tz=Asia%2FShanghai".utf8), "application/x-www-form-urlencoded; charset=iso-8859-1",
+             .unreadable("charset iso-8859-1")),
+            // A lone surrogate, and an odd length: a lenient reader would read the rest.
+            ([0xFF, 0xFE, 0x7B, 0x00, 0x00, 0xD8, 0x7D, 0x00], "application/json", .badText("UTF-16LE")),
+            ([0x7B, 0x00, 0x7D], "application/json", .badText("UTF-16LE")),
+            (multipart(file: "QXNpYS9TaGFuZ2hhaQ==", partHeaders: "Content-Transfer-Encoding: base64\r\n"),
+             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part in content-transfer-encoding base64")),
+            (multipart(file: "tz", partHeaders: "Content-Type: text/plain; charset=utf-7\r\n"),
+             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part in charset utf-7")),
+            (multipart(file: "tz", partHeaders: ""), "multipart/form-data", .badText("multipart (no boundary of 1 to 70 characters)")),
+        ]
+        for (body, type, failure) in cases {
+            #expect(throws: failure, "\(type)") { try scan(body, type) }
+            #expect(failure.status == .unsupportedMediaType || failure.status == .badRequest)
+        }
+    }
+
+    /// The bodies agents and SDKs send go on as they are, scanned byte for byte.
+    @Test func legitBodiesAreScannedAsSent() throws {
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D] + Array("Asia/Shanghai".utf8)
+        let bodies: [([UInt8], String?)] = [
+            (Array(Self.json.utf8), "application/json"),
+            (Array(Self.json.utf8), "application/json; charset=utf-8"),
+            (Array(Self.json.utf8), nil),
+            ([0xEF, 0xBB, 0xBF] + Array(Self.json.utf8), "application/json"),
+            (Array("data: Asia/Shanghai\n\n".utf8), "text/event-stream"),
+            (png, "image/png"),
+            (png, "application/octet-stream"),
+            (multipart(file: "Asia/Shanghai", partHeaders: "Content-Type: text/plain; charset=utf-8\r\n"),
+             "multipart/form-data; boundary=XyZ"),
+            (multipart(file: String(decoding: png, as: UTF8.self), partHeaders: "Content-Type: image/png\r\nContent-Transfer-Encoding: binary\r\n"),
+             "multipart/form-data; boundary=\"XyZ\""),
+        ]
+        for (body, type) in bodies {
+            var headers = HTTPHeaders()
+            if let type { headers.add(name: "content-type", value: type) }
+            #expect(try BodyView.decoded(ByteBuffer(bytes: body), headers: headers, limit: 1 << 20) == nil, "\(type ?? "none")")
+            #expect(try canaries(scan(body, type)).count == 1, "\(type ?? "none")")
+        }
+    }
+
+    @Test func aViewLargerThanTheCapIsRefused() {
+        // Every byte a control character: six bytes each in the JSON view.
+        let body = [UInt8]("a=".utf8) + [UInt8](repeating: 0x01, count: 200)
+        #expect(throws: RequestCoding.Failure.tooLarge) { try scan(body, "application/x-www-form-urlencoded", limit: 1000) }
+        #expect(throws: Never.self) { try scan(body, "application/x-www-form-urlencoded", limit: 2000) }
+    }
+
+    @Test func contentTypeParameters() {
+        let t = ContentType(#"Multipart/Form-Data ; charset="UTF-8"; boundary="a b"; charset=latin1"#)
+        #expect(t.media == "multipart/form-data" && t.charset == "utf-8" && t.boundary == "a b")
+        #expect(ContentType("application/vnd.api+json").isJSON)
+        #expect(ContentType("").media.isEmpty)
+    }
+
+    /// A multipart/form-data body with a text field `purpose` and one file part.
+    func multipart(file: String, partHeaders: String) -> [UInt8] {
+        Array(("--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nuser_data\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\(partHeaders)\r\n"
+            + "\(file)\r\n--XyZ--\r\n").utf8)
+    }
+
+    // Through the inspector.
+
+    @Test func theInspectorReadsFormsAndUTF16AndRefusesWhatItCannotRead() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try startInspector(.url(up.url), canaries: [Self.zone])
+        defer { inspector.shutdown() }
+        let blocked: [([UInt8], String)] = [
+            (Array("tz=Asia%2FShanghai".utf8), "application/x-www-form-urlencoded"),
+            (utf16(Self.json, bigEndian: false, bom: true), "application/json"),
+        ]
+        for (bytes, type) in blocked {
+            let got = try await request(inspector.port, "/v1/chat/completions", bytes: bytes, headers: [("content-type", type)])
+            #expect(got.status == 400, "\(type)")
+            #expect(got.body.contains("time zone"), "\(got.body)")
+        }
+        let refused = try await request(inspector.port, "/v1/chat/completions", bytes: Array(Self.json.utf8),
+                                        headers: [("content-type", "application/json; charset=koi8-r")])
+        #expect(refused.status == 415)
+        #expect((refused.json["error"] as? [String: Any])?["message"] as? String
+            == RequestCoding.Failure.unreadable("charset koi8-r").message(limit: 0))
+        #expect(up.seen.isEmpty)
+        // A file upload goes on as it was sent.
+        let upload = multipart(file: "hello", partHeaders: "Content-Type: text/plain\r\n")
+        let ok = try await request(inspector.port, "/v1/files", bytes: upload,
+                                   headers: [("content-type", "multipart/form-data; boundary=XyZ")])
+        #expect(ok.status == 200)
+        #expect(up.seen.first?.body == upload)
+    }
+}
