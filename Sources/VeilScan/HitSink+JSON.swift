@@ -76,7 +76,7 @@ extension HitSink {
                 if walk.key { frames[depth - 1].keyEnd = pos }
                 walk.inString = false
                 walk.bare = pos + 1
-                if ignorableFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
+                if foldFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
             case 0x5C:  // `\u` or `\/`
                 guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
                 if walk.key { frames[depth - 1].keyEnd = end }
@@ -101,7 +101,7 @@ extension HitSink {
             textStart = pos + 1
             walk.before = findings.count
             walk.inString = true
-            ignorableFound = false
+            foldFound = false
         case 0x7B, 0x5B:
             if depth < HitSink.maxDepth { frames[depth] = PathFrame(isArray: b == 0x5B) }
             depth += 1

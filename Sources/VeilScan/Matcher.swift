@@ -11,7 +11,7 @@ import VeilProfile
 // compare them in full.
 
 /// What must follow (or precede) a match for it to count.
-enum Edge: Sendable { case none, word, path, number }
+enum Edge: Sendable { case none, word, path, number, offset }
 
 struct Pattern: Sendable {
     var bytes: [UInt8]
@@ -44,7 +44,24 @@ final class Matcher: Sendable {
     let dateRules: [String]
     let hasDates: Bool
 
-    init(canaries: [Canary], rules: [Profile.Rule]) {
+    /// The matcher for the normalised view (Fold.swift): the canaries and `forbid` patterns
+    /// folded as the view folds text; this matcher itself when folding changes none.
+    var view: Matcher { folded ?? self }
+    private let folded: Matcher?
+
+    convenience init(canaries: [Canary], rules: [Profile.Rule]) {
+        let fc = canaries.map { Canary(label: $0.label, value: Fold.string($0.value)) }
+        let fr = rules.map { r in
+            var r = r
+            r.pattern = Fold.string(r.pattern)
+            return r
+        }
+        let same = fc == canaries && zip(fr, rules).allSatisfy { $0.pattern == $1.pattern }
+        self.init(canaries: canaries, rules: rules, folded: same ? nil : Matcher(canaries: fc, rules: fr, folded: nil))
+    }
+
+    private init(canaries: [Canary], rules: [Profile.Rule], folded: Matcher?) {
+        self.folded = folded
         var ps: [Pattern] = []
         var seen = Set<String>()
         for c in canaries {
