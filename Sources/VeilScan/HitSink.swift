@@ -7,7 +7,7 @@ import CVeilScanKernel
 struct HitSink {
     /// Where offsets point: the whole request body (or header value).
     let body: UnsafeRawBufferPointer
-    private(set) var findings: [Finding] = []
+    var findings: [Finding] = []
     /// Per finding: raw offset of the string holding it, and its decoded range there.
     var meta: [(stringStart: Int, start: Int, end: Int)] = []
     /// Per finding: how many characters a merged run holds (its detail is written at the end).
@@ -39,6 +39,8 @@ struct HitSink {
     var foldFound = false
     /// While that second look runs: the view, mapped to the original text.
     var view: View? = nil
+    /// The strings of a JSON body as the walk passes them (HitSink+Joins.swift).
+    var joins = Joins()
     /// The JSON container stack while a body is walked (nil otherwise), and its depth.
     var path: UnsafeMutablePointer<PathFrame>? = nil
     var depth = 0
@@ -153,10 +155,7 @@ struct HitSink {
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
-        if isFull {
-            if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
-            guard classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted else { return }
-        }
+        guard admit(kind, codePoints, rule) else { return }
         // In the second look, positions count in the view; the finding's, in the original.
         let (start, end) = original(s, e)
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: start) : base + start
@@ -165,6 +164,13 @@ struct HitSink {
                                 excerpt: shown, rule: rule))
         meta.append(escaped ? (stringStart, start, end) : (stringStart, base + start, base + end))
         runs.append(1)
+    }
+
+    /// Below the cap, yes; past it, only the first of its class.
+    mutating func admit(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?) -> Bool {
+        guard isFull else { return true }
+        if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
+        return classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40

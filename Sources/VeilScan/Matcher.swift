@@ -40,6 +40,10 @@ final class Matcher: Sendable {
     let compiled: CompiledPatterns
     let patterns: [Pattern]
     let anchors: [Anchor]
+    /// The adjacent byte pairs of the patterns, and the longest pattern: what a junction of
+    /// two strings is checked against (HitSink+Joins.swift).
+    let joinPairs: BytePairs
+    let longest: Int
     /// Names of `iso-date` rules; empty when the profile has none.
     let dateRules: [String]
     let hasDates: Bool
@@ -97,6 +101,8 @@ final class Matcher: Sendable {
         }
         self.patterns = ps
         self.anchors = anchors
+        joinPairs = BytePairs(ps)
+        longest = ps.map(\.bytes.count).max() ?? 0
         self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex,
                                          kernel: Matcher.kernelTables(ps, dates: !dates.isEmpty))
     }
