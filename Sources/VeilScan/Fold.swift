@@ -63,7 +63,10 @@ enum Fold {
                 for s in String(u).precomposedStringWithCompatibilityMapping.unicodeScalars {
                     if s.isASCII { bytes.append(UInt8(s.value)) } else if let a = confusables[s.value] { bytes.append(a) } else { bytes = []; break }
                 }
-                if !bytes.isEmpty { out[c] = bytes }
+                // Only what can stand in a canary: `…` is three dots to NFKC, and in every
+                // other sentence, but never part of a host name or a zone.
+                let useful = bytes.contains { Matcher.isWord($0) } || (bytes.count == 1 && Array("/:+-._@ ".utf8).contains(bytes[0]))
+                if !bytes.isEmpty, useful { out[c] = bytes }
             }
         }
         return out

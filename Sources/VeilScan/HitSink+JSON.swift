@@ -28,6 +28,8 @@ extension HitSink {
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
         joins = Joins()
+        joins.pairs = m.view.joinPairs.pairs
+        joins.triples = m.view.joinPairs.triples
         var walk = Walk()
         var carry = veil_json_carry()
         let tables = m.compiled.kernel

@@ -12,11 +12,16 @@
 extension HitSink {
     /// The strings of the body so far, in order, each with the stream's string before it.
     struct Joins {
-        var start: [Int32] = [], end: [Int32] = [], prev: [Int32] = []
+        var strings: [(start: Int32, end: Int32, prev: Int32)] = []
+        func start(_ k: Int) -> Int { Int(strings[k].start) }
+        func end(_ k: Int) -> Int { Int(strings[k].end) }
+        func prev(_ k: Int) -> Int { Int(strings[k].prev) }
         /// Per slot (a stream's hash), the stream and its last string.
         var slotStream = [UInt64](repeating: 0, count: 256), slotLast = [Int32](repeating: -1, count: 256)
         /// The key just read, for the value that follows it.
         var key: Int32 = -1
+        /// The matcher's BytePairs for the view, read without reference counting.
+        var pairs: UnsafeMutablePointer<UInt64>? = nil, triples: UnsafeMutablePointer<UInt64>? = nil
     }
 
     /// The stream a key name makes: its length and first eight bytes (keys sharing both share
@@ -45,48 +50,86 @@ extension HitSink {
     @inline(__always)
     mutating func join(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int, key: Bool, _ m: Matcher,
                        _ frames: UnsafeMutablePointer<PathFrame>) {
-        guard e > s, depth >= 1, depth <= HitSink.maxDepth else { return }
+        guard e > s, depth >= 1, depth <= HitSink.maxDepth, let pairs = joins.pairs, let triples = joins.triples
+        else { return }
         let f = frames[depth - 1]
         let id = key ? f.stream ^ 0x6B65_7973 : HitSink.memberStream(p, n, f)
         let slot = Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 56)
-        let index = Int32(joins.start.count)
-        let before = joins.slotStream[slot] == id ? joins.slotLast[slot] : -1
-        joins.start.append(Int32(s)); joins.end.append(Int32(e)); joins.prev.append(before)
+        let index = joins.strings.count
+        let before = joins.slotStream[slot] == id ? Int(joins.slotLast[slot]) : -1
+        joins.strings.append((Int32(s), Int32(e), Int32(before)))
         joins.slotStream[slot] = id
-        joins.slotLast[slot] = index
-        if before >= 0, mayJoin(p, Int(joins.end[Int(before)]), s, m) { readJoin(p, n, Int(before), Int(index), chain: true, m) }
-        if !key, joins.key >= 0, mayJoin(p, Int(joins.end[Int(joins.key)]), s, m) {
-            readJoin(p, n, Int(joins.key), Int(index), chain: false, m)
+        joins.slotLast[slot] = Int32(index)
+        let keyBefore = key ? -1 : Int(joins.key)
+        joins.key = key ? Int32(index) : -1
+        if before >= 0, HitSink.mayJoin(p, joins.start(before), joins.end(before), s, e, pairs, triples) {
+            readJoin(p, n, before, index, chain: true, m)
         }
-        joins.key = key ? index : -1
+        if keyBefore >= 0, HitSink.mayJoin(p, joins.start(keyBefore), joins.end(keyBefore), s, e, pairs, triples) {
+            readJoin(p, n, keyBefore, index, chain: false, m)
+        }
     }
 
-    /// Whether the string ending at `a` and the one starting at `b` can hold a canary across:
-    /// their bytes there are neighbours in some canary, or not plain ASCII (an escape, a
+    /// Whether string `as ..< a` and string `b ..< be` can hold a canary across: the bytes
+    /// met at the junction are neighbours in some canary, and so are three of them (two of
+    /// one side, one of the other), or the sides are not plain ASCII (an escape, a
     /// character the view changes).
     @inline(__always)
-    func mayJoin(_ p: UnsafeRawPointer, _ a: Int, _ b: Int, _ m: Matcher) -> Bool {
+    static func mayJoin(_ p: UnsafeRawPointer, _ as: Int, _ a: Int, _ b: Int, _ be: Int,
+                        _ pairs: UnsafeMutablePointer<UInt64>, _ triples: UnsafeMutablePointer<UInt64>) -> Bool {
         let x = Matcher.byte(p, a - 1), y = Matcher.byte(p, b)
-        if x >= 0x80 || y >= 0x80 || y == 0x5C || x < 0x20 || y < 0x20 { return true }
-        if a >= 2, Matcher.byte(p, a - 2) == 0x5C || (a >= 6 && Matcher.byte(p, a - 6) == 0x5C) { return true }
-        return m.view.joinPairs.contains(Matcher.fold(x), Matcher.fold(y))
+        guard x &- 0x20 < 0x5F, y &- 0x20 < 0x5F, x != 0x5C, y != 0x5C else { return true }
+        if Matcher.byte(p, a - 2) == 0x5C, Matcher.isEscapeLetter(p, a - 1) {
+            // Source code ends its strings in `\n`: a newline, which no canary holds.
+            return !(x == 0x6E || x == 0x74 || x == 0x72)
+        }
+        if a >= 6, Matcher.byte(p, a - 6) == 0x5C, Matcher.byte(p, a - 5) == 0x75 { return true }  // `\uXXXX`
+        let fx = Matcher.fold(x), fy = Matcher.fold(y)
+        guard BytePairs.has(pairs, Int(fx) << 8 | Int(fy)) else { return false }
+        // Unknown neighbours (a string of one byte, an escape): the pair decides that side.
+        var left = true, right = true
+        if a - 2 >= `as`, a >= 3, Matcher.byte(p, a - 2) &- 0x20 < 0x5F, Matcher.byte(p, a - 2) != 0x5C,
+           Matcher.byte(p, a - 3) != 0x5C {
+            left = BytePairs.has(triples, BytePairs.hash(Matcher.fold(Matcher.byte(p, a - 2)), fx, fy))
+        }
+        if b + 1 < be, Matcher.byte(p, b + 1) &- 0x20 < 0x5F, Matcher.byte(p, b + 1) != 0x5C {
+            right = BytePairs.has(triples, BytePairs.hash(fx, fy, Matcher.fold(Matcher.byte(p, b + 1))))
+        }
+        return left || right
     }
 }
 
-/// The pairs of adjacent bytes of all patterns (folded), as 64 Ki bits.
-struct BytePairs: Sendable {
-    private var bits = [UInt64](repeating: 0, count: 1024)
+/// The pairs and triples of adjacent bytes of all patterns (folded), as 64 Ki bits each
+/// (triples hashed: a collision only means one more junction read). Plain memory, like
+/// CompiledPatterns: read for every string, it must cost no reference counting.
+final class BytePairs: @unchecked Sendable {
+    let pairs: UnsafeMutablePointer<UInt64>, triples: UnsafeMutablePointer<UInt64>
+
     init(_ patterns: [Pattern]) {
+        pairs = .allocate(capacity: 1024)
+        pairs.initialize(repeating: 0, count: 1024)
+        triples = .allocate(capacity: 1024)
+        triples.initialize(repeating: 0, count: 1024)
         for p in patterns where p.bytes.count >= 2 {
-            for k in 1 ..< p.bytes.count {
-                let key = Int(Matcher.fold(p.bytes[k - 1])) << 8 | Int(Matcher.fold(p.bytes[k]))
-                bits[key >> 6] |= 1 << UInt64(key & 63)
+            let f = p.bytes.map(Matcher.fold)
+            for k in 1 ..< f.count {
+                let key = Int(f[k - 1]) << 8 | Int(f[k])
+                pairs[key >> 6] |= 1 << UInt64(key & 63)
+                if k >= 2 {
+                    let t = BytePairs.hash(f[k - 2], f[k - 1], f[k])
+                    triples[t >> 6] |= 1 << UInt64(t & 63)
+                }
             }
         }
     }
 
-    @inline(__always) func contains(_ x: UInt8, _ y: UInt8) -> Bool {
-        let key = Int(x) << 8 | Int(y)
-        return bits[key >> 6] & 1 << UInt64(key & 63) != 0
+    deinit { pairs.deallocate(); triples.deallocate() }
+
+    @inline(__always) static func hash(_ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
+        (Int(x) &* 0x9E5 ^ Int(y) << 5 ^ Int(z) << 8 ^ Int(y) >> 3) & 0xFFFF
+    }
+
+    @inline(__always) static func has(_ bits: UnsafePointer<UInt64>, _ key: Int) -> Bool {
+        bits[key >> 6] & 1 << UInt64(key & 63) != 0
     }
 }
