@@ -123,3 +123,4 @@ struct TimeZoneSpellingTests {
         #expect(found.isEmpty == !text.hasPrefix("call"), "\(found.map(\.detail))")
     }
 }
+
