@@ -18,13 +18,13 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case mixedScript = "mixed-script"
     /// A space character other than U+0020 (NBSP, thin space, line and paragraph separators, …).
     case unusualSpace = "unusual-space"
+    /// A profile rule (forbidden pattern, date format).
+    case rule
     /// A private-use code point (U+E000–F8FF, planes 15 and 16): meaningless to a reader,
     /// meaningful to whoever agreed on it.
     case privateUse = "private-use"
     /// More than `HitSink.maxMarks` combining marks on one character (Zalgo text, or bits).
     case markRun = "mark-run"
-    /// A profile rule (forbidden pattern, date format).
-    case rule
 }
 
 public struct Finding: Sendable, Codable, Equatable {
