@@ -67,6 +67,16 @@ extension HitSink {
         base = 0
     }
 
+    /// Whether the view dropped characters just before `s` and just after `e`.
+    func breaks(_ view: View, _ s: Int, _ e: Int) -> (before: Bool, after: Bool) {
+        func gap(_ i: Int) -> Bool {
+            guard i > 0, i < view.origin.count else { return false }
+            let a = Int(view.origin[i - 1])
+            return Int(view.origin[i]) > a + (HitSink.decode(view.p, view.n, a)?.len ?? 1)
+        }
+        return (gap(s), gap(e))
+    }
+
     /// Range `s ..< e` of the view in the text it was made from (whole scalars).
     func original(_ s: Int, _ e: Int) -> (Int, Int) {
         guard let view else { return (s, e) }

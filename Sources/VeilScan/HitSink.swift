@@ -133,7 +133,7 @@ struct HitSink {
         for k in Int(c.bucketStart[bucket]) ..< Int(c.bucketStart[bucket + 1]) {
             let pi = Int(c.items[k])
             let s = pos - Int(c.infos[pi].anchor)
-            if c.matches(pi, p, n, s, escapes: rawEscapes) {
+            if c.matches(pi, p, n, s, escapes: rawEscapes, breaks: view.map { breaks($0, s, s + Int(c.infos[pi].count)) }) {
                 addPattern(m.patterns[pi], p, n, s, s + Int(c.infos[pi].count))
             }
         }
