@@ -45,21 +45,16 @@ enum ScanProperties {
         let ignorable: Set<FindingKind> = [.invisible, .tag, .variationSelector]
         if !findings.contains(where: { ignorable.contains($0.kind) }) {
             // The detail shows the text as sent (with the spaces now): compare it without them.
-            let canaries = Set(findings.filter { $0.kind == .canary }.map(labelAtPath))
+            // A dropped character may also let a longer canary cover a shorter one.
             let spaced = scanner.scanBody(zeroWidthAfterLetters(body), api: .anthropic)
-            let still = Set(spaced.filter { $0.kind == .canary }.map(labelAtPath))
-            if spaced.count < 900, !canaries.isSubset(of: still) {
-                fail("zero-width spaces hid \(canaries.subtracting(still).sorted())", body)
+            if spaced.count < 900, let hidden = uncovered(findings, spaced, ["[U+200B]": ""]) {
+                fail("zero-width spaces hid \(hidden)", body)
             }
         }
         if body.allSatisfy({ $0 < 0x80 }) {
-            // Keys are disguised too, so paths move: what was found is compared by label.
-            func label(_ f: Finding) -> String { f.detail.components(separatedBy: " \"").first ?? "" }
-            let canaries = Set(findings.filter { $0.kind == .canary }.map(label))
             let disguised = scanner.scanBody(disguise(body), api: .anthropic)
-            let still = Set(disguised.filter { $0.kind == .canary }.map(label))
-            if disguised.count < 900, !canaries.isSubset(of: still) {
-                fail("look-alikes and marks hid canaries at \(canaries.subtracting(still).sorted())", body)
+            if disguised.count < 900, let hidden = uncovered(findings, disguised, ["[U+0301]": "", "[U+0430]": "a"]) {
+                fail("look-alikes and marks hid \(hidden)", body)
             }
         }
         guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
@@ -73,8 +68,20 @@ enum ScanProperties {
         }
     }
 
-    static func labelAtPath(_ f: Finding) -> String {
-        f.detail.replacingOccurrences(of: "[U+200B]", with: "")
+    /// The canaries of `before` whose matched text no canary of `after` holds (after
+    /// `undo` takes the disguise out of its detail), or nil when there are none.
+    static func uncovered(_ before: [Finding], _ after: [Finding], _ undo: [String: String]) -> [String]? {
+        func text(_ f: Finding) -> String {
+            var d = f.detail
+            for (from, to) in undo { d = d.replacingOccurrences(of: from, with: to) }
+            return String(d.drop { $0 != "\"" })
+        }
+        let still = after.filter { $0.kind == .canary }.map(text)
+        let hidden = before.filter { $0.kind == .canary }.map(text).filter { t in
+            let inner = t.dropFirst().dropLast()
+            return !still.contains { $0.contains(inner) }
+        }
+        return hidden.isEmpty ? nil : hidden.sorted()
     }
 
     /// What a finding says, without where in the bytes (which the variants move).
