@@ -26,17 +26,22 @@ static const uint8_t json_lo[16] = {
     0x06, 0x14, 0x26, 0x24, 0x24, 0x3C, 0x14, 0x04, 0x04, 0x05, 0x05, 0x82, 0x52, 0x83, 0x12, 0x00};
 static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
 
-// UTF-8 lead bytes whose characters can be covert (Covert.classify is not .none for some
-// scalar they start), by nibbles, exact: bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_.
-// C2 (NBSP, soft hyphen), CA CB (modifier apostrophes), CD-D4 (CGJ, Greek, Cyrillic), D8 DB
-// DC (Arabic and Syriac format marks), E0-E3 (format marks, punctuation, spaces, fillers), EA
-// (Cyrillic extended), EF (selectors, BOM, fullwidth forms), F0 (format marks), F3 (tags,
-// selectors). Latin letters (C3-C9), most scripts, CJK and the rest are never visited:
-// in prose full of accented words they were most of the scan's work. Nor is F0 9F, the
-// start of every emoji (U+1F000-1FFFF, none covert): chat text is full of them, and the
-// context rules that care (emoji sequences) look back from the selector or joiner.
-static const uint8_t lead_lo[16] = {0x0E, 0x06, 0x07, 0x0E, 0x02, 0, 0, 0, 0x02, 0, 0x05, 0x03, 0x02, 0x01, 0x01, 0x05};
-static const uint8_t lead_hi[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02, 0x04, 0x08};
+// Bytes that start a character that can be covert (Covert.classify is not .none for some
+// scalar they start), by nibbles, exact: bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_,
+// 0x10 and 0x20 for the C0 controls (but tab, LF and CR), 0x40 for DEL. C2 (NBSP, soft
+// hyphen, C1 controls), CA-CF (modifier apostrophes, combining marks, Greek), D0-D4
+// (Cyrillic), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic, Syriac, Thaana and NKo marks and
+// format characters), E0-E3 (marks and format characters of the Indic and other scripts,
+// punctuation, spaces, fillers, braille blank), EA (Cyrillic extended, marks), EE EF (private
+// use, selectors, BOM, fullwidth forms), F0 (format characters and marks of plane 1), F3
+// (tags, selectors, plane 15), F4 (plane 16). Latin letters (C3-C9), CJK and Hangul and the
+// rest are never visited: in prose full of accented words they were most of the scan's
+// work. Nor is F0 9F, the start of every emoji (U+1F000-1FFFF, none covert): chat text is
+// full of them, and the context rules that care (emoji sequences) look back from the
+// selector or joiner.
+static const uint8_t lead_lo[16] = {0x3E, 0x36, 0x37, 0x3E, 0x3A, 0x30, 0x32, 0x32,
+                                    0x32, 0x22, 0x25, 0x33, 0x33, 0x23, 0x37, 0x77};
+static const uint8_t lead_hi[16] = {0x10, 0x20, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0x01, 0x02, 0x04, 0x08};
 
 int veil_kernel_covert_start(uint8_t b, uint8_t c) { return (lead_lo[b & 15] & lead_hi[b >> 4]) && !(b == 0xF0 && c == 0x9F); }
 

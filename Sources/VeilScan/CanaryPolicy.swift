@@ -11,7 +11,9 @@ import Foundation
 // - Everything matches case-insensitively with word boundaries, except short all-capital
 //   acronyms (PRC, ROC, CST), which match in their case only.
 // - Paths match as whole path segments (`/home/alice` in `/home/alice/src`, not in
-//   `/home/alicex`); addresses and offsets must not continue with digits.
+//   `/home/alicex`); addresses and offsets must not continue with digits, and a bare offset
+//   (`+0800`) after a digit only ends a time (`10:00:00+0800`, `T100000+0800`), never a
+//   longer number or a version (`2026+0800`, `1.2.3+0800`).
 // - Typographic quotes and dashes are never canaries (they are covert-character findings
 //   and never block on their own).
 
@@ -53,7 +55,7 @@ enum CanaryPolicy {
         let u = Array(v.utf8)
         if u.first == 0x2F || v.hasPrefix("~/") { return Shape(exactCase: false, before: .none, after: .path) }
         if u.count >= 2, u[0] == 0x2B || u[0] == 0x2D, Matcher.isDigit(u[1]) {
-            return Shape(exactCase: false, before: .none, after: .number)
+            return Shape(exactCase: false, before: .offset, after: .number)
         }
         let upper = v.uppercased()
         if (upper.hasPrefix("UTC") || upper.hasPrefix("GMT")) && u.count > 3 && (u[3] == 0x2B || u[3] == 0x2D) {

@@ -15,12 +15,19 @@ enum CovertClass: Equatable {
     case space
     /// A letter of a script that imitates Latin (Cyrillic, Greek): mixed-script check.
     case confusableLetter
+    /// A C0 or C1 control other than tab, LF and CR (a finding of kind `invisible`).
+    case control
+    /// A private-use code point: no meaning Unicode gives it, so any meaning two parties agree on.
+    case privateUse
+    /// A combining mark (Mn, Me): ordinary alone, a finding in a long run (`markRun`).
+    case mark
 }
 
 enum Covert {
     /// Classification of one non-ASCII scalar. Ordered so that the common letters of real
     /// text (Latin-1, CJK, emoji) leave after one or two comparisons.
     static func classify(_ c: UInt32) -> CovertClass {
+        if c < 0xA0 { return c < 0x20 || c >= 0x7F ? byProperties(c) : .none }
         if c < 0x0370 { return latinRange(c) }
         if c < 0x0530 {
             // U+037E GREEK QUESTION MARK is the classic look-alike of `;`.
@@ -29,25 +36,38 @@ enum Covert {
         }
         if c >= 0x3040 && c < 0xD800 {
             if c >= 0xA640 && c <= 0xA69F { return .confusableLetter }
-            return c == 0x3164 ? .invisible : .none
+            // CJK and Hangul syllables hold no mark, format or space: no lookup for them.
+            return (c >= 0x3400 && c < 0xA000) || c >= 0xAC00 ? .none : byProperties(c)
         }
         if c < 0x2000 { return middle(c) }
         if c < 0x2070 { return generalPunctuation(c) }
         if c < 0x3040 {
             if c == 0x2212 || c == 0x2215 { return .lookalike }
-            if c == 0x3000 { return .space }
-            return c >= 0x2DE0 && c <= 0x2DFF ? .confusableLetter : .none
+            return c >= 0x2DE0 && c <= 0x2DFF ? .confusableLetter : byProperties(c)
         }
-        if c >= 0xFE00 && c <= 0xFE0F { return .variationSelector }
         if c >= 0xFF01 && c <= 0xFF5E { return .lookalike }
-        if c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF9 && c <= 0xFFFB) { return .invisible }
-        if c >= 0xE0000 && c <= 0xE007F { return .tag }
-        if c >= 0xE0100 && c <= 0xE01EF { return .variationSelector }
-        if c == 0x110BD || c == 0x110CD || (c >= 0x13430 && c <= 0x1343F)
-            || (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) {
-            return .invisible
+        return byProperties(c)
+    }
+
+    /// What Unicode's own properties say (the standard library's tables), so that code points
+    /// a later Unicode version adds are classed without a list. Plane 14 is all hidden data
+    /// but for its selectors: tags spell ASCII, and U+E0080–E00FF the bytes above it.
+    static func byProperties(_ c: UInt32) -> CovertClass {
+        guard let s = Unicode.Scalar(c) else { return .none }
+        let p = s.properties
+        if p.isVariationSelector { return .variationSelector }
+        if c >= 0xE0000 && c <= 0xE0FFF { return .tag }
+        switch p.generalCategory {
+        case .control: return c == 0x09 || c == 0x0A || c == 0x0D ? .none : .control
+        case .format: return .invisible
+        case .privateUse: return .privateUse
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator: return c == 0x20 ? .none : .space
+        case .nonspacingMark, .enclosingMark: return p.isDefaultIgnorableCodePoint ? .invisible : .mark
+        default:
+            // U+2800 BRAILLE PATTERN BLANK is a symbol that prints as nothing (a favourite
+            // filler where a zero-width character would be stripped).
+            return p.isDefaultIgnorableCodePoint || c == 0x2800 ? .invisible : .none
         }
-        return .none
     }
 
     private static func latinRange(_ c: UInt32) -> CovertClass {
@@ -55,28 +75,23 @@ enum Covert {
         case 0x00A0: return .space
         case 0x00AD, 0x034F: return .invisible
         case 0x02B9, 0x02BA, 0x02BC, 0x02C8, 0x02CB, 0x02CA: return .lookalike
+        case 0x0300 ..< 0x0370: return .mark
         default: return .none
         }
     }
 
     private static func middle(_ c: UInt32) -> CovertClass {
         switch c {
-        case 0x061C, 0x0600 ... 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x180E,
-             0x115F, 0x1160, 0x17B4, 0x17B5:
-            return .invisible
-        case 0x1680: return .space
         case 0x1C80 ... 0x1C8F, 0x1D2B, 0x1D78, 0x1F00 ... 0x1FFF: return .confusableLetter
-        default: return .none
+        default: return byProperties(c)
         }
     }
 
     private static func generalPunctuation(_ c: UInt32) -> CovertClass {
         switch c {
-        case 0x2000 ... 0x200A, 0x202F, 0x205F: return .space
-        case 0x200B ... 0x200F, 0x202A ... 0x202E, 0x2060 ... 0x2064, 0x2066 ... 0x206F: return .invisible
         case 0x2010 ... 0x2015, 0x2018 ... 0x201F, 0x2032, 0x2033, 0x2035, 0x2044, 0x2024, 0x2027:
             return .lookalike
-        default: return .none
+        default: return byProperties(c)
         }
     }
 

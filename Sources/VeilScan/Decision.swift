@@ -33,7 +33,7 @@ public func mode(of f: Finding, modes: Profile.Modes, rules: [Profile.Rule]) -> 
         // people paste prose with it every day.
         if FindingClass(f).typography { return .report }
         return modes.covert
-    case .invisible, .variationSelector, .mixedScript, .unusualSpace:
+    case .invisible, .variationSelector, .mixedScript, .unusualSpace, .privateUse, .markRun:
         return modes.covert
     }
 }

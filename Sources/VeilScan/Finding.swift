@@ -7,7 +7,8 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case canary
     /// A character of the tag block U+E0000–E007F (hidden text).
     case tag
-    /// An invisible or format character (zero-width, bidi control, soft hyphen, other Cf).
+    /// An invisible character: format (zero-width, bidi control, soft hyphen, other Cf),
+    /// default-ignorable, a C0/C1 control other than tab, LF and CR, U+2800 BRAILLE PATTERN BLANK.
     case invisible
     /// A variation selector outside an emoji sequence.
     case variationSelector = "variation-selector"
@@ -15,10 +16,15 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case lookalike
     /// A word mixing scripts (UTS #39 style), e.g. Latin with Cyrillic.
     case mixedScript = "mixed-script"
-    /// A space character other than U+0020 (NBSP, thin space, …).
+    /// A space character other than U+0020 (NBSP, thin space, line and paragraph separators, …).
     case unusualSpace = "unusual-space"
     /// A profile rule (forbidden pattern, date format).
     case rule
+    /// A private-use code point (U+E000–F8FF, planes 15 and 16): meaningless to a reader,
+    /// meaningful to whoever agreed on it.
+    case privateUse = "private-use"
+    /// More than `HitSink.maxMarks` combining marks on one character (Zalgo text, or bits).
+    case markRun = "mark-run"
 }
 
 public struct Finding: Sendable, Codable, Equatable {

@@ -30,8 +30,12 @@ extension HitSink {
     mutating func covert(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
         guard let (cp, len) = HitSink.decode(p, n, pos) else { return }
         covertResume = pos + len
+        if Fold.changes(cp) { foldFound = true }
         switch Covert.classify(cp) {
         case .none: return
+        case .control: control(p, n, pos, len, cp)
+        case .privateUse: addCharacter(.privateUse, p, n, pos, pos + len, cp)
+        case .mark: markRun(p, n, pos)
         case .invisible:
             if cp == 0xFEFF && pos == textStart { return }  // a byte-order mark at the start is harmless
             if cp == 0x200D && isEmojiJoiner(p, n, pos, len) { return }
@@ -68,6 +72,32 @@ extension HitSink {
         return true
     }
 
+    /// A control character (C0 but tab, LF, CR; DEL; C1). ESC starting a terminal sequence
+    /// (`ESC [` colours, `ESC ]` titles and links) is tool output an agent passes on every
+    /// day, not hidden data.
+    mutating func control(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ len: Int, _ cp: UInt32) {
+        if cp == 0x1B, pos + 1 < n, Matcher.byte(p, pos + 1) == 0x5B || Matcher.byte(p, pos + 1) == 0x5D { return }
+        addCharacter(.invisible, p, n, pos, pos + len, cp)
+    }
+
+    /// More combining marks on one character than any writing system stacks: Vietnamese
+    /// puts two on a vowel, vocalised Arabic and Hebrew, Thai and the Indic scripts up to
+    /// three or four; five or more is Zalgo text, or marks chosen to carry bits.
+    static let maxMarks = 4
+
+    private mutating func markRun(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
+        var cps: [UInt32] = []
+        var i = pos
+        while i < n, let d = HitSink.decode(p, n, i), Covert.classify(d.cp) == .mark {
+            cps.append(d.cp)
+            i += d.len
+        }
+        covertResume = i
+        guard cps.count > HitSink.maxMarks else { return }
+        add(.markRun, p, n, pos, i, codePoints: Array(cps.prefix(64)),
+            detail: "\(cps.count) combining marks in a row: " + HitSink.describe(cps))
+    }
+
     /// U+200D between two emoji builds one emoji (👨‍👩‍👧); anywhere else it hides data.
     private func isEmojiJoiner(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ len: Int) -> Bool {
         guard let prev = HitSink.previous(p, n, pos), let next = HitSink.decode(p, n, pos + len) else { return false }
@@ -75,12 +105,13 @@ extension HitSink {
         return prevOK && Covert.isEmojiBase(next.cp)
     }
 
-    /// One finding per run of tag characters, with the ASCII they spell. An emoji flag
+    /// One finding per run of tag characters (plane 14 but its selectors), with the ASCII
+    /// they spell; those above U+E007F stand for the bytes above ASCII. An emoji flag
     /// (🏴 + lowercase tags + U+E007F CANCEL TAG, e.g. England) is not hidden text.
     private mutating func tagRun(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
         var cps: [UInt32] = []
         var i = pos
-        while i < n, let d = HitSink.decode(p, n, i), (0xE0000 ... 0xE007F).contains(d.cp) {
+        while i < n, let d = HitSink.decode(p, n, i), Covert.classify(d.cp) == .tag {
             cps.append(d.cp)
             i += d.len
         }
@@ -114,6 +145,8 @@ extension HitSink {
             let c = cps[0]
             if (c == 0xFE0E || c == 0xFE0F) && (Covert.isEmojiBase(prev.cp) || Covert.isKeycapBase(prev.cp)) { return }
             if Covert.isIdeograph(prev.cp) && (c >= 0xE0100 || c <= 0xFE02) { return }
+            // A Mongolian free variation selector after a Mongolian letter picks its form.
+            if c >= 0x180B && c <= 0x180F && prev.cp >= 0x1820 && prev.cp <= 0x18AF { return }
         }
         add(.variationSelector, p, n, pos, i, codePoints: Array(cps.prefix(64)), detail: HitSink.describe(cps))
     }

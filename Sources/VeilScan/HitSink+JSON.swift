@@ -27,6 +27,9 @@ extension HitSink {
         let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
+        joins = Joins()
+        joins.pairs = m.view.joinPairs.pairs
+        joins.triples = m.view.joinPairs.triples
         var walk = Walk()
         var carry = veil_json_carry()
         let tables = m.compiled.kernel
@@ -76,10 +79,12 @@ extension HitSink {
                 if walk.key { frames[depth - 1].keyEnd = pos }
                 walk.inString = false
                 walk.bare = pos + 1
-                if ignorableFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
+                if foldFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
+                join(p, n, stringStart, pos, key: walk.key, m, frames)
             case 0x5C:  // `\u` or `\/`
                 guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
                 if walk.key { frames[depth - 1].keyEnd = end }
+                join(p, n, stringStart, end, key: walk.key, m, frames)
                 walk.inString = false
                 walk.resume = end + 1
                 walk.bare = end + 1
@@ -101,9 +106,12 @@ extension HitSink {
             textStart = pos + 1
             walk.before = findings.count
             walk.inString = true
-            ignorableFound = false
+            foldFound = false
         case 0x7B, 0x5B:
-            if depth < HitSink.maxDepth { frames[depth] = PathFrame(isArray: b == 0x5B) }
+            if depth < HitSink.maxDepth {
+                frames[depth] = PathFrame(isArray: b == 0x5B)
+                frames[depth].stream = depth == 0 ? 1 : HitSink.memberStream(p, n, frames[depth - 1])
+            }
             depth += 1
         case 0x7D, 0x5D:
             depth -= 1

@@ -7,7 +7,7 @@ import CVeilScanKernel
 struct HitSink {
     /// Where offsets point: the whole request body (or header value).
     let body: UnsafeRawBufferPointer
-    private(set) var findings: [Finding] = []
+    var findings: [Finding] = []
     /// Per finding: raw offset of the string holding it, and its decoded range there.
     var meta: [(stringStart: Int, start: Int, end: Int)] = []
     /// Per finding: how many characters a merged run holds (its detail is written at the end).
@@ -34,12 +34,13 @@ struct HitSink {
     /// The classes among the findings, built once the cap is reached (nil until then, and
     /// after a truncation).
     var classesPastCap: Set<FindingClass>? = nil
-    /// An invisible character, selector or tag was found in the current text: it is looked
-    /// at again without them, for canaries they split (HitSink+Ignorables.swift).
-    var ignorableFound = false
-    /// While that second look runs: where the removed characters were, as (position in the
-    /// shortened text, bytes removed up to there), for offsets in the original text.
-    var removed: [(at: Int, bytes: Int)]? = nil
+    /// A character the normalised view changes was found in the current text: it is looked
+    /// at again normalised, for canaries it disguises (HitSink+Normalised.swift).
+    var foldFound = false
+    /// While that second look runs: the view, mapped to the original text.
+    var view: View? = nil
+    /// The strings of a JSON body as the walk passes them (HitSink+Joins.swift).
+    var joins = Joins()
     /// The JSON container stack while a body is walked (nil otherwise), and its depth.
     var path: UnsafeMutablePointer<PathFrame>? = nil
     var depth = 0
@@ -63,10 +64,10 @@ struct HitSink {
         rawEscapes = false
         textStart = 0
         covertResume = 0; wordCheckedUntil = 0; dateResume = 0
-        ignorableFound = false
+        foldFound = false
         let first = findings.count
         scanRun(p, text.count, m)
-        if ignorableFound { lookAgainWithoutIgnorables(p, text.count, since: first, m) }
+        if foldFound { lookAgainNormalised(p, text.count, since: first, m) }
     }
 
     /// The kernel's flagged positions in `p[0 ..< n]`, each visited.
@@ -105,9 +106,14 @@ struct HitSink {
             let rp = c.pair(Matcher.key(b, b1, true)), rs = Int(c.singleIndex[Matcher.key(b, true)])
             if rp | rs != 0 { verify(rp, rs, p, n, pos, m) }
         }
-        guard removed == nil else { return }  // the second look is for canaries and rules only
+        guard view == nil else { return }  // the second look is for canaries and rules only
         if b >= 0x80 {
             if pos >= covertResume { covert(p, n, pos, m) }
+        } else if b < 0x20 || b == 0x7F {
+            if Covert.classify(UInt32(b)) == .control {
+                foldFound = true
+                if pos >= covertResume { control(p, n, pos, 1, UInt32(b)) }
+            }
         } else if b &- 0x30 < 10, m.hasDates, pos >= dateResume,
                   b1 == 0x2F || b1 == 0x2E || b1 == 0x2D {
             checkDate(p, n, pos, m)
@@ -127,42 +133,44 @@ struct HitSink {
         for k in Int(c.bucketStart[bucket]) ..< Int(c.bucketStart[bucket + 1]) {
             let pi = Int(c.items[k])
             let s = pos - Int(c.infos[pi].anchor)
-            if c.matches(pi, p, n, s, escapes: rawEscapes) {
+            if c.matches(pi, p, n, s, escapes: rawEscapes, breaks: view.map { breaks($0, s, s + Int(c.infos[pi].count)) }) {
                 addPattern(m.patterns[pi], p, n, s, s + Int(c.infos[pi].count))
             }
         }
     }
 
     private mutating func addPattern(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) {
-        let text = String(decoding: UnsafeRawBufferPointer(start: p + s, count: e - s), as: UTF8.self)
+        // The text as it was sent, also when the match was made in the normalised view.
+        let (os, oe) = original(s, e)
+        let text = String(decoding: UnsafeRawBufferPointer(start: (view?.p ?? UnsafeRawPointer(p)) + os, count: oe - os),
+                          as: UTF8.self)
+        let cps = disguise(os, oe)
         if let rule = pat.rule {
-            add(.rule, p, n, s, e, detail: "rule \"\(rule)\" forbids \"\(visible(text))\"", rule: rule)
+            add(.rule, p, n, s, e, codePoints: cps, detail: "rule \"\(rule)\" forbids \"\(visible(text))\"", rule: rule)
         } else {
-            add(.canary, p, n, s, e, detail: "\(pat.label) \"\(visible(text))\"")
+            add(.canary, p, n, s, e, codePoints: cps, detail: "\(pat.label) \"\(visible(text))\"")
         }
     }
 
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
                       codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
-        if kind == .invisible || kind == .tag || kind == .variationSelector { ignorableFound = true }
-        if isFull {
-            if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
-            guard classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted else { return }
-        }
-        // In the second look, positions count in the shortened text.
-        let start = original(s), end = original(e)
+        guard admit(kind, codePoints, rule) else { return }
+        // In the second look, positions count in the view; the finding's, in the original.
+        let (start, end) = original(s, e)
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: start) : base + start
+        let shown = view.map { excerpt($0.p, $0.n, start, end) } ?? excerpt(p, n, s, e)
         findings.append(Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
-                                excerpt: excerpt(p, n, s, e), rule: rule))
+                                excerpt: shown, rule: rule))
         meta.append(escaped ? (stringStart, start, end) : (stringStart, base + start, base + end))
         runs.append(1)
     }
 
-    /// A position of the shortened text of a second look in the text it was made from.
-    func original(_ i: Int) -> Int {
-        guard let removed else { return i }
-        return i + (removed.last { $0.at <= i }?.bytes ?? 0)
+    /// Below the cap, yes; past it, only the first of its class.
+    mutating func admit(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?) -> Bool {
+        guard isFull else { return true }
+        if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
+        return classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40

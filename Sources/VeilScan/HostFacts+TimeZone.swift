@@ -22,7 +22,9 @@ extension HostFacts {
 
     func timeZoneCanaries() -> [Canary] {
         let tz = timeZone.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !tz.isEmpty, !CanaryPolicy.isNeverCanary(tz), !tz.hasPrefix("Etc/") else { return [] }
+        guard !tz.isEmpty, !CanaryPolicy.isNeverCanary(tz) else { return [] }
+        // An Etc/ zone is an offset with a name (`Etc/GMT-8`): a canary unless it is UTC's.
+        if tz.hasPrefix("Etc/"), (TimeZone(identifier: tz)?.secondsFromGMT() ?? 0) == 0 { return [] }
         var names = [tz]
         if let group = HostFacts.timeZoneAliases.first(where: { $0.contains(tz) }) { names += group }
         var out: [Canary] = []
@@ -58,17 +60,22 @@ extension HostFacts {
         return out
     }
 
-    /// `+08:00 +0800 UTC+8 GMT+8 UTC+08:00 GMT+0800 …` for +8 h; `+05:30 UTC+5:30 …` for +5.5 h.
+    /// Every way people and libraries write the offset, for +8 h: `+08:00 +0800` (ISO 8601,
+    /// RFC 2822), `UTC+8 UTC+08 UTC+8:00 UTC+08:00 UTC+0800 UTC +8` and the same with GMT
+    /// (Java, JavaScript's Date, Windows' "(UTC+08:00)", tzdata's `+08`-style abbreviations
+    /// behind a prefix) and `Etc/GMT-8` (POSIX's inverted sign); for +5.5 h `+05:30 +0530
+    /// UTC+5:30 UTC+05:30 UTC+0530 …` (no `UTC+05`: that is another zone). A bare `+08` is
+    /// not one: too many other things are written so. Boundaries: CanaryPolicy.shape.
     static func offsetForms(seconds: Int) -> [String] {
         let sign = seconds < 0 ? "-" : "+"
         let h = abs(seconds) / 3600, m = abs(seconds) % 3600 / 60
         let hh = h < 10 ? "0\(h)" : "\(h)", mm = m < 10 ? "0\(m)" : "\(m)"
         var forms = ["\(sign)\(hh):\(mm)", "\(sign)\(hh)\(mm)"]
         for p in ["UTC", "GMT"] {
-            forms.append(m == 0 ? "\(p)\(sign)\(h)" : "\(p)\(sign)\(h):\(mm)")
-            forms += ["\(p)\(sign)\(hh):\(mm)", "\(p)\(sign)\(hh)\(mm)", "\(p)\(sign)\(hh)"]
-            if m == 0 { forms.append("\(p) \(sign)\(h)") }
+            forms += ["\(p)\(sign)\(h):\(mm)", "\(p)\(sign)\(hh):\(mm)", "\(p)\(sign)\(hh)\(mm)"]
+            if m == 0 { forms += ["\(p)\(sign)\(h)", "\(p)\(sign)\(hh)", "\(p) \(sign)\(h)"] }
         }
-        return forms
+        if m == 0 && h > 0 { forms.append("Etc/GMT\(seconds < 0 ? "+" : "-")\(h)") }
+        return Array(Set(forms)).sorted()
     }
 }

@@ -8,6 +8,8 @@ import Foundation
 struct PathFrame {
     var isArray: Bool
     var index = 0
+    /// The stream of strings this container's members belong to (HitSink+Joins.swift).
+    var stream: UInt64 = 0
     /// Raw range of the current member's key (content, without quotes); -1: none yet.
     var keyStart = -1
     var keyEnd = -1
@@ -33,6 +35,48 @@ extension HitSink {
 }
 
 enum JSONPath {
+    /// The path of the string holding raw offset `at` of a JSON body, by a walk from the
+    /// start: only for findings across strings, whose first strings the walk has left.
+    static func path(in body: UnsafeRawBufferPointer, at: Int) -> String {
+        guard let p = body.baseAddress else { return "$" }
+        var frames: [PathFrame] = []
+        var i = 0, inString = false
+        while i < min(at, body.count) {
+            let b = p.load(fromByteOffset: i, as: UInt8.self)
+            if inString {
+                if b == 0x5C { i += 2; continue }
+                if b == 0x22 {
+                    inString = false
+                    if let f = frames.last, !f.isArray, f.keyStart == i { frames[frames.count - 1].keyEnd = i }
+                }
+            } else {
+                switch b {
+                case 0x22:
+                    inString = true
+                    if let f = frames.last, !f.isArray, f.keyEnd < 0 || f.keyStart < 0 {
+                        if f.keyStart < 0 { frames[frames.count - 1].keyStart = i + 1; frames[frames.count - 1].keyEnd = -1 }
+                    }
+                case 0x7B, 0x5B: frames.append(PathFrame(isArray: b == 0x5B))
+                case 0x7D, 0x5D: if !frames.isEmpty { frames.removeLast() }
+                case 0x2C:
+                    if let f = frames.last {
+                        if f.isArray { frames[frames.count - 1].index += 1 } else { frames[frames.count - 1].keyStart = -1 }
+                    }
+                default: break
+                }
+            }
+            i += 1
+        }
+        var out = "$"
+        for f in frames {
+            if f.isArray { out += "[\(f.index)]"; continue }
+            guard f.keyStart >= 0 else { continue }
+            let end = f.keyEnd >= 0 ? f.keyEnd : (JSONWalk.closingQuote(p, body.count, f.keyStart) ?? body.count)
+            out += component(decodeKey(p, body.count, f.keyStart, end))
+        }
+        return out
+    }
+
     static func decodeKey(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int) -> String {
         var bytes: [UInt8] = []
         var i = s

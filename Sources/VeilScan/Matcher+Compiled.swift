@@ -85,8 +85,11 @@ final class CompiledPatterns: @unchecked Sendable {
     }
 
     /// Whether pattern `k` occurs at `s` in `p[0 ..< n]`, edges included.
+    /// `breaks`: in the normalised view, whether characters were dropped just before and
+    /// just after (a dropped character may separate words: `47\0alice` holds `alice`).
     @inline(__always)
-    func matches(_ k: Int, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, escapes: Bool) -> Bool {
+    func matches(_ k: Int, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, escapes: Bool,
+                 breaks: (before: Bool, after: Bool)? = nil) -> Bool {
         let info = infos[k]
         let count = Int(info.count)
         guard s >= 0, s + count <= n, !(escapes && info.jsonSyntax) else { return false }
@@ -98,7 +101,7 @@ final class CompiledPatterns: @unchecked Sendable {
         }
         // In raw JSON text `\nobody` is a newline and `obody`, not `nobody`.
         if escapes, Matcher.isEscapeLetter(p, s) { return false }
-        return Matcher.edgeBefore(info.before, first: pat[0], p, s, escapes: escapes)
-            && Matcher.edgeAfter(info.after, last: pat[count - 1], p, n, s + count)
+        return (breaks?.before == true || Matcher.edgeBefore(info.before, first: pat[0], p, s, escapes: escapes))
+            && (breaks?.after == true || Matcher.edgeAfter(info.after, last: pat[count - 1], p, n, s + count))
     }
 }

@@ -31,7 +31,24 @@ extension Matcher {
             if isWord(c) { return false }
             // `1.10.0.0.1` is not the address 10.0.0.1.
             return !((c == 0x2E || c == 0x3A) && s >= 2 && isDigit(byte(p, s - 2)))
+        case .offset: return offsetMayFollow(p, s)
         }
+    }
+
+    /// Whether `+0800` at `s` may be an offset: after a space, a bracket, a quote, or the
+    /// seconds, minutes or fraction of a time, not inside a number or a version.
+    static func offsetMayFollow(_ p: UnsafeRawPointer, _ s: Int) -> Bool {
+        let c = byte(p, s - 1)
+        if c == 0x2E || c == 0x2B || c == 0x2D || c == 0x3A || c == 0x2F { return !(s >= 2 && isDigit(byte(p, s - 2))) }
+        guard isWord(c) else { return true }
+        guard isDigit(c) else { return false }
+        var k = s - 1
+        while k > 0, isDigit(byte(p, k - 1)) { k -= 1 }
+        let run = s - k, b: UInt8 = k > 0 ? byte(p, k - 1) : 0
+        if b | 0x20 == 0x74 { return run == 2 || run == 4 || run == 6 }  // T10, T1000, T100000
+        if b == 0x3A { return run == 2 }                                   // 10:00, 10:00:00
+        // A fraction of a second: 10:00:00.123
+        return b == 0x2E && k >= 4 && byte(p, k - 4) == 0x3A && isDigit(byte(p, k - 2))
     }
 
     static func edgeAfter(_ edge: Edge, last: UInt8, _ p: UnsafeRawPointer, _ n: Int, _ e: Int) -> Bool {
@@ -46,7 +63,7 @@ extension Matcher {
             // at the end of a sentence, not `/home/alicex` or `/home/alice-old`.
             if isWord(c) || c == 0x2D { return false }
             return !(c == 0x2E && isWord(next))
-        case .number:
+        case .number, .offset:
             if isWord(c) { return false }
             return !((c == 0x2E || c == 0x3A) && isDigit(next))
         }

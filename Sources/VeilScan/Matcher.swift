@@ -11,7 +11,7 @@ import VeilProfile
 // compare them in full.
 
 /// What must follow (or precede) a match for it to count.
-enum Edge: Sendable { case none, word, path, number }
+enum Edge: Sendable { case none, word, path, number, offset }
 
 struct Pattern: Sendable {
     var bytes: [UInt8]
@@ -40,11 +40,35 @@ final class Matcher: Sendable {
     let compiled: CompiledPatterns
     let patterns: [Pattern]
     let anchors: [Anchor]
+    /// The adjacent byte pairs of the patterns, and the longest pattern: what a junction of
+    /// two strings is checked against (HitSink+Joins.swift).
+    let joinPairs: BytePairs
+    let longest: Int
+    /// Where each pair of adjacent bytes (lowered) sits in which pattern: (pattern, offset of
+    /// the pair's second byte).
+    let pairPlaces: [UInt16: [(Int32, Int32)]]
     /// Names of `iso-date` rules; empty when the profile has none.
     let dateRules: [String]
     let hasDates: Bool
 
-    init(canaries: [Canary], rules: [Profile.Rule]) {
+    /// The matcher for the normalised view (Fold.swift): the canaries and `forbid` patterns
+    /// folded as the view folds text; this matcher itself when folding changes none.
+    var view: Matcher { folded ?? self }
+    private let folded: Matcher?
+
+    convenience init(canaries: [Canary], rules: [Profile.Rule]) {
+        let fc = canaries.map { Canary(label: $0.label, value: Fold.string($0.value)) }
+        let fr = rules.map { r in
+            var r = r
+            r.pattern = Fold.string(r.pattern)
+            return r
+        }
+        let same = fc == canaries && zip(fr, rules).allSatisfy { $0.pattern == $1.pattern }
+        self.init(canaries: canaries, rules: rules, folded: same ? nil : Matcher(canaries: fc, rules: fr, folded: nil))
+    }
+
+    private init(canaries: [Canary], rules: [Profile.Rule], folded: Matcher?) {
+        self.folded = folded
         var ps: [Pattern] = []
         var seen = Set<String>()
         for c in canaries {
@@ -80,6 +104,16 @@ final class Matcher: Sendable {
         }
         self.patterns = ps
         self.anchors = anchors
+        joinPairs = BytePairs(ps)
+        var places: [UInt16: [(Int32, Int32)]] = [:]
+        for (k, p) in ps.enumerated() where p.bytes.count >= 2 {
+            for j in 1 ..< p.bytes.count {
+                places[UInt16(Matcher.lower(p.bytes[j - 1])) << 8 | UInt16(Matcher.lower(p.bytes[j])), default: []]
+                    .append((Int32(k), Int32(j)))
+            }
+        }
+        pairPlaces = places
+        longest = ps.map(\.bytes.count).max() ?? 0
         self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex,
                                          kernel: Matcher.kernelTables(ps, dates: !dates.isEmpty))
     }

@@ -8,6 +8,8 @@
 //    JSON numbers and literals (anything else, `192.168.3.17` say, must be scanned as text).
 // 4. A zero-width space after every letter of every string hides no canary that was there
 //    (for bodies without such characters to begin with, and below the cap on findings).
+// 6. The normalised view: a Cyrillic `а` for every Latin `a` and a combining mark after
+//    every letter hide no canary that was there (bodies without non-ASCII to begin with).
 // 5. For valid JSON, the form does not matter: the same document spaced out, or with its
 //    spaces written as `\u0020`, gives the same findings at the same paths. An agent cannot
 //    hide a canary or a covert character by re-encoding the JSON it sends.
@@ -42,11 +44,17 @@ enum ScanProperties {
         }
         let ignorable: Set<FindingKind> = [.invisible, .tag, .variationSelector]
         if !findings.contains(where: { ignorable.contains($0.kind) }) {
-            let canaries = Set(findings.filter { $0.kind == .canary }.map(\.detail))
+            // The detail shows the text as sent (with the spaces now): compare it without them.
+            // A dropped character may also let a longer canary cover a shorter one.
             let spaced = scanner.scanBody(zeroWidthAfterLetters(body), api: .anthropic)
-            let still = Set(spaced.filter { $0.kind == .canary }.map(\.detail))
-            if spaced.count < 900, !canaries.isSubset(of: still) {
-                fail("zero-width spaces hid \(canaries.subtracting(still).sorted())", body)
+            if spaced.count < 900, let hidden = uncovered(findings, spaced, ["[U+200B]": ""]) {
+                fail("zero-width spaces hid \(hidden)", body)
+            }
+        }
+        if body.allSatisfy({ $0 < 0x80 }) {
+            let disguised = scanner.scanBody(disguise(body), api: .anthropic)
+            if disguised.count < 900, let hidden = uncovered(findings, disguised, ["[U+0301]": "", "[U+0430]": "a"]) {
+                fail("look-alikes and marks hid \(hidden)", body)
             }
         }
         guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
@@ -58,6 +66,22 @@ enum ScanProperties {
                 fail("the \(name) form gives other findings:\n  \(findings.map(Key.init))\n  \(other.map(Key.init))", body)
             }
         }
+    }
+
+    /// The canaries of `before` whose matched text no canary of `after` holds (after
+    /// `undo` takes the disguise out of its detail), or nil when there are none.
+    static func uncovered(_ before: [Finding], _ after: [Finding], _ undo: [String: String]) -> [String]? {
+        func text(_ f: Finding) -> String {
+            var d = f.detail
+            for (from, to) in undo { d = d.replacingOccurrences(of: from, with: to) }
+            return String(d.drop { $0 != "\"" })
+        }
+        let still = after.filter { $0.kind == .canary }.map(text)
+        let hidden = before.filter { $0.kind == .canary }.map(text).filter { t in
+            let inner = t.dropFirst().dropLast()
+            return !still.contains { $0.contains(inner) }
+        }
+        return hidden.isEmpty ? nil : hidden.sorted()
     }
 
     /// What a finding says, without where in the bytes (which the variants move).
@@ -127,6 +151,30 @@ enum ScanProperties {
             }
             out.append(b)
             if b == 0x22 { inString.toggle() } else if inString, (b | 0x20) &- 0x61 < 26 { out += [0xE2, 0x80, 0x8B] }
+            i += 1
+        }
+        return out
+    }
+
+    /// Inside strings, `a` as Cyrillic U+0430 and U+0301 after every other letter, escapes
+    /// left whole.
+    static func disguise(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var inString = false, i = 0
+        while i < body.count {
+            let b = body[i]
+            if inString, b == 0x5C {
+                let len = i + 1 < body.count && body[i + 1] == UInt8(ascii: "u") ? 6 : 2
+                out += body[i ..< min(body.count, i + len)]
+                i += len
+                continue
+            }
+            if inString, b == UInt8(ascii: "a") {
+                out += [0xD0, 0xB0]
+            } else {
+                out.append(b)
+                if b == 0x22 { inString.toggle() } else if inString, (b | 0x20) &- 0x61 < 26 { out += [0xCC, 0x81] }
+            }
             i += 1
         }
         return out

@@ -24,8 +24,9 @@ typedef struct veil_json_carry {
     uint64_t in_string;  // all ones: the next block starts inside a string
 } veil_json_carry;
 
-/// Nonzero when a UTF-8 character starting with bytes `b c` can be covert: b is a lead
-/// byte some covert character starts with (the kernel's table), and b c is not F0 9F (emoji).
+/// Nonzero when a character starting with bytes `b c` can be covert: b is a control (but tab,
+/// LF, CR) or a UTF-8 lead byte some covert character starts with (the kernel's table), and
+/// b c is not F0 9F (emoji).
 int veil_kernel_covert_start(uint8_t b, uint8_t c);
 
 /// The best `isa` this CPU runs.

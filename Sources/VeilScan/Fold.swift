@@ -1,0 +1,98 @@
+import Foundation
+
+// The normalised view the canary matcher also reads (HitSink+Normalised.swift): each scalar as
+// a model reads it. A model reads `Ａｓｉａ／Ｓｈａｎｇｈａｉ`, `𝐒𝐡𝐚𝐧𝐠𝐡𝐚𝐢`, `Shanghai` with a
+// Cyrillic `а`, and `Shan̈ghai` with a mark or a NUL inside as the time zone, so the view
+// writes each of them as `Shanghai`:
+// - dropped: what Unicode says is not a character of the word: default-ignorables and format
+//   characters, variation selectors, tags, controls, combining marks, private use;
+// - NFKC (compatibility forms: fullwidth, mathematical alphanumerics, ligatures, circled
+//   and superscript forms, `㎏`), kept only where it gives ASCII;
+// - a UTS #39-style skeleton for letters that look Latin (`confusables`).
+// Precomposed letters stay as they are (`é` is not `e`, and NFKC keeps it): the accent is
+// visible, and a name with one is another name. ASCII stays as it is: look-alikes within
+// ASCII (`l` for `I`, `0` for `O`) are out of scope, as are letters for digits.
+
+enum Fold {
+    /// How one scalar appears in the view: nil when as it is, empty when dropped.
+    static func of(_ c: UInt32) -> [UInt8]? {
+        if c < 0x80 { return Covert.classify(c) == .control ? [] : nil }
+        switch Covert.classify(c) {
+        case .invisible, .tag, .variationSelector, .control, .mark, .privateUse: return []
+        default: break
+        }
+        if let a = confusables[c] { return [a] }
+        return compatibility[c]
+    }
+
+    /// A canary or pattern as the view writes it.
+    static func string(_ s: String) -> String {
+        var out: [UInt8] = []
+        for u in s.unicodeScalars {
+            if let f = of(u.value) { out += f } else { out += String(u).utf8 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether the view differs from the text at `c`: a text holding one is looked at again.
+    @inline(__always) static func changes(_ c: UInt32) -> Bool {
+        c < 0x20000 ? changed[Int(c >> 6)] & 1 << UInt64(c & 63) != 0 : of(c) != nil
+    }
+
+    private static let changed: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: 0x20000 >> 6)
+        for c in UInt32(0) ..< 0x20000 where !(0xD800 ... 0xDFFF).contains(c) && of(c) != nil {
+            bits[Int(c >> 6)] |= 1 << UInt64(c & 63)
+        }
+        return bits
+    }()
+
+    /// The blocks where compatibility forms of ASCII live; NFKC once each, when first needed.
+    static let compatibilityBlocks: [Range<UInt32>] = [
+        0x00A0 ..< 0x0250, 0x02B0 ..< 0x0300, 0x1D00 ..< 0x1DC0, 0x2000 ..< 0x2500, 0x3000 ..< 0x3400,
+        0xFB00 ..< 0xFB07, 0xFE10 ..< 0xFE70, 0xFF00 ..< 0xFFF0, 0x1D400 ..< 0x1D800, 0x1F100 ..< 0x1F200,
+        0x1FBF0 ..< 0x1FBFA,
+    ]
+
+    static let compatibility: [UInt32: [UInt8]] = {
+        var out: [UInt32: [UInt8]] = [:]
+        for block in compatibilityBlocks {
+            for c in block {
+                guard let u = Unicode.Scalar(c) else { continue }
+                var bytes: [UInt8] = []
+                for s in String(u).precomposedStringWithCompatibilityMapping.unicodeScalars {
+                    if s.isASCII { bytes.append(UInt8(s.value)) } else if let a = confusables[s.value] { bytes.append(a) } else { bytes = []; break }
+                }
+                // Only what can stand in a canary: `…` is three dots to NFKC, and in every
+                // other sentence, but never part of a host name or a zone.
+                let useful = bytes.contains { Matcher.isWord($0) } || (bytes.count == 1 && Array("/:+-._@ ".utf8).contains(bytes[0]))
+                if !bytes.isEmpty, useful { out[c] = bytes }
+            }
+        }
+        return out
+    }()
+
+    /// Letters of other scripts, and punctuation, that look like ASCII (after UTS #39's
+    /// confusables.txt, the common ones): Cyrillic, Greek, Armenian, Cherokee and IPA
+    /// letters, and the dashes, slashes and dots a canary holds. Case is kept, so that an
+    /// acronym (PRC) still matches only in its case.
+    static let confusables: [UInt32: UInt8] = {
+        let pairs: [(String, String)] = [
+            // Cyrillic
+            ("аеорсухѕіјһԁԛԝӏɡ", "aeopcyxsijhdqwlg"),
+            ("АВЕКМНОРСТХУЅІЈԚԜҮҺӀЗЬ", "ABEKMHOPCTXYSIJQWYHI3b"),
+            // Greek
+            ("αοντυικχϲϳ", "aovtuikxcj"),
+            ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "ABEZHIKMNOPTYXC"),
+            // Armenian, Cherokee, IPA and other Latin look-alikes
+            ("օսհոցզ", "ouhngq"), ("ᎪᏴᏟᎬᎻᏆᎫᏦᏞᎷᏃ", "ABCEHIJKLMZ"), ("ıɑɩʏ", "iaiy"),
+            // Punctuation inside canaries: paths, host names, offsets, locales
+            ("‐‑‒−⁃∕⁄∶꞉", "-----//::"),
+        ]
+        var t: [UInt32: UInt8] = [:]
+        for (from, to) in pairs {
+            for (f, a) in zip(from.unicodeScalars, to.utf8) { t[f.value] = a }
+        }
+        return t
+    }()
+}

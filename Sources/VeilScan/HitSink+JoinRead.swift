@@ -1,0 +1,188 @@
+// Reading one junction of a stream in full (HitSink+Joins.swift): the stream's text just
+// before it and the new string's start, decoded and normalised, each byte mapped back to the
+// body. A canary across the junction is reported with every string it spans: their paths
+// (`$.messages[0].content[0].text + $.messages[0].content[1].text`), the offset of its first
+// byte, the pieces as they were sent, and the code points the view changed.
+
+extension HitSink {
+    /// The joined text around a junction, and where each byte came from.
+    struct Joined {
+        var bytes: [UInt8] = []
+        var origin: [Int32] = []
+        /// Index of the string each byte came from (into `Joins`).
+        var piece: [Int32] = []
+    }
+
+    /// Strings `a` (and, along the stream, the ones before it) and `b`.
+    mutating func readJoin(_ p: UnsafeRawPointer, _ n: Int, _ a: Int, _ b: Int, chain: Bool, _ m: Matcher) {
+        let vm = m.view
+        let reach = vm.longest
+        guard reach >= 2, quickJoin(p, a, b, chain: chain, vm) != false else { return }
+        var tail = Joined()
+        var k = a, pieces = 0
+        while k >= 0, tail.bytes.count < reach, pieces < reach {
+            var part = Joined()
+            HitSink.readPiece(p, n, k, joins.start(k), joins.end(k), fromEnd: reach, into: &part)
+            tail = Joined(bytes: part.bytes + tail.bytes, origin: part.origin + tail.origin, piece: part.piece + tail.piece)
+            pieces += 1
+            k = chain ? joins.prev(k) : -1
+        }
+        let junction = tail.bytes.count
+        var all = tail
+        HitSink.readPiece(p, n, b, joins.start(b), joins.end(b), fromEnd: nil, limit: reach, into: &all)
+        guard junction > 0, all.bytes.count > junction else { return }
+        let c = vm.compiled
+        // Only the patterns holding the two bytes met at the junction, where they hold them.
+        let key = Int(Matcher.lower(all.bytes[junction - 1])) << 8 | Int(Matcher.lower(all.bytes[junction]))
+        guard let places = vm.pairPlaces[UInt16(key)] else { return }
+        all.bytes.withUnsafeBytes { buf in
+            let q = buf.baseAddress!, total = buf.count
+            for (k, at) in places {
+                let s = junction - Int(at), count = Int(c.infos[Int(k)].count)
+                if s >= 0, s + count <= total, c.matches(Int(k), q, total, s, escapes: false) {
+                    addJoined(vm.patterns[Int(k)], p, n, all, s, s + count)
+                }
+            }
+        }
+    }
+
+    /// The common case, without heap copies: plain ASCII on both sides (a `\n`, `\t` or `\r`
+    /// escape ends a side: no canary holds one). Whether a pattern crosses the junction (then
+    /// `readJoin` reads it in full to report it); nil when the sides are not that simple.
+    private func quickJoin(_ p: UnsafeRawPointer, _ a: Int, _ b: Int, chain: Bool, _ vm: Matcher) -> Bool? {
+        let reach = vm.longest - 1
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * reach) { buf -> Bool? in
+            // The stream's text before the junction, backwards into buf[from ..< reach].
+            var from = reach, k = a
+            gather: while from > 0, k >= 0 {
+                let s = joins.start(k)
+                var i = joins.end(k)
+                while i > s, from > 0 {
+                    let c = Matcher.byte(p, i - 1)
+                    if c &- 0x20 >= 0x5F { return nil }
+                    if Matcher.isEscapeLetter(p, i - 1) {
+                        if c == 0x6E || c == 0x74 || c == 0x72 { break gather }
+                        return nil
+                    }
+                    if c == 0x5C { return nil }
+                    from -= 1
+                    buf[from] = c
+                    i -= 1
+                }
+                if i > s { break }
+                k = chain ? joins.prev(k) : -1
+            }
+            // The new string's start into buf[reach ..< to].
+            var to = reach, i = joins.start(b)
+            let e = joins.end(b)
+            while i < e, to < 2 * reach {
+                let c = Matcher.byte(p, i)
+                if c &- 0x20 >= 0x5F { return nil }
+                if c == 0x5C {
+                    let x = i + 1 < e ? Matcher.byte(p, i + 1) : 0
+                    if x == 0x6E || x == 0x74 || x == 0x72 { break }
+                    return nil
+                }
+                buf[to] = c
+                to += 1
+                i += 1
+            }
+            guard from < reach, to > reach else { return false }
+            let key = UInt16(Matcher.lower(buf[reach - 1])) << 8 | UInt16(Matcher.lower(buf[reach]))
+            guard let places = vm.pairPlaces[key] else { return false }
+            let q = UnsafeRawPointer(buf.baseAddress! + from), total = to - from, junction = reach - from
+            let c = vm.compiled
+            for (k, at) in places {
+                let s = junction - Int(at), count = Int(c.infos[Int(k)].count)
+                if s >= 0, s + count <= total, c.matches(Int(k), q, total, s, escapes: false) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Decoded and normalised content of string `index` (raw `s ..< e`): its last `fromEnd`
+    /// bytes or so, or its first `limit`.
+    static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, _ s: Int, _ e: Int, fromEnd: Int?,
+                          limit: Int = .max, into out: inout Joined) {
+        var i = s
+        // Plain ASCII folds to itself: as many bytes as the longest canary; else room for
+        // what the view drops.
+        let plain = fromEnd.map { back in (max(s, e - back) ..< e).allSatisfy { Matcher.byte(p, $0) &- 0x20 < 0x5C } } ?? false
+        if let back = fromEnd, e - s > (plain ? back : 8 * back) {
+            i = e - (plain ? back : 8 * back)
+            while i > s, Matcher.byte(p, i) & 0xC0 == 0x80 { i -= 1 }
+            // Start at an escape rather than inside one.
+            for j in max(s, i - 11) ..< i where Matcher.byte(p, j) == 0x5C && !Matcher.isEscapeLetter(p, j) {
+                i = j
+                break
+            }
+        }
+        var tmp: (UInt32, UInt32) = (0, 0)
+        let start = out.bytes.count
+        while i < e, out.bytes.count - start < limit {
+            var cp: UInt32, next: Int
+            if Matcher.byte(p, i) == 0x5C {
+                let decoded = withUnsafeMutableBytes(of: &tmp) { t -> (Int, UInt32)? in
+                    let o = t.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    guard let (nx, count) = JSONWalk.unescape(p, e, i, into: o),
+                          let d = HitSink.decode(UnsafeRawPointer(o), count, 0) else { return nil }
+                    return (nx, d.cp)
+                }
+                guard let (nx, c) = decoded else { break }
+                (cp, next) = (c, nx)
+            } else {
+                guard let d = HitSink.decode(p, e, i) else { cp = UInt32(Matcher.byte(p, i)); next = i + 1; append(&out, [UInt8(cp)], i, index); i = next; continue }
+                (cp, next) = (d.cp, i + d.len)
+            }
+            let bytes = Fold.of(cp) ?? Array(String(Unicode.Scalar(cp) ?? "\u{FFFD}").utf8)
+            append(&out, bytes, i, index)
+            i = next
+        }
+    }
+
+    private static func append(_ out: inout Joined, _ bytes: [UInt8], _ at: Int, _ index: Int) {
+        for b in bytes {
+            out.bytes.append(b)
+            out.origin.append(Int32(at))
+            out.piece.append(Int32(index))
+        }
+    }
+
+    /// A canary across strings: one finding, naming every string it spans.
+    private mutating func addJoined(_ pat: Pattern, _ p: UnsafeRawPointer, _ n: Int, _ j: Joined, _ s: Int, _ e: Int) {
+        var parts: [(index: Int, from: Int, to: Int)] = []
+        for k in s ..< e {
+            let index = Int(j.piece[k]), at = Int(j.origin[k])
+            if let last = parts.last, last.index == index {
+                parts[parts.count - 1].to = at
+            } else {
+                parts.append((index, at, at))
+            }
+        }
+        var texts: [String] = [], paths: [String] = [], cps: [UInt32] = []
+        for part in parts {
+            // Through the end of the part's last character (or escape).
+            var to = part.to + 1
+            while to < joins.end(part.index), Matcher.byte(p, to) & 0xC0 == 0x80 { to += 1 }
+            var tmp: (UInt32, UInt32) = (0, 0)
+            if Matcher.byte(p, part.to) == 0x5C {
+                to = withUnsafeMutableBytes(of: &tmp) { t in
+                    JSONWalk.unescape(p, n, part.to, into: t.baseAddress!.assumingMemoryBound(to: UInt8.self))?.next ?? to
+                }
+            }
+            let text = JSONPath.decodeKey(p, n, part.from, to)
+            texts.append("\"" + visible(text) + "\"")
+            cps += text.unicodeScalars.map(\.value).filter { Fold.of($0) != nil }
+            paths.append(JSONPath.path(in: body, at: part.from))
+        }
+        let detail = pat.rule.map { "rule \"\($0)\" forbids " } ?? "\(pat.label) "
+        let kind: FindingKind = pat.rule == nil ? .canary : .rule
+        guard admit(kind, Array(cps.prefix(64)), pat.rule) else { return }
+        let start = Int(j.origin[s])
+        findings.append(Finding(kind: kind, path: paths.joined(separator: " + "), offset: start,
+                                codePoints: Array(cps.prefix(64)), detail: detail + texts.joined(separator: " + "),
+                                excerpt: texts.joined(separator: " + "), rule: pat.rule))
+        meta.append((-1 - Int(j.piece[s]), start, Int(j.origin[e - 1]) + 1))
+        runs.append(1)
+    }
+}
