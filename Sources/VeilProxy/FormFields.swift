@@ -1,3 +1,5 @@
+import VeilScan
+
 /// An `application/x-www-form-urlencoded` body as the upstream reads it (WHATWG URL §5.1):
 /// fields split at `&`, name and value at the first `=`, `+` a space and `%XX` a byte.
 /// Written as a JSON object so that the scanner's JSON walk names the field of a finding
@@ -38,7 +40,7 @@ enum FormFields {
             i += 1
             if b == UInt8(ascii: "+") {
                 b = 0x20
-            } else if b == UInt8(ascii: "%"), i + 1 < s.endIndex, let h = hex(s[i]), let l = hex(s[i + 1]) {
+            } else if b == UInt8(ascii: "%"), i + 1 < s.endIndex, let h = s[i].hexDigitValue, let l = s[i + 1].hexDigitValue {
                 b = h << 4 | l
                 i += 2
             }
@@ -52,15 +54,6 @@ enum FormFields {
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30 ... 0x39: return c - 0x30
-        case 0x41 ... 0x46: return c - 0x37
-        case 0x61 ... 0x66: return c - 0x57
-        default: return nil
-        }
     }
 
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }

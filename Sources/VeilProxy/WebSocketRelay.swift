@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -61,9 +62,10 @@ enum WebSocketRelay {
             }
     }
 
-    /// The upstream's socket: TCP (and TLS for https, verified with the host's trust), the
-    /// agent's upgrade request with the real key put back, and its answer. A 101 switches both
-    /// sides to frames; anything else reaches the agent as an error in its API's format.
+    /// The upstream's socket: TCP, through the host's proxy (CONNECT) where its settings name
+    /// one, TLS for https (verified with the host's trust), the agent's upgrade request with the
+    /// real key put back, and its answer. A 101 switches both sides to frames; anything else
+    /// reaches the agent as an error in its API's format.
     static func connect(_ ex: Exchange, url: String, handler: ProxyHandler, context: ChannelHandlerContext) {
         let core = handler.core
         var headers = ex.head.headers
@@ -73,43 +75,78 @@ enum WebSocketRelay {
             handler.upstreamFailed(ex, status: .badGateway, message: "veil: bad upstream URL", context: context)
             return
         }
-        guard core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port) == nil else {
-            handler.upstreamFailed(ex, status: .badGateway,
-                                   message: "veil: a WebSocket through the host's proxy is not supported; use the HTTPS transport",
-                                   context: context)
-            return
-        }
-        let tls = target.scheme == "https"
+        let proxy = core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port)
         let request = WebSocketUpgrade.upstreamRequest(path: target.pathAndQuery, host: target.host, port: target.port,
-                                                       tls: tls, headers: headers)
-        let answer = UpgradeAnswer()
+                                                       tls: target.scheme == "https", headers: headers)
+        let first = UpgradeAnswer()
+        func fail(_ why: String) {
+            handler.upstreamFailed(ex, status: .badGateway, message: "veil: cannot reach the upstream (\(why))", context: context)
+        }
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(.seconds(core.config.connectTimeoutSeconds))
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let ops = channel.pipeline.syncOperations
-                    if tls {
-                        let name = RunCA.addressBytes(target.host) == nil ? target.host : nil
-                        try ops.addHandler(NIOSSLClientHandler(context: try core.webSocketTLS(), serverHostname: name))
-                    }
-                    try ops.addHandler(answer)
+                    // Through a proxy the first answer is the proxy's to CONNECT; TLS comes after it.
+                    if proxy == nil { try addTLS(target, core: core, to: channel) }
+                    try channel.pipeline.syncOperations.addHandler(first)
                 }
             }
-            .connect(host: target.host, port: target.port)
+            .connect(host: proxy?.host ?? target.host, port: proxy?.port ?? target.port)
             .whenComplete { result in
                 switch result {
                 case .failure(let error):
-                    handler.upstreamFailed(ex, status: .badGateway, message: "veil: cannot reach the upstream (\(error))",
-                                           context: context)
+                    fail("\(error)")
                 case .success(let upstream):
-                    answer.onHead = { head, bytes in
-                        answered(ex, head: head, bytes: bytes, upstream: upstream, answer: answer, handler: handler,
-                                 context: context)
+                    guard let proxy else {
+                        upgrade(ex, request: request, upstream: upstream, answer: first, handler: handler, context: context)
+                        return
                     }
-                    upstream.writeAndFlush(upstream.allocator.buffer(string: request), promise: nil)
+                    first.onHead = { head, _ in
+                        guard WebSocketUpgrade.status(head) == 200 else {
+                            upstream.close(promise: nil)
+                            return fail("the host's proxy answered CONNECT with \(WebSocketUpgrade.status(head))")
+                        }
+                        let answer = UpgradeAnswer()
+                        do {
+                            let ops = upstream.pipeline.syncOperations
+                            ops.removeHandler(first, promise: nil)
+                            try addTLS(target, core: core, to: upstream)
+                            try ops.addHandler(answer)
+                        } catch {
+                            upstream.close(promise: nil)
+                            return fail("\(error)")
+                        }
+                        upgrade(ex, request: request, upstream: upstream, answer: answer, handler: handler, context: context)
+                    }
+                    upstream.writeAndFlush(upstream.allocator.buffer(string: proxyConnect(target, proxy)), promise: nil)
                 }
             }
+    }
+
+    private static func addTLS(_ target: AbsoluteURI, core: InspectorCore, to channel: Channel) throws {
+        guard target.scheme == "https" else { return }
+        let name = RunCA.addressBytes(target.host) == nil ? target.host : nil
+        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: try core.webSocketTLS(), serverHostname: name))
+    }
+
+    /// `CONNECT host:port` to the host's proxy, with its credentials when its URL has them.
+    static func proxyConnect(_ target: AbsoluteURI, _ proxy: HostProxySettings.ProxyServer) -> String {
+        let authority = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
+        var out = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
+        if let user = proxy.user {
+            out += "Proxy-Authorization: Basic \(Data((user + ":" + (proxy.password ?? "")).utf8).base64EncodedString())\r\n"
+        }
+        return out + "\r\n"
+    }
+
+    /// The upgrade request on a connection ready for it; `answer` reads the reply.
+    private static func upgrade(_ ex: Exchange, request: String, upstream: Channel, answer: UpgradeAnswer,
+                                handler: ProxyHandler, context: ChannelHandlerContext) {
+        answer.onHead = { head, bytes in
+            answered(ex, head: head, bytes: bytes, upstream: upstream, answer: answer, handler: handler, context: context)
+        }
+        upstream.writeAndFlush(upstream.allocator.buffer(string: request), promise: nil)
     }
 
     private static func answered(_ ex: Exchange, head: String, bytes: ByteBuffer, upstream: Channel, answer: UpgradeAnswer,

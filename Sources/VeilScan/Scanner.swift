@@ -90,7 +90,7 @@ public final class Scanner: Sendable {
         out.reserveCapacity(b.count)
         var i = 0
         while i < b.count {
-            if b[i] == 0x25, i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+            if b[i] == 0x25, i + 2 < b.count, let h = b[i + 1].hexDigitValue, let l = b[i + 2].hexDigitValue {
                 out.append(h << 4 | l)
                 i += 3
             } else {
@@ -101,12 +101,4 @@ public final class Scanner: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30 ... 0x39: return c - 0x30
-        case 0x41 ... 0x46: return c - 0x37
-        case 0x61 ... 0x66: return c - 0x57
-        default: return nil
-        }
-    }
 }

@@ -22,3 +22,15 @@ extension String {
         names.contains { equalsLowercased($0) }
     }
 }
+
+extension UInt8 {
+    /// The value of an ASCII hex digit (the `2` and `F` of `%2F`), nil for any other byte.
+    @inlinable public var hexDigitValue: UInt8? {
+        switch self {
+        case 0x30 ... 0x39: return self - 0x30
+        case 0x41 ... 0x46: return self - 0x37
+        case 0x61 ... 0x66: return self - 0x57
+        default: return nil
+        }
+    }
+}

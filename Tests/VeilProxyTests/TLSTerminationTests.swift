@@ -58,6 +58,14 @@ import VeilScan
                    body: String(decoding: collected.readableBytesView, as: UTF8.self))
     }
 
+    /// A raw client that sent `CONNECT target` and read the reply's head (or, refused, up to
+    /// the end of its JSON error).
+    static func tunnel(_ port: Int, to target: String, refused: Bool = false) throws -> (RawClient, String) {
+        let c = try RawClient(port: port)
+        c.send("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+        return (c, c.read(until: refused ? "}}" : "\r\n\r\n"))
+    }
+
     /// The path users take: the tunnel's requests go to the CONNECT host over TLS, verified
     /// with the host's trust settings; the client verified the run CA's certificate for the
     /// name (and for the address) it asked for.
@@ -127,10 +135,8 @@ import VeilScan
         defer { echo.stop() }
         let inspector = try Self.inspector([], allow: ["127.0.0.1"], ca: nil)
         defer { inspector.shutdown() }
-        let c = try RawClient(port: inspector.port)
+        let (c, reply) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)", refused: true)
         defer { c.close() }
-        c.send("CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        let reply = c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 403"))
         #expect(reply.contains("no CA"))
     }
@@ -145,20 +151,18 @@ import VeilScan
                                            followRoutes: true)
         defer { inspector.shutdown() }
 
-        let c = try RawClient(port: inspector.port)
+        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
         defer { c.close() }
-        c.send("CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(c.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
         let body = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"zebulonquixote"}]}"#
         c.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         let reply = c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 400"))
         #expect(!reply.contains("zebulonquixote\"}]}"))
 
-        let g = try RawClient(port: inspector.port)
+        let (g, second) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
         defer { g.close() }
-        g.send("CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(g.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        #expect(second.hasPrefix("HTTP/1.1 200"))
         g.send("\u{1}\u{2}ping through the tunnel\r\n\r\n")
         let refused = g.read(until: "never")
         #expect(refused.hasPrefix("HTTP/1.1 400"))
@@ -171,10 +175,9 @@ import VeilScan
         let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1"], ca: ca,
                                            followRoutes: true)
         defer { inspector.shutdown() }
-        let c = try RawClient(port: inspector.port)
+        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:9")
         defer { c.close() }
-        c.send("CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(c.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
         c.send("CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         let reply = c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 400"))

@@ -149,6 +149,33 @@ import VeilScan
         #expect(c.handshake().hasPrefix("HTTP/1.1 400"))
     }
 
+    /// A socket to a real upstream: the placeholder becomes the key in the upgrade, messages
+    /// cross both ways, and a canary closes the socket before the upstream sees it. Then the
+    /// same through the host's own proxy (CONNECT), as the host's settings say.
+    @Test(arguments: [false, true])
+    func aSocketToTheUpstreamRelaysBothWays(throughHostProxy: Bool) throws {
+        let up = try WebSocketUpstream(), proxy = try TunnelProxy()
+        defer { up.stop(); proxy.stop() }
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .url(up.url))], canaries: [Self.canary],
+                                     credentials: [CredentialMask.Entry(variable: "OPENAI_API_KEY", placeholder: "sk-test",
+                                                                        real: "sk-real-key-0123456789")],
+                                     hostEnvironment: throughHostProxy ? ["HTTP_PROXY": "http://127.0.0.1:\(proxy.port)"] : [:])
+        config.connectTimeoutSeconds = 5
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        #expect(up.heads.first?.headers.first(name: "authorization") == "Bearer sk-real-key-0123456789")
+        #expect(proxy.heads.contains { $0.hasPrefix("connect 127.0.0.1:\(up.port)") } == throughHostProxy)
+        c.send("hello upstream")
+        let echo = c.frames { op, _ in op == 0x1 }
+        #expect(echo.last.map { String(decoding: $0.payload, as: UTF8.self) } == "echo: hello upstream")
+        c.send("I am zebulonquixote")
+        #expect(c.frames(until: 0x8).last?.opcode == 0x8)
+        #expect(up.messages == ["hello upstream"])
+    }
+
     /// permessage-deflate undone for the scan, with the window carried between messages
     /// (context takeover): the second message's canary is a back-reference into the first.
     @Test func compressedMessagesAreInflatedForTheScan() throws {

@@ -253,6 +253,15 @@ def test_claude_interactive_first_run(tmux, veil_bin, host_env, upstream, workdi
     assert any(p.startswith("/api/hello") for p in paths), paths
     assert model_requests(upstream)
 
+    # The second run asks nothing: the key's placeholder is the profile's own, the same as the
+    # one Claude Code approved (it asked on every run while placeholders changed per run).
+    report2 = tmp_path / "report-second.json"
+    argv = veil_run_argv(veil_bin, CLAUDE_PROFILE, upstream.url, report2, tmp_path / "record-second.jsonl", ["claude"])
+    s = tmux.start(argv, host_env, workdir)
+    assert pass_claude_dialogs(s, timeout=90) == [], f"dialogs on the second run; screen:\n{s.last_screen}"
+    say_hi_and_quit(s)
+    assert s.wait_exit(30) == 0, s.last_screen
+
 
 def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstream, workdir, tmp_path):
     """Job control as outside (the agent has a process group of its own under veil): Claude
