@@ -19,7 +19,26 @@ struct ShimCommand: ParsableCommand {
         @Argument(help: "The agent command, e.g. claude.") var name: String
         func run() throws {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-            print(try Shim.install(name: name, dir: options.dir, profile: profile, path: path))
+            let target = options.dir + "/" + name
+            switch try Shim.install(name: name, dir: options.dir, profile: profile, path: path) {
+            case .inEffect(let real):
+                print(target)
+                FileHandle.standardError.write(Data("veil shim: `\(name)` now runs \(real) inside veil (found at each start). Run `hash -r` in open shells.\n".utf8))
+            case .shadowed(let real):
+                FileHandle.standardError.write(Data("""
+                    veil shim: installed \(target), but \(real) comes first on PATH: plain `\(name)` still runs outside veil.
+                      Put \(options.dir) before \((real as NSString).deletingLastPathComponent) on PATH, then run `hash -r`.
+
+                    """.utf8))
+                throw ExitCode(1)
+            case .notOnPath:
+                FileHandle.standardError.write(Data("""
+                    veil shim: installed \(target), but \(options.dir) is not on PATH: plain `\(name)` still runs outside veil.
+                      Add it first: export PATH="\(options.dir):$PATH" (in your shell's profile), then run `hash -r`.
+
+                    """.utf8))
+                throw ExitCode(1)
+            }
         }
     }
 
@@ -27,6 +46,10 @@ struct ShimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove the shim for NAME.")
         @OptionGroup var options: Options
         @Argument(help: "The agent command.") var name: String
-        func run() throws { try Shim.remove(name: name, dir: options.dir) }
+        func run() throws {
+            let removed = try Shim.remove(name: name, dir: options.dir)
+            let said = removed ? "removed \(options.dir)/\(name); run `hash -r` in open shells" : "no shim for \(name) in \(options.dir)"
+            FileHandle.standardError.write(Data("veil shim: \(said)\n".utf8))
+        }
     }
 }

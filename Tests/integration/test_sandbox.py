@@ -454,13 +454,37 @@ def test_shim_makes_the_plain_command_run_inside(home, workdir, tmp_path):
     real.parent.mkdir()
     real.write_text("#!/bin/sh\nhostname; id -un\n")
     real.chmod(0o755)
-    env = host_env(home, PATH=f"{bindir}:{real.parent}:/usr/bin:/bin")
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    env = host_env(home, PATH=f"{bindir}:{real.parent}:{moved}:/usr/bin:/bin")
     r = subprocess.run([VEIL, "shim", "install", "--dir", str(bindir), "whereami"], env=env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and "hash -r" in r.stderr, r.stderr
     out = subprocess.run(["whereami"], cwd=workdir, env=env, capture_output=True, text=True, timeout=30)
     assert out.stdout.split() == ["localhost", "user"], out.stdout + out.stderr
-    assert subprocess.run([VEIL, "shim", "remove", "--dir", str(bindir), "whereami"], env=env).returncode == 0
+    # The real command is found at each start: moved (an update, a reinstall), it still runs inside.
+    real.rename(moved / "whereami")
+    out = subprocess.run(["whereami"], cwd=workdir, env=env, capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["localhost", "user"], out.stdout + out.stderr
+    for _ in range(2):  # idempotent
+        r = subprocess.run([VEIL, "shim", "remove", "--dir", str(bindir), "whereami"], env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
     assert not (bindir / "whereami").exists()
+
+
+@pytest.mark.parametrize("order", ["after", "absent"])
+def test_a_shim_that_is_not_in_effect_says_so(home, tmp_path, order):
+    """Behind the real command on PATH (or off PATH), the shim changes nothing: install says
+    so and fails, instead of succeeding while plain `whereami` still runs outside veil."""
+    bindir, tools = tmp_path / "bin", tmp_path / "tools"
+    tools.mkdir()
+    (tools / "whereami").write_text("#!/bin/sh\nhostname\n")
+    (tools / "whereami").chmod(0o755)
+    path = f"{tools}:{bindir}:/usr/bin:/bin" if order == "after" else f"{tools}:/usr/bin:/bin"
+    r = subprocess.run([VEIL, "shim", "install", "--dir", str(bindir), "whereami"], env=host_env(home, PATH=path),
+                       capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert ("comes first on PATH" if order == "after" else "is not on PATH") in r.stderr, r.stderr
+    assert "outside veil" in r.stderr
 
 
 def test_project_profiles_need_trust(home, workdir):
