@@ -544,6 +544,15 @@ def test_a_mistyped_option_is_a_usage_error(home, workdir, argv, meant):
     assert (f"did you mean '{meant}'" in r.stderr) if meant else ("did you mean" not in r.stderr)
 
 
+@pytest.mark.parametrize("argv,word,meant", [(["runn", "--", "true"], "runn", "run"),
+                                             (["profile", "shwo", "x"], "shwo", "show"), (["zzzz"], "zzzz", None)])
+def test_an_unknown_command_is_a_usage_error(home, workdir, argv, word, meant):
+    r = subprocess.run([VEIL, *argv], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=30)
+    assert r.returncode == 64, (r.returncode, r.stderr)
+    assert f"unknown command '{word}'" in r.stderr, r.stderr
+    assert (f"did you mean '{meant}'" in r.stderr) if meant else ("did you mean" not in r.stderr)
+
+
 def test_a_version_manager_shim_runs_what_it_stands_for(home, workdir, tmp_path):
     """`python3` found through a pyenv-style shim: the shim runs the manager, which lives
     outside the sandbox (it failed with 127). veil asks the manager on the host which program
