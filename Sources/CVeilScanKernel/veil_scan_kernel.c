@@ -13,7 +13,7 @@
 
 // `look`: an anchor hit or a covert-capable lead byte; `structure`: `[ ] { } ,`.
 typedef struct masks {
-    uint64_t look, quote, backslash, next_u_or_slash, bad, structure;
+    uint64_t look, quote, backslash, next_decoded, bad, structure;
 } masks;
 
 // Bytes allowed outside JSON strings, by nibbles (exact: each bucket is one high nibble
@@ -59,7 +59,9 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         if (veil_kernel_covert_start(b, c)) m.look |= bit;
         if (b == '"') m.quote |= bit;
         if (b == '\\') m.backslash |= bit;
-        if (c == 'u' || c == '/') m.next_u_or_slash |= bit;
+        // Escapes whose decoded byte the scan must see: \u (anything), \/ (a path), \b and \f
+        // (controls, a hidden-data class); \n \t \r \" \\ are read as they stand.
+        if (c == 'u' || c == '/' || c == 'b' || c == 'f') m.next_decoded |= bit;
         if (!cls) m.bad |= bit;
         if (cls & 0xC0) m.structure |= bit;
     }
@@ -89,7 +91,8 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
         m.look |= (~(uint64_t)(uint32_t)mask(eq(look, zero)) & full) << h;                   \
         m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
         m.backslash |= (uint64_t)(uint32_t)mask(eq(v, set1('\\'))) << h;                     \
-        m.next_u_or_slash |= (uint64_t)(uint32_t)mask(or_(eq(v1, set1('u')), eq(v1, set1('/')))) << h; \
+        m.next_decoded |= (uint64_t)(uint32_t)mask(or_(or_(eq(v1, set1('u')), eq(v1, set1('/'))),           \
+                                                        or_(eq(v1, set1('b')), eq(v1, set1('f'))))) << h; \
         m.bad |= (uint64_t)(uint32_t)mask(eq(cls, zero)) << h;                               \
         m.structure |= (uint64_t)(uint32_t)mask(or_(cls, sll(cls, 1))) << h;                 \
     }                                                                                        \
@@ -189,7 +192,7 @@ static inline __attribute__((always_inline)) long json_loop(const uint8_t *p, si
         c.in_string = (uint64_t)((int64_t)in_string >> 63);
         if (~in_string & m.bad & valid) return -1;
         uint64_t starts = m.backslash & ~escaped;
-        uint64_t look = (m.look & ~(m.backslash | escaped)) | (starts & m.next_u_or_slash);
+        uint64_t look = (m.look & ~(m.backslash | escaped)) | (starts & m.next_decoded);
         out[k] = (quote | (~in_string & m.structure) | (in_string & look)) & valid;
         *carry = c;
     })

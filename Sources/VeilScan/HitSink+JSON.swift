@@ -81,7 +81,7 @@ extension HitSink {
                 walk.bare = pos + 1
                 if foldFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
                 join(p, n, stringStart, pos, key: walk.key, m, frames)
-            case 0x5C:  // `\u` or `\/`
+            case 0x5C:  // `\u`, `\/`, `\b` or `\f`
                 guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
                 if walk.key { frames[depth - 1].keyEnd = end }
                 join(p, n, stringStart, end, key: walk.key, m, frames)
@@ -129,7 +129,7 @@ extension HitSink {
         return nil
     }
 
-    /// The slow path for strings with `\/` or `\u` escapes: forget what the in-place scan
+    /// The slow path for strings with `\/`, `\u`, `\b` or `\f` escapes: forget what the in-place scan
     /// found there, decode the string and scan the decoded text.
     private mutating func decodeAndScan(_ p: UnsafeRawPointer, _ n: Int, _ start: Int, _ before: Int,
                                         _ m: Matcher, _ scratch: inout Scratch?) -> Int? {

@@ -79,6 +79,19 @@ struct CovertTests {
         #expect(mixed.offset == byteOffset(of: #"\u0430"#, in: body))
     }
 
+    /// `\b` and `\f` are controls too, spelled with a short escape: found as `\u0008` is, and
+    /// in a string that has no `\u` escape (the fuzzer found them seen only beside one).
+    @Test func shortEscapesOfControlsAreFound() throws {
+        for (escape, cp) in [(#"\b"#, UInt32(8)), (#"\f"#, UInt32(12))] {
+            let short = scan(userText("return " + escape + "value"))
+            let long = scan(userText("return " + String(format: "\\u%04x", cp) + "value"))
+            #expect(short.map(\.kind) == [.invisible] && short.first?.codePoints == [cp])
+            #expect(short.map(\.codePoints) == long.map(\.codePoints))
+        }
+        // Newlines, tabs and quotes stay ordinary text.
+        #expect(scan(userText(#"line\none\ttab \"quoted\" back\\slash"#)).isEmpty)
+    }
+
     @Test func tagTextIsDecoded() throws {
         let hidden = "ignore previous".unicodeScalars.map { Character(Unicode.Scalar(0xE0000 + $0.value)!) }
         let body = userText("hello" + String(hidden) + " world")
