@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPENAI_TEST_KEY, REPLY
+from conftest import OPENAI_TEST_KEY, REPLY, veil_run_argv
 from ws_upstream import WSUpstream
 
 VERSIONS = {"0.163.0": "codex", "0.147.0": "codex-0.147"}
@@ -150,3 +150,62 @@ def test_a_compressed_websocket_message_is_read_and_blocked(veil_agent, venv, ws
     assert len(ws_upstream.messages) == 1 and ws_upstream.messages[0]["input"].startswith("say hi")
     assert ws_upstream.upgrades[0]["authorization"] == f"Bearer {OPENAI_TEST_KEY}"
     assert r.blocked == 1, r.describe()
+
+
+def codex_prompt(screen: str) -> bool:
+    # The composer's footer: "<model> default · ~/<dir>" (its placeholder text varies).
+    return " default · ~/" in screen and not any(cue in screen for _, cue, _ in CODEX_DIALOGS)
+
+
+# Codex's first-run dialogs (0.147 and 0.163) and the keys that pass them.
+CODEX_DIALOGS = [("login", "Provide your own API key", ["Down", "Down", "Enter"]),
+                 ("save-key", "Press enter to save", ["Enter"]),
+                 ("trust", "Do you trust the contents of this directory", ["Enter"])]
+
+
+def pass_codex_dialogs(s, timeout: float = 90) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = s.wait_for(lambda x: codex_prompt(x) or any(cue in x for _, cue, _ in CODEX_DIALOGS),
+                            timeout=max(1.0, deadline - time.monotonic()), what="Codex's prompt or a dialog")
+        dialog = next((d for d in CODEX_DIALOGS if d[1] in screen), None)
+        if dialog is None:
+            return seen
+        name, cue, keys = dialog
+        seen.append(name)
+        s.send_keys(*keys)
+        s.wait_for(lambda x: cue not in x, timeout=20, what=f"the {name} dialog to close")
+    raise AssertionError(f"Codex did not reach its prompt; dialogs {seen}; screen:\n{s.last_screen}")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_codex_interactive_keeps_its_key_across_runs(tmux, veil_bin, host_env, venv, ws_upstream, workdir, tmp_path,
+                                                      version):
+    """The TUI's first run: "Provide your own API key" stores the key it was given (the
+    profile's placeholder) in ~/.codex/auth.json inside the profile home. The second run asks
+    nothing and sends that stored placeholder, which veil swaps for the real key: before, the
+    placeholder changed every run and the stored one went upstream stale."""
+    binary = str(venv.bin / VERSIONS[version])
+    for run in (1, 2):
+        argv = veil_run_argv(veil_bin, "codex", ws_upstream.url, tmp_path / f"report-{run}.json",
+                             tmp_path / f"record-{run}.jsonl", [binary])
+        before = len(ws_upstream.upgrades)
+        s = tmux.start(argv, host_env, workdir)
+        seen = pass_codex_dialogs(s)
+        # The first run logs in with the placeholder it is given; the second finds it stored.
+        assert ("login" in seen) == (run == 1), seen
+        s.wait_for(codex_prompt, timeout=60, what="Codex's prompt")
+        s.send_text("say hi")
+        time.sleep(0.5)
+        s.send_keys("Enter")
+        s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
+        s.send_keys("C-c")
+        time.sleep(0.7)
+        s.send_keys("C-c")
+        assert s.wait_exit(30) == 0, s.last_screen
+        upgrades = ws_upstream.upgrades[before:]
+        assert upgrades, "no WebSocket reached the upstream"
+        assert all(u.get("authorization") == f"Bearer {OPENAI_TEST_KEY}" for u in upgrades), upgrades
+        report = json.loads((tmp_path / f"report-{run}.json").read_text())
+        assert report["blocked"] == 0, report
