@@ -77,7 +77,8 @@ public enum CompareSession {
 
         try hostChild.start()
         try veilChild.start()
-        let hostStatus = hostChild.wait(timeout: o.timeout), veilStatus = veilChild.wait(timeout: o.timeout)
+        let statuses = CompareProgress.await([("host", hostChild, hostRecord), ("veil", veilChild, veilRecord)], timeout: o.timeout)
+        let (hostStatus, veilStatus) = (statuses[0], statuses[1])
         inspector.shutdown()
         return try assemble(o, profile: profile.name, facts: facts, workdir: workdir, copies: (hostCopy, veilCopy),
                             records: (hostRecord, veilRecord), children: (hostChild, veilChild), statuses: (hostStatus, veilStatus))

@@ -27,7 +27,7 @@ struct CompareCommand: AgentCommandLine {
     var html: String?
     @Flag(name: .long, help: "Normalise nothing: show volatile values too.")
     var raw = false
-    @Option(name: .long, help: "Seconds each arm may run.")
+    @Option(name: .long, help: "Seconds each arm (the host run and the veil run, side by side) may run before it is stopped; a progress line shows both on a terminal.")
     var timeout: Double = 600
     @Flag(name: .long, help: "Keep the temporary directory (copies, records, logs).")
     var keep = false
