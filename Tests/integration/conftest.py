@@ -368,7 +368,27 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         t.kill()
 
 
-__all__ = ["REPLY", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "GEMINI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
+def pass_dialogs(s: "TmuxSession", ready: Callable[[str], bool], dialogs: list[tuple[str, str, Any]],
+                 answer: Callable[["TmuxSession", Any], None], who: str, timeout: float = 60) -> list[str]:
+    """Answers an agent's first-run dialogs until `ready(screen)`. `dialogs`: (name, the text
+    that identifies it, how to answer it), `answer(session, how)` answers one. Returns the
+    names seen, in order."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = s.wait_for(lambda x: ready(x) or any(cue in x for _, cue, _ in dialogs),
+                            timeout=max(1.0, deadline - time.monotonic()), what=f"{who}'s prompt or a dialog")
+        if ready(screen):
+            return seen
+        name, cue, how = next(d for d in dialogs if d[1] in screen)
+        seen.append(name)
+        answer(s, how)
+        # Wait for this dialog to go before looking at the next one (no stale screens).
+        s.wait_for(lambda x: cue not in x, timeout=20, what=f"the {name} dialog to close")
+    raise AssertionError(f"{who} did not reach its prompt; dialogs seen {seen}; screen:\n{s.last_screen}")
+
+
+__all__ = ["REPLY", "pass_dialogs", "ANTHROPIC_TEST_KEY", "OPENAI_TEST_KEY", "GEMINI_TEST_KEY", "Tmux", "TmuxSession", "VeilResult",
            "model_requests", "sent_key", "report_findings", "veil_run_argv", "in_ci"]
 
 

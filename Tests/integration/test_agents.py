@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY, REPLY, model_requests,
-                      report_findings, sent_key, veil_run_argv)
+                      pass_dialogs, report_findings, sent_key, veil_run_argv)
 
 CLAUDE_PROFILE = "claude-code"
 AIDER_PROFILE = "aider"
@@ -175,20 +175,7 @@ def choose(s, option: str | None) -> None:
 
 
 def pass_claude_dialogs(s, timeout: float = 60) -> list[str]:
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        screen = s.wait_for(lambda x: claude_ready(x) or any(c in x for _, c, _ in CLAUDE_DIALOGS),
-                            timeout=max(1.0, deadline - time.monotonic()), what="Claude Code prompt")
-        if claude_ready(screen):
-            return seen
-        name, cue, option = next(d for d in CLAUDE_DIALOGS if d[1] in screen)
-        seen.append(name)
-        choose(s, option)
-        # Wait for this dialog to go before looking at the next one (no stale screens).
-        s.wait_for(lambda x: cue not in x, timeout=15, what=f"the {name} dialog to close")
-    raise AssertionError(f"Claude Code did not reach its prompt; dialogs seen {seen}; screen:\n"
-                         f"{s.last_screen}")
+    return pass_dialogs(s, claude_ready, CLAUDE_DIALOGS, choose, "Claude Code", timeout)
 
 
 def seeded_claude_home(host_env) -> Path:

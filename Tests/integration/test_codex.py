@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPENAI_TEST_KEY, REPLY, veil_run_argv
+from conftest import OPENAI_TEST_KEY, REPLY, pass_dialogs, veil_run_argv
 from ws_upstream import WSUpstream
 
 VERSIONS = {"0.163.0": "codex", "0.147.0": "codex-0.147"}
@@ -164,19 +164,7 @@ CODEX_DIALOGS = [("login", "Provide your own API key", ["Down", "Down", "Enter"]
 
 
 def pass_codex_dialogs(s, timeout: float = 90) -> list[str]:
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        screen = s.wait_for(lambda x: codex_prompt(x) or any(cue in x for _, cue, _ in CODEX_DIALOGS),
-                            timeout=max(1.0, deadline - time.monotonic()), what="Codex's prompt or a dialog")
-        dialog = next((d for d in CODEX_DIALOGS if d[1] in screen), None)
-        if dialog is None:
-            return seen
-        name, cue, keys = dialog
-        seen.append(name)
-        s.send_keys(*keys)
-        s.wait_for(lambda x: cue not in x, timeout=20, what=f"the {name} dialog to close")
-    raise AssertionError(f"Codex did not reach its prompt; dialogs {seen}; screen:\n{s.last_screen}")
+    return pass_dialogs(s, codex_prompt, CODEX_DIALOGS, lambda session, keys: session.send_keys(*keys), "Codex", timeout)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
