@@ -14,8 +14,17 @@ import Foundation
 // ASCII (`l` for `I`, `0` for `O`) are out of scope, as are letters for digits.
 
 enum Fold {
-    /// How one scalar appears in the view: nil when as it is, empty when dropped.
-    static func of(_ c: UInt32) -> [UInt8]? {
+    /// How one scalar appears in the view: nil when as it is, empty when dropped. Read for
+    /// every non-ASCII scalar of a text the view is made of (prose in another script has
+    /// one in every word): from a table below U+20000, not from classes and dictionaries.
+    @inline(__always) static func of(_ c: UInt32) -> [UInt8]? {
+        guard c < 0x20000, !(0xD800 ... 0xDFFF).contains(c) else { return compute(c) }
+        let t = table
+        let page = Int(t.pageIndex[Int(c >> 8)])
+        return page < 0 ? nil : t.pages[page &* 256 &+ Int(c & 0xFF)]
+    }
+
+    static func compute(_ c: UInt32) -> [UInt8]? {
         if c < 0x80 { return Covert.classify(c) == .control ? [] : nil }
         switch Covert.classify(c) {
         case .invisible, .tag, .variationSelector, .control, .mark, .privateUse: return []
@@ -36,15 +45,35 @@ enum Fold {
 
     /// Whether the view differs from the text at `c`: a text holding one is looked at again.
     @inline(__always) static func changes(_ c: UInt32) -> Bool {
-        c < 0x20000 ? changed[Int(c >> 6)] & 1 << UInt64(c & 63) != 0 : of(c) != nil
+        c < 0x20000 ? table.changed[Int(c >> 6)] & 1 << UInt64(c & 63) != 0 : of(c) != nil
     }
 
-    private static let changed: [UInt64] = {
-        var bits = [UInt64](repeating: 0, count: 0x20000 >> 6)
-        for c in UInt32(0) ..< 0x20000 where !(0xD800 ... 0xDFFF).contains(c) && of(c) != nil {
-            bits[Int(c >> 6)] |= 1 << UInt64(c & 63)
+    /// `compute` below U+20000 (surrogates aside), made once: per block of 256 scalars with
+    /// any change, a page of results; and one bit per scalar, whether it changes.
+    struct Table {
+        var pageIndex = [Int16](repeating: -1, count: 0x200)
+        var pages: [[UInt8]?] = []
+        var changed = [UInt64](repeating: 0, count: 0x20000 >> 6)
+    }
+
+    private static let table: Table = {
+        var t = Table()
+        for block in 0 ..< 0x200 {
+            var page = [[UInt8]?](repeating: nil, count: 256)
+            var any = false
+            for k in 0 ..< 256 {
+                let c = UInt32(block << 8 | k)
+                guard !(0xD800 ... 0xDFFF).contains(c), let f = compute(c) else { continue }
+                page[k] = f
+                any = true
+                t.changed[Int(c >> 6)] |= 1 << UInt64(c & 63)
+            }
+            if any {
+                t.pageIndex[block] = Int16(t.pages.count / 256)
+                t.pages += page
+            }
         }
-        return bits
+        return t
     }()
 
     /// The blocks where compatibility forms of ASCII live; NFKC once each, when first needed.

@@ -27,9 +27,8 @@ extension HitSink {
         let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
-        joins = Joins()
-        joins.pairs = m.view.joinPairs.pairs
-        joins.triples = m.view.joinPairs.triples
+        joins = Joins.open(m.view)
+        defer { joins.close() }
         var walk = Walk()
         var carry = veil_json_carry()
         let tables = m.compiled.kernel
@@ -76,14 +75,14 @@ extension HitSink {
         if walk.inString {
             switch b {
             case 0x22:
-                if walk.key { frames[depth - 1].keyEnd = pos }
+                if walk.key { HitSink.keyEnded(p, n, &frames[depth - 1], pos) }
                 walk.inString = false
                 walk.bare = pos + 1
                 if foldFound { lookAgainInPlace(p, end: pos, since: walk.before, m) }
                 join(p, n, stringStart, pos, key: walk.key, m, frames)
             case 0x5C:  // `\u`, `\/`, `\b` or `\f`
                 guard let end = decodeAndScan(p, n, stringStart, walk.before, m, &walk.scratch) else { return false }
-                if walk.key { frames[depth - 1].keyEnd = end }
+                if walk.key { HitSink.keyEnded(p, n, &frames[depth - 1], end) }
                 join(p, n, stringStart, end, key: walk.key, m, frames)
                 walk.inString = false
                 walk.resume = end + 1
@@ -110,7 +109,7 @@ extension HitSink {
         case 0x7B, 0x5B:
             if depth < HitSink.maxDepth {
                 frames[depth] = PathFrame(isArray: b == 0x5B)
-                frames[depth].stream = depth == 0 ? 1 : HitSink.memberStream(p, n, frames[depth - 1])
+                frames[depth].stream = depth == 0 ? 1 : frames[depth - 1].memberStream
             }
             depth += 1
         case 0x7D, 0x5D:
@@ -127,6 +126,13 @@ extension HitSink {
             }
         }
         return nil
+    }
+
+    /// An object's key ends at raw offset `end`: its values' stream is the key's.
+    @inline(__always)
+    static func keyEnded(_ p: UnsafeRawPointer, _ n: Int, _ f: inout PathFrame, _ end: Int) {
+        f.keyEnd = end
+        f.valueStream = stream(p, n, f.keyStart, end)
     }
 
     /// The slow path for strings with `\/`, `\u`, `\b` or `\f` escapes: forget what the in-place scan

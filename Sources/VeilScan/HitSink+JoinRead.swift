@@ -14,6 +14,7 @@ extension HitSink {
     }
 
     /// Strings `a` (and, along the stream, the ones before it) and `b`.
+    @inline(never)
     mutating func readJoin(_ p: UnsafeRawPointer, _ n: Int, _ a: Int, _ b: Int, chain: Bool, _ m: Matcher) {
         let vm = m.view
         let reach = vm.longest
@@ -120,8 +121,15 @@ extension HitSink {
         var tmp: (UInt32, UInt32) = (0, 0)
         let start = out.bytes.count
         while i < e, out.bytes.count - start < limit {
+            let b = Matcher.byte(p, i)
+            // Plain ASCII is itself in the view: no decoding, no array per byte.
+            if b &- 0x20 < 0x5F, b != 0x5C {
+                append(&out, b, i, index)
+                i += 1
+                continue
+            }
             var cp: UInt32, next: Int
-            if Matcher.byte(p, i) == 0x5C {
+            if b == 0x5C {
                 let decoded = withUnsafeMutableBytes(of: &tmp) { t -> (Int, UInt32)? in
                     let o = t.baseAddress!.assumingMemoryBound(to: UInt8.self)
                     guard let (nx, count) = JSONWalk.unescape(p, e, i, into: o),
@@ -130,22 +138,29 @@ extension HitSink {
                 }
                 guard let (nx, c) = decoded else { break }
                 (cp, next) = (c, nx)
+                let bytes = Fold.of(cp) ?? Array(String(Unicode.Scalar(cp) ?? "\u{FFFD}").utf8)
+                for x in bytes { append(&out, x, i, index) }
             } else {
-                guard let d = HitSink.decode(p, e, i) else { cp = UInt32(Matcher.byte(p, i)); next = i + 1; append(&out, [UInt8(cp)], i, index); i = next; continue }
+                guard let d = HitSink.decode(p, e, i) else { append(&out, b, i, index); i += 1; continue }
                 (cp, next) = (d.cp, i + d.len)
+                if let bytes = Fold.of(cp) {
+                    for x in bytes { append(&out, x, i, index) }
+                } else if Unicode.Scalar(cp) != nil, d.len == (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4) {
+                    // Unchanged: the scalar's own UTF-8, as sent.
+                    for k in i ..< next { append(&out, Matcher.byte(p, k), i, index) }
+                } else {
+                    for x in String(Unicode.Scalar(cp) ?? "\u{FFFD}").utf8 { append(&out, x, i, index) }
+                }
             }
-            let bytes = Fold.of(cp) ?? Array(String(Unicode.Scalar(cp) ?? "\u{FFFD}").utf8)
-            append(&out, bytes, i, index)
             i = next
         }
     }
 
-    private static func append(_ out: inout Joined, _ bytes: [UInt8], _ at: Int, _ index: Int) {
-        for b in bytes {
-            out.bytes.append(b)
-            out.origin.append(Int32(at))
-            out.piece.append(Int32(index))
-        }
+    @inline(__always)
+    private static func append(_ out: inout Joined, _ b: UInt8, _ at: Int, _ index: Int) {
+        out.bytes.append(b)
+        out.origin.append(Int32(at))
+        out.piece.append(Int32(index))
     }
 
     /// A canary across strings: one finding, naming every string it spans.

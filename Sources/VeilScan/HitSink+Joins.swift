@@ -9,19 +9,59 @@
 // pairs). Only then is the junction read in full, decoded and normalised (Fold.swift),
 // from the stream's last strings back as far as the longest canary reaches.
 
+import Glibc
+
 extension HitSink {
     /// The strings of the body so far, in order, each with the stream's string before it.
+    /// Plain memory, allocated by the walk (`open`, `close`): every string of a body is
+    /// appended here, and an array's uniqueness checks and growth cost more than the rest
+    /// of `join` together.
     struct Joins {
-        var strings: [(start: Int32, end: Int32, prev: Int32)] = []
-        func start(_ k: Int) -> Int { Int(strings[k].start) }
-        func end(_ k: Int) -> Int { Int(strings[k].end) }
-        func prev(_ k: Int) -> Int { Int(strings[k].prev) }
+        struct Entry { var start: Int, end: Int, prev: Int }
+        struct Slot { var stream: UInt64, last: Int }
+        var strings: UnsafeMutablePointer<Entry>? = nil
+        var count = 0, capacity = 0
         /// Per slot (a stream's hash), the stream and its last string.
-        var slotStream = [UInt64](repeating: 0, count: 256), slotLast = [Int32](repeating: -1, count: 256)
+        var slots: UnsafeMutablePointer<Slot>? = nil
+        // Read only between `open` and `close`, where they are set.
+        @inline(__always) func start(_ k: Int) -> Int { strings.unsafelyUnwrapped[k].start }
+        @inline(__always) func end(_ k: Int) -> Int { strings.unsafelyUnwrapped[k].end }
+        @inline(__always) func prev(_ k: Int) -> Int { strings.unsafelyUnwrapped[k].prev }
         /// The key just read, for the value that follows it.
-        var key: Int32 = -1
+        var key = -1
         /// The matcher's BytePairs for the view, read without reference counting.
-        var pairs: UnsafeMutablePointer<UInt64>? = nil, triples: UnsafeMutablePointer<UInt64>? = nil
+        var tables: BytePairs.Tables? = nil
+
+        static let slotCount = 256
+
+        static func open(_ view: Matcher) -> Joins {
+            var j = Joins()
+            j.capacity = 1024
+            j.strings = malloc(j.capacity * MemoryLayout<Entry>.stride)!.assumingMemoryBound(to: Entry.self)
+            j.slots = .allocate(capacity: slotCount)
+            j.slots!.initialize(repeating: Slot(stream: 0, last: -1), count: slotCount)
+            j.tables = view.joinPairs.tables
+            return j
+        }
+
+        mutating func close() {
+            free(strings)
+            slots?.deallocate()
+            self = Joins()
+        }
+
+        @inline(__always) mutating func append(_ e: Entry) {
+            if count == capacity { grow() }
+            strings.unsafelyUnwrapped[count] = e
+            count += 1
+        }
+
+        /// Doubles the list in place where it can (realloc: no copy for a large block).
+        @inline(never) mutating func grow() {
+            capacity *= 2
+            let raw = realloc(UnsafeMutableRawPointer(strings!), capacity * MemoryLayout<Entry>.stride)!
+            strings = raw.assumingMemoryBound(to: Entry.self)
+        }
     }
 
     /// The stream a key name makes: its length and first eight bytes (keys sharing both share
@@ -33,100 +73,180 @@ extension HitSink {
         var v: UInt64 = 0
         if s + 8 <= n {
             v = p.loadUnaligned(fromByteOffset: s, as: UInt64.self)
-            if len < 8 { v &= (1 << UInt64(8 * len)) &- 1 }
+            if len < 8 { v &= ~0 &>> UInt64(64 - 8 * len) }
         } else {
             for k in 0 ..< min(len, 8) { v |= UInt64(Matcher.byte(p, s + k)) << UInt64(8 * k) }
         }
         return v ^ UInt64(truncatingIfNeeded: len) &* 0x9E37_79B9_7F4A_7C15
     }
 
-    /// The stream of what a container's members or elements hold, when it opens.
-    @inline(__always)
-    static func memberStream(_ p: UnsafeRawPointer, _ n: Int, _ f: PathFrame) -> UInt64 {
-        f.isArray ? f.stream : stream(p, n, f.keyStart, f.keyEnd)
-    }
-
-    /// A string of the walk ends (raw content `s ..< e`): it joins its stream.
+    /// A string of the walk ends (raw content `s ..< e`): it joins its stream. Inlined in
+    /// the walk, for every string: a few dozen instructions when no junction is read.
     @inline(__always)
     mutating func join(_ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int, key: Bool, _ m: Matcher,
                        _ frames: UnsafeMutablePointer<PathFrame>) {
-        guard e > s, depth >= 1, depth <= HitSink.maxDepth, let pairs = joins.pairs, let triples = joins.triples
-        else { return }
+        guard e > s, UInt(bitPattern: depth &- 1) < UInt(HitSink.maxDepth) else { return }
         let f = frames[depth - 1]
-        let id = key ? f.stream ^ 0x6B65_7973 : HitSink.memberStream(p, n, f)
-        let slot = Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 56)
-        let index = joins.strings.count
-        let before = joins.slotStream[slot] == id ? Int(joins.slotLast[slot]) : -1
-        joins.strings.append((Int32(s), Int32(e), Int32(before)))
-        joins.slotStream[slot] = id
-        joins.slotLast[slot] = Int32(index)
-        let keyBefore = key ? -1 : Int(joins.key)
-        joins.key = key ? Int32(index) : -1
-        if before >= 0, HitSink.mayJoin(p, joins.start(before), joins.end(before), s, e, pairs, triples) {
+        let id = key ? f.stream ^ 0x6B65_7973 : f.memberStream
+        let slot = joins.slots.unsafelyUnwrapped + Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        let index = joins.count
+        let before = slot.pointee.stream == id ? slot.pointee.last : -1
+        joins.append(Joins.Entry(start: s, end: e, prev: before))
+        slot.pointee = Joins.Slot(stream: id, last: index)
+        let keyBefore = key ? -1 : joins.key
+        joins.key = key ? index : -1
+        let tables = joins.tables.unsafelyUnwrapped
+        if before >= 0, HitSink.mayJoin(p, joins.start(before), joins.end(before), s, e, tables) {
             readJoin(p, n, before, index, chain: true, m)
         }
-        if keyBefore >= 0, HitSink.mayJoin(p, joins.start(keyBefore), joins.end(keyBefore), s, e, pairs, triples) {
+        if keyBefore >= 0, HitSink.mayJoin(p, joins.start(keyBefore), joins.end(keyBefore), s, e, tables) {
             readJoin(p, n, keyBefore, index, chain: false, m)
         }
     }
 
     /// Whether string `as ..< a` and string `b ..< be` can hold a canary across: the bytes
-    /// met at the junction are neighbours in some canary, and so are three of them (two of
-    /// one side, one of the other), or the sides are not plain ASCII (an escape, a
-    /// character the view changes).
+    /// met at the junction are neighbours in some canary, and so are four of them (or three,
+    /// for a canary of three), or the sides are not plain ASCII (an escape, a character the
+    /// view changes).
     @inline(__always)
-    static func mayJoin(_ p: UnsafeRawPointer, _ as: Int, _ a: Int, _ b: Int, _ be: Int,
-                        _ pairs: UnsafeMutablePointer<UInt64>, _ triples: UnsafeMutablePointer<UInt64>) -> Bool {
+    static func mayJoin(_ p: UnsafeRawPointer, _ as: Int, _ a: Int, _ b: Int, _ be: Int, _ t: BytePairs.Tables) -> Bool {
         let x = Matcher.byte(p, a - 1), y = Matcher.byte(p, b)
-        guard x &- 0x20 < 0x5F, y &- 0x20 < 0x5F, x != 0x5C, y != 0x5C else { return true }
+        // Most junctions end here, with one bit: the pair is in no canary and both bytes are
+        // plain ASCII, and the left side does not end in an escape.
+        if !BytePairs.has(t.junction, Int(x) << 8 | Int(y)), Matcher.byte(p, a - 2) != 0x5C,
+           !(a >= 6 && Matcher.byte(p, a - 6) == 0x5C && Matcher.byte(p, a - 5) == 0x75) {
+            return false
+        }
+        return mayJoinAt(p, `as`, a, b, be, t)
+    }
+
+    /// The rest of `mayJoin`, for the few junctions the pair table lets through.
+    @inline(never)
+    static func mayJoinAt(_ p: UnsafeRawPointer, _ as: Int, _ a: Int, _ b: Int, _ be: Int, _ t: BytePairs.Tables) -> Bool {
+        let x = Matcher.byte(p, a - 1), y = Matcher.byte(p, b)
+        guard x &- 0x20 < 0x5F, y &- 0x20 < 0x5F, x != 0x5C, y != 0x5C else {
+            return x >= 0x80 || y >= 0x80 ? mayJoinFolded(p, `as`, a, b, be, t) : true
+        }
         if Matcher.byte(p, a - 2) == 0x5C, Matcher.isEscapeLetter(p, a - 1) {
             // Source code ends its strings in `\n`: a newline, which no canary holds.
             return !(x == 0x6E || x == 0x74 || x == 0x72)
         }
         if a >= 6, Matcher.byte(p, a - 6) == 0x5C, Matcher.byte(p, a - 5) == 0x75 { return true }  // `\uXXXX`
         let fx = Matcher.fold(x), fy = Matcher.fold(y)
-        guard BytePairs.has(pairs, Int(fx) << 8 | Int(fy)) else { return false }
-        // Unknown neighbours (a string of one byte, an escape): the pair decides that side.
-        var left = true, right = true
-        if a - 2 >= `as`, a >= 3, Matcher.byte(p, a - 2) &- 0x20 < 0x5F, Matcher.byte(p, a - 2) != 0x5C,
-           Matcher.byte(p, a - 3) != 0x5C {
-            left = BytePairs.has(triples, BytePairs.hash(Matcher.fold(Matcher.byte(p, a - 2)), fx, fy))
+        guard BytePairs.has(t.pairs, Int(fx) << 8 | Int(fy)) else { return false }
+        // The neighbours, folded, where they are plain bytes of the same string (0: not
+        // known, so any canary might hold them there).
+        let l1 = a - 2 >= `as` && a >= 3 && Matcher.byte(p, a - 3) != 0x5C ? t.plain[Int(Matcher.byte(p, a - 2))] : 0
+        let l2 = l1 != 0 && a - 3 >= `as` && a >= 4 && Matcher.byte(p, a - 4) != 0x5C ? t.plain[Int(Matcher.byte(p, a - 3))] : 0
+        let r1 = b + 1 < be ? t.plain[Int(Matcher.byte(p, b + 1))] : 0
+        let r2 = r1 != 0 && b + 2 < be ? t.plain[Int(Matcher.byte(p, b + 2))] : 0
+        // A canary across the junction has two bytes on each side (the four meet), or one on
+        // one side and three on the other, or it is three bytes long.
+        func quad(_ q0: UInt8, _ q1: UInt8, _ q2: UInt8, _ q3: UInt8) -> Bool {
+            q0 == 0 || q3 == 0 || BytePairs.has(t.quads, BytePairs.hash(q0, q1, q2, q3))
         }
-        if b + 1 < be, Matcher.byte(p, b + 1) &- 0x20 < 0x5F, Matcher.byte(p, b + 1) != 0x5C {
-            right = BytePairs.has(triples, BytePairs.hash(fx, fy, Matcher.fold(Matcher.byte(p, b + 1))))
+        func triple(_ q0: UInt8, _ q1: UInt8, _ q2: UInt8) -> Bool {
+            q0 == 0 || q2 == 0 || BytePairs.has(t.triples, BytePairs.hash(q0, q1, q2))
         }
-        return left || right
+        if t.hasTwo { return true }  // a `forbid` rule of two bytes: the pair was all of it
+        return quad(l1, fx, fy, r1) || quad(fx, fy, r1, r2) || quad(l2, l1, fx, fy)
+            || (t.hasThree && (triple(l1, fx, fy) || triple(fx, fy, r1)))
     }
 }
 
-/// The pairs and triples of adjacent bytes of all patterns (folded), as 64 Ki bits each
-/// (triples hashed: a collision only means one more junction read). Plain memory, like
-/// CompiledPatterns: read for every string, it must cost no reference counting.
+extension HitSink {
+    /// A junction with a side that is not ASCII (prose in another script has them at every
+    /// junction): the bytes the view has there, each side's scalar folded (Fold.swift), must
+    /// be neighbours in some canary. An escape, a control, a dropped character or bytes that
+    /// are not UTF-8 at the junction leave it to `readJoin`.
+    static func mayJoinFolded(_ p: UnsafeRawPointer, _ as: Int, _ a: Int, _ b: Int, _ be: Int, _ t: BytePairs.Tables) -> Bool {
+        let x = Matcher.byte(p, a - 1), y = Matcher.byte(p, b)
+        var left = x, right = y
+        if x < 0x80 {
+            guard x &- 0x20 < 0x5F, x != 0x5C, Matcher.byte(p, a - 2) != 0x5C,
+                  !(a >= 6 && Matcher.byte(p, a - 6) == 0x5C && Matcher.byte(p, a - 5) == 0x75) else { return true }
+        } else {
+            guard let (cp, start) = HitSink.previous(p, a, a), start >= `as` else { return true }
+            if let f = Fold.of(cp) {
+                guard let last = f.last else { return true }
+                left = last
+            }
+        }
+        if y < 0x80 {
+            guard y &- 0x20 < 0x5F, y != 0x5C else { return true }
+        } else {
+            guard let d = HitSink.decode(p, be, b) else { return true }
+            if let f = Fold.of(d.cp) {
+                guard let first = f.first else { return true }
+                right = first
+            }
+        }
+        return BytePairs.has(t.pairs, Int(Matcher.fold(left)) << 8 | Int(Matcher.fold(right)))
+    }
+}
+
+/// The pairs of adjacent bytes of all patterns (folded) as 64 Ki bits, the same indexed by
+/// raw bytes with every pair that is not plain ASCII set (the junction's first test), and
+/// the runs of four (and of three, in patterns of three bytes) hashed into 64 Ki bits each
+/// (a collision only means one more junction read). Plain memory, like CompiledPatterns:
+/// read for every string, it must cost no reference counting.
 final class BytePairs: @unchecked Sendable {
-    let pairs: UnsafeMutablePointer<UInt64>, triples: UnsafeMutablePointer<UInt64>
+    struct Tables {
+        let pairs: UnsafeMutablePointer<UInt64>, junction: UnsafeMutablePointer<UInt64>
+        let quads: UnsafeMutablePointer<UInt64>, triples: UnsafeMutablePointer<UInt64>
+        /// Per byte: itself folded when plain ASCII (not a backslash), else 0.
+        let plain: UnsafeMutablePointer<UInt8>
+        let hasThree: Bool, hasTwo: Bool
+    }
+
+    let tables: Tables
 
     init(_ patterns: [Pattern]) {
-        pairs = .allocate(capacity: 1024)
-        pairs.initialize(repeating: 0, count: 1024)
-        triples = .allocate(capacity: 1024)
-        triples.initialize(repeating: 0, count: 1024)
+        func bits() -> UnsafeMutablePointer<UInt64> {
+            let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 1024)
+            t.initialize(repeating: 0, count: 1024)
+            return t
+        }
+        func set(_ t: UnsafeMutablePointer<UInt64>, _ key: Int) { t[key >> 6] |= 1 << UInt64(key & 63) }
+        let pairs = bits(), junction = bits(), quads = bits(), triples = bits()
+        var three = false, two = false
         for p in patterns where p.bytes.count >= 2 {
             let f = p.bytes.map(Matcher.fold)
             for k in 1 ..< f.count {
-                let key = Int(f[k - 1]) << 8 | Int(f[k])
-                pairs[key >> 6] |= 1 << UInt64(key & 63)
-                if k >= 2 {
-                    let t = BytePairs.hash(f[k - 2], f[k - 1], f[k])
-                    triples[t >> 6] |= 1 << UInt64(t & 63)
-                }
+                set(pairs, Int(f[k - 1]) << 8 | Int(f[k]))
+                if k >= 3 { set(quads, BytePairs.hash(f[k - 3], f[k - 2], f[k - 1], f[k])) }
+            }
+            if f.count == 2 { two = true }
+            if f.count == 3 {
+                set(triples, BytePairs.hash(f[0], f[1], f[2]))
+                three = true
             }
         }
+        let plain = { (c: Int) in c &- 0x20 < 0x5F && c != 0x5C }
+        for x in 0 ..< 256 {
+            for y in 0 ..< 256
+            where !plain(x) || !plain(y) || BytePairs.has(pairs, Int(Matcher.fold(UInt8(x))) << 8 | Int(Matcher.fold(UInt8(y)))) {
+                set(junction, x << 8 | y)
+            }
+        }
+        let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for c in 0 ..< 256 { folded[c] = plain(c) ? Matcher.fold(UInt8(c)) : 0 }
+        tables = Tables(pairs: pairs, junction: junction, quads: quads, triples: triples, plain: folded,
+                        hasThree: three, hasTwo: two)
     }
 
-    deinit { pairs.deallocate(); triples.deallocate() }
+    deinit {
+        for t in [tables.pairs, tables.junction, tables.quads, tables.triples] { t.deallocate() }
+        tables.plain.deallocate()
+    }
 
     @inline(__always) static func hash(_ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
         (Int(x) &* 0x9E5 ^ Int(y) << 5 ^ Int(z) << 8 ^ Int(y) >> 3) & 0xFFFF
+    }
+
+    @inline(__always) static func hash(_ w: UInt8, _ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
+        let v = UInt32(w) | UInt32(x) << 8 | UInt32(y) << 16 | UInt32(z) << 24
+        return Int((v &* 0x9E37_79B1) >> 16)
     }
 
     @inline(__always) static func has(_ bits: UnsafePointer<UInt64>, _ key: Int) -> Bool {

@@ -13,6 +13,12 @@ struct PathFrame {
     /// Raw range of the current member's key (content, without quotes); -1: none yet.
     var keyStart = -1
     var keyEnd = -1
+    /// The stream of the current member's value: `stream` for an array's elements, the key's
+    /// stream for an object's (set when the key ends, read by every value string).
+    var valueStream: UInt64 = 0
+
+    /// The stream of what this container's members or elements hold.
+    var memberStream: UInt64 { isArray ? stream : valueStream }
 
     init(isArray: Bool) { self.isArray = isArray }
 }

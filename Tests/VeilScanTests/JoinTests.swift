@@ -46,4 +46,29 @@ struct JoinTests {
     func noFalseJoin(_ body: String) {
         #expect(scan(body).filter { $0.kind == .canary }.isEmpty, "\(scan(body).map(\.detail))")
     }
+
+    /// The junction filter's own cases (HitSink+Joins.swift): one byte on a side (the runs
+    /// of four that reach past the junction), and sides that are not ASCII (the view's bytes
+    /// decide, raw, with no escape to fall back on).
+    @Test(arguments: [
+        (#"{"a":["x A","sia/Shanghai ok"]}"#, "A"),
+        (#"{"a":["tz Asia/Shangha","i ok"]}"#, "Asia/Shangha"),
+        (#"{"a":["tz As","ia/Shanghai"]}"#, "As"),
+        ("{\"a\":[\"tz Ａｓｉａ／Ｓｈ\u{0430}\",\"nghai\"]}", "Ａ"),
+        ("{\"a\":[\"tz Asia/Sh\",\"\u{0430}nghai ok\"]}", "Asia/Sh"),
+        ("{\"a\":[\"tz Asia/Shang\u{200B}\",\"hai ok\"]}", "Asia/Shang"),
+    ])
+    func splitAtTheFilter(_ c: (body: String, at: String)) throws {
+        let f = try #require(scan(c.body).first { $0.kind == .canary }, "\(scan(c.body).map(\.detail))")
+        #expect(f.detail.hasPrefix("time zone \""), "\(f.detail)")
+        #expect(f.offset == byteOffset(of: c.at, in: c.body))
+    }
+
+    /// Prose in another script joins nothing, and a look-alike at a junction still does not
+    /// make a canary of words that are none.
+    @Test func otherScriptsJoinNothing() {
+        let body = "{\"messages\":[{\"content\":[{\"type\":\"text\",\"text\":\"сервер отвечает\"},"
+            + "{\"type\":\"text\",\"text\":\"запрос\"},{\"type\":\"text\",\"text\":\"ali\"},{\"type\":\"text\",\"text\":\"сe\"}]}]}"
+        #expect(scan(body).filter { $0.kind == .canary }.isEmpty, "\(scan(body).map(\.detail))")
+    }
 }
