@@ -68,7 +68,7 @@ enum ConnectTunnel {
         if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
             let host = String(target[target.index(after: target.startIndex)..<close])
             let rest = target[target.index(after: close)...]
-            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), port > 0, port < 65536 else { return nil }
+            guard !host.isEmpty, rest.hasPrefix(":"), let port = Int(rest.dropFirst()), port > 0, port < 65536 else { return nil }
             return (host, port)
         }
         guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]),

@@ -19,6 +19,16 @@ import VeilScan
         #expect(RouteTable.join(base: base, uri: uri) == expected)
     }
 
+    /// CONNECT targets: a host and a port, or nothing (the fuzzer found `[]:443` read as the
+    /// empty host).
+    @Test func connectTargets() {
+        #expect(ConnectTunnel.parse("api.anthropic.com:443")! == ("api.anthropic.com", 443))
+        #expect(ConnectTunnel.parse("[::1]:8443")! == ("::1", 8443))
+        for bad in ["[]:443", ":443", "host", "host:0", "host:65536", "[::1]", "[::1]443"] {
+            #expect(ConnectTunnel.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func absoluteURIs() {
         func parts(_ s: String) -> String? {
             AbsoluteURI(s).map { "\($0.scheme) \($0.host) \($0.port) \($0.pathAndQuery)" }
