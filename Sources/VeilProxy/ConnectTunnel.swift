@@ -88,11 +88,23 @@ final class TunnelSniffer: ChannelInboundHandler, RemovableChannelHandler {
     let origin: TunnelOrigin
     let core: InspectorCore
     private var decided = false
+    private var idle: Scheduled<Void>?
 
     init(origin: TunnelOrigin, core: InspectorCore) {
         self.origin = origin
         self.core = core
     }
+
+    /// A tunnel that never says a byte is closed like any idle connection (the connection's
+    /// own timers left with the outer handler).
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        idle = context.eventLoop.scheduleTask(in: .seconds(core.config.idleTimeoutSeconds)) { [weak self] in
+            if self?.decided == false { channel.close(promise: nil) }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { idle?.cancel() }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !decided else { return context.fireChannelRead(data) }

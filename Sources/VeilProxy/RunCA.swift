@@ -28,6 +28,10 @@ public final class RunCA: Sendable {
     private let leafKey: P256.Signing.PrivateKey
     private let leafKeyNIO: NIOSSLPrivateKey
     private let contexts = NIOLockedValueBox<[String: NIOSSLContext]>([:])
+    /// Hosts whose context is kept: a `*.suffix` entry lets the agent name endless hosts, and
+    /// each must not cost memory for the rest of the run.
+    static let cachedHosts = 256
+    var cachedCount: Int { contexts.withLockedValue { $0.count } }
 
     public static let commonName = "veil sandbox CA"
 
@@ -102,7 +106,7 @@ public final class RunCA: Sendable {
         let context = try NIOSSLContext(configuration: configuration)
         return contexts.withLockedValue { cache in
             if let raced = cache[key] { return raced }
-            cache[key] = context
+            if cache.count < Self.cachedHosts { cache[key] = context }
             return context
         }
     }

@@ -204,6 +204,30 @@ import VeilScan
             == .denied("host evil.example is not in the profile's allowed hosts"))
     }
 
+    /// An agent allowed `*.example.com` can name endless hosts: contexts are kept for a bounded
+    /// number of them, the rest are made per tunnel.
+    @Test func theContextCacheIsBounded() throws {
+        let ca = try RunCA()
+        for i in 0 ..< RunCA.cachedHosts + 20 { _ = try ca.serverContext(for: "h\(i).example.com") }
+        #expect(ca.cachedCount == RunCA.cachedHosts)
+    }
+
+    /// A tunnel that never sends a byte is closed at the idle timeout.
+    @Test func aSilentTunnelIsClosed() throws {
+        let ca = try RunCA()
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], connectAllow: ["127.0.0.1"])
+        config.runCA = ca
+        config.idleTimeoutSeconds = 1
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:9")
+        defer { c.close() }
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        let start = Date()
+        #expect(c.readBytes().isEmpty)
+        #expect(Date().timeIntervalSince(start) < 4)
+    }
+
     /// The CA says nothing of the machine: the same names everywhere, a fresh key each run.
     @Test func theRunCAIsFreshAndAnonymous() throws {
         let a = try RunCA(), b = try RunCA()
