@@ -127,6 +127,9 @@ final class TunnelSniffer: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         context.fireChannelRead(data)
+        // These bytes may come from the HTTP decoder as it leaves, with no read-complete after
+        // them: TLS flushes its answer on read-complete, and the client would wait for it.
+        context.fireChannelReadComplete()
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

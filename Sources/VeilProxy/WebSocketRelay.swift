@@ -211,7 +211,10 @@ final class UpgradeAnswer: ChannelInboundHandler, RemovableChannelHandler {
     /// The frames that came with the head go on, and this handler leaves.
     func release(_ ops: ChannelPipeline.SynchronousOperations) {
         guard let context else { return }
-        if buffer.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(buffer)) }
+        if buffer.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(buffer))
+            context.fireChannelReadComplete()  // the relay flushes toward the agent on it
+        }
         buffer = ByteBuffer()
         ops.removeHandler(context: context, promise: nil)
     }

@@ -30,7 +30,7 @@ import VeilScan
         tls.trustRoots = .certificates([root])
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: .seconds(10)), proxy: .server(host: "127.0.0.1", port: port)))
+            timeout: .init(connect: .seconds(5), read: .seconds(30)), proxy: .server(host: "127.0.0.1", port: port)))
     }
 
     /// One POST through the inspector as the client's proxy.
@@ -52,7 +52,7 @@ import VeilScan
         req.headers.add(name: "content-type", value: "application/json")
         req.headers.add(name: "anthropic-version", value: "2023-06-01")
         req.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(req, timeout: .seconds(10))
+        let response = try await client.execute(req, timeout: .seconds(30))
         let collected = try await response.body.collect(upTo: 1 << 20)
         return Got(status: Int(response.status.code), headers: response.headers,
                    body: String(decoding: collected.readableBytesView, as: UTF8.self))
