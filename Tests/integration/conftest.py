@@ -382,9 +382,16 @@ def pass_dialogs(s: "TmuxSession", ready: Callable[[str], bool], dialogs: list[t
             return seen
         name, cue, how = next(d for d in dialogs if d[1] in screen)
         seen.append(name)
-        answer(s, how)
-        # Wait for this dialog to go before looking at the next one (no stale screens).
-        s.wait_for(lambda x: cue not in x, timeout=20, what=f"the {name} dialog to close")
+        # Wait for this dialog to go before looking at the next one (no stale screens). A TUI
+        # may draw a dialog before it reads keys: an answer that changed nothing is given again.
+        for attempt in range(3):
+            answer(s, how)
+            try:
+                s.wait_for(lambda x: cue not in x, timeout=8, what=f"the {name} dialog to close")
+                break
+            except AssertionError:
+                if attempt == 2 or s.exited():
+                    raise
     raise AssertionError(f"{who} did not reach its prompt; dialogs seen {seen}; screen:\n{s.last_screen}")
 
 

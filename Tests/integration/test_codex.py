@@ -158,13 +158,28 @@ def codex_prompt(screen: str) -> bool:
 
 
 # Codex's first-run dialogs (0.147 and 0.163) and the keys that pass them.
-CODEX_DIALOGS = [("login", "Provide your own API key", ["Down", "Down", "Enter"]),
+CODEX_DIALOGS = [("login", "Provide your own API key", "option"),
                  ("save-key", "Press enter to save", ["Enter"]),
                  ("trust", "Do you trust the contents of this directory", ["Enter"])]
 
 
 def pass_codex_dialogs(s, timeout: float = 90) -> list[str]:
-    return pass_dialogs(s, codex_prompt, CODEX_DIALOGS, lambda session, keys: session.send_keys(*keys), "Codex", timeout)
+    return pass_dialogs(s, codex_prompt, CODEX_DIALOGS, answer_codex, "Codex", timeout)
+
+
+def answer_codex(s, how) -> None:
+    """The login menu: the cursor (`>` or `›`) moved onto "Provide your own API key", then
+    Enter; other dialogs: their keys."""
+    if how != "option":
+        s.send_keys(*how)
+        return
+    for _ in range(10):
+        cursor = next((ln for ln in s.screen().splitlines() if ln.strip().startswith((">", "›"))), "")
+        if "Provide your own API key" in cursor:
+            break
+        s.send_keys("Down")
+        time.sleep(0.3)
+    s.send_keys("Enter")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
