@@ -91,9 +91,6 @@ public final class RunCA: Sendable {
         return try NIOSSLCertificate(bytes: Array(leaf.serializeAsPEM().pemString.utf8), format: .pem)
     }
 
-    /// The private key of every certificate this CA makes.
-    public var leafPrivateKey: NIOSSLPrivateKey { leafKeyNIO }
-
     /// A TLS server context presenting `host`'s certificate, made once per host per run.
     /// HTTP/1.1 only: the inspector reads HTTP/1.1, and clients fall back to it when offered
     /// nothing else.

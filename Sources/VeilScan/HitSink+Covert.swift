@@ -85,13 +85,19 @@ extension HitSink {
     /// three or four; five or more is Zalgo text, or marks chosen to carry bits.
     static let maxMarks = 4
 
-    private mutating func markRun(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
+    /// The code points of the run of `kind` that starts at `pos`, and where it ends.
+    private static func run(of kind: CovertClass, _ p: UnsafeRawPointer, _ n: Int, _ pos: Int) -> (cps: [UInt32], end: Int) {
         var cps: [UInt32] = []
         var i = pos
-        while i < n, let d = HitSink.decode(p, n, i), Covert.classify(d.cp) == .mark {
+        while i < n, let d = HitSink.decode(p, n, i), Covert.classify(d.cp) == kind {
             cps.append(d.cp)
             i += d.len
         }
+        return (cps, i)
+    }
+
+    private mutating func markRun(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
+        let (cps, i) = HitSink.run(of: .mark, p, n, pos)
         covertResume = i
         guard cps.count > HitSink.maxMarks else { return }
         add(.markRun, p, n, pos, i, codePoints: Array(cps.prefix(64)),
@@ -109,12 +115,7 @@ extension HitSink {
     /// they spell; those above U+E007F stand for the bytes above ASCII. An emoji flag
     /// (🏴 + lowercase tags + U+E007F CANCEL TAG, e.g. England) is not hidden text.
     private mutating func tagRun(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
-        var cps: [UInt32] = []
-        var i = pos
-        while i < n, let d = HitSink.decode(p, n, i), Covert.classify(d.cp) == .tag {
-            cps.append(d.cp)
-            i += d.len
-        }
+        let (cps, i) = HitSink.run(of: .tag, p, n, pos)
         covertResume = i
         if let prev = HitSink.previous(p, n, pos), prev.cp == 0x1F3F4, cps.count <= 8, cps.last == 0xE007F,
            cps.dropLast().allSatisfy({ (0xE0030 ... 0xE0039).contains($0) || (0xE0061 ... 0xE007A).contains($0) }) {

@@ -139,26 +139,30 @@ enum ScanProperties {
 
     /// U+200B after every ASCII letter inside strings, escapes left whole.
     static func zeroWidthAfterLetters(_ body: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var inString = false, i = 0
-        while i < body.count {
-            let b = body[i]
-            if inString, b == 0x5C {
-                let len = i + 1 < body.count && body[i + 1] == UInt8(ascii: "u") ? 6 : 2
-                out += body[i ..< min(body.count, i + len)]
-                i += len
-                continue
-            }
+        insideStrings(body) { b, out in
             out.append(b)
-            if b == 0x22 { inString.toggle() } else if inString, (b | 0x20) &- 0x61 < 26 { out += [0xE2, 0x80, 0x8B] }
-            i += 1
+            if isLetter(b) { out += [0xE2, 0x80, 0x8B] }
         }
-        return out
     }
 
     /// Inside strings, `a` as Cyrillic U+0430 and U+0301 after every other letter, escapes
     /// left whole.
     static func disguise(_ body: [UInt8]) -> [UInt8] {
+        insideStrings(body) { b, out in
+            if b == UInt8(ascii: "a") {
+                out += [0xD0, 0xB0]
+            } else {
+                out.append(b)
+                if isLetter(b) { out += [0xCC, 0x81] }
+            }
+        }
+    }
+
+    static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+    /// `body` with `rewrite` writing each byte inside a string; quotes, bytes outside strings
+    /// and escapes (a `\u` with its four hex digits) are copied as they are.
+    static func insideStrings(_ body: [UInt8], _ rewrite: (UInt8, inout [UInt8]) -> Void) -> [UInt8] {
         var out: [UInt8] = []
         var inString = false, i = 0
         while i < body.count {
@@ -169,11 +173,13 @@ enum ScanProperties {
                 i += len
                 continue
             }
-            if inString, b == UInt8(ascii: "a") {
-                out += [0xD0, 0xB0]
+            if b == 0x22 {
+                inString.toggle()
+                out.append(b)
+            } else if inString {
+                rewrite(b, &out)
             } else {
                 out.append(b)
-                if b == 0x22 { inString.toggle() } else if inString, (b | 0x20) &- 0x61 < 26 { out += [0xCC, 0x81] }
             }
             i += 1
         }
