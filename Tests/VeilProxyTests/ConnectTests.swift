@@ -3,7 +3,7 @@ import Testing
 @testable import VeilProxy
 
 @Suite("CONNECT and absolute-form") struct ConnectTests {
-    @Test func connectToOtherHostIs403() throws {
+    @Test func connectToOtherHostIs403() async throws {
         let echo = try EchoServer()
         defer { echo.stop() }
         let inspector = try startInspector(.stub, allow: ["api.example.com"])
@@ -11,12 +11,12 @@ import Testing
         let c = try RawClient(port: inspector.port)
         defer { c.close() }
         c.send("CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        let reply = c.read(until: "}}")
+        let reply = await c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 403"))
         #expect(reply.contains("not allowed"))
     }
 
-    @Test func absoluteFormToAllowedHostIsInspectedAndForwarded() throws {
+    @Test func absoluteFormToAllowedHostIsInspectedAndForwarded() async throws {
         let up = try TestUpstream()
         defer { up.stop() }
         let inspector = try startInspector(.stub, canaries: [.init(label: "user name", value: "zebulonquixote")],
@@ -26,47 +26,47 @@ import Testing
         defer { c.close() }
         let body = #"{"x":"hello"}"#
         c.send("POST \(up.url)/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let first = c.read(until: "\r\n0\r\n\r\n")
+        let first = await c.read(until: "\r\n0\r\n\r\n")
         #expect(first.hasPrefix("HTTP/1.1 200") && first.contains(#"{"ok":true}"#))
         #expect(up.seen.first?.head.uri == "/v1/chat/completions")
         let bad = #"{"x":"zebulonquixote"}"#
         c.send("POST \(up.url)/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(bad.utf8.count)\r\n\r\n\(bad)")
-        #expect(c.read(until: "}}").hasPrefix("HTTP/1.1 400"))
+        #expect(await c.read(until: "}}").hasPrefix("HTTP/1.1 400"))
         #expect(up.seen.count == 1)
     }
 
-    @Test func absoluteFormToOtherHostIs403() throws {
+    @Test func absoluteFormToOtherHostIs403() async throws {
         let inspector = try startInspector(.stub, allow: [])
         defer { inspector.shutdown() }
         let c = try RawClient(port: inspector.port)
         defer { c.close() }
         c.send("GET http://127.0.0.1:9/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(c.read(until: "}}").hasPrefix("HTTP/1.1 403"))
+        #expect(await c.read(until: "}}").hasPrefix("HTTP/1.1 403"))
     }
 
-    @Test func garbageClosesConnectionWithoutCrash() throws {
+    @Test func garbageClosesConnectionWithoutCrash() async throws {
         let inspector = try startInspector(.stub)
         defer { inspector.shutdown() }
         let c = try RawClient(port: inspector.port)
         defer { c.close() }
         c.send("\u{1}\u{2}NOT HTTP AT ALL\r\n\r\n")
-        let reply = c.read(until: "never")
+        let reply = await c.read(until: "never")
         #expect(reply.hasPrefix("HTTP/1.1 400") && reply.contains("malformed HTTP request"))
         let c2 = try RawClient(port: inspector.port)
         defer { c2.close() }
         c2.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
-        #expect(c2.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        #expect(await c2.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
     }
 
-    @Test func expectContinueIsAnswered() throws {
+    @Test func expectContinueIsAnswered() async throws {
         let inspector = try startInspector(.stub)
         defer { inspector.shutdown() }
         let c = try RawClient(port: inspector.port)
         defer { c.close() }
         let body = anthropicBody
         c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
-        #expect(c.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100 Continue"))
+        #expect(await c.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100 Continue"))
         c.send(body)
-        #expect(c.read(until: "end_turn").hasPrefix("HTTP/1.1 200"))
+        #expect(await c.read(until: "end_turn").hasPrefix("HTTP/1.1 200"))
     }
 }

@@ -135,7 +135,7 @@ import VeilScan
     /// Three requests in one write: the first is answered slowly upstream, the second at once,
     /// the third is blocked by the inspector. The answers come back in the order asked, and
     /// the upstream sees the second only after the first was answered.
-    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let up = try TestUpstream { seen in
             let slow = seen.text.contains("one")
             return TestUpstream.Reply(chunks: [(slow ? 300 : 0, #"{"echo":"\#(slow ? "one" : "two")"}"#)])
@@ -149,14 +149,14 @@ import VeilScan
             "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         }
         c.send(post(#"{"x":"one"}"#) + post(#"{"x":"two"}"#) + post(#"{"x":"zebulonquixote"}"#))
-        let all = c.read(until: #""type":"error"}"#)
+        let all = await c.read(until: #""type":"error"}"#)
         let one = try #require(all.range(of: #""echo":"one""#)), two = try #require(all.range(of: #""echo":"two""#))
         let blocked = try #require(all.range(of: "HTTP/1.1 400"))
         #expect(one.lowerBound < two.lowerBound && two.lowerBound < blocked.lowerBound)
         #expect(up.seen.map(\.text) == [#"{"x":"one"}"#, #"{"x":"two"}"#])
         // The connection is still usable after the queue drained.
         c.send(post(#"{"x":"two"}"#))
-        #expect(c.read(until: "0\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        #expect(await c.read(until: "0\r\n\r\n").hasPrefix("HTTP/1.1 200"))
         #expect(inspector.summary().requests == 4)
     }
 

@@ -32,7 +32,7 @@ import Testing
         c.send("POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
                + "content-length: \(anthropicBody.utf8.count)\r\n\r\n\(anthropicBody)")
         try await Task.sleep(for: .milliseconds(2500))
-        return c.readResponse(length: length)
+        return await c.readResponse(length: length)
     }
 
     @Test func slowAgentOnTheLeanClientGetsTheWholeResponse() async throws {

@@ -74,13 +74,13 @@ import VeilScan
 
     /// The same through the inspector: refused (NIO's parser already takes it for an invalid
     /// URL; AbsoluteURI is the second line), never forwarded.
-    @Test func aFragmentedTargetIsRefusedByTheInspector() throws {
+    @Test func aFragmentedTargetIsRefusedByTheInspector() async throws {
         let inspector = try startInspector(.stub, allow: ["127.0.0.1"])
         defer { inspector.shutdown() }
         let raw = try RawClient(port: inspector.port)
         defer { raw.close() }
         raw.send("GET https://localhost#@127.0.0.1:9/v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
-        let got = raw.read(until: "}")
+        let got = await raw.read(until: "}")
         #expect(got.hasPrefix("HTTP/1.1 400") || got.hasPrefix("HTTP/1.1 403"), "\(got)")
         #expect(inspector.summary().forwarded == 0)
     }

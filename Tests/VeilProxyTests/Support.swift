@@ -45,6 +45,13 @@ func singleLoopInspector(_ url: String) throws -> Inspector {
         threads: 1))
 }
 
+/// Runs blocking work (a socket read, a wait for a child) on a thread of its own. On Swift's
+/// cooperative pool, as wide as the machine has cores, it would hold a thread every other
+/// test's continuation needs: on 2 cores, async tests then stalled for 20 s and timed out.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { done in Thread { done.resume(returning: work()) }.start() }
+}
+
 func tempPath(_ name: String) -> String {
     NSTemporaryDirectory() + "veil-proxy-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
 }

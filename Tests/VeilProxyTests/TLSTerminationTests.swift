@@ -60,10 +60,10 @@ import VeilScan
 
     /// A raw client that sent `CONNECT target` and read the reply's head (or, refused, up to
     /// the end of its JSON error).
-    static func tunnel(_ port: Int, to target: String, refused: Bool = false) throws -> (RawClient, String) {
+    static func tunnel(_ port: Int, to target: String, refused: Bool = false) async throws -> (RawClient, String) {
         let c = try RawClient(port: port)
         c.send("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
-        return (c, c.read(until: refused ? "}}" : "\r\n\r\n"))
+        return (c, await c.read(until: refused ? "}}" : "\r\n\r\n"))
     }
 
     /// The path users take: the tunnel's requests go to the CONNECT host over TLS, verified
@@ -130,12 +130,12 @@ import VeilScan
     }
 
     /// No run CA, no tunnel: nothing may pass uninspected.
-    @Test func withoutARunCAEveryConnectIsRefused() throws {
+    @Test func withoutARunCAEveryConnectIsRefused() async throws {
         let echo = try EchoServer()
         defer { echo.stop() }
         let inspector = try Self.inspector([], allow: ["127.0.0.1"], ca: nil)
         defer { inspector.shutdown() }
-        let (c, reply) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)", refused: true)
+        let (c, reply) = try await Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)", refused: true)
         defer { c.close() }
         #expect(reply.hasPrefix("HTTP/1.1 403"))
         #expect(reply.contains("no CA"))
@@ -143,7 +143,7 @@ import VeilScan
 
     /// Bytes that are not TLS are read as HTTP and inspected; bytes that are neither are
     /// refused. Nothing reaches the CONNECT target unread (the echo server would answer).
-    @Test func plainBytesInATunnelAreReadAsHTTP() throws {
+    @Test func plainBytesInATunnelAreReadAsHTTP() async throws {
         let echo = try EchoServer()
         defer { echo.stop() }
         let ca = try RunCA()
@@ -151,35 +151,35 @@ import VeilScan
                                            followRoutes: true)
         defer { inspector.shutdown() }
 
-        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
+        let (c, answer) = try await Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
         defer { c.close() }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         let body = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"zebulonquixote"}]}"#
         c.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let reply = c.read(until: "}}")
+        let reply = await c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 400"))
         #expect(!reply.contains("zebulonquixote\"}]}"))
 
-        let (g, second) = try Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
+        let (g, second) = try await Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)")
         defer { g.close() }
         #expect(second.hasPrefix("HTTP/1.1 200"))
         g.send("\u{1}\u{2}ping through the tunnel\r\n\r\n")
-        let refused = g.read(until: "never")
+        let refused = await g.read(until: "never")
         #expect(refused.hasPrefix("HTTP/1.1 400"))
         #expect(!refused.contains("ping through the tunnel"))
     }
 
     /// A tunnel inside a tunnel would be a second CONNECT the first one's checks never saw.
-    @Test func aConnectInsideATunnelIsRefused() throws {
+    @Test func aConnectInsideATunnelIsRefused() async throws {
         let ca = try RunCA()
         let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1"], ca: ca,
                                            followRoutes: true)
         defer { inspector.shutdown() }
-        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:9")
+        let (c, answer) = try await Self.tunnel(inspector.port, to: "127.0.0.1:9")
         defer { c.close() }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         c.send("CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        let reply = c.read(until: "}}")
+        let reply = await c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 400"))
         #expect(reply.contains("inside a tunnel"))
     }
@@ -213,18 +213,18 @@ import VeilScan
     }
 
     /// A tunnel that never sends a byte is closed at the idle timeout.
-    @Test func aSilentTunnelIsClosed() throws {
+    @Test func aSilentTunnelIsClosed() async throws {
         let ca = try RunCA()
         var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], connectAllow: ["127.0.0.1"])
         config.runCA = ca
         config.idleTimeoutSeconds = 1
         let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
         defer { inspector.shutdown() }
-        let (c, answer) = try Self.tunnel(inspector.port, to: "127.0.0.1:9")
+        let (c, answer) = try await Self.tunnel(inspector.port, to: "127.0.0.1:9")
         defer { c.close() }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         let start = Date()
-        #expect(c.readBytes().isEmpty)
+        #expect(await c.readBytes().isEmpty)
         #expect(Date().timeIntervalSince(start) < 4)
     }
 

@@ -160,7 +160,11 @@ struct RawClient {
     }
 
     /// Reads until `marker` appears (or the peer closes / 5 s pass).
-    func read(until marker: String) -> String {
+    func read(until marker: String) async -> String {
+        await offPool { readBlocking(until: marker) }
+    }
+
+    private func readBlocking(until marker: String) -> String {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while !String(decoding: data, as: UTF8.self).contains(marker) {
@@ -173,7 +177,11 @@ struct RawClient {
 
     /// Reads a response with a `content-length` body of `length` bytes: its head and how many
     /// body bytes came before the peer closed, `length` passed, or 5 s of silence.
-    func readResponse(length: Int) -> (head: String, bodyBytes: Int) {
+    func readResponse(length: Int) async -> (head: String, bodyBytes: Int) {
+        await offPool { readResponseBlocking(length: length) }
+    }
+
+    private func readResponseBlocking(length: Int) -> (head: String, bodyBytes: Int) {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         let separator = Array("\r\n\r\n".utf8)

@@ -23,7 +23,7 @@ import VeilScan
                      + "authorization: Bearer sk-test\r\n\(extraHeaders)\r\n")
         }
 
-        func handshake() -> String { raw.read(until: "\r\n\r\n") }
+        func handshake() async -> String { await raw.read(until: "\r\n\r\n") }
 
         func send(_ text: String, opcode: UInt8 = 0x1, fin: Bool = true) {
             raw.sendBytes(Self.frame(Array(text.utf8), opcode: opcode, fin: fin))
@@ -44,11 +44,11 @@ import VeilScan
         }
 
         /// Server frames (unmasked) until one with `opcode` arrives or the connection ends.
-        func frames(until opcode: UInt8) -> [(opcode: UInt8, payload: [UInt8])] {
-            frames { op, _ in op == opcode }
+        func frames(until opcode: UInt8) async -> [(opcode: UInt8, payload: [UInt8])] {
+            await frames { op, _ in op == opcode }
         }
 
-        func frames(until last: (UInt8, [UInt8]) -> Bool) -> [(opcode: UInt8, payload: [UInt8])] {
+        func frames(until last: (UInt8, [UInt8]) -> Bool) async -> [(opcode: UInt8, payload: [UInt8])] {
             var out: [(UInt8, [UInt8])] = []
             var buffer: [UInt8] = []
             while true {
@@ -57,7 +57,7 @@ import VeilScan
                     out.append((op, payload))
                     if last(op, payload) { return out }
                 }
-                let more = raw.readBytes()
+                let more = await raw.readBytes()
                 if more.isEmpty { return out }
                 buffer += more
             }
@@ -84,12 +84,12 @@ import VeilScan
         #"{"type":"response.create","model":"gpt-x","input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"\#(text)"}]}]}"#
     }
 
-    @Test func theStubAnswersTheResponsesAPIOverTheSocket() throws {
+    @Test func theStubAnswersTheResponsesAPIOverTheSocket() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])
         defer { inspector.shutdown() }
         let c = try Client(port: inspector.port)
         defer { c.raw.close() }
-        let head = c.handshake()
+        let head = await c.handshake()
         #expect(head.hasPrefix("HTTP/1.1 101"))
         // RFC 6455's own example key and answer.
         #expect(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
@@ -97,7 +97,7 @@ import VeilScan
         func type(_ payload: [UInt8]) -> String {
             ((try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any])?["type"] as? String ?? "?"
         }
-        let seen = c.frames { op, payload in op != 0x1 || type(payload) == "response.completed" }.map { type($0.payload) }
+        let seen = await c.frames { op, payload in op != 0x1 || type(payload) == "response.completed" }.map { type($0.payload) }
         #expect(seen.contains("response.output_text.delta"))
         #expect(seen.last == "response.completed")
         let summary = inspector.summary()
@@ -105,14 +105,14 @@ import VeilScan
     }
 
     /// The attack: a canary in a message, after a clean upgrade.
-    @Test func aCanaryInAMessageClosesTheSocketWith1008() throws {
+    @Test func aCanaryInAMessageClosesTheSocketWith1008() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])
         defer { inspector.shutdown() }
         let c = try Client(port: inspector.port)
         defer { c.raw.close() }
-        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
         c.send(Self.createMessage("I am zebulonquixote"))
-        let got = c.frames(until: 0x8)
+        let got = await c.frames(until: 0x8)
         let close = try #require(got.last)
         #expect(close.opcode == 0x8)
         #expect(Int(close.payload[0]) << 8 | Int(close.payload[1]) == 1008)
@@ -124,36 +124,36 @@ import VeilScan
     }
 
     /// A canary split over two frames of one message is read as one message.
-    @Test func aFragmentedMessageIsInspectedWhole() throws {
+    @Test func aFragmentedMessageIsInspectedWhole() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])
         defer { inspector.shutdown() }
         let c = try Client(port: inspector.port)
         defer { c.raw.close() }
-        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
         let text = Self.createMessage("I am zebulonquixote")
         let cut = text.index(text.firstRange(of: "zebulon")!.lowerBound, offsetBy: 4)
         c.send(String(text[..<cut]), opcode: 0x1, fin: false)
         c.raw.sendBytes(Client.frame(Array("ping".utf8), opcode: 0x9))  // a ping between them passes
         c.send(String(text[cut...]), opcode: 0x0, fin: true)
-        let got = c.frames(until: 0x8)
+        let got = await c.frames(until: 0x8)
         #expect(got.first?.opcode == 0xA)  // the pong
         #expect(got.last?.opcode == 0x8)
     }
 
     /// A canary in the upgrade request itself is blocked before any socket exists.
-    @Test func aCanaryInTheUpgradeIsA400() throws {
+    @Test func aCanaryInTheUpgradeIsA400() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])
         defer { inspector.shutdown() }
         let c = try Client(port: inspector.port, path: "/v1/responses?user=zebulonquixote")
         defer { c.raw.close() }
-        #expect(c.handshake().hasPrefix("HTTP/1.1 400"))
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 400"))
     }
 
     /// A socket to a real upstream: the placeholder becomes the key in the upgrade, messages
     /// cross both ways, and a canary closes the socket before the upstream sees it. Then the
     /// same through the host's own proxy (CONNECT), as the host's settings say.
     @Test(arguments: [false, true])
-    func aSocketToTheUpstreamRelaysBothWays(throughHostProxy: Bool) throws {
+    func aSocketToTheUpstreamRelaysBothWays(throughHostProxy: Bool) async throws {
         let up = try WebSocketUpstream(), proxy = try TunnelProxy()
         defer { up.stop(); proxy.stop() }
         var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .url(up.url))], canaries: [Self.canary],
@@ -165,14 +165,14 @@ import VeilScan
         defer { inspector.shutdown() }
         let c = try Client(port: inspector.port)
         defer { c.raw.close() }
-        #expect(c.handshake().hasPrefix("HTTP/1.1 101"))
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
         #expect(up.heads.first?.headers.first(name: "authorization") == "Bearer sk-real-key-0123456789")
         #expect(proxy.heads.contains { $0.hasPrefix("connect 127.0.0.1:\(up.port)") } == throughHostProxy)
         c.send("hello upstream")
-        let echo = c.frames { op, _ in op == 0x1 }
+        let echo = await c.frames { op, _ in op == 0x1 }
         #expect(echo.last.map { String(decoding: $0.payload, as: UTF8.self) } == "echo: hello upstream")
         c.send("I am zebulonquixote")
-        #expect(c.frames(until: 0x8).last?.opcode == 0x8)
+        #expect(await c.frames(until: 0x8).last?.opcode == 0x8)
         #expect(up.messages == ["hello upstream"])
     }
 
@@ -237,9 +237,11 @@ extension RawClient {
     }
 
     /// What one read returns ([] when the peer closed or 5 s passed).
-    func readBytes() -> [UInt8] {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let n = recv(fd, &buf, buf.count, 0)
-        return n > 0 ? Array(buf[0..<n]) : []
+    func readBytes() async -> [UInt8] {
+        await offPool { [fd] in
+            var buf = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &buf, buf.count, 0)
+            return n > 0 ? Array(buf[0..<n]) : []
+        }
     }
 }
