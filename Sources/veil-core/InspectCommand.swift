@@ -35,7 +35,10 @@ struct InspectCommand: ParsableCommand {
             + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"))
     var caCert: String?
 
-    @Flag(help: "Exit 3 if anything was found.")
+    @Option(help: ArgumentHelp("Exit 3 if anything was found at this severity or above: typography, marker or block.",
+                               valueName: "level"))
+    var failOn: Severity?
+    @Flag(help: "The same as --fail-on marker.")
     var failOnMarker = false
 
     @Option(help: "Event-loop threads serving agents and upstreams.")
@@ -70,6 +73,7 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        config.ownTypography = profile.inspector.ownTypography
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
@@ -97,7 +101,7 @@ struct InspectCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
         }
-        if failOnMarker, summary.findings > 0 { throw ExitCode(3) }
+        if let gate = failOn ?? (failOnMarker ? .marker : nil), summary.findings(atLeast: gate) > 0 { throw ExitCode(3) }
     }
 }
 
