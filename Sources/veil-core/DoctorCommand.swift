@@ -9,8 +9,16 @@ struct DoctorCommand: ParsableCommand {
 
     @Option(name: .long, help: "Profile to check with (default: `default`).")
     var profile: String?
+    @Flag(name: .long, help: ArgumentHelp("Print an AppArmor profile that lets veil's binaries make user namespaces, and exit.",
+                                          discussion: "For hosts with kernel.apparmor_restrict_unprivileged_userns = 1 (Ubuntu 23.10+): "
+                                              + "veil doctor --apparmor-profile | sudo tee /etc/apparmor.d/veil && sudo apparmor_parser -r /etc/apparmor.d/veil"))
+    var apparmorProfile = false
 
     func run() throws {
+        if apparmorProfile {
+            print(AppArmorUserNamespaces.profile(binaries: Doctor.installedBinaries()), terminator: "")
+            return
+        }
         throw ExitCode(Doctor.run(profile: profile) { print($0) })
     }
 }
