@@ -16,13 +16,13 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Upstream base URL (e.g. https://api.anthropic.com), or `stub` for the built-in model API.")
     var upstream: String
 
-    @Option(help: "Profile name or file for modes, rules, body limit and CONNECT hosts (default: `default`).")
+    @Option(help: "Profile name or file for modes, rules, body limit and CONNECT hosts (default: `default`).", completion: Completions.profiles)
     var profile: String?
 
-    @Option(help: "Append every exchange to this JSONL file (secrets redacted).")
+    @Option(help: "Append every exchange to this JSONL file (secrets redacted).", completion: .file())
     var record: String?
 
-    @Option(help: "Write the JSON summary here on exit.")
+    @Option(help: "Write the JSON summary here on exit.", completion: .file())
     var report: String?
 
     @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach (repeatable).")
@@ -32,7 +32,7 @@ struct InspectCommand: ParsableCommand {
         "With CONNECT hosts: write the session CA's certificate (PEM) here, for clients to trust.",
         discussion: "Each allowed CONNECT is answered by the inspector with a certificate from a CA made for "
             + "this session (its key never leaves the process); what flows inside is inspected and sent to "
-            + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"))
+            + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"), completion: .file())
     var caCert: String?
 
     @Option(help: ArgumentHelp("Exit 3 if anything was found at this severity or above: typography, marker or block.",

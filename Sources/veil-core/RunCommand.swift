@@ -14,15 +14,15 @@ struct RunCommand: AgentCommandLine {
             (typography < marker < block; --fail-on-marker is --fail-on marker).
             """)
 
-    @Option(name: .long, help: "Profile name or file (default: chosen by command name, else `default`).")
+    @Option(name: .long, help: "Profile name or file (default: chosen by command name, else `default`).", completion: Completions.profiles)
     var profile: String?
-    @Option(name: .long, help: "The directory the agent works in (default: the current directory).")
+    @Option(name: .long, help: "The directory the agent works in (default: the current directory).", completion: .directory)
     var workdir: String?
     @Option(name: .long, help: "Send model traffic to `stub` (built-in offline model) or this URL.")
     var upstream: String?
-    @Option(name: .long, help: "Write every exchange as JSONL to this file (secrets redacted).")
+    @Option(name: .long, help: "Write every exchange as JSONL to this file (secrets redacted).", completion: .file())
     var record: String?
-    @Option(name: .long, help: "Write a JSON summary of the inspection to this file.")
+    @Option(name: .long, help: "Write a JSON summary of the inspection to this file.", completion: .file())
     var report: String?
     @Option(name: .long, help: ArgumentHelp(
         "Exit with status 3 when the inspector finds anything at this severity or above: typography, marker or block.",
