@@ -42,7 +42,8 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
         public var what: String
         /// `POST /v1/messages`, `WS /v1/responses`.
         public var request: String
-        /// For look-alikes, the word holding one (`Don’t`): what `own_typography` lists.
+        /// For look-alikes, the word holding one (`Don’t`): what `own_typography` lists. A
+        /// canary in it shows as its label, as in `at`.
         public var word: String?
     }
 
@@ -91,7 +92,8 @@ final class InspectorStats: @unchecked Sendable {
                 s.findingList.append(.init(kind: f.kind.rawValue, severity: level.rawValue,
                                            at: BlockNotice.hideCanaries(f.path, canaries), offset: f.offset,
                                            codePoints: f.codePoints.map { String(format: "U+%04X", $0) },
-                                           what: BlockNotice.describe(f), request: request, word: f.word))
+                                           what: BlockNotice.describe(f), request: request,
+                                           word: f.word.map { BlockNotice.hideCanaries($0, canaries) }))
             }
         }
     }

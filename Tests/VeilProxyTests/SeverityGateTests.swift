@@ -25,5 +25,11 @@ import VeilScan
         #expect(s.findingsBySeverity == ["typography": 1, "marker": 2, "block": 1])
         #expect(s.findings(atLeast: .marker) == 3 && s.findings(atLeast: .block) == 1)
         #expect(s.findingList.map(\.word).contains("Donʼt"))
+
+        // The report may travel further than the record: a host value in a word is its label.
+        let named = #"{"model":"m","max_tokens":5,"system":"Ask zebulonquixote’s team.","messages":[]}"#
+        #expect(try await request(inspector.port, "/v1/messages", body: named).status == 400)
+        let words = inspector.summary().findingList.compactMap(\.word)
+        #expect(words.contains("‹user name›’s") && !words.contains { $0.contains("zebulonquixote") })
     }
 }
