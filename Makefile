@@ -3,7 +3,10 @@ SWIFT ?= swift
 DEBUG_BIN := .build/debug/veil
 RELEASE_BIN := .build/release/veil
 
-.PHONY: setup build release demo test unit integration bench profiles
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: setup build release install deb demo test unit integration bench profiles
 setup:
 	@scripts/setup
 
@@ -18,15 +21,25 @@ release: setup
 	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil
 	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil-core
 
+# Stripped binaries, completions (bash, zsh, fish), the man page and the AppArmor profile's
+# text, under $(DESTDIR)$(PREFIX). ~/.local as PREFIX needs ~/.local/bin on PATH.
+install: release
+	@scripts/install-files .build/release "$(DESTDIR)" "$(PREFIX)"
+
+# .build-deb/veil_VERSION_ARCH.deb (dpkg-deb): what `make install PREFIX=/usr` installs.
+deb: release
+	@scripts/package-deb .build/release .build-deb
+
 # veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
 # (A debug build: the first build is several minutes shorter than a release one.)
 demo: build
 	@scripts/demo $(DEBUG_BIN)
 
-# Every test: unit tests (swift-testing), the scanner under libFuzzer (20,000 inputs, fixed seed),
-# then real sandboxes and real agents, as root and as an unprivileged user. The inspector's
-# tests run in a process of their own: they time sockets, and the scanner's CPU-bound tests
-# would otherwise hold the few threads of Swift's cooperative pool their continuations need.
+# Every test: unit tests (swift-testing), the scanner and the HTTP side under libFuzzer (fixed
+# seeds), real sandboxes and real agents as root and as an unprivileged user, then the .deb of
+# a release build, installed (in CI) and used. The inspector's unit tests run in a process of
+# their own: they time sockets, and the scanner's CPU-bound tests would otherwise hold the few
+# threads of Swift's cooperative pool their continuations need.
 test: setup
 	@scripts/setup-test-env
 	$(SWIFT) build --build-tests
@@ -34,6 +47,8 @@ test: setup
 	$(SWIFT) test --skip-build --filter VeilProxyTests
 	@scripts/fuzz
 	@scripts/integration-tests $(DEBUG_BIN)
+	$(MAKE) deb
+	@scripts/deb-smoke .build-deb/veil_$$(.build/release/veil-core --version)_$$(dpkg --print-architecture).deb
 
 unit: setup
 	$(SWIFT) test
