@@ -79,21 +79,17 @@ public struct GitHubCommand: Equatable, Sendable {
         return "::\(name)\(props.isEmpty ? "" : " " + props)::\(Self.escape(message, property: false))"
     }
 
-    /// By Unicode scalar: a String holds CR LF as one Character, which must still become
-    /// `%0D%0A`.
     public static func escape(_ s: String, property: Bool) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
+        s.replacingScalars { u in
             switch u {
-            case "%": out.append(contentsOf: "%25".unicodeScalars)
-            case "\r": out.append(contentsOf: "%0D".unicodeScalars)
-            case "\n": out.append(contentsOf: "%0A".unicodeScalars)
-            case ":" where property: out.append(contentsOf: "%3A".unicodeScalars)
-            case "," where property: out.append(contentsOf: "%2C".unicodeScalars)
-            default: out.append(u)
+            case "%": return "%25"
+            case "\r": return "%0D"
+            case "\n": return "%0A"
+            case ":" where property: return "%3A"
+            case "," where property: return "%2C"
+            default: return nil
             }
         }
-        return String(out)
     }
 
     public static func == (a: GitHubCommand, b: GitHubCommand) -> Bool { a.line == b.line }

@@ -68,25 +68,17 @@ extension CIReport {
 /// references, which a parser would otherwise turn into spaces.
 enum XML {
     static func escape(_ s: String, attribute: Bool = true) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
+        s.replacingScalars { u in
             switch u {
-            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-            case "\"" where attribute: out.append(contentsOf: "&quot;".unicodeScalars)
-            case "'" where attribute: out.append(contentsOf: "&apos;".unicodeScalars)
-            case "\t", "\n", "\r":
-                if attribute { out.append(contentsOf: "&#\(u.value);".unicodeScalars) } else { out.append(u) }
-            default:
-                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF {
-                    out.append(contentsOf: "[U+\(hex(u.value))]".unicodeScalars)
-                } else {
-                    out.append(u)
-                }
+            case "&": return "&amp;"
+            case "<": return "&lt;"
+            case ">": return "&gt;"
+            case "\"" where attribute: return "&quot;"
+            case "'" where attribute: return "&apos;"
+            case "\t", "\n", "\r": return attribute ? "&#\(u.value);" : nil
+            default: return u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF ? "[U+\(hex(u.value))]" : nil
             }
         }
-        return String(out)
     }
 
     static func hex(_ v: UInt32) -> String {

@@ -53,14 +53,6 @@ extension CIReport {
     /// An agent's text (a JSON key in a path) goes to a terminal: controls are shown as code
     /// points, never sent (an escape sequence could rewrite what the user reads).
     static func shown(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
-                out.append(contentsOf: "[U+\(XML.hex(u.value))]".unicodeScalars)
-            } else {
-                out.append(u)
-            }
-        }
-        return String(out)
+        s.replacingScalars { u in u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "[U+\(XML.hex(u.value))]" : nil }
     }
 }

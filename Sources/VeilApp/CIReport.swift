@@ -134,3 +134,15 @@ public enum CIReport {
         return s
     }
 }
+
+extension String {
+    /// Each Unicode scalar `replacement` gives a text for is written as that text, the rest as
+    /// they are. By scalar, not Character: a String holds CR LF as one Character.
+    func replacingScalars(_ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = String.UnicodeScalarView()
+        for u in unicodeScalars {
+            if let r = replacement(u) { out.append(contentsOf: r.unicodeScalars) } else { out.append(u) }
+        }
+        return String(out)
+    }
+}
