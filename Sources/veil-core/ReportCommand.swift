@@ -23,7 +23,8 @@ struct ReportCommand: ParsableCommand {
         "Exit with status 3 when any report has a finding at this severity or above: typography, marker or block.",
         valueName: "level"))
     var failOn: Severity?
-    @Argument(help: ArgumentHelp("The --report files of `veil run` (or of `veil report --format json`).", valueName: "report"))
+    @Argument(help: ArgumentHelp("The --report files of `veil run` (or of `veil report --format json`).", valueName: "report"),
+              completion: .file(extensions: ["json"]))
     var files: [String] = []
 
     func validate() throws {
