@@ -5,8 +5,8 @@
 - the workflows do what the README says: the sysctl before the run, the gate, the record and
   report as artifacts, the annotations even when the run failed; the matrix's summary merges
   every run's report;
-- the Kubernetes Job parses and names the image, `hostUsers: false`, the seccomp and AppArmor
-  settings and veil's flags;
+- the Kubernetes Job matches the API's schemas (kubernetes-validate --strict, Kubernetes 1.33)
+  and names the image, `hostUsers: false`, the seccomp and AppArmor settings and veil's flags;
 - every `veil SUB --flag` in the examples is a flag `veil SUB --help` lists;
 - `veil report` on real reports of `veil run --upstream stub` (examples/hello_agent.py, told
   the host's workdir path): an `::error` annotation that does not carry the path, JUnit that
@@ -134,6 +134,31 @@ def test_matrix_merges_every_run():
     assert any(d.get("pattern") == "veil-run-*" for d in downloads), downloads
     _, merge = step_running(summary["steps"], "veil report --format json")
     assert "veil report --format github --fail-on marker" in merge["run"]
+
+
+# The oldest Kubernetes the Job is written for: user namespaces and procMount on by default.
+KUBERNETES = "1.33.0"
+
+
+def test_kubernetes_job_matches_the_api_schemas(tmp_path):
+    """Every field of every resource is one the API knows (--strict: no unknown property), and
+    the control: one misspelt field fails."""
+    validate = VENV / "bin" / "kubernetes-validate"
+    if not os.access(validate, os.X_OK):
+        pytest.fail(f"{validate} is missing: run `sudo scripts/setup-test-env`")
+    manifest = CI / "kubernetes-job.yaml"
+    r = subprocess.run([str(validate), "--strict", "-k", KUBERNETES, str(manifest)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (r.stdout + r.stderr).count("passed for resource") == 3, r.stdout + r.stderr
+    broken = tmp_path / "broken.yaml"
+    text = manifest.read_text()
+    field = "\n            procMount: Unmasked\n"
+    assert field in text
+    broken.write_text(text.replace(field, field.replace("procMount", "procMounts")))
+    r = subprocess.run([str(validate), "--strict", "-k", KUBERNETES, str(broken)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "procMounts" in r.stdout + r.stderr, r.stdout + r.stderr
 
 
 def test_kubernetes_job(veil_bin):
