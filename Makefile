@@ -1,7 +1,10 @@
 # The README's two commands are `make demo` and `make test`; everything else is a step of theirs.
 SWIFT ?= swift
 DEBUG_BIN := .build/debug/veil
-RELEASE_BIN := .build/release/veil
+# Release builds live apart from the debug one, so that either can build while the other is
+# used (SwiftPM locks its build directory).
+RELEASE_DIR := .build-rel/release
+RELEASE_BIN := $(RELEASE_DIR)/veil
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -18,17 +21,17 @@ build: setup
 # non-PIE executable skips ~110,000 load-time relocations of the static runtime's data.
 # (The two products only: veil-fuzz reads the inspector's internals and builds in debug.)
 release: setup
-	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil
-	$(SWIFT) build -c release --static-swift-stdlib -Xlinker -no-pie --product veil-core
+	$(SWIFT) build -c release --scratch-path .build-rel --static-swift-stdlib -Xlinker -no-pie --product veil
+	$(SWIFT) build -c release --scratch-path .build-rel --static-swift-stdlib -Xlinker -no-pie --product veil-core
 
 # Stripped binaries, completions (bash, zsh, fish), the man page and the AppArmor profile's
 # text, under $(DESTDIR)$(PREFIX). ~/.local as PREFIX needs ~/.local/bin on PATH.
 install: release
-	@scripts/install-files .build/release "$(DESTDIR)" "$(PREFIX)"
+	@scripts/install-files $(RELEASE_DIR) "$(DESTDIR)" "$(PREFIX)"
 
 # .build-deb/veil_VERSION_ARCH.deb (dpkg-deb): what `make install PREFIX=/usr` installs.
 deb: release
-	@scripts/package-deb .build/release .build-deb
+	@scripts/package-deb $(RELEASE_DIR) .build-deb
 
 # veil's main job, offline: an example agent under `veil run`, talking to the built-in stub model.
 # (A debug build: the first build is several minutes shorter than a release one.)
@@ -48,7 +51,7 @@ test: setup
 	@scripts/fuzz
 	@scripts/integration-tests $(DEBUG_BIN)
 	$(MAKE) deb
-	@scripts/deb-smoke .build-deb/veil_$$(.build/release/veil-core --version)_$$(dpkg --print-architecture).deb
+	@scripts/deb-smoke .build-deb/veil_$$($(RELEASE_DIR)/veil-core --version)_$$(dpkg --print-architecture).deb
 
 unit: setup
 	$(SWIFT) test
