@@ -113,7 +113,7 @@ def test_github_workflow_runs_the_gate_and_keeps_the_evidence():
     assert s.index(upload[0]) > run_at
     report_at, report = step_running(s, "veil report --format github")
     assert report.get("if") == "always()" and report_at > run_at, report
-    install_at, _ = step_running(s, "make release")
+    install_at, _ = step_running(s, "make install")
     assert install_at < run_at
 
 
