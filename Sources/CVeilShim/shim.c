@@ -69,8 +69,6 @@ unsigned long veil_sandbox_namespaces(void) {
 
 int veil_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-int veil_pipe_capacity(int fd) { return fcntl(fd, F_GETPIPE_SZ); }
-
 int veil_memfd(void) { return (int)syscall(SYS_memfd_create, "veil-filter", MFD_CLOEXEC); }
 
 int veil_pivot_root(const char *new_root, const char *put_old) {

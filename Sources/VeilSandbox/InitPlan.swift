@@ -10,6 +10,9 @@ struct InitPlan: Equatable {
     var hostname: String
     /// The root's ops the sandbox makes itself (RootFiles.split's inside half).
     var mounts: [MountOp]
+    /// The directories veil makes on the new root before the sandbox mounts
+    /// (RootFiles.mountPoints): the sandbox finds them there without asking.
+    var madeByVeil: [String]
     var executable: String
     var cwd: String
     var argv: [String]
@@ -18,9 +21,10 @@ struct InitPlan: Equatable {
     var kernel: KernelIdentity
     var limits: Profile.Limits
 
-    init(_ plan: LaunchPlan, mounts: [MountOp]) {
+    init(_ plan: LaunchPlan, mounts: [MountOp], madeByVeil: [String] = []) {
         hostname = plan.hostname
         self.mounts = mounts
+        self.madeByVeil = madeByVeil
         executable = plan.executable
         cwd = plan.cwd
         argv = plan.argv
@@ -36,6 +40,7 @@ struct InitPlan: Equatable {
             w.string(hostname)
             w.int(UInt32(mounts.count))
             for op in mounts { w.op(op) }
+            w.strings(madeByVeil)
             w.string(executable)
             w.string(cwd)
             w.strings(argv)
@@ -54,16 +59,21 @@ struct InitPlan: Equatable {
         hostname = try r.string()
         mounts = []
         for _ in 0..<(try r.count()) { mounts.append(try r.op()) }
+        madeByVeil = try r.strings()
         executable = try r.string()
         cwd = try r.string()
         argv = try r.strings()
         environment = try r.strings()
         terminal = TerminalControl(fd: Int32(bitPattern: try r.int()), foreground: try r.bool())
         kernel = KernelIdentity(release: try r.string(), version: try r.string())
+        // In encoded()'s order. (Not a loop over key paths: PID 1 would build them at run
+        // time, about 50 µs on its critical path.)
         limits = Profile.Limits()
-        for key in [\Profile.Limits.pids, \.memoryMB, \.openFiles, \.coreMB, \.cpuSeconds] {
-            limits[keyPath: key] = Int(truncatingIfNeeded: try r.int64())
-        }
+        limits.pids = Int(truncatingIfNeeded: try r.int64())
+        limits.memoryMB = Int(truncatingIfNeeded: try r.int64())
+        limits.openFiles = Int(truncatingIfNeeded: try r.int64())
+        limits.coreMB = Int(truncatingIfNeeded: try r.int64())
+        limits.cpuSeconds = Int(truncatingIfNeeded: try r.int64())
         try r.end()
     }
 }

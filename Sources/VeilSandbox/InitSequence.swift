@@ -43,8 +43,12 @@ enum InitSequence {
             guard let plan = try PlanMessage.receive(from: ch.plan).map(InitPlan.init(decoding:)) else { _exit(125) }
             close(ch.plan)
             let image = AgentImage(plan)
-            try Mounts.apply(plan.mounts)
-            try Mounts.awaitRootFiles(over: ch.sockets)
+            try Mounts.stageMasks(plan.mounts)
+            // veil makes the directories to mount on meanwhile, then writes the root's files
+            // while we mount (RootFiles). Where it is late, we make the directories too.
+            let made = RootFiles.done(.mountPoints, over: ch.sockets) ? plan.madeByVeil : []
+            try Mounts.apply(plan.mounts, madeByVeil: made)
+            try RootFiles.await(.files, over: ch.sockets)
             close(ch.sockets)
             try Mounts.switchRoot()
             try UTSNamespace.setHostname(plan.hostname)

@@ -76,6 +76,12 @@ public enum MountOp: Sendable, Equatable {
     /// checked (a bind source swapped between the check and the bind is refused).
     case verify(String, device: UInt64, inode: UInt64)
 
+    /// The directory a `.dir` op makes (RootFiles.mountPoints makes nothing else).
+    var mountPointPath: String? {
+        if case .dir(let path, _) = self { return path }
+        return nil
+    }
+
     /// The sandbox path a mount lands on (nil for ops that only create files).
     var mountTarget: String? {
         switch self {

@@ -97,29 +97,24 @@ public final class Sandbox {
             let plan = canonicalSources(plan)
             try begin(plan.basics)
             guard basics == plan.basics else { throw SandboxError(.plan, errno: EINVAL, "the plan's basics changed after they were sent") }
-            // Which of the root's ops the sandbox makes and which veil writes, decided once.
+            // Which of the root's ops the sandbox makes and which veil writes, decided once:
+            // veil makes the mount points on the new root's own tmpfs, then the plain files.
             let (outside, inside) = RootFiles.split(plan.mounts)
-            try write(InitPlan(plan, mounts: inside).encoded(), stage: .plan, what: "the plan")
+            let mountPoints = RootFiles.mountPoints(plan.mounts, isDirectory: Sandbox.isDirectory)
+            try write(InitPlan(plan, mounts: inside, madeByVeil: mountPoints.compactMap { $0.mountPointPath }).encoded(),
+                      stage: .plan, what: "the plan")
             close(take(&self.plan))
             let cgroup = Cgroup.create(limits: plan.limits)
             let pid = try awaitPID1()
             // PID 1 goes into the cgroup before the agent exists: it makes the agent only once
-            // veil says the root's files are written, which waits for this (writeRootFiles).
+            // veil says the root's files are written, which waits for this (below).
             let admission = cgroup?.admit(pid)
             let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
             sandbox.cgroup = cgroup
             let sockets = take(&self.sockets)
             defer { close(sockets) }
-            // The sandbox reads the filter last. It goes now when the pipe can hold all of it
-            // (about 2 KiB; it nearly always can), else after the root's files.
-            let filterPipe = take(&filter)
-            var filterLater: Int32? = filterPipe
-            defer { if let fd = filterLater { close(fd) } }
-            let program = try sandbox.compileFilter(plan.seccomp)
-            if program.count <= Int(veil_pipe_capacity(filterPipe)) {
-                filterLater = nil
-                try sandbox.sendFilter(program, to: filterPipe)
-            }
+            var filterPipe = take(&filter)
+            defer { if filterPipe >= 0 { close(filterPipe) } }
             var inspector: Int32?
             if plan.inspectorPort != nil {
                 let fd = veil_recv_fd(sockets)
@@ -130,15 +125,18 @@ public final class Sandbox {
                 inspector = fd
             }
             do {
-                try sandbox.writeRootFiles(outside, socket: sockets) {
+                let root = try sandbox.receiveRoot(over: sockets)
+                defer { close(root) }
+                // In the order the sandbox needs them: the mount points (its mounts start with
+                // them), the files (it switches to the new root once they are there), then the
+                // filter, which it reads last and which veil compiles while it switches.
+                try sandbox.build(mountPoints, under: root, then: .mountPoints, over: sockets)
+                try sandbox.build(outside, under: root, then: .files, over: sockets) {
                     if let a = admission, !a.wait() {
                         throw SandboxError(.limits, errno: EPERM, "move the sandbox into its cgroup \(cgroup!.directories.joined(separator: ", "))")
                     }
                 }
-                if let fd = filterLater {
-                    filterLater = nil
-                    try sandbox.sendFilter(program, to: fd)
-                }
+                try sandbox.sendFilter(try sandbox.compileFilter(plan.seccomp), to: take(&filterPipe))
             } catch {
                 if let fd = inspector { close(fd) }
                 throw error
@@ -201,25 +199,35 @@ public final class Sandbox {
         return fd
     }
 
-    /// While the sandbox makes its mounts, veil writes the root's plain files through the
-    /// staging root's descriptor, then tells the sandbox they are there.
-    /// `beforeReleasing` runs between the files and the word that they are written.
-    private func writeRootFiles(_ ops: [MountOp], socket: Int32, beforeReleasing: () throws -> Void) throws {
+    /// The staging new root's descriptor, which the sandbox sends once it has made it.
+    private func receiveRoot(over socket: Int32) throws -> Int32 {
         let root = veil_recv_fd(socket)
         if root < 0 {
             let e = errno
             try awaitExec()  // the sandbox failed before sending its root: its own error says why
             throw SandboxError(.mount, errno: e, "no staging root from the sandbox")
         }
+        return root
+    }
+
+    /// While the sandbox makes its mounts, veil writes part of the new root through the
+    /// staging root's descriptor (RootFiles), then tells the sandbox that `step` is done.
+    /// `beforeSignal` runs between the writing and the word.
+    private func build(_ ops: [MountOp], under root: Int32, then step: RootFiles.Step, over socket: Int32,
+                       beforeSignal: () throws -> Void = {}) throws {
         do {
-            defer { close(root) }
             try RootFiles.write(ops, under: root)
-            try beforeReleasing()
-            var done: UInt8 = 1
-            if send(socket, &done, 1, Int32(MSG_NOSIGNAL)) != 1 { throw SandboxError(.mount, errno: errno, "tell the sandbox its files are written") }
+            try beforeSignal()
+            try RootFiles.signal(step, over: socket)
         } catch {
             try abort(error)
         }
+    }
+
+    /// Whether a bind source on the host is a directory (RootFiles.mountPoints).
+    fileprivate static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// The seccomp filter, compiled by veil and read by the sandbox as its last step.

@@ -34,19 +34,13 @@ enum Mounts {
         try check(.mount, "send \(newRoot) to veil", veil_send_fd(socket, fd))
     }
 
-    static func awaitRootFiles(over socket: Int32) throws {
-        var byte: UInt8 = 0
-        var n: Int
-        repeat { n = recv(socket, &byte, 1, 0) } while n < 0 && errno == EINTR
-        if n != 1 { throw SandboxError(.mount, errno: n < 0 ? errno : EPIPE, "veil did not finish the root's files") }
-    }
-
     /// With umask 0 every mode is the plan's as given, without a chmod after each create.
-    static func apply(_ ops: [MountOp]) throws {
+    /// `madeByVeil`: directories veil made on the new root meanwhile (RootFiles.mountPoints).
+    static func apply(_ ops: [MountOp], madeByVeil: [String]) throws {
         let saved = umask(0)
         defer { umask(saved) }
-        try stageMasks(ops)
         var tree = Tree(dir: AT_FDCWD, base: newRoot, hostRoot: oldRoot)
+        tree.known = Set(madeByVeil)
         for op in ops {
             try apply(op, tree: &tree)
             // A mount hides what was made below its target before it.
@@ -79,12 +73,10 @@ enum Mounts {
             try check(.mount, "devpts on \(path)", mount("devpts", newRoot + path, "devpts", UInt(MS_NOSUID | MS_NOEXEC),
                                                         "newinstance,ptmxmode=0666,mode=620"))
         case .mask(let path, _):
-            guard access(newRoot + path, F_OK) == 0 else { return }
-            try check(.mount, "mask \(path)", mount(stagedMask(path), newRoot + path, nil, UInt(MS_BIND), nil))
+            try cover(newRoot + path, with: stagedMask(path), what: "mask \(path)")
         case .readOnly(let path) where path.hasPrefix("/proc/"):
             // From the read-only procfs in staging: the bind is read-only as it is made.
-            guard access(newRoot + path, F_OK) == 0 else { return }
-            try check(.mount, "read-only \(path)", mount(readOnlyProc + path.dropFirst(5), newRoot + path, nil, UInt(MS_BIND), nil))
+            try cover(newRoot + path, with: readOnlyProc + path.dropFirst(5), what: "read-only \(path)")
         case .readOnly(let path):
             let target = newRoot + path
             guard access(target, F_OK) == 0 else { return }
@@ -105,31 +97,48 @@ enum Mounts {
             _ = value.withCString { write(fd, $0, strlen($0)) }
             close(fd)
         case .hide(let path):
+            // Asked first: a bind of the wrong kind fails only after the kernel has copied the
+            // source mount, and undoing that waits for an RCU grace period (milliseconds on a
+            // busy machine).
             var st = stat()
             guard lstat(newRoot + path, &st) == 0 else { return }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                try check(.mount, "hide \(path)", mount("tmpfs", newRoot + path, "tmpfs",
-                                                       UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0555,size=4k"))
-            } else {
-                try check(.mount, "hide \(path)", mount(emptyMask, newRoot + path, nil, UInt(MS_BIND), nil))
-            }
+            let empty = (st.st_mode & S_IFMT) == S_IFDIR ? emptyDirMask : emptyMask
+            try cover(newRoot + path, with: empty, what: "hide \(path)")
         }
+    }
+
+    /// Binds a staged read-only source over `target`, a /proc entry, which takes the source
+    /// mount's read-only, nosuid, nodev and noexec flags. An entry this kernel does not have
+    /// needs no cover: the mount is tried first and only its ENOENT (the target's lookup, made
+    /// before anything is copied) is checked, so a present entry costs one path walk, not two.
+    private static func cover(_ target: String, with source: String, what: @autoclosure () -> String) throws {
+        if mount(source, target, nil, UInt(MS_BIND), nil) == 0 { return }
+        let e = errno
+        if e == ENOENT && access(target, F_OK) != 0 && errno == ENOENT { return }
+        throw SandboxError(.mount, errno: e, what())
     }
 
     static let masks = "/masks"
     static let emptyMask = masks + "/.empty"
+    static let emptyDirMask = masks + "/.emptydir"
     static let readOnlyProc = masks + "/proc"
-    static func stagedMask(_ path: String) -> String { masks + "/" + path.split(separator: "/").joined(separator: "_") }
+    /// `/proc/version` is staged as `/masks/_proc_version`.
+    static func stagedMask(_ path: String) -> String {
+        masks + "/" + String(decoding: path.utf8.map { $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
 
     /// What masks and hides bind from, made up front on a tmpfs of their own that then goes
     /// read-only, with a read-only procfs beside: a bind takes its source mount's read-only
-    /// flag, so each of these ~20 paths costs one mount(2) instead of two.
-    private static func stageMasks(_ ops: [MountOp]) throws {
+    /// (and nosuid, nodev, noexec) flags, so each of these ~20 paths costs one mount(2)
+    /// instead of two, and a hidden directory no filesystem of its own.
+    static func stageMasks(_ ops: [MountOp]) throws {
+        let saved = umask(0)
+        defer { umask(saved) }
         try check(.mount, "tmpfs on \(masks)", mount("tmpfs", masks, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0755"))
         let staging = Tree(dir: AT_FDCWD, base: "", hostRoot: "")
         try staging.write(emptyMask, [], mode: 0o444)
         for case .mask(let path, let contents) in ops { try staging.write(stagedMask(path), Array(contents.utf8), mode: 0o444) }
-        try check(.mount, "mkdir \(readOnlyProc)", mkdir(readOnlyProc, 0o555))
+        for dir in [emptyDirMask, readOnlyProc] { try check(.mount, "mkdir \(dir)", mkdir(dir, 0o555)) }
         try check(.mount, "read-only \(masks)", veil_mount_setattr_rdonly(masks, 0))
         try check(.mount, "read-only proc on \(readOnlyProc)", mount("proc", readOnlyProc, "proc",
                                                                      UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
@@ -147,11 +156,11 @@ enum Mounts {
             try tree.makeDirs(target, mode: 0o755)
         } else {
             try tree.makeDirs(dirname(target), mode: 0o755)
-            if access(newRoot + target, F_OK) != 0 {
-                let fd = open(newRoot + target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-                try check(.mount, "mount point for \(what)", fd)
-                close(fd)
-            }
+            // An empty file to mount on; one there already will do (O_CREAT without O_EXCL,
+            // read-only: it may stand on a read-only mount).
+            let fd = open(newRoot + target, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
+            try check(.mount, "mount point for \(what)", fd)
+            close(fd)
         }
         try bindSource(source, newRoot + target, readOnly: readOnly, what: what)
     }
@@ -163,13 +172,15 @@ enum Mounts {
         }
     }
 
-    /// The new root becomes read-only and the only root: the host's is detached.
+    /// The new root becomes read-only and the only root. One detach takes the staging root
+    /// and everything mounted in it, the host's root at /oldroot included: each umount2 waits
+    /// for an RCU grace period (0.04 ms on an idle machine, past 1 ms on a busy one), so
+    /// detaching the host's root first, as bubblewrap does, would wait twice.
     static func switchRoot() throws {
         try check(.mount, "read-only root", veil_mount_setattr_rdonly(newRoot, 0))
-        try check(.mount, "detach host root", umount2(oldRoot, Int32(MNT_DETACH)))
         try check(.pivotRoot, "chdir new root", chdir(newRoot))
         try check(.pivotRoot, "pivot into new root", veil_pivot_root(".", "."))
-        try check(.pivotRoot, "detach staging", umount2(".", Int32(MNT_DETACH)))
+        try check(.pivotRoot, "detach staging and the host root", umount2(".", Int32(MNT_DETACH)))
         try check(.pivotRoot, "chdir /", chdir("/"))
     }
 

@@ -24,7 +24,7 @@ import Testing
         p.cwd = "/home/user/project-é"
         p.argv = ["env", "", "a b"]
         p.environment = ["HOME=/home/user", "EMPTY="]
-        return InitPlan(p, mounts: everyOp)
+        return InitPlan(p, mounts: everyOp, madeByVeil: ["/usr", "/etc", "/etc/ssl/certs"])
     }
 
     static func basics(port: Int?) -> LaunchPlan.Basics {

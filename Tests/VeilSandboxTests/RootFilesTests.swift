@@ -31,6 +31,45 @@ import Testing
         #expect(!outside.contains { $0.mountTarget != nil })
     }
 
+    @Test func mountPointsOnTheRootTmpfsAreMadeByVeilParentsFirst() {
+        let ops: [MountOp] = [
+            .bind(source: "/usr", target: "/usr", readOnly: true), .dir("/etc", mode: 0o711),
+            .bind(source: "/etc/ssl/certs", target: "/etc/ssl/certs", readOnly: true),
+            // A file's bind: its mount point is the sandbox's to make.
+            .bind(source: "/etc/file", target: "/etc/file", readOnly: true),
+            .proc("/proc"), .readOnly("/proc/sys"), .mask("/proc/version", contents: "v"),
+            .tmpfs("/dev"), .device("/dev/null"), .devpts("/dev/pts"), .tmpfs("/dev/shm", mode: 0o1777),
+            .dir("/sys"), .bind(source: "/sys/devices/system/cpu", target: "/sys/devices/system/cpu", readOnly: true),
+            .dir("/home"), .bind(source: "/h/home", target: "/home/user", readOnly: false),
+            // Below a mount: made by the sandbox once that mount is there.
+            .bind(source: "/h/src/app", target: "/home/user/app", readOnly: false),
+            // Through a symlink veil writes later: the sandbox's too.
+            .symlink("/lib", to: "usr/lib"), .bind(source: "/lib/extra", target: "/lib/extra", readOnly: true),
+        ]
+        let made = RootFiles.mountPoints(ops, isDirectory: { $0 != "/etc/file" })
+        #expect(made == [
+            .dir("/usr"), .dir("/etc", mode: 0o711), .dir("/etc/ssl"), .dir("/etc/ssl/certs"), .dir("/proc", mode: 0o555),
+            .dir("/dev"), .dir("/sys"), .dir("/sys/devices"), .dir("/sys/devices/system"), .dir("/sys/devices/system/cpu"),
+            .dir("/home"), .dir("/home/user"),
+        ])
+    }
+
+    /// What veil makes is no file veil writes, and nothing a mount hides.
+    @Test func thePlannedRootsMountPointsStandOnTheRootTmpfs() {
+        let ops = Planner.plan(inputs()).mounts
+        let made = RootFiles.mountPoints(ops, isDirectory: { _ in true }).compactMap { $0.mountPointPath }
+        #expect(made.contains("/usr") && made.contains("/etc/alternatives") && made.contains("/home/user"))
+        #expect(!made.contains { $0.hasPrefix("/dev/") || $0.hasPrefix("/proc/") || $0.hasPrefix("/home/user/") })
+        let (outside, _) = RootFiles.split(ops)
+        let written = Set(outside.compactMap { op -> String? in
+            switch op {
+            case .copy(_, let path, _), .file(let path, _, _), .symlink(let path, _): return path
+            default: return nil
+            }
+        })
+        #expect(written.isDisjoint(with: made))
+    }
+
     @Test func writtenThroughADescriptorWithTheirModes() throws {
         var template = Array("/tmp/veil-rootfiles-XXXXXX".utf8CString)
         let dir = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })

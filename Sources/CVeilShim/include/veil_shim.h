@@ -17,8 +17,6 @@ pid_t veil_clone_aside(unsigned long flags, int *report);
 unsigned long veil_sandbox_namespaces(void);
 // pipe2(O_CLOEXEC): glibc declares it only under _GNU_SOURCE.
 int veil_pipe_cloexec(int fds[2]);
-// Bytes a pipe holds before a write blocks (F_GETPIPE_SZ).
-int veil_pipe_capacity(int fd);
 // An anonymous memory file, close-on-exec.
 int veil_memfd(void);
 int veil_pivot_root(const char *new_root, const char *put_old);
