@@ -109,10 +109,10 @@ extension ShippedProfiles {
             l = ProfileLayer(name: "mistral-vibe", file: "shipped:mistral-vibe.toml")
             l.description = "Mistral Vibe: api.mistral.ai through the inspected tunnel, telemetry and update checks off"
             l.extends = "default"
-            l.extendsPosition = SourcePosition(line: 13, column: 11)
+            l.extendsPosition = SourcePosition(line: 14, column: 11)
             l.commands = ["vibe"]
             l.envPass = ["VIBE_ACTIVE_MODEL"]
-            l.envSet = [.init(name: "VIBE_ENABLE_TELEMETRY", value: "false"), .init(name: "VIBE_ENABLE_UPDATE_CHECKS", value: "false")]
+            l.envSet = [.init(name: "VIBE_ENABLE_TELEMETRY", value: "false"), .init(name: "VIBE_ENABLE_UPDATE_CHECKS", value: "false"), .init(name: "VIBE_SHOW_GREETING", value: "false")]
             l.filesystem.homeFiles = [".vibe/AGENTS.md"]
             l.inspector.keys = ["MISTRAL_API_KEY"]
             l.inspector.connectAllow = ["api.mistral.ai"]

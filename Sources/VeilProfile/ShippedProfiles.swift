@@ -389,8 +389,9 @@ kind = "iso-date"
 # (vibe/utils/http.py). So the model traffic is a CONNECT to api.mistral.ai, which the
 # inspector answers with the run's CA and reads like any request. Every setting can be given
 # as a VIBE_ variable (pydantic-settings, vibe/core/config/layers/environment.py):
-# enable_telemetry (usage events and OpenTelemetry to api.mistral.ai) and enable_update_checks
-# (PyPI) are switched off here.
+# enable_telemetry (usage events and OpenTelemetry to api.mistral.ai), enable_update_checks
+# (PyPI) and show_greeting (the TUI's "Hello {name}", which asks console.mistral.ai and
+# /v1/users/me who the key belongs to) are switched off here.
 description = "Mistral Vibe: api.mistral.ai through the inspected tunnel, telemetry and update checks off"
 extends = "default"
 
@@ -403,6 +404,7 @@ pass = ["VIBE_ACTIVE_MODEL"]
 [env.set]
 VIBE_ENABLE_TELEMETRY = "false"
 VIBE_ENABLE_UPDATE_CHECKS = "false"
+VIBE_SHOW_GREETING = "false"
 
 [filesystem]
 # The user's instructions; ~/.vibe/config.toml stays out: a provider there with its own

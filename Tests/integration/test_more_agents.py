@@ -53,6 +53,8 @@ class Agent:
     ready: Callable[[str], bool] = lambda s: True
     quit: Callable[["object"], None] = lambda s: None
     interactive_args: tuple[str, ...] = ()
+    # What veil still refuses for this agent: egress the agent has no setting for.
+    refused: frozenset[str] = frozenset()
 
     @property
     def binary(self) -> str:
@@ -85,11 +87,16 @@ AGENTS = {
         "vibe", "mistral-vibe", "vibe", "MISTRAL_API_KEY", MISTRAL_TEST_KEY,
         headless=lambda p: ["vibe", "--trust", "-p", p],
         ready=lambda s: "Ask anything" in s or "❯" in s or "> " in s,
-        quit=quit_vibe, interactive_args=("--trust",)),
+        quit=quit_vibe, interactive_args=("--trust",),
+        # Its org-policy fetch (chat.mistral.ai/api/v1/code/managed-config) and, in the TUI, the
+        # account's plan (console.mistral.ai/api/vibe/whoami), both with the key: no setting
+        # but the URLs themselves. Refused at once, they cost nothing (vibe carries on).
+        refused=frozenset({"CONNECT chat.mistral.ai:443", "CONNECT console.mistral.ai:443"})),
     "kimi": Agent(
         "kimi", "kimi-cli", "kimi", "KIMI_API_KEY", KIMI_TEST_KEY, env={"KIMI_MODEL_NAME": "kimi-k2-veiltest"},
         headless=lambda p: ["kimi", "--quiet", "-p", p],
-        ready=lambda s: "Send /help" in s or "── input" in s or "💫" in s or "✨" in s,
+        # The input box and its footer: the welcome box comes first, before keys are read.
+        ready=lambda s: "── input" in s and "context:" in s,
         quit=quit_kimi),
     "openhands": Agent(
         "openhands", "openhands", "openhands", "LLM_API_KEY", LLM_TEST_KEY, env={"LLM_MODEL": "openai/veiltest"},
@@ -142,6 +149,11 @@ def assert_answered_with_the_real_key(r, up, a: Agent) -> None:
     assert a.key not in r.record_path.read_text(), "the real key is in --record"
 
 
+def assert_refused_only_the_known(report: dict, a: Agent) -> None:
+    refused = {x["request"] for x in report.get("refusals", [])}
+    assert refused <= a.refused, report.get("refusals")
+
+
 def blocked_notices(text: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.startswith("veil: blocked ") and ": canary" in ln]
 
@@ -170,8 +182,8 @@ def test_headless_upstream_gets_the_real_key(veil_agent, upstream, agent):
     assert_answered_with_the_real_key(r, upstream, a)
     assert "say hi" in json.dumps([q["body"] for q in model_requests(upstream)])
     # Nothing but model traffic: no telemetry, update check or price list reached anything,
-    # and veil refused nothing (a refusal would be an egress the profile failed to switch off).
-    assert int(r.report.get("rejected", 0)) == 0, r.report.get("refusals")
+    # and veil refused nothing but what the agent has no setting for.
+    assert_refused_only_the_known(r.report, a)
     assert time.monotonic() - t0 < 60
 
 
@@ -208,6 +220,7 @@ def start_tui(tmux, veil_bin, host_env, a: Agent, upstream_url: str, tmp_path: P
 
 
 def prompt(s, text: str) -> None:
+    time.sleep(1)  # a TUI may draw its prompt a moment before it reads keys
     s.send_text(text)
     time.sleep(0.5)
     s.send_keys("Enter")
@@ -231,6 +244,7 @@ def test_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path, agen
     reqs = model_requests(upstream)
     assert reqs and {sent_key(q["headers"]) for q in reqs} == {a.key}, [q["headers"] for q in reqs]
     assert int(rep.get("blocked", 0)) == 0 and typography_only(report_findings(rep)), rep
+    assert_refused_only_the_known(rep, a)
     assert a.key not in record.read_text()
 
 
@@ -264,7 +278,9 @@ def test_interactive_canary_is_blocked_and_veil_says_so(tmux, veil_bin, host_env
     assert notices, f"veil's notice never reached the terminal; screen:\n{s.screen()}"
     assert not any(value in n for n in notices), notices
     assert REPLY not in s.screen()
-    a.quit(s)
+    # OpenHands ends on the error (a traceback, exit 1); the others stay at their prompt.
+    if not s.exited():
+        a.quit(s)
     s.wait_exit(30)
     rep = json.loads(report.read_text())
     assert int(rep.get("blocked", 0)) >= 1, rep
