@@ -35,6 +35,9 @@ VENV = Path(os.environ.get("VEIL_TEST_VENV", "/opt/veil-test-venv"))
 MISTRAL_TEST_KEY = "veiltest-mistral-0123456789abcdefghijklm"
 KIMI_TEST_KEY = "sk-veiltest-kimi-0123456789abcdefghijklmn"
 LLM_TEST_KEY = "sk-veiltest-llm-0123456789abcdefghijklmno"
+# Nothing a test sends may hold a host value: the unprivileged run's user is `veiltest`, a
+# canary there (model names once held it and were blocked, rightly). The keys may: veil blanks
+# its own keys before it scans.
 # Findings an innocent run may raise while issue 18's typography gate is open: the agents'
 # own typographic punctuation, reported (never blocked).
 TYPOGRAPHY = {"lookalike"}
@@ -95,13 +98,13 @@ AGENTS = {
         # but the URLs themselves. Refused at once, they cost nothing (vibe carries on).
         refused=frozenset({"CONNECT chat.mistral.ai:443", "CONNECT console.mistral.ai:443"})),
     "kimi": Agent(
-        "kimi", "kimi-cli", "kimi", "KIMI_API_KEY", KIMI_TEST_KEY, env={"KIMI_MODEL_NAME": "kimi-k2-veiltest"},
+        "kimi", "kimi-cli", "kimi", "KIMI_API_KEY", KIMI_TEST_KEY, env={"KIMI_MODEL_NAME": "kimi-k2-test-model"},
         headless=lambda p: ["kimi", "--quiet", "-p", p],
         # The input box and its footer: the welcome box comes first, before keys are read.
         ready=lambda s: "── input" in s and "context:" in s,
         quit=quit_kimi),
     "openhands": Agent(
-        "openhands", "openhands", "openhands", "LLM_API_KEY", LLM_TEST_KEY, env={"LLM_MODEL": "openai/veiltest"},
+        "openhands", "openhands", "openhands", "LLM_API_KEY", LLM_TEST_KEY, env={"LLM_MODEL": "openai/test-model"},
         ready=lambda s: "Type your message" in s,
         quit=quit_openhands, ends_on_error=True),
 }
@@ -320,7 +323,7 @@ def test_openhands_settings_are_written_once_from_its_variables(run_veil, host_e
     home = Path(host_env["XDG_STATE_HOME"]) / "veil" / "profiles" / "openhands" / "home"
     settings = json.loads((home / ".openhands" / "agent_settings.json").read_text())
     llm = settings["llm"]
-    assert llm["model"] == "openai/veiltest"
+    assert llm["model"] == "openai/test-model"
     assert llm["base_url"] == "http://127.0.0.1:8080"
     assert llm["api_key"] and llm["api_key"] != LLM_TEST_KEY
     # Written once: what the agent (or the user, through /settings) changes there stays.
