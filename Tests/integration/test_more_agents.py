@@ -57,6 +57,9 @@ class Agent:
     quit: Callable[["object"], None] = lambda s: None
     # The TUI ends on an API error (OpenHands: a traceback, exit 1) instead of staying.
     ends_on_error: bool = False
+    # The TUI redraws rules across the whole width on a resize (prompt_toolkit's OpenHands
+    # prompt leaves earlier output as it was).
+    full_width_rules: bool = True
     interactive_args: tuple[str, ...] = ()
     # What veil still refuses for this agent: egress the agent has no setting for.
     refused: frozenset[str] = frozenset()
@@ -106,7 +109,7 @@ AGENTS = {
     "openhands": Agent(
         "openhands", "openhands", "openhands", "LLM_API_KEY", LLM_TEST_KEY, env={"LLM_MODEL": "openai/test-model"},
         ready=lambda s: "Type your message" in s,
-        quit=quit_openhands, ends_on_error=True),
+        quit=quit_openhands, ends_on_error=True, full_width_rules=False),
 }
 HEADLESS = [a for a in AGENTS if AGENTS[a].headless]
 
@@ -180,7 +183,6 @@ def test_headless_stub(veil_by_name, agent):
     a = AGENTS[agent]
     r = veil_by_name(a.headless("say hi"), env=agent_env(a, with_key=False))
     assert r.returncode == 0, r.describe()
-    assert r.report.get("profile", a.profile) == a.profile, r.report
     assert "Hello from the veil stub" in r.stdout or "veil stub" in r.stdout, r.describe()
     assert int(r.report.get("requests", 0)) >= 1 and r.blocked == 0, r.describe()
     assert typography_only(r.findings), r.describe()
@@ -231,6 +233,12 @@ def start_tui(tmux, veil_bin, host_env, a: Agent, upstream_url: str, tmp_path: P
     return s, report, record, log
 
 
+def longest_rule(screen: str) -> int:
+    """The longest run of box-drawing rule characters on any line."""
+    import re
+    return max((len(m) for m in re.findall("─+", screen)), default=0)
+
+
 def prompt(s, text: str) -> None:
     time.sleep(1)  # a TUI may draw its prompt a moment before it reads keys
     s.send_text(text)
@@ -245,14 +253,24 @@ def test_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path, agen
     s.wait_for(a.ready, timeout=60, what=f"{a.name}'s prompt")
     prompt(s, "say hi")
     s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
-    s.tmux.cmd("resize-window", "-t", s.name, "-x", "150", "-y", "40")
+    # The resize reaches the agent: a TUI that draws full-width rules redraws them wider than
+    # the 200 columns it started with (tmux itself only cuts or rewraps lines), and the agent
+    # still answers.
+    before = len(model_requests(upstream))
+    assert longest_rule(s.screen()) <= 200
+    s.tmux.cmd("resize-window", "-t", s.name, "-x", "240", "-y", "50")
+    if a.full_width_rules:
+        s.wait_for(lambda x: longest_rule(x) > 200, timeout=10, what="the TUI redrawn at 240 columns")
+    prompt(s, "say hi again")
+    deadline = time.monotonic() + 60
+    while len(model_requests(upstream)) == before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert len(model_requests(upstream)) > before, f"no answer after the resize:\n{s.screen()}"
     time.sleep(1)
-    assert REPLY in s.screen() or a.ready(s.screen()), f"not redrawn after the resize:\n{s.last_screen}"
     a.quit(s)
     status = s.wait_exit(30)
     assert status == 0, f"exit {status}; screen:\n{s.last_screen}"
     rep = json.loads(report.read_text())
-    assert rep.get("profile", a.profile) == a.profile, rep
     reqs = model_requests(upstream)
     assert reqs and {sent_key(q["headers"]) for q in reqs} == {a.key}, [q["headers"] for q in reqs]
     assert int(rep.get("blocked", 0)) == 0 and typography_only(report_findings(rep)), rep
