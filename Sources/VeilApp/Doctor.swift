@@ -28,12 +28,18 @@ public enum Doctor {
         var checks = hostChecks()
         let host = HostFacts.capture()
         var rows: [Row] = []
+        let started: Bool
         switch sandboxFacts(profile: profile) {
         case .success(let inside):
             checks.append(Check(name: "sandbox starts", ok: true, detail: "veil ran itself inside and read its facts"))
             rows = compare(host: host, sandbox: inside)
+            started = true
         case .failure(let message):
             checks.append(Check(name: "sandbox starts", ok: false, detail: message))
+            started = false
+        }
+        if let apparmor = AppArmorUserNamespaces().check(uid: getuid(), sandboxStarted: started, binaries: installedBinaries()) {
+            checks.insert(apparmor, at: checks.count - 1)
         }
         for c in checks { output("\(c.ok ? "ok  " : "FAIL") \(c.name): \(c.detail)") }
         if !rows.isEmpty { output(""); output(table(rows)) }
@@ -49,11 +55,6 @@ public enum Doctor {
         if let v = readTrimmed("/proc/sys/kernel/unprivileged_userns_clone") {
             checks.append(Check(name: "unprivileged user namespaces (Debian sysctl)", ok: v == "1" || getuid() == 0,
                                 detail: "kernel.unprivileged_userns_clone = \(v)"))
-        }
-        if let v = readTrimmed("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
-            checks.append(Check(name: "AppArmor user-namespace restriction", ok: v == "0" || getuid() == 0,
-                                detail: "kernel.apparmor_restrict_unprivileged_userns = \(v)"
-                                    + (v == "0" ? "" : " (needs an AppArmor profile for veil, or the sysctl set to 0)")))
         }
         checks.append(limitsCheck(cgroup: Cgroup.placement(),
                                   pidMaxPerNamespace: KernelIdentity.pidMaxIsPerNamespace(release: HostKernel.uname().release)))
@@ -83,6 +84,12 @@ public enum Doctor {
                 return check(false, "\(trust.source): no loopback TLS server to try it with (\(why))")
             }
         }
+    }
+
+    /// veil's two binaries as installed, symlinks resolved (what an AppArmor profile names).
+    public static func installedBinaries() -> [String] {
+        let candidates = [Binaries.sibling(Binaries.launcherName), Binaries.ownPath()]
+        return candidates.filter { access($0, X_OK) == 0 }.map { path -> String in CommandResolver.realpath(path) ?? path }
     }
 
     /// Which of a profile's [limits] this host lets veil enforce, and how to enable the rest.

@@ -8,7 +8,8 @@ import VeilScan
 
 /// `veil-core __inspector`: a run's inspector, started by `veil run` (see `InspectorProcess`).
 /// It serves the listening socket made inside the sandbox (descriptor 3) until the run sends
-/// SIGTERM, then writes the report and exits: 0, or `markerStatus` when it found anything.
+/// SIGTERM, then writes the report and exits: 0, or `markerStatus` when it found anything at
+/// the run's gate (`--fail-on`, else `marker`).
 public enum InspectorService {
     public static func serve(_ h: InspectorHandoff) -> Int32 {
         // Taken with sigwait below, and blocked before NIO starts so its threads never see them.
@@ -55,9 +56,13 @@ public enum InspectorService {
                 return 125
             }
         }
-        guard summary.findings > 0 else { return 0 }
-        if o.failOnMarker {
-            stderrLine("veil: the inspector found \(summary.findings) marker(s); see the record for details")
+        // The default gate is the launcher's to apply or not (only with --fail-on).
+        let gate = o.failOn ?? .marker
+        let failing = summary.findings(atLeast: gate)
+        guard failing > 0 else { return 0 }
+        if o.failOn != nil {
+            stderrLine("veil: the inspector found \(failing) finding(s) at severity \(gate.rawValue) or above; "
+                       + "see the record or report for details")
         }
         return InspectorHandoff.markerStatus
     }
@@ -99,6 +104,7 @@ public enum InspectorService {
         // connection at all: what the agent sends inside a tunnel goes there too.
         config.tunnelsFollowRoutes = o.upstream != nil
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
+        config.ownTypography = profile.inspector.ownTypography
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         config.agentTrees = agentTrees(h)

@@ -80,8 +80,10 @@ public enum ProbeSession {
         }
         let result = ProbeAnalysis.analyze(baseline: ProbeRun(requests: baseline.requests), repeat: ProbeRun(requests: again.requests),
                                            variations: variations, normalizer: Normalizer())
-        return ProbeReport(command: o.command, result: result, wallSeconds: Date().timeIntervalSince(started),
-                           runs: specs.count, parallel: jobs, notes: notes)
+        var report = ProbeReport(command: o.command, result: result, wallSeconds: Date().timeIntervalSince(started),
+                                 runs: specs.count, parallel: jobs, notes: notes)
+        report.ownTypography = Array(Set((baseline.requests + again.requests).flatMap(\.typographyWords))).sorted()
+        return report
     }
 }
 

@@ -1,6 +1,7 @@
 // --json: the schema the issue fixes, in a stable key order:
 // compare {"differences": [{"request", "path", "host", "veil", "kind", …}], "volatile": [...]}
-// probe   {"dimensions": [{"name", "changed", "variations": [{"value", "changed", "differences"}]}]}
+// probe   {"dimensions": [{"name", "changed", "variations": [{"value", "changed", "differences"}]}],
+//          "ownTypography": ["Don’t", …]}
 // Probe differences carry "baseline"/"variation" and, so one reader handles both reports, the
 // same texts again as "host"/"veil".
 
@@ -47,6 +48,7 @@ public enum JSONReport {
             ("parallel", .int(r.parallel)),
             ("wallSeconds", .number(String(format2(r.wallSeconds)))),
             ("notes", .array(r.notes.map(JSONValue.str))),
+            ("ownTypography", .array(r.ownTypography.map(JSONValue.str))),
             ("exitStatus", .int(Int(r.exitStatus))),
         ])
         return root.rendered(pretty: true) + "\n"

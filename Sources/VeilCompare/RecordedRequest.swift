@@ -1,6 +1,9 @@
 // One outbound request as `veil run --record` (or compare's host-arm inspector) wrote it.
 // Only the request side matters here: the prompt is what can betray the host.
 
+import VeilProfile
+import VeilScan
+
 public struct RecordedRequest: Equatable, Sendable {
     public var method: String
     /// The request target as recorded (query strings already redacted by the recorder).
@@ -9,6 +12,9 @@ public struct RecordedRequest: Equatable, Sendable {
     public var body: String
     /// Why the inspector did not forward it (blocked, refused), from the record; not compared.
     public var refusal: String?
+    /// The words in which the inspector found curly quotes or dashes (`Don’t`), from the
+    /// record's findings: in a neutral run, the agent's own typography (`own_typography`).
+    public var typographyWords: [String] = []
 
     public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: String, refusal: String? = nil) {
         self.method = method
@@ -69,6 +75,19 @@ public enum RecordLoader {
         }
         let decision = v["decision"]?.stringValue ?? "forward"
         let refusal = decision == "forward" ? nil : (v["blockReason"]?.stringValue ?? v["error"]?.stringValue ?? decision)
-        return RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "", refusal: refusal)
+        var r = RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "",
+                                refusal: refusal)
+        if case .array(let findings)? = v["findings"] {
+            r.typographyWords = findings.compactMap(typographyWord)
+        }
+        return r
+    }
+
+    /// The word of a look-alike finding made of curly quotes and dashes only.
+    static func typographyWord(_ f: JSONValue) -> String? {
+        guard f["kind"]?.stringValue == FindingKind.lookalike.rawValue, let word = f["word"]?.stringValue,
+              case .array(let cps)? = f["codePoints"], !cps.isEmpty,
+              cps.allSatisfy({ if case .number(let n) = $0, let c = UInt32(n) { Severity.isTypography(c) } else { false } }) else { return nil }
+        return word
     }
 }

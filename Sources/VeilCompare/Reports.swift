@@ -36,6 +36,9 @@ public struct ProbeReport: Sendable {
     public var runs: Int
     public var parallel: Int
     public var notes: [String]
+    /// The words the agent wrote with curly quotes or dashes in its neutral runs: what its
+    /// profile's `own_typography` should list (sorted, once each).
+    public var ownTypography: [String] = []
 
     public init(command: [String], result: ProbeResult, wallSeconds: Double, runs: Int, parallel: Int, notes: [String] = []) {
         self.command = command

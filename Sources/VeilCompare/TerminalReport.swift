@@ -78,8 +78,19 @@ public enum TerminalReport {
             }
         }
         out += volatileLines(r.result.volatile, style: style)
+        out += ownTypographyLines(r.ownTypography, style: style)
         out += r.notes.map { "note: " + $0 }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The agent's own curly quotes and dashes, as the TOML a profile takes: listed there,
+    /// they stay below the default gate (`--fail-on marker`).
+    static func ownTypographyLines(_ words: [String], style: TerminalStyle) -> [String] {
+        guard !words.isEmpty else { return [] }
+        let quoted = words.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        return [style.bold("The agent's own typography") + " (words it wrote with curly quotes or dashes in its neutral runs;"
+                + " listed in its profile they are severity typography, below the default gate):",
+                "  [inspector]", "  own_typography = [" + quoted.joined(separator: ", ") + "]"]
     }
 
     static func kinds(_ ds: [Difference]) -> String {

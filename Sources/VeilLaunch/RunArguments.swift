@@ -1,3 +1,5 @@
+import VeilProfile
+
 /// A fast path for the common `veil run [OPTIONS] -- CMD ...`: launch time is a feature, and
 /// swift-argument-parser's reflection costs about as much as building the sandbox. This reads
 /// only well-formed command lines of the options `veil run` declares; anything else (help,
@@ -5,7 +7,8 @@
 /// explains the problem. The integration tests check both parsers accept the same options.
 public enum RunArguments {
     /// The value-taking and the flag options of `veil run`, as the full parser declares them.
-    public static let valueOptions = ["--profile", "--workdir", "--upstream", "--record", "--report", "--decoy"]
+    public static let valueOptions = ["--profile", "--workdir", "--upstream", "--record", "--report", "--decoy",
+                                      "--fail-on"]
     public static let flagOptions = ["--fail-on-marker", "--trust-project", "--allow-home-workdir", "--verbose", "-v"]
 
     /// `arguments` without the program name: ["run", ..., "--", CMD, ...].
@@ -21,7 +24,7 @@ public enum RunArguments {
             }
             if flagOptions.contains(a) {
                 switch a {
-                case "--fail-on-marker": o.failOnMarker = true
+                case "--fail-on-marker": o.failOn = .marker
                 case "--trust-project": o.trustProject = true
                 case "--allow-home-workdir": o.allowHomeWorkdir = true
                 default: o.verbose = true
@@ -39,6 +42,9 @@ public enum RunArguments {
                 o.upstream = v
             case "--record": o.recordPath = v
             case "--report": o.reportPath = v
+            case "--fail-on":
+                guard let level = Severity(rawValue: v) else { return nil }
+                o.failOn = level
             default:
                 guard let d = Decoy(v) else { return nil }
                 o.decoys.append(d)
@@ -56,7 +62,7 @@ public enum RunArguments {
                                            ("--record", o.recordPath), ("--report", o.reportPath)]
         for case let (name, value?) in values { out += [name, value] }
         for d in o.decoys { out += ["--decoy", d.dimension.rawValue + "=" + d.value] }
-        if o.failOnMarker { out.append("--fail-on-marker") }
+        if let level = o.failOn { out += ["--fail-on", level.rawValue] }
         if o.trustProject { out.append("--trust-project") }
         if o.allowHomeWorkdir { out.append("--allow-home-workdir") }
         if o.verbose { out.append("--verbose") }

@@ -145,7 +145,7 @@ public enum RunLauncher {
         if let i = inspector {
             let found = i.stop(hits: hits)
             if found == InspectorHandoff.markerStatus {
-                if o.failOnMarker { status = InspectorHandoff.markerStatus }
+                if o.failOn != nil { status = InspectorHandoff.markerStatus }
             } else if found != 0 && status == 0 {
                 status = 125
             }

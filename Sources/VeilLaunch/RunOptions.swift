@@ -1,3 +1,5 @@
+import VeilProfile
+
 /// What `veil run` was asked to do: the options of the command line, parsed by either the
 /// fast parser (`RunArguments`) or the full one (`veil-core run`).
 public struct RunOptions: Sendable, Equatable {
@@ -7,7 +9,9 @@ public struct RunOptions: Sendable, Equatable {
     public var upstream: String?
     public var recordPath: String?
     public var reportPath: String?
-    public var failOnMarker = false
+    /// The gate: a finding at this severity or above makes the run exit 3 (`--fail-on`;
+    /// `--fail-on-marker` is `--fail-on marker`). Nil: findings do not change the status.
+    public var failOn: Severity?
     /// Dimensions set to decoy values (`veil probe`).
     public var decoys: [Decoy] = []
     /// Profiles from ./.veil/profiles may be used.
@@ -20,7 +24,7 @@ public struct RunOptions: Sendable, Equatable {
 
     /// Results were asked for, so the inspector runs from the start (and writes them even if
     /// the agent never called its model).
-    public var wantsResults: Bool { recordPath != nil || reportPath != nil || failOnMarker }
+    public var wantsResults: Bool { recordPath != nil || reportPath != nil || failOn != nil }
 }
 
 extension RunOptions {

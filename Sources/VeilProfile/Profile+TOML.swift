@@ -48,6 +48,7 @@ extension Profile {
         lines.append("port = \(inspector.port)")
         lines.append("keys = \(W.stringArray(inspector.keys))")
         lines.append("connect_allow = \(W.stringArray(inspector.connectAllow))")
+        if !inspector.ownTypography.isEmpty { lines.append("own_typography = \(W.stringArray(inspector.ownTypography))") }
         lines.append("max_body_bytes = \(inspector.maxBodyBytes)")
         lines.append("max_buffered_bytes = \(inspector.maxBufferedBytes)")
         lines.append("request_timeout_seconds = \(inspector.requestTimeoutSeconds)")

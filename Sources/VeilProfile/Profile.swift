@@ -121,6 +121,9 @@ public struct Profile: Sendable, Equatable {
         public var idleTimeoutSeconds: Int = 75
         /// Profile rules: forbidden patterns and expected formats.
         public var rules: [Rule] = []
+        /// Words the agent itself writes with curly quotes or dashes (`Don’t`, `Codex—and`):
+        /// found in its prompt they are severity `typography`, below the default gate.
+        public var ownTypography: [String] = []
         public init() {}
     }
 

@@ -8,6 +8,7 @@ extension ProfileDecoder {
         p.port = try s.integer("port", check: ProfileValidation.port).map { Int($0) }
         p.keys = try s.strings("keys", check: ProfileValidation.envName)
         p.connectAllow = try s.strings("connect_allow", check: ProfileValidation.connectHost)
+        p.ownTypography = try s.strings("own_typography", check: ProfileValidation.typographyWord)
         p.maxBodyBytes = try s.integer("max_body_bytes") { v in
             (1...(Int64(1) << 40)).contains(v) ? nil : "\(v) must be between 1 and 2^40 bytes"
         }.map { Int($0) }

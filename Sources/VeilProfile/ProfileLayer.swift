@@ -60,5 +60,6 @@ public struct ProfileLayer: Sendable, Equatable {
         public var covert: Profile.Mode?
         public var rule: Profile.Mode?
         public var rules: [Profile.Rule] = []
+        public var ownTypography: [String] = []
     }
 }

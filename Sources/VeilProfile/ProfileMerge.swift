@@ -51,6 +51,7 @@ extension Profile {
         if let v = p.idleTimeoutSeconds { inspector.idleTimeoutSeconds = v }
         Self.append(p.keys, to: &inspector.keys)
         Self.append(p.connectAllow, to: &inspector.connectAllow)
+        Self.append(p.ownTypography, to: &inspector.ownTypography)
         // The layer's own variables first, in its order, then the parent's others: a request
         // whose API veil cannot tell goes to the first route, which must be the API the profile
         // is for (codex's OpenAI), not the first of those every profile inherits from default.

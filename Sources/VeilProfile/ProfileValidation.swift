@@ -133,6 +133,22 @@ enum ProfileValidation {
         return hostname(String(host)).map { _ in "'\(s)' is not a host name (host, host:port or *.domain)" }
     }
 
+    /// A word of `own_typography` as the scanner reads one: ASCII letters, digits and `_`
+    /// around a curly quote or dash (`Don’t`, `Codex—and`).
+    static func typographyWord(_ s: String) -> String? {
+        let scalars = s.unicodeScalars.map(\.value)
+        guard scalars.contains(where: Severity.isTypography) else {
+            return "'\(s)' has no curly quote or dash (U+2018, U+2019, U+201C, U+201D, U+2013, U+2014)"
+        }
+        let wordByte: (UInt32) -> Bool = { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x5F
+        }
+        guard s.utf8.count <= 80, scalars.allSatisfy({ wordByte($0) || Severity.isTypography($0) }) else {
+            return "'\(s)' is not one word of ASCII letters and digits around curly quotes or dashes"
+        }
+        return nil
+    }
+
     static func port(_ v: Int64) -> String? {
         (1...65535).contains(v) ? nil : "port \(v) is out of range (1...65535)"
     }

@@ -42,6 +42,7 @@ extension ShippedProfiles {
             l.filesystem.homeFiles = [".codex/AGENTS.md"]
             l.inspector.keys = ["OPENAI_API_KEY", "CODEX_API_KEY"]
             l.inspector.connectAllow = ["api.openai.com"]
+            l.inspector.ownTypography = ["Codex\u{2014}and", "Don\u{2019}t", "X\u{2014}not", "doesn\u{2019}t", "don\u{2019}t", "knowledge\u{2014}including", "user\u{2019}s"]
             l.inspector.baseURLs = [.init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         case "default":

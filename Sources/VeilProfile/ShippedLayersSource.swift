@@ -59,6 +59,7 @@ public enum ShippedLayersSource {
         set("inspector.port", i.port.map { "\($0)" })
         list("inspector.keys", i.keys.map(literal))
         list("inspector.connectAllow", i.connectAllow.map(literal))
+        list("inspector.ownTypography", i.ownTypography.map(literal))
         set("inspector.maxBodyBytes", i.maxBodyBytes.map { "\($0)" })
         set("inspector.maxBufferedBytes", i.maxBufferedBytes.map { "\($0)" })
         set("inspector.requestTimeoutSeconds", i.requestTimeoutSeconds.map { "\($0)" })

@@ -140,6 +140,10 @@ keys = ["OPENAI_API_KEY", "CODEX_API_KEY"]
 # through the proxy. The inspector answers that tunnel with the run's CA, which Codex trusts
 # through SSL_CERT_FILE, and reads every WebSocket message like a request.
 connect_allow = ["api.openai.com"]
+# Codex's own typography: the words of its built-in instructions with curly quotes and em
+# dashes (0.147.0 and 0.163.0, listed by `veil probe`). They are severity `typography`, below
+# the default gate; the same characters anywhere else are markers.
+own_typography = ["Codex—and", "Don’t", "X—not", "doesn’t", "don’t", "knowledge—including", "user’s"]
 
 [inspector.base_urls]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -194,6 +198,9 @@ kind = "iso-date"
 #   max_buffered_bytes = 268435456   request bytes held at once over all connections (503 beyond)
 #   request_timeout_seconds = 30 from a request's first byte to its last (408 and a close beyond)
 #   idle_timeout_seconds = 75    an idle keep-alive connection is closed after this
+#   own_typography = ["Don’t"]   words the agent itself writes with curly quotes or dashes
+#                                (`veil probe` lists them): severity typography, below the
+#                                default gate (--fail-on marker); elsewhere they are markers
 #   [inspector.base_urls] VAR = "https://upstream"  base-URL variables; inside the sandbox
 #                                each points at the inspector, path preserved. A request whose
 #                                API veil cannot tell goes to the first: a profile's own come

@@ -27,6 +27,8 @@ public struct InspectorConfig: Sendable {
     public var canaries: [Canary]
     public var rules: [Profile.Rule]
     public var modes: Profile.Modes
+    /// Words the agent writes with typography itself (the profile's `own_typography`).
+    public var ownTypography: [String] = []
     /// Largest request body accepted; larger ones get 413 in the API's error format.
     public var maxBodyBytes: Int
     /// Request bytes held at once over all connections; beyond it, 503 and a close.

@@ -35,7 +35,8 @@ final class InspectorCore: @unchecked Sendable {
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
         buffers = BufferBudget(limit: config.maxBufferedBytes)
-        scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules))
+        scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules,
+                                                            ownTypography: Set(config.ownTypography)))
         routes = RouteTable(routes: config.routes, allow: AllowList(config.connectAllow))
         proxies = HostProxySettings(environment: config.hostEnvironment)
         trust = UpstreamTrust(environment: config.hostEnvironment)

@@ -1,5 +1,6 @@
 import Foundation
 import VeilScan
+import VeilProfile
 
 /// The `--report` JSON: what the inspector saw over a run.
 public struct InspectorSummary: Sendable, Codable, Equatable {
@@ -13,6 +14,8 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
     public var tunnels = 0
     public var findings = 0
     public var findingsByKind: [String: Int] = [:]
+    /// `typography`, `marker`, `block` (VeilProfile.Severity): what a `--fail-on` gate reads.
+    public var findingsBySeverity: [String: Int] = [:]
     /// Each finding: its kind, where, the code points and the request (a canary by its label
     /// alone: the report may travel further than the record). The first `listLimit`.
     public var findingList: [ReportedFinding] = []
@@ -23,8 +26,14 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
     public var limitsHit: LimitsHit?
     public init() {}
 
+    /// Findings at `level` or above: a gate at that level fails the run when this is not 0.
+    public func findings(atLeast level: Severity) -> Int {
+        Severity.allCases.filter { $0 >= level }.reduce(0) { $0 + findingsBySeverity[$1.rawValue, default: 0] }
+    }
+
     public struct ReportedFinding: Sendable, Codable, Equatable {
         public var kind: String
+        public var severity: String
         /// A JSON path, `uri`, `header:NAME` or `header-name`.
         public var at: String
         public var offset: Int
@@ -33,6 +42,9 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
         public var what: String
         /// `POST /v1/messages`, `WS /v1/responses`.
         public var request: String
+        /// For look-alikes, the word holding one (`Don’t`): what `own_typography` lists. A
+        /// canary in it shows as its label, as in `at`.
+        public var word: String?
     }
 
     public struct Refusal: Sendable, Codable, Equatable {
@@ -66,17 +78,22 @@ final class InspectorStats: @unchecked Sendable {
 
     /// Counted by kind; listed with the request as the block notice shows it (no canary value
     /// in the path or the target).
-    func record(findings: [Finding], method: String, target: String, canaries: [Canary]) {
+    func record(findings: [Finding], method: String, target: String, config: InspectorConfig) {
         guard !findings.isEmpty else { return }
+        let canaries = config.canaries
         let request = method + " " + BlockNotice.shownTarget(target, findings: findings, canaries: canaries)
+        let severities = findings.map { severity(of: $0, modes: config.modes, rules: config.rules) }
         update { s in
             s.findings += findings.count
-            for f in findings {
+            for (f, level) in zip(findings, severities) {
                 s.findingsByKind[f.kind.rawValue, default: 0] += 1
+                s.findingsBySeverity[level.rawValue, default: 0] += 1
                 guard s.findingList.count < InspectorSummary.listLimit else { continue }
-                s.findingList.append(.init(kind: f.kind.rawValue, at: BlockNotice.hideCanaries(f.path, canaries), offset: f.offset,
+                s.findingList.append(.init(kind: f.kind.rawValue, severity: level.rawValue,
+                                           at: BlockNotice.hideCanaries(f.path, canaries), offset: f.offset,
                                            codePoints: f.codePoints.map { String(format: "U+%04X", $0) },
-                                           what: BlockNotice.describe(f), request: request))
+                                           what: BlockNotice.describe(f), request: request,
+                                           word: f.word.map { BlockNotice.hideCanaries($0, canaries) }))
             }
         }
     }

@@ -274,7 +274,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard undoContentEncoding(ex, context: context) else { return }
         let decision = core.inspect(ex)
         core.stats.record(findings: ex.findings, method: ex.head.method.rawValue, target: ex.pathAndQuery,
-                          canaries: core.config.canaries)
+                          config: core.config)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
             ex.decision = "block"

@@ -276,7 +276,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         ex.upstream = upgrade.upstream
         core.stats.update { $0.requests += 1 }
         let decision = core.inspectMessage(ex)
-        core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, canaries: core.config.canaries)
+        core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, config: core.config)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
             ex.decision = "block"

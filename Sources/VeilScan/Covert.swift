@@ -95,12 +95,6 @@ enum Covert {
         }
     }
 
-    /// Ordinary typography: curly quotes and en/em dashes that word processors insert.
-    /// Still reported when inside a word, never a reason to block (see `decide`).
-    static func isBenignTypography(_ c: UInt32) -> Bool {
-        c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D || c == 0x2013 || c == 0x2014
-    }
-
     /// Scalars after which U+FE0E/U+FE0F and U+200D are part of an emoji sequence.
     static func isEmojiBase(_ c: UInt32) -> Bool {
         switch c {

@@ -38,19 +38,30 @@ public func mode(of f: Finding, modes: Profile.Modes, rules: [Profile.Rule]) -> 
     }
 }
 
-/// What `mode(of:)` judges a finding by: two findings of one class always get the same mode,
-/// whatever the profile. (The scanner keeps one of each class past its cap.)
+/// How much one finding matters (`--fail-on`): what blocks is `block`; a curly quote or dash
+/// in a word the agent writes itself is `typography`; anything else found is a `marker`.
+public func severity(of f: Finding, modes: Profile.Modes, rules: [Profile.Rule]) -> Severity {
+    if mode(of: f, modes: modes, rules: rules) == .block { return .block }
+    return FindingClass(f).own ? .typography : .marker
+}
+
+/// What `mode(of:)` and `severity(of:)` judge a finding by: two findings of one class always
+/// get the same mode and severity, whatever the profile. (The scanner keeps one of each class
+/// past its cap.)
 struct FindingClass: Hashable {
     let kind: FindingKind
     let rule: String?
     /// Ordinary typography only (curly quotes, dashes): a look-alike that never blocks.
     let typography: Bool
+    /// Ordinary typography in a word of the profile's `own_typography`.
+    let own: Bool
 
-    init(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?) {
+    init(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?, own: Bool = false) {
         self.kind = kind
         self.rule = rule
-        typography = kind == .lookalike && !codePoints.isEmpty && codePoints.allSatisfy(Covert.isBenignTypography)
+        typography = kind == .lookalike && !codePoints.isEmpty && codePoints.allSatisfy(Severity.isTypography)
+        self.own = typography && own
     }
 
-    init(_ f: Finding) { self.init(f.kind, f.codePoints, f.rule) }
+    init(_ f: Finding) { self.init(f.kind, f.codePoints, f.rule, own: f.ownTypography == true) }
 }

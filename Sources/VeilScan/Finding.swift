@@ -42,6 +42,11 @@ public struct Finding: Sendable, Codable, Equatable {
     public var excerpt: String
     /// For `rule` findings, the name of the profile rule (its own mode may override).
     public var rule: String?
+    /// For look-alikes: the word the character sits in (`Don’t`), as `own_typography` lists it.
+    public var word: String?
+    /// True when that word is one of the profile's `own_typography`: the agent writes it
+    /// itself (severity `typography`). Absent otherwise.
+    public var ownTypography: Bool?
 
     public init(kind: FindingKind, path: String, offset: Int, codePoints: [UInt32] = [],
                 detail: String, excerpt: String, rule: String? = nil) {

@@ -47,10 +47,21 @@ extension HitSink {
                   Matcher.isWord(Matcher.byte(p, pos + len)),
                   !(rawEscapes && Matcher.isEscapeLetter(p, pos - 1)) else { return }
             if cp == 0x2013 && HitSink.isNumericRange(p, n, pos, len) { return }
-            addCharacter(.lookalike, p, n, pos, pos + len, cp)
+            addCharacter(.lookalike, p, n, pos, pos + len, cp, word: word(p, n, pos, len))
         case .space: addCharacter(.unusualSpace, p, n, pos, pos + len, cp)
         case .confusableLetter: if pos >= wordCheckedUntil { mixedScript(p, n, pos) }
         }
+    }
+
+    /// The word a look-alike sits in: the ASCII letters, digits and `_` either side of it
+    /// (32 bytes at most each), with the character. An escape letter (`\nDon’t`) is no part.
+    func word(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ len: Int) -> String {
+        var a = pos, b = pos + len
+        while a > 0, pos - a < 32, Matcher.isWord(Matcher.byte(p, a - 1)), !(rawEscapes && Matcher.isEscapeLetter(p, a - 1)) {
+            a -= 1
+        }
+        while b < n, b - pos - len < 32, Matcher.isWord(Matcher.byte(p, b)) { b += 1 }
+        return String(decoding: UnsafeRawBufferPointer(start: p + a, count: b - a), as: UTF8.self)
     }
 
     /// An en dash next to a digit is a range ("60s–270s", "20–30 min"), ordinary typography;

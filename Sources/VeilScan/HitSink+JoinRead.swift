@@ -192,7 +192,7 @@ extension HitSink {
         }
         let detail = pat.rule.map { "rule \"\($0)\" forbids " } ?? "\(pat.label) "
         let kind: FindingKind = pat.rule == nil ? .canary : .rule
-        guard admit(kind, Array(cps.prefix(64)), pat.rule) else { return }
+        guard admit(FindingClass(kind, Array(cps.prefix(64)), pat.rule)) else { return }
         let start = Int(j.origin[s])
         findings.append(Finding(kind: kind, path: paths.joined(separator: " + "), offset: start,
                                 codePoints: Array(cps.prefix(64)), detail: detail + texts.joined(separator: " + "),

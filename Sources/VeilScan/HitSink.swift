@@ -47,7 +47,13 @@ struct HitSink {
     /// Deeper containers are counted but not tracked; their paths end in `…`.
     static let maxDepth = 256
 
-    init(body: UnsafeRawBufferPointer) { self.body = body }
+    /// The profile's `own_typography`: look-alikes in these words are the agent's own.
+    let ownTypography: Set<String>
+
+    init(body: UnsafeRawBufferPointer, ownTypography: Set<String> = []) {
+        self.body = body
+        self.ownTypography = ownTypography
+    }
 
     var isFull: Bool { findings.count >= HitSink.maxFindings }
 
@@ -154,29 +160,33 @@ struct HitSink {
 
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
-                      codePoints: [UInt32] = [], detail: String, rule: String? = nil) {
-        guard admit(kind, codePoints, rule) else { return }
+                      codePoints: [UInt32] = [], detail: String, rule: String? = nil, word: String? = nil) {
+        let own = word.map(ownTypography.contains) ?? false
+        guard admit(FindingClass(kind, codePoints, rule, own: own)) else { return }
         // In the second look, positions count in the view; the finding's, in the original.
         let (start, end) = original(s, e)
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: start) : base + start
         let shown = view.map { excerpt($0.p, $0.n, start, end) } ?? excerpt(p, n, s, e)
-        findings.append(Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
-                                excerpt: shown, rule: rule))
+        var f = Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
+                        excerpt: shown, rule: rule)
+        f.word = word
+        if own { f.ownTypography = true }
+        findings.append(f)
         meta.append(escaped ? (stringStart, start, end) : (stringStart, base + start, base + end))
         runs.append(1)
     }
 
     /// Below the cap, yes; past it, only the first of its class.
-    mutating func admit(_ kind: FindingKind, _ codePoints: [UInt32], _ rule: String?) -> Bool {
+    mutating func admit(_ c: FindingClass) -> Bool {
         guard isFull else { return true }
         if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
-        return classesPastCap!.insert(FindingClass(kind, codePoints, rule)).inserted
+        return classesPastCap!.insert(c).inserted
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40
     /// zero-width characters is one finding, not 40.
     mutating func addCharacter(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
-                               _ cp: UInt32) {
+                               _ cp: UInt32, word: String? = nil) {
         if let last = findings.indices.last, findings[last].kind == kind,
            meta[last].stringStart == stringStart, meta[last].end == s {
             if findings[last].codePoints.count < 64 { findings[last].codePoints.append(cp) }
@@ -184,7 +194,7 @@ struct HitSink {
             runs[last] += 1
             return
         }
-        add(kind, p, n, s, e, codePoints: [cp], detail: HitSink.describe([cp]))
+        add(kind, p, n, s, e, codePoints: [cp], detail: HitSink.describe([cp]), word: word)
     }
 
     /// `U+200B ZERO WIDTH SPACE ×3, U+200C ZERO WIDTH NON-JOINER`.

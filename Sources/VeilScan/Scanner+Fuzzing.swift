@@ -17,7 +17,7 @@ extension Scanner {
     /// The one-pass walk took `body` as JSON (a body it refuses is scanned as plain text).
     @_spi(Fuzzing) public func walksAsJSON(_ body: [UInt8]) -> Bool {
         body.withUnsafeBytes { raw in
-            var sink = HitSink(body: raw)
+            var sink = HitSink(body: raw, ownTypography: config.ownTypography)
             return sink.scanJSON(matcher: matcher)
         }
     }

@@ -23,12 +23,12 @@ public final class Scanner: Sendable {
 
     public func scanBody(_ body: UnsafeRawBufferPointer, api: APIKind) -> [Finding] {
         guard body.count > 0 else { return [] }
-        var sink = HitSink(body: body)
+        var sink = HitSink(body: body, ownTypography: config.ownTypography)
         if sink.scanJSON(matcher: matcher) {
             return sink.finish()
         }
         // Not JSON, or malformed: every byte is text, so nothing hides outside a string.
-        sink = HitSink(body: body)
+        sink = HitSink(body: body, ownTypography: config.ownTypography)
         sink.scanText(body, base: 0, stringStart: 0, escaped: false, matcher: matcher)
         return sink.finish()
     }
@@ -76,7 +76,7 @@ public final class Scanner: Sendable {
         var text = text
         return text.withUTF8 { utf8 in
             let buf = UnsafeRawBufferPointer(utf8)
-            var sink = HitSink(body: buf)
+            var sink = HitSink(body: buf, ownTypography: config.ownTypography)
             sink.scanText(buf, base: 0, stringStart: 0, escaped: false, matcher: matcher)
             return sink.finish()
         }

@@ -15,15 +15,15 @@ struct CompareCommand: AgentCommandLine {
             125 on a veil error.
             """)
 
-    @Option(name: .long, help: "Profile name or file (default: chosen by command name).")
+    @Option(name: .long, help: "Profile name or file (default: chosen by command name).", completion: Completions.profiles)
     var profile: String?
     @Option(name: .long, help: "Upstream for both arms: `stub` (offline, deterministic) or a URL.")
     var upstream = "stub"
-    @Option(name: .long, help: "The directory the agent works in (copied for each arm; default: the current directory).")
+    @Option(name: .long, help: "The directory the agent works in (copied for each arm; default: the current directory).", completion: .directory)
     var workdir: String?
-    @Option(name: .long, help: "Write the result as JSON to this file.")
+    @Option(name: .long, help: "Write the result as JSON to this file.", completion: .file())
     var json: String?
-    @Option(name: .long, help: "Write a self-contained HTML report to this file.")
+    @Option(name: .long, help: "Write a self-contained HTML report to this file.", completion: .file())
     var html: String?
     @Flag(name: .long, help: "Normalise nothing: show volatile values too.")
     var raw = false

@@ -16,13 +16,13 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Upstream base URL (e.g. https://api.anthropic.com), or `stub` for the built-in model API.")
     var upstream: String
 
-    @Option(help: "Profile name or file for modes, rules, body limit and CONNECT hosts (default: `default`).")
+    @Option(help: "Profile name or file for modes, rules, body limit and CONNECT hosts (default: `default`).", completion: Completions.profiles)
     var profile: String?
 
-    @Option(help: "Append every exchange to this JSONL file (secrets redacted).")
+    @Option(help: "Append every exchange to this JSONL file (secrets redacted).", completion: .file())
     var record: String?
 
-    @Option(help: "Write the JSON summary here on exit.")
+    @Option(help: "Write the JSON summary here on exit.", completion: .file())
     var report: String?
 
     @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach (repeatable).")
@@ -32,10 +32,13 @@ struct InspectCommand: ParsableCommand {
         "With CONNECT hosts: write the session CA's certificate (PEM) here, for clients to trust.",
         discussion: "Each allowed CONNECT is answered by the inspector with a certificate from a CA made for "
             + "this session (its key never leaves the process); what flows inside is inspected and sent to "
-            + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"))
+            + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"), completion: .file())
     var caCert: String?
 
-    @Flag(help: "Exit 3 if anything was found.")
+    @Option(help: ArgumentHelp("Exit 3 if anything was found at this severity or above: typography, marker or block.",
+                               valueName: "level"))
+    var failOn: Severity?
+    @Flag(help: "The same as --fail-on marker.")
     var failOnMarker = false
 
     @Option(help: "Event-loop threads serving agents and upstreams.")
@@ -70,6 +73,7 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        config.ownTypography = profile.inspector.ownTypography
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
@@ -97,7 +101,7 @@ struct InspectCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
         }
-        if failOnMarker, summary.findings > 0 { throw ExitCode(3) }
+        if let gate = failOn ?? (failOnMarker ? .marker : nil), summary.findings(atLeast: gate) > 0 { throw ExitCode(3) }
     }
 }
 

@@ -14,17 +14,17 @@ struct ProbeCommand: AgentCommandLine {
             none does, 125 on a veil error.
             """)
 
-    @Option(name: .long, help: "Profile name or file (default: chosen by command name).")
+    @Option(name: .long, help: "Profile name or file (default: chosen by command name).", completion: Completions.profiles)
     var profile: String?
-    @Option(name: .long, help: "Dimensions to vary, comma-separated (default: all).")
+    @Option(name: .long, help: "Dimensions to vary, comma-separated (default: all).", completion: Completions.dimensions)
     var vary: String?
-    @Option(name: .long, help: "TOML file of extra decoy values: dimension = [\"value\", ...].")
+    @Option(name: .long, help: "TOML file of extra decoy values: dimension = [\"value\", ...].", completion: .file())
     var decoys: String?
-    @Option(name: .long, help: "The directory the agent works in (copied for each run; default: the current directory).")
+    @Option(name: .long, help: "The directory the agent works in (copied for each run; default: the current directory).", completion: .directory)
     var workdir: String?
-    @Option(name: .long, help: "Write the result as JSON to this file.")
+    @Option(name: .long, help: "Write the result as JSON to this file.", completion: .file())
     var json: String?
-    @Option(name: .long, help: "Write a self-contained HTML report to this file.")
+    @Option(name: .long, help: "Write a self-contained HTML report to this file.", completion: .file())
     var html: String?
     @Option(name: .shortAndLong, help: "Runs at a time (default: the number of processors).")
     var jobs: Int?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VeilApp
 import VeilLaunch
+import VeilProfile
 
 struct RunCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
@@ -9,20 +10,25 @@ struct RunCommand: AgentCommandLine {
         discussion: """
             Exit status: the command's; 128+N if signal N killed it; 64 for a usage error; 125 for a veil error, \
             126 if the command cannot be executed, 127 if it is not found; 3 with \
-            --fail-on-marker when the inspector found a host marker or covert character.
+            --fail-on LEVEL when the inspector found anything at that severity or above \
+            (typography < marker < block; --fail-on-marker is --fail-on marker).
             """)
 
-    @Option(name: .long, help: "Profile name or file (default: chosen by command name, else `default`).")
+    @Option(name: .long, help: "Profile name or file (default: chosen by command name, else `default`).", completion: Completions.profiles)
     var profile: String?
-    @Option(name: .long, help: "The directory the agent works in (default: the current directory).")
+    @Option(name: .long, help: "The directory the agent works in (default: the current directory).", completion: .directory)
     var workdir: String?
     @Option(name: .long, help: "Send model traffic to `stub` (built-in offline model) or this URL.")
     var upstream: String?
-    @Option(name: .long, help: "Write every exchange as JSONL to this file (secrets redacted).")
+    @Option(name: .long, help: "Write every exchange as JSONL to this file (secrets redacted).", completion: .file())
     var record: String?
-    @Option(name: .long, help: "Write a JSON summary of the inspection to this file.")
+    @Option(name: .long, help: "Write a JSON summary of the inspection to this file.", completion: .file())
     var report: String?
-    @Flag(name: .long, help: "Exit with status 3 when the inspector finds anything.")
+    @Option(name: .long, help: ArgumentHelp(
+        "Exit with status 3 when the inspector finds anything at this severity or above: typography, marker or block.",
+        valueName: "level"))
+    var failOn: Severity?
+    @Flag(name: .long, help: "The same as --fail-on marker: a host marker or covert character, not the agent's own typography.")
     var failOnMarker = false
     @Option(name: .long, help: ArgumentHelp("Show a decoy value for one dimension: tz, locale, hostname, user, base-host, proxy (DIM=VALUE; repeatable; used by `veil probe`).", valueName: "DIM=VALUE"))
     var decoy: [String] = []
@@ -53,10 +59,12 @@ struct RunCommand: AgentCommandLine {
         o.upstream = upstream
         o.recordPath = record
         o.reportPath = report
-        o.failOnMarker = failOnMarker
+        o.failOn = failOn ?? (failOnMarker ? .marker : nil)
         o.decoys = decoy.compactMap(Decoy.init)
         o.trustProject = trustProject
         o.allowHomeWorkdir = allowHomeWorkdir
         throw ExitCode(RunLauncher.run(o, core: Binaries.ownPath()))
     }
 }
+
+extension Severity: ExpressibleByArgument {}

@@ -15,7 +15,7 @@ struct ShimCommand: ParsableCommand {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "install", abstract: "Install a shim for NAME.")
         @OptionGroup var options: Options
-        @Option(help: "Profile the shim runs with (default: chosen by command name).") var profile: String?
+        @Option(help: "Profile the shim runs with (default: chosen by command name).", completion: Completions.profiles) var profile: String?
         @Argument(help: "The agent command, e.g. claude.") var name: String
         func run() throws {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

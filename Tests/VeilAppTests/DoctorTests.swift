@@ -71,3 +71,47 @@ import VeilProxy
         }
     }
 }
+
+/// The AppArmor restriction of Ubuntu 23.10+ (issue 16), read from fixture /proc/sys trees:
+/// this machine has no AppArmor, so the profile's text is checked, not loaded.
+@Suite struct AppArmorTests {
+    static func procSys(_ value: String?) throws -> String {
+        let root = NSTemporaryDirectory() + "veil-apparmor-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: root + "/kernel", withIntermediateDirectories: true)
+        if let value { try (value + "\n").write(toFile: root + "/kernel/apparmor_restrict_unprivileged_userns", atomically: true, encoding: .utf8) }
+        return root
+    }
+
+    static let binaries = ["/usr/local/bin/veil", "/usr/local/bin/veil-core"]
+
+    @Test func detectsTheRestrictionAndPrintsTheFix() throws {
+        let on = try Self.procSys("1"), off = try Self.procSys("0"), none = try Self.procSys(nil)
+        defer { for d in [on, off, none] { try? FileManager.default.removeItem(atPath: d) } }
+        #expect(AppArmorUserNamespaces(procSys: on).restricted == true)
+        #expect(AppArmorUserNamespaces(procSys: off).restricted == false)
+        #expect(AppArmorUserNamespaces(procSys: none).restricted == nil)
+
+        let restricted = AppArmorUserNamespaces(procSys: on)
+        let failing = try #require(restricted.check(uid: 1000, sandboxStarted: false, binaries: Self.binaries))
+        #expect(!failing.ok)
+        #expect(failing.detail.contains("veil doctor --apparmor-profile | sudo tee /etc/apparmor.d/veil"))
+        #expect(failing.detail.contains("sudo apparmor_parser -r /etc/apparmor.d/veil"))
+        #expect(failing.detail.contains("sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"))
+        // Root is not restricted; a profile in place shows as the sandbox starting.
+        #expect(restricted.check(uid: 0, sandboxStarted: false, binaries: Self.binaries)?.ok == true)
+        #expect(restricted.check(uid: 1000, sandboxStarted: true, binaries: Self.binaries)?.ok == true)
+        #expect(AppArmorUserNamespaces(procSys: off).check(uid: 1000, sandboxStarted: false, binaries: Self.binaries)?.ok == true)
+        #expect(AppArmorUserNamespaces(procSys: none).check(uid: 1000, sandboxStarted: false, binaries: Self.binaries) == nil)
+    }
+
+    /// As Ubuntu's own profiles for programs that need user namespaces (bwrap, chrome): an
+    /// unconfined profile per binary, attached by its path, granting `userns` (AppArmor 4 ABI).
+    @Test func theProfileGrantsUsernsToEachBinaryByPath() {
+        let text = AppArmorUserNamespaces.profile(binaries: Self.binaries)
+        #expect(text.contains("abi <abi/4.0>,\ninclude <tunables/global>\n"))
+        #expect(text.contains("profile veil /usr/local/bin/veil flags=(unconfined) {\n  userns,\n"))
+        #expect(text.contains("profile veil-core /usr/local/bin/veil-core flags=(unconfined) {\n  userns,\n"))
+        #expect(text.components(separatedBy: "{").count == text.components(separatedBy: "}").count)
+        #expect(text.contains("include if exists <local/veil>") && text.contains("include if exists <local/veil-core>"))
+    }
+}

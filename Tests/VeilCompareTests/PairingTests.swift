@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import VeilCompare
 
@@ -50,5 +51,28 @@ import Testing
         #expect(r.first == RecordedRequest(method: "POST", path: "/v1/messages", body: "{}"))
         let fwd = #"{"method":"POST","path":"/v1/messages","requestHeaders":[],"requestBody":"{}","decision":"forward"}"#
         #expect(RecordLoader.parse(fwd).requests.first?.refusal == nil)
+    }
+}
+
+/// `veil probe` lists the agent's own typography from its neutral runs' records: the words
+/// of look-alike findings made of curly quotes and dashes only.
+@Suite struct RecordTypographyTests {
+    @Test func typographyWordsComeFromTheRecordsFindings() {
+        let line = #"{"method":"POST","path":"/v1/responses","requestHeaders":[],"requestBody":"{}","findings":["#
+            + #"{"kind":"lookalike","word":"Don’t","codePoints":[8217]},"#
+            + #"{"kind":"lookalike","word":"Donʼt","codePoints":[700]},"#
+            + #"{"kind":"invisible","codePoints":[8203]},"#
+            + #"{"kind":"lookalike","word":"Codex—and","codePoints":[8212]}]}"#
+        #expect(RecordLoader.parse(line).requests.first?.typographyWords == ["Don’t", "Codex—and"])
+    }
+
+    @Test func probeReportsListThemAsProfileTOML() throws {
+        var report = ProbeReport(command: ["codex"], result: ProbeResult(dimensions: [], volatile: [], baselineRequests: 1),
+                                 wallSeconds: 1, runs: 2, parallel: 1)
+        report.ownTypography = ["Don’t", "Codex—and"]
+        let text = TerminalReport.probe(report, style: TerminalStyle(color: false))
+        #expect(text.contains(#"own_typography = ["Don’t", "Codex—and"]"#))
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(JSONReport.probe(report).utf8)) as? [String: Any])
+        #expect(obj["ownTypography"] as? [String] == ["Don’t", "Codex—and"])
     }
 }

@@ -1,11 +1,12 @@
 import Testing
+import VeilProfile
 @testable import VeilLaunch
 
 @Suite struct RunArgumentsTests {
     @Test func wellFormedLinesTakeTheFastPath() {
         let o = RunArguments.parse(["run", "--profile", "aider", "-v", "--fail-on-marker", "--decoy", "tz=Asia/Urumqi",
                                     "--upstream", "stub", "--", "aider", "--yes"])
-        #expect(o?.profile == "aider" && o?.verbose == true && o?.failOnMarker == true && o?.upstream == "stub")
+        #expect(o?.profile == "aider" && o?.verbose == true && o?.failOn == .marker && o?.upstream == "stub")
         #expect(o?.decoys == [Decoy(dimension: .tz, value: "Asia/Urumqi")])
         #expect(o?.command == ["aider", "--yes"])
     }
@@ -13,9 +14,17 @@ import Testing
     @Test(arguments: [
         ["run", "--help"], ["run", "--profile"], ["run", "--", ], ["run", "--colour", "x", "--", "a"],
         ["run", "--decoy", "nonsense", "--", "a"], ["run", "claude"], ["doctor"],
+        ["run", "--fail-on", "markers", "--", "a"], ["run", "--fail-on", "--", "a"],
     ])
     func anythingElseGoesToTheFullParser(args: [String]) {
         #expect(RunArguments.parse(args) == nil)
+    }
+
+    /// `--fail-on LEVEL` sets the gate; `--fail-on-marker` is the default gate, `marker`.
+    @Test(arguments: [("typography", Severity.typography), ("marker", .marker), ("block", .block)])
+    func theGateIsALevel(name: String, level: Severity) {
+        #expect(RunArguments.parse(["run", "--fail-on", name, "--", "a"])?.failOn == level)
+        #expect(RunArguments.parse(["run", "--", "a"])?.failOn == nil)
     }
 
     @Test func renderedOptionsParseBackTheSame() {
@@ -25,7 +34,7 @@ import Testing
         o.upstream = "http://127.0.0.1:9/v1"
         o.recordPath = "/tmp/r.jsonl"
         o.reportPath = "/tmp/r.json"
-        o.failOnMarker = true
+        o.failOn = .typography
         o.trustProject = true
         o.verbose = true
         o.decoys = [Decoy("tz=Asia/Urumqi")!, Decoy("base-host=api.deepseek.com")!]

@@ -48,6 +48,9 @@ import Testing
         ("[seccomp]\ndeny = [\"Mount\"]", .value, "2:9", "seccomp.deny[0]", "not a syscall name"),
         ("[inspector]\nconnect_allow = [\"bad host\"]", .value, "2:18", "inspector.connect_allow[0]", "not a host name"),
         ("[inspector]\nconnect_allow = [\"h.example:0\"]", .value, "2:18", "inspector.connect_allow[0]", "invalid port"),
+        ("[inspector]\nown_typography = [\"dont\"]", .value, "2:19", "inspector.own_typography[0]", "no curly quote or dash"),
+        ("[inspector]\nown_typography = [\"Donʼt\"]", .value, "2:19", "inspector.own_typography[0]", "no curly quote"),
+        ("[inspector]\nown_typography = [\"it’s fine\"]", .value, "2:19", "inspector.own_typography[0]", "not one word"),
         ("[inspector.base_urls]\nOPENAI_BASE_URL = \"ftp://x\"", .value, "2:19", "inspector.base_urls.OPENAI_BASE_URL", "http://"),
         ("[inspector.base_urls]\nOPENAI_BASE_URL = 1", .type, "2:19", "inspector.base_urls.OPENAI_BASE_URL", "URL string"),
         ("[[inspector.rules]]\nname = \"r\"\nkind = \"regex\"", .value, "3:8", "inspector.rules[0].kind", "not a rule kind"),
@@ -117,6 +120,7 @@ import Testing
             port = 9000
             keys = ["TOOL_KEY"]
             connect_allow = ["api.example.com", "*.example.org", "h.example:8443", "*"]
+            own_typography = ["Don’t", "Codex—and"]
             max_body_bytes = 1024
             base_urls = { Z_URL = "https://z.example/v1", A_URL = "http://127.0.0.1:9/x" }
             modes = { canary = "report", covert = "block" }
@@ -138,6 +142,7 @@ import Testing
         #expect(layer.seccomp.deny == ["ptrace"] && layer.seccomp.allow == ["personality"])
         #expect(layer.inspector.port == 9000 && layer.inspector.maxBodyBytes == 1024)
         #expect(layer.inspector.connectAllow.count == 4)
+        #expect(layer.inspector.ownTypography == ["Don’t", "Codex—and"])
         #expect(layer.inspector.baseURLs.map(\.variable) == ["Z_URL", "A_URL"])
         #expect(layer.inspector.canary == .report && layer.inspector.covert == .block && layer.inspector.tag == nil)
         #expect(layer.inspector.rules == [Profile.Rule(name: "no-secret", kind: .forbid, pattern: "secret", mode: .block)])

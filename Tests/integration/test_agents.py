@@ -56,6 +56,8 @@ def assert_clean_pass(r, up, key: str) -> None:
     assert r.report, f"no --report written\n{r.describe()}"
     assert r.findings == {}, f"unexpected findings\n{r.describe()}"
     assert r.blocked == 0, r.describe()
+    # No other egress tried (issue 18, item 9): the profile switched it off at the agent.
+    assert int(r.report.get("rejected", 0)) == 0, r.report.get("refusals")
     assert int(r.report.get("requests", 0)) >= len(reqs), r.describe()
     # Credential masking: the placeholder inside is swapped back for the real key upstream.
     got = {sent_key(req["headers"]) for req in reqs}

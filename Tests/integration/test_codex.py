@@ -57,6 +57,24 @@ def test_codex_headless_stub_over_websocket(veil_agent, venv, version):
 
 
 @pytest.mark.parametrize("version", VERSIONS)
+def test_codex_own_typography_is_below_the_default_gate(veil_agent, venv, version):
+    """Codex's own instructions carry curly apostrophes and em dashes (`Don’t`, `Codex—and`):
+    listed in the profile's own_typography they are severity typography, so --fail-on-marker
+    passes an innocent run; the same apostrophe in another word is a marker, and the strictest
+    gate sees the agent's own words too."""
+    r = veil_agent("codex", "stub", codex(venv, version, "say hi"), extra=["--fail-on-marker"])
+    assert r.returncode == 0, r.describe()
+    levels = r.report["findingsBySeverity"]
+    assert levels.get("typography", 0) >= 1 and "marker" not in levels, levels
+    r = veil_agent("codex", "stub", codex(venv, version, "say hi"), extra=["--fail-on", "typography"])
+    assert r.returncode == 3, r.describe()
+    r = veil_agent("codex", "stub", codex(venv, version, "say hi, it’s fine"), extra=["--fail-on-marker"])
+    assert r.returncode == 3, r.describe()
+    markers = [f for f in r.report["findingList"] if f["severity"] == "marker"]
+    assert markers and {f["word"] for f in markers} == {"it’s"}, markers
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 def test_codex_websocket_reaches_the_upstream_with_the_real_key(veil_agent, venv, ws_upstream, version):
     # `codex exec` authenticates with CODEX_API_KEY alone (OPENAI_API_KEY is for the interactive
     # login); the profile masks both.

@@ -512,7 +512,7 @@ def test_fast_and_full_parsers_agree_on_run_options():
     import re
     declared = set(re.findall(r"(--[a-z-]+)", help_text)) - {"--help", "--version"}
     declared |= {"-v"} if re.search(r"-v,", help_text) else set()
-    fast = {"--profile", "--workdir", "--upstream", "--record", "--report", "--decoy",
+    fast = {"--profile", "--workdir", "--upstream", "--record", "--report", "--decoy", "--fail-on",
             "--fail-on-marker", "--trust-project", "--allow-home-workdir", "--verbose", "-v"}
     assert declared == fast, declared ^ fast
 
