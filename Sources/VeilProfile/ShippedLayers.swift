@@ -104,6 +104,7 @@ extension ShippedProfiles {
             l.filesystem.homeFiles = [".kimi/AGENTS.md"]
             l.inspector.keys = ["KIMI_API_KEY"]
             l.inspector.connectAllow = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"]
+            l.inspector.ownTypography = ["aren\u{2019}t"]
             l.inspector.baseURLs = [.init(variable: "KIMI_BASE_URL", upstream: "https://api.moonshot.ai/v1")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         case "mistral-vibe":
@@ -141,6 +142,7 @@ extension ShippedProfiles {
             l.filesystem.homeWrite = [.init(path: ".openhands/agent_settings.json", text: "{\"llm\": {\"model\": \"${LLM_MODEL:-anthropic/claude-sonnet-4-5-20250929}\", \"api_key\": \"${LLM_API_KEY}\", \"base_url\": \"${LLM_BASE_URL}\", \"usage_id\": \"agent\"}}")]
             l.inspector.keys = ["LLM_API_KEY"]
             l.inspector.connectAllow = ["api.anthropic.com", "api.openai.com"]
+            l.inspector.ownTypography = ["don\u{2019}t", "you\u{2019}ll"]
             l.inspector.baseURLs = [.init(variable: "LLM_BASE_URL", upstream: "https://api.anthropic.com")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         default: return nil

@@ -375,6 +375,10 @@ home_files = [".kimi/AGENTS.md"]
 keys = ["KIMI_API_KEY"]
 # The Kimi API's hosts: Moonshot's open platforms and Kimi Code (kimi_cli/auth/platforms.py).
 connect_allow = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"]
+# kimi-cli's own typography: the one word of its system prompt with a curly apostrophe (1.51.0,
+# measured through veil). Severity `typography`, below the default gate; the same character
+# anywhere else is a marker.
+own_typography = ["aren’t"]
 
 # KIMI_BASE_URL is the Kimi API (OpenAI's shape): its route takes the agent's requests ahead
 # of the OPENAI_BASE_URL every profile inherits. The host's value, when set, is the upstream.
@@ -490,6 +494,9 @@ LITELLM_LOCAL_MODEL_COST_MAP = "True"
 [inspector]
 keys = ["LLM_API_KEY"]
 connect_allow = ["api.anthropic.com", "api.openai.com"]
+# OpenHands' own typography: the words of its terminal tool's description with a curly
+# apostrophe (1.2.1, measured through veil). Severity `typography`, below the default gate.
+own_typography = ["don’t", "you’ll"]
 
 # LLM_BASE_URL is whatever API the model speaks. Set on the host (a gateway, a provider's
 # OpenAI-compatible endpoint), it is the upstream of every request. Not set, the inspector

@@ -11,8 +11,9 @@ loopback. See AGENTS-NOTES.md for how each one is wired.
   only.
 
 Every run: the answer arrives, the upstream receives the real key (never the placeholder),
-nothing is blocked on an innocent prompt, and what the inspector reports is only typography
-(`lookalike`; issue 18's gate is another change). A planted host value (the host's workdir
+nothing is blocked on an innocent prompt, and nothing is found above the agent's own
+typography (the profiles' own_typography: zero findings at the default gate; a curly
+apostrophe in any other word is still a marker). A planted host value (the host's workdir
 path) is blocked, and veil's own one-line notice reaches the terminal whatever the agent does
 with the error.
 """
@@ -29,7 +30,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import REPLY, load_report, model_requests, report_findings, sent_key
+from conftest import REPLY, load_report, model_requests, sent_key
 
 VENV = Path(os.environ.get("VEIL_TEST_VENV", "/opt/veil-test-venv"))
 MISTRAL_TEST_KEY = "veiltest-mistral-0123456789abcdefghijklm"
@@ -38,9 +39,9 @@ LLM_TEST_KEY = "sk-veiltest-llm-0123456789abcdefghijklmno"
 # Nothing a test sends may hold a host value: the unprivileged run's user is `veiltest`, a
 # canary there (model names once held it and were blocked, rightly). The keys may: veil blanks
 # its own keys before it scans.
-# Findings an innocent run may raise while issue 18's typography gate is open: the agents'
-# own typographic punctuation, reported (never blocked).
-TYPOGRAPHY = {"lookalike"}
+# Findings an innocent run may raise: the agents' own typographic punctuation (the profiles'
+# own_typography), severity `typography`, below the default gate.
+TYPOGRAPHY = {"typography"}
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,9 @@ def agent_env(a: Agent, with_key: bool = True) -> dict[str, str | None]:
     return env
 
 
-def typography_only(findings: dict[str, int]) -> bool:
-    return set(findings) <= TYPOGRAPHY
+def typography_only(report: dict) -> bool:
+    """Nothing above the agent's own typography: zero findings at the default gate."""
+    return set(k for k, v in (report.get("findingsBySeverity") or {}).items() if v) <= TYPOGRAPHY
 
 
 def assert_answered_with_the_real_key(r, up, a: Agent) -> None:
@@ -153,7 +155,7 @@ def assert_answered_with_the_real_key(r, up, a: Agent) -> None:
     assert reqs, f"the upstream saw no model request\n{r.describe()}"
     assert {sent_key(q["headers"]) for q in reqs} == {a.key}, [q["headers"] for q in reqs]
     assert r.blocked == 0, r.describe()
-    assert typography_only(r.findings), r.describe()
+    assert typography_only(r.report), r.describe()
     assert a.key not in r.record_path.read_text(), "the real key is in --record"
 
 
@@ -185,20 +187,31 @@ def test_headless_stub(veil_by_name, agent):
     assert r.returncode == 0, r.describe()
     assert "Hello from the veil stub" in r.stdout or "veil stub" in r.stdout, r.describe()
     assert int(r.report.get("requests", 0)) >= 1 and r.blocked == 0, r.describe()
-    assert typography_only(r.findings), r.describe()
+    assert typography_only(r.report), r.describe()
 
 
 @pytest.mark.parametrize("agent", HEADLESS)
 def test_headless_upstream_gets_the_real_key(veil_agent, upstream, agent):
     a = AGENTS[agent]
     t0 = time.monotonic()
-    r = veil_agent(a.profile, upstream.url, a.headless("say hi"), env=agent_env(a))
+    r = veil_agent(a.profile, upstream.url, a.headless("say hi"), env=agent_env(a), extra=["--fail-on-marker"])
     assert_answered_with_the_real_key(r, upstream, a)
     assert "say hi" in json.dumps([q["body"] for q in model_requests(upstream)])
     # Nothing but model traffic: no telemetry, update check or price list reached anything,
     # and veil refused nothing but what the agent has no setting for.
     assert_refused_only_the_known(r.report, a)
     assert time.monotonic() - t0 < 60
+
+
+@pytest.mark.parametrize("agent", HEADLESS)
+def test_headless_a_changed_apostrophe_is_still_a_marker(veil_agent, upstream, agent):
+    """The agent's own words are below the gate; the same curly apostrophe in another word
+    (the 2026 incident's marker) is not."""
+    a = AGENTS[agent]
+    r = veil_agent(a.profile, upstream.url, a.headless("say hi, it’s fine"), env=agent_env(a), extra=["--fail-on-marker"])
+    assert r.returncode == 3, r.describe()
+    markers = [f for f in r.report["findingList"] if f["severity"] == "marker"]
+    assert markers and {f["word"] for f in markers} == {"it’s"}, markers
 
 
 @pytest.mark.parametrize("agent", HEADLESS)
@@ -273,7 +286,7 @@ def test_interactive(tmux, veil_bin, host_env, upstream, workdir, tmp_path, agen
     rep = json.loads(report.read_text())
     reqs = model_requests(upstream)
     assert reqs and {sent_key(q["headers"]) for q in reqs} == {a.key}, [q["headers"] for q in reqs]
-    assert int(rep.get("blocked", 0)) == 0 and typography_only(report_findings(rep)), rep
+    assert int(rep.get("blocked", 0)) == 0 and typography_only(rep), rep
     assert_refused_only_the_known(rep, a)
     assert a.key not in record.read_text()
 
@@ -288,7 +301,7 @@ def test_interactive_stub(tmux, veil_bin, host_env, workdir, tmp_path, agent):
     a.quit(s)
     assert s.wait_exit(30) == 0, s.last_screen
     rep = json.loads(report.read_text())
-    assert int(rep.get("blocked", 0)) == 0 and typography_only(report_findings(rep)), rep
+    assert int(rep.get("blocked", 0)) == 0 and typography_only(rep), rep
 
 
 @pytest.mark.parametrize("agent", list(AGENTS))
