@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
         .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
         .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests"),
-        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch"], path: "Tests/VeilAppTests"),
+        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch", "VeilProxy", "VeilProfile"], path: "Tests/VeilAppTests"),
         .testTarget(name: "VeilLaunchTests", dependencies: ["VeilLaunch"], path: "Tests/VeilLaunchTests"),
         .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
         .testTarget(

@@ -119,9 +119,7 @@ public enum InspectorService {
     }
 
     static func writeReport(_ summary: InspectorSummary, to path: String, agentTrees: [String]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(summary)
+        let data = try summary.reportJSON()
         let fd = try ConfinedPath.openForWriting(path, append: false, confinedTo: agentTrees, cwd: HostFiles.currentDirectory())
         defer { close(fd) }
         try ConfinedPath.writeAll(fd, Array(data), path: path)

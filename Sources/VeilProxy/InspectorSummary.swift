@@ -26,6 +26,14 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
     public var limitsHit: LimitsHit?
     public init() {}
 
+    /// The `--report` file's bytes, as `veil run`, `veil inspect` and `veil report --format
+    /// json` write them: one writer, so a merged summary reads back like any run's.
+    public func reportJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
     /// Findings at `level` or above: a gate at that level fails the run when this is not 0.
     public func findings(atLeast level: Severity) -> Int {
         Severity.allCases.filter { $0 >= level }.reduce(0) { $0 + findingsBySeverity[$1.rawValue, default: 0] }

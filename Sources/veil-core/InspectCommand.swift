@@ -97,9 +97,7 @@ struct InspectCommand: ParsableCommand {
         inspector.shutdown()
         let summary = inspector.summary()
         if let report {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(summary).write(to: URL(fileURLWithPath: report))
+            try summary.reportJSON().write(to: URL(fileURLWithPath: report))
         }
         if let gate = failOn ?? (failOnMarker ? .marker : nil), summary.findings(atLeast: gate) > 0 { throw ExitCode(3) }
     }

@@ -25,17 +25,16 @@ import VeilScan
         defer { c.close() }
         // 1.5 s of a head that never ends (the timeout is 1 s), paced on a thread of its own
         // so that a busy test run cannot stretch it.
-        let trickled = await offPool { () -> Date in
-            let start = Date()
+        await offPool {
             for ch in "POST /v1/messages HTT" {
                 c.send(String(ch))
                 usleep(75_000)
             }
-            return start
         }
-        let reply = await c.read(until: "never")
+        // The answer, then the close: both within the client's own 5 s receive timeout.
+        let reply = await c.read(until: "}}")
         #expect(reply.hasPrefix("HTTP/1.1 408"))
-        #expect(Date().timeIntervalSince(trickled) < 4.5)  // the client's own timeout is 5 s
+        #expect(await c.peerCloses())
         #expect(inspector.summary().refusals.first?.status == 408)
     }
 
@@ -51,9 +50,8 @@ import VeilScan
         let start = Date()
         c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
         #expect(await c.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
-        #expect(await c.readBytes().isEmpty)  // the close (5 s would be the client's own timeout)
-        let waited = Date().timeIntervalSince(start)
-        #expect(waited > 0.9 && waited < 4.5)
+        #expect(await c.peerCloses())  // a close, not the client's own 5 s timeout
+        #expect(Date().timeIntervalSince(start) > 0.9)
     }
 
     /// Unfinished bodies hold at most max_buffered_bytes together: the request that would pass

@@ -196,5 +196,14 @@ struct RawClient {
         return (String(decoding: data[..<headEnd], as: UTF8.self), data.count - headEnd)
     }
 
+    /// Whether the peer closes the connection within 5 s (false: the receive timed out, or
+    /// bytes came instead).
+    func peerCloses() async -> Bool {
+        await offPool { [fd] in
+            var byte: UInt8 = 0
+            return recv(fd, &byte, 1, 0) == 0
+        }
+    }
+
     func close() { Glibc.close(fd) }
 }
