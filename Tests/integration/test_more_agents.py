@@ -71,10 +71,18 @@ class Agent:
 
 
 def quit_vibe(s) -> None:
-    # Ctrl-C asks for a second one to confirm (ask_confirmation_on_exit).
-    s.send_keys("C-c")
-    time.sleep(0.7)
-    s.send_keys("C-c")
+    # Ctrl-C asks for a second one to confirm (ask_confirmation_on_exit). While a turn is still
+    # ending (the reply drawn, the turn not closed), the first Ctrl-C interrupts the turn
+    # instead: then the pair is given again.
+    for _ in range(3):
+        s.send_keys("C-c")
+        time.sleep(0.7)
+        s.send_keys("C-c")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not s.exited():
+            time.sleep(0.2)
+        if s.exited():
+            return
 
 
 def quit_kimi(s) -> None:
