@@ -16,6 +16,7 @@ public struct InspectorWiring: Sendable {
     public static func make(profile: Profile, hostEnvironment: [String: String], upstreamOverride: String?,
                             placeholders: [String: String] = [:], earlier: [String: [String]] = [:]) -> InspectorWiring {
         var w = InspectorWiring()
+        var claimed: Set<APIKind> = []
         for base in profile.inspector.baseURLs {
             let hostValue = hostEnvironment[base.variable].flatMap { $0.isEmpty ? nil : $0 }
             let effective = hostValue ?? base.upstream
@@ -25,7 +26,17 @@ public struct InspectorWiring: Sendable {
             case let url?: upstream = .url(LaunchWiring.urlPath(url).isEmpty ? url + LaunchWiring.urlPath(effective) : url)
             case nil: upstream = .url(effective)
             }
-            w.routes.append(Route(api: apiKind(ofVariable: base.variable), upstream: upstream))
+            let api = apiKind(ofVariable: base.variable)
+            if api == .unknown, hostValue != nil {
+                // The user's own endpoint for an agent that speaks whatever API its model does
+                // (OpenHands' LLM_BASE_URL): it takes every API no route before it took, ahead of
+                // the vendors' defaults the profile inherits, which would otherwise get its key.
+                for kind in [APIKind.anthropic, .openai, .gemini] where claimed.insert(kind).inserted {
+                    w.routes.append(Route(api: kind, upstream: upstream))
+                }
+            }
+            claimed.insert(api)
+            w.routes.append(Route(api: api, upstream: upstream))
         }
         // Requests no route claims go to the first upstream (or the override).
         if let first = w.routes.first {

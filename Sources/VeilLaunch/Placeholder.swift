@@ -28,15 +28,16 @@ public enum Placeholder {
     /// for which the host sets none of the profile's keys gets one fixed stand-in, in the first
     /// of its variables the profile lists: only one, since Claude Code warns when both a key and
     /// a token are set, and google-genai when both GEMINI_API_KEY and GOOGLE_API_KEY are. It
-    /// stands for no real key, so the inspector has nothing to restore.
+    /// stands for no real key, so the inspector has nothing to restore. Grouped by vendor, not
+    /// by the API's shape: the host's OPENAI_API_KEY covers nothing of kimi-cli's KIMI_API_KEY.
     public static func stubKeys(variables: [String], hostEnvironment: [String: String]) -> [String: String] {
         func isSet(_ name: String) -> Bool { !(hostEnvironment[name] ?? "").isEmpty }
-        var covered = Set(variables.filter(isSet).compactMap { APIFamily(variable: $0) })
+        func vendor(_ name: String) -> String? { APIFamily(variable: name) == nil ? nil : APIFamily.vendor(ofVariable: name) }
+        var covered = Set(variables.filter(isSet).compactMap(vendor))
         var out: [String: String] = [:]
         for name in variables where !isSet(name) {
-            let family = APIFamily(variable: name)
-            if let f = family, !covered.insert(f).inserted { continue }
-            out[name] = stubKey(for: family)
+            if let v = vendor(name), !covered.insert(v).inserted { continue }
+            out[name] = stubKey(for: APIFamily(variable: name))
         }
         return out
     }

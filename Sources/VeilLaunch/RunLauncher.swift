@@ -89,6 +89,14 @@ public enum RunLauncher {
             inputs.runCA = try early?.certificate()
 
             var plan = Planner.plan(inputs)
+            if !profile.filesystem.homeWrite.isEmpty {
+                var agentEnvironment: [String: String] = [:]
+                for entry in plan.environment {
+                    guard let eq = entry.firstIndex(of: "=") else { continue }
+                    agentEnvironment[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+                }
+                state.writeIn(profile.filesystem.homeWrite, environment: agentEnvironment, profile: profile.name)
+            }
             plan.terminal = TerminalControl.current()
             return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early)
         } catch {

@@ -28,6 +28,10 @@ extension Profile {
         kv("ro", W.stringArray(filesystem.readOnly.map(Self.bindText)))
         kv("rw", W.stringArray(filesystem.readWrite.map(Self.bindText)))
         kv("home_files", W.stringArray(filesystem.homeFiles))
+        if !filesystem.homeWrite.isEmpty {
+            section("filesystem.home_write")
+            for file in filesystem.homeWrite { kv(file.path, W.string(file.text)) }
+        }
         section("seccomp")
         kv("deny", W.stringArray(seccomp.deny))
         kv("allow", W.stringArray(seccomp.allow))

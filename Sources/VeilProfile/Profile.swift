@@ -51,7 +51,20 @@ public struct Profile: Sendable, Equatable {
         public var readWrite: [Bind] = []
         /// Paths relative to the host HOME copied (once, if absent) into the profile's home.
         public var homeFiles: [String] = []
+        /// Files veil writes (once, if absent) into the profile's home, `${NAME}` replaced by
+        /// the agent's environment: configuration an agent reads only from a file.
+        public var homeWrite: [HomeWrite] = []
         public init() {}
+    }
+
+    /// `[filesystem.home_write]`: a path relative to the home and its text.
+    public struct HomeWrite: Sendable, Equatable {
+        public var path: String
+        public var text: String
+        public init(path: String, text: String) {
+            self.path = path
+            self.text = text
+        }
     }
 
     /// A host path and where it appears inside (same path when `target` is nil).

@@ -91,6 +91,14 @@ struct ProfileDecoder {
             }
         }
         fs.homeFiles = try s.strings("home_files", check: ProfileValidation.homeFile)
+        if let write = try s.section("home_write") {
+            for (path, node) in write.table.entries {
+                try write.validateKey(path, node, ProfileValidation.homeFile(path))
+                guard case .string(let text) = node.value else { throw write.typeError(node, expected: "a string (the file's text)") }
+                try write.rejectInvisible(text, node)
+                fs.homeWrite.append(.init(path: path, text: text))
+            }
+        }
         return fs
     }
 }

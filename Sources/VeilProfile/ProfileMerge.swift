@@ -14,6 +14,14 @@ extension Profile {
         Self.append(layer.filesystem.readOnly, to: &filesystem.readOnly)
         Self.append(layer.filesystem.readWrite, to: &filesystem.readWrite)
         Self.append(layer.filesystem.homeFiles, to: &filesystem.homeFiles)
+        // By path, like a table's keys: a child rewrites a parent's file in place.
+        for file in layer.filesystem.homeWrite {
+            if let i = filesystem.homeWrite.firstIndex(where: { $0.path == file.path }) {
+                filesystem.homeWrite[i] = file
+            } else {
+                filesystem.homeWrite.append(file)
+            }
+        }
         Self.append(layer.seccomp.deny, to: &seccomp.deny)
         Self.append(layer.seccomp.allow, to: &seccomp.allow)
         applyInspector(layer.inspector)

@@ -10,7 +10,7 @@ enum ProfileSchema {
         ("agent", ["commands"]),
         ("identity", ["user", "uid", "gid", "full_name", "hostname", "tz", "locale"]),
         ("env", ["pass", "set"]),
-        ("filesystem", ["ro", "rw", "home_files"]),
+        ("filesystem", ["ro", "rw", "home_files", "home_write"]),
         ("seccomp", ["deny", "allow"]),
         ("inspector", ["port", "keys", "connect_allow", "max_body_bytes", "max_buffered_bytes", "request_timeout_seconds",
                        "idle_timeout_seconds", "own_typography", "base_urls", "modes", "rules"]),

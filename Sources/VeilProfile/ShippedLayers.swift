@@ -93,6 +93,32 @@ extension ShippedProfiles {
             l.inspector.connectAllow = ["api.openai.com"]
             l.inspector.baseURLs = [.init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1"), .init(variable: "OPENAI_API_BASE", upstream: "https://api.openai.com/v1")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
+        case "kimi-cli":
+            l = ProfileLayer(name: "kimi-cli", file: "shipped:kimi-cli.toml")
+            l.description = "kimi-cli (Moonshot): the Kimi API (KIMI_BASE_URL) through the inspector, telemetry and update checks off"
+            l.extends = "default"
+            l.extendsPosition = SourcePosition(line: 12, column: 11)
+            l.commands = ["kimi"]
+            l.envPass = ["KIMI_MODEL_NAME", "KIMI_MODEL_MAX_CONTEXT_SIZE", "KIMI_MODEL_CAPABILITIES"]
+            l.envSet = [.init(name: "KIMI_DISABLE_TELEMETRY", value: "1"), .init(name: "KIMI_CLI_NO_AUTO_UPDATE", value: "1")]
+            l.filesystem.homeFiles = [".kimi/AGENTS.md"]
+            l.inspector.keys = ["KIMI_API_KEY"]
+            l.inspector.connectAllow = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"]
+            l.inspector.ownTypography = ["aren\u{2019}t"]
+            l.inspector.baseURLs = [.init(variable: "KIMI_BASE_URL", upstream: "https://api.moonshot.ai/v1")]
+            l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
+        case "mistral-vibe":
+            l = ProfileLayer(name: "mistral-vibe", file: "shipped:mistral-vibe.toml")
+            l.description = "Mistral Vibe: api.mistral.ai through the inspected tunnel, telemetry and update checks off"
+            l.extends = "default"
+            l.extendsPosition = SourcePosition(line: 14, column: 11)
+            l.commands = ["vibe"]
+            l.envPass = ["VIBE_ACTIVE_MODEL"]
+            l.envSet = [.init(name: "VIBE_ENABLE_TELEMETRY", value: "false"), .init(name: "VIBE_ENABLE_UPDATE_CHECKS", value: "false"), .init(name: "VIBE_SHOW_GREETING", value: "false")]
+            l.filesystem.homeFiles = [".vibe/AGENTS.md"]
+            l.inspector.keys = ["MISTRAL_API_KEY"]
+            l.inspector.connectAllow = ["api.mistral.ai"]
+            l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         case "opencode":
             l = ProfileLayer(name: "opencode", file: "shipped:opencode.toml")
             l.description = "opencode: Anthropic and OpenAI APIs through the inspector, auto-update off"
@@ -104,6 +130,20 @@ extension ShippedProfiles {
             l.inspector.keys = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]
             l.inspector.connectAllow = ["api.anthropic.com", "api.openai.com"]
             l.inspector.baseURLs = [.init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com"), .init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1")]
+            l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
+        case "openhands":
+            l = ProfileLayer(name: "openhands", file: "shipped:openhands.toml")
+            l.description = "OpenHands CLI: its model (LLM_MODEL, LLM_BASE_URL) through the inspector, litellm's price-list download off"
+            l.extends = "default"
+            l.extendsPosition = SourcePosition(line: 12, column: 11)
+            l.commands = ["openhands"]
+            l.envPass = ["LLM_MODEL"]
+            l.envSet = [.init(name: "LITELLM_LOCAL_MODEL_COST_MAP", value: "True")]
+            l.filesystem.homeWrite = [.init(path: ".openhands/agent_settings.json", text: "{\"llm\": {\"model\": \"${LLM_MODEL:-anthropic/claude-sonnet-4-5-20250929}\", \"api_key\": \"${LLM_API_KEY}\", \"base_url\": \"${LLM_BASE_URL}\", \"usage_id\": \"agent\"}}")]
+            l.inspector.keys = ["LLM_API_KEY"]
+            l.inspector.connectAllow = ["api.anthropic.com", "api.openai.com"]
+            l.inspector.ownTypography = ["don\u{2019}t", "you\u{2019}ll"]
+            l.inspector.baseURLs = [.init(variable: "LLM_BASE_URL", upstream: "https://api.anthropic.com")]
             l.inspector.rules = [.init(name: "iso-date", kind: .isoDate, pattern: "", mode: nil)]
         default: return nil
         }

@@ -52,6 +52,7 @@ public enum ShippedLayersSource {
         list("filesystem.readOnly", layer.filesystem.readOnly.map(bind))
         list("filesystem.readWrite", layer.filesystem.readWrite.map(bind))
         list("filesystem.homeFiles", layer.filesystem.homeFiles.map(literal))
+        list("filesystem.homeWrite", layer.filesystem.homeWrite.map { ".init(path: \(literal($0.path)), text: \(literal($0.text)))" })
         list("seccomp.deny", layer.seccomp.deny.map(literal))
         list("seccomp.allow", layer.seccomp.allow.map(literal))
         let i = layer.inspector

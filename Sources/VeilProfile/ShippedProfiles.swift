@@ -183,6 +183,9 @@ kind = "iso-date"
 #   rw = [...]                                   extra read-write binds
 #   home_files = ["rel/path"]    files under the host HOME copied once, if absent, into the
 #                                profile's persistent home
+#   [filesystem.home_write] "rel/path" = "text"   files veil writes once, if absent, into the
+#                                profile's home before the agent starts; `${NAME}` (or
+#                                `${NAME:-fallback}`) is the agent's variable NAME, JSON-escaped
 # [seccomp]
 #   deny = [...], allow = [...]  syscall names added to / removed from the built-in deny list
 # [inspector]
@@ -338,6 +341,96 @@ name = "iso-date"
 kind = "iso-date"
 
 """#,
+        "kimi-cli": #"""
+# veil profile: kimi-cli — Moonshot AI's Kimi CLI (`kimi`).
+#
+# Sources: kimi-cli 1.51.0's own code (1.52 is an empty deprecation stub). With no config file
+# it builds a provider of type "kimi" from KIMI_BASE_URL, KIMI_API_KEY and KIMI_MODEL_NAME
+# (kimi_cli/llm.py, augment_provider_with_env_vars) and calls the OpenAI-shaped
+# POST {KIMI_BASE_URL}/chat/completions. Telemetry (telemetry-logs.kimi.com, kimi_cli/
+# telemetry/transport.py) is off with KIMI_DISABLE_TELEMETRY (kimi_cli/app.py), the update
+# check and its tips download (cdn.kimi.com, kimi_cli/ui/shell/update.py) with
+# KIMI_CLI_NO_AUTO_UPDATE. Nothing has to be written into the home: kimi makes its own
+# ~/.kimi/config.toml (defaults only) on the first run.
+description = "kimi-cli (Moonshot): the Kimi API (KIMI_BASE_URL) through the inspector, telemetry and update checks off"
+extends = "default"
+
+[agent]
+commands = ["kimi"]
+
+[env]
+# The model and its limits; the base URL and key are routed and masked below.
+pass = ["KIMI_MODEL_NAME", "KIMI_MODEL_MAX_CONTEXT_SIZE", "KIMI_MODEL_CAPABILITIES"]
+
+[env.set]
+KIMI_DISABLE_TELEMETRY = "1"
+KIMI_CLI_NO_AUTO_UPDATE = "1"
+
+[filesystem]
+# The user's instructions; ~/.kimi/config.toml stays out: a provider there with its own
+# base_url would bypass the inspector (and fail, as nothing else is reachable).
+home_files = [".kimi/AGENTS.md"]
+
+[inspector]
+keys = ["KIMI_API_KEY"]
+# The Kimi API's hosts: Moonshot's open platforms and Kimi Code (kimi_cli/auth/platforms.py).
+connect_allow = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"]
+# kimi-cli's own typography: the one word of its system prompt with a curly apostrophe (1.51.0,
+# measured through veil). Severity `typography`, below the default gate; the same character
+# anywhere else is a marker.
+own_typography = ["aren’t"]
+
+# KIMI_BASE_URL is the Kimi API (OpenAI's shape): its route takes the agent's requests ahead
+# of the OPENAI_BASE_URL every profile inherits. The host's value, when set, is the upstream.
+[inspector.base_urls]
+KIMI_BASE_URL = "https://api.moonshot.ai/v1"
+
+[[inspector.rules]]
+name = "iso-date"
+kind = "iso-date"
+
+"""#,
+        "mistral-vibe": #"""
+# veil profile: mistral-vibe — Mistral's Vibe CLI (`vibe`).
+#
+# Sources: mistral-vibe 3.0.2's own code and built-in docs (vibe/core/skills/builtins/vibe.py).
+# With no config file Vibe reads only MISTRAL_API_KEY and talks to https://api.mistral.ai/v1
+# (a Rust TUI, vibe/_bin/vibe-rs, over a Python app server that holds the model client); it
+# reads no base-URL variable, but honours HTTPS_PROXY and adds SSL_CERT_FILE to its roots
+# (vibe/utils/http.py). So the model traffic is a CONNECT to api.mistral.ai, which the
+# inspector answers with the run's CA and reads like any request. Every setting can be given
+# as a VIBE_ variable (pydantic-settings, vibe/core/config/layers/environment.py):
+# enable_telemetry (usage events and OpenTelemetry to api.mistral.ai), enable_update_checks
+# (PyPI) and show_greeting (the TUI's "Hello {name}", which asks console.mistral.ai and
+# /v1/users/me who the key belongs to) are switched off here.
+description = "Mistral Vibe: api.mistral.ai through the inspected tunnel, telemetry and update checks off"
+extends = "default"
+
+[agent]
+commands = ["vibe"]
+
+[env]
+pass = ["VIBE_ACTIVE_MODEL"]
+
+[env.set]
+VIBE_ENABLE_TELEMETRY = "false"
+VIBE_ENABLE_UPDATE_CHECKS = "false"
+VIBE_SHOW_GREETING = "false"
+
+[filesystem]
+# The user's instructions; ~/.vibe/config.toml stays out: a provider there with its own
+# api_base would bypass the inspector (and fail, as nothing else is reachable).
+home_files = [".vibe/AGENTS.md"]
+
+[inspector]
+keys = ["MISTRAL_API_KEY"]
+connect_allow = ["api.mistral.ai"]
+
+[[inspector.rules]]
+name = "iso-date"
+kind = "iso-date"
+
+"""#,
         "opencode": #"""
 # veil profile: opencode — the opencode terminal agent (`opencode`).
 #
@@ -365,6 +458,51 @@ connect_allow = ["api.anthropic.com", "api.openai.com"]
 [inspector.base_urls]
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+[[inspector.rules]]
+name = "iso-date"
+kind = "iso-date"
+
+"""#,
+        "openhands": #"""
+# veil profile: openhands — the OpenHands CLI (`openhands`, PyPI `openhands`).
+#
+# Sources: openhands 1.2.1's own code. The CLI reads its model only from
+# ~/.openhands/agent_settings.json (openhands_cli/tui/settings/store.py; without it, a setup
+# dialog asks for provider, model and key), and calls the model through litellm. So veil writes
+# that file on the first run from the variables OpenHands documents for its model, LLM_MODEL,
+# LLM_API_KEY and LLM_BASE_URL, as the agent sees them: the key's placeholder and the
+# inspector's base URL. litellm otherwise fetches its model price list from
+# raw.githubusercontent.com at start, three tries over ~7 s (LITELLM_LOCAL_MODEL_COST_MAP);
+# OpenHands' Laminar tracing is opt-in (LMNR_PROJECT_API_KEY), and it has no update check.
+description = "OpenHands CLI: its model (LLM_MODEL, LLM_BASE_URL) through the inspector, litellm's price-list download off"
+extends = "default"
+
+[agent]
+commands = ["openhands"]
+
+[env]
+pass = ["LLM_MODEL"]
+
+[env.set]
+LITELLM_LOCAL_MODEL_COST_MAP = "True"
+
+[filesystem.home_write]
+# Written once; /settings inside (or deleting the file) changes it later.
+".openhands/agent_settings.json" = '{"llm": {"model": "${LLM_MODEL:-anthropic/claude-sonnet-4-5-20250929}", "api_key": "${LLM_API_KEY}", "base_url": "${LLM_BASE_URL}", "usage_id": "agent"}}'
+
+[inspector]
+keys = ["LLM_API_KEY"]
+connect_allow = ["api.anthropic.com", "api.openai.com"]
+# OpenHands' own typography: the words of its terminal tool's description with a curly
+# apostrophe (1.2.1, measured through veil). Severity `typography`, below the default gate.
+own_typography = ["don’t", "you’ll"]
+
+# LLM_BASE_URL is whatever API the model speaks. Set on the host (a gateway, a provider's
+# OpenAI-compatible endpoint), it is the upstream of every request. Not set, the inspector
+# routes each request by its API: Anthropic's, OpenAI's and Gemini's to their vendors.
+[inspector.base_urls]
+LLM_BASE_URL = "https://api.anthropic.com"
 
 [[inspector.rules]]
 name = "iso-date"

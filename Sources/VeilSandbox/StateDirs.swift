@@ -56,6 +56,16 @@ public struct StateDirs: Sendable, Equatable {
             _ = try? ConfinedPath.createIfAbsent(root: home(profile), rel, contents: data)
         }
     }
+
+    /// Writes the profile's `home_write` files once, when absent (the agent may change them
+    /// later, as it would its own settings), with `${NAME}` from `environment`, the agent's.
+    /// Like `carryIn`, nothing in the home is followed.
+    public func writeIn(_ files: [Profile.HomeWrite], environment: [String: String], profile: String) {
+        for file in files where !file.path.contains("..") {
+            let text = file.expanded(in: environment)
+            _ = try? ConfinedPath.createIfAbsent(root: home(profile), file.path, contents: Array(text.utf8))
+        }
+    }
 }
 
 /// Random hex from the system generator (getrandom).

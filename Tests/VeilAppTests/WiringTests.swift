@@ -43,6 +43,32 @@ import VeilScan
         #expect(Set(w.routes.map(\.api)) == [.anthropic, .openai, .gemini, .unknown])
     }
 
+    /// kimi-cli's requests have OpenAI's shape: its own KIMI_BASE_URL must take them, ahead of
+    /// the OPENAI_BASE_URL inherited from default (else the Kimi key would go to api.openai.com).
+    @Test func kimisOpenAIShapedRequestsGoToKimi() throws {
+        let p = try ProfileLoader(search: ProfileSearchPath(directories: [])).load("kimi-cli")
+        let w = InspectorWiring.make(profile: p, hostEnvironment: [:], upstreamOverride: nil)
+        #expect(w.routes.first { $0.api == .openai } == Route(api: .openai, upstream: .url("https://api.moonshot.ai/v1")))
+        let cn = InspectorWiring.make(profile: p, hostEnvironment: ["KIMI_BASE_URL": "https://api.moonshot.cn/v1"],
+                                      upstreamOverride: nil)
+        #expect(cn.routes.first { $0.api == .openai }?.upstream == .url("https://api.moonshot.cn/v1"))
+    }
+
+    /// OpenHands' LLM_BASE_URL speaks whatever API its model does. Set on the host (a gateway),
+    /// it takes every request; not set, each API goes to its vendor as in default.
+    @Test func aHostSetBaseURLOfNoKnownAPITakesEveryAPI() throws {
+        let p = try ProfileLoader(search: ProfileSearchPath(directories: [])).load("openhands")
+        let gateway = InspectorWiring.make(profile: p, hostEnvironment: ["LLM_BASE_URL": "https://llm.corp.example/v1"],
+                                           upstreamOverride: nil)
+        for api in [APIKind.anthropic, .openai, .gemini, .unknown] {
+            #expect(gateway.routes.first { $0.api == api }?.upstream == .url("https://llm.corp.example/v1"), "\(api)")
+        }
+        let unset = InspectorWiring.make(profile: p, hostEnvironment: [:], upstreamOverride: nil)
+        #expect(unset.routes.first { $0.api == .openai }?.upstream == .url("https://api.openai.com/v1"))
+        #expect(unset.routes.first { $0.api == .anthropic }?.upstream == .url("https://api.anthropic.com"))
+        #expect(unset.routes.first { $0.api == .gemini }?.upstream == .url("https://generativelanguage.googleapis.com"))
+    }
+
     @Test func theHostsBaseURLIsTheUpstream() {
         let host = ["ANTHROPIC_BASE_URL": "https://gateway.corp.example/anthropic"]
         let w = InspectorWiring.make(profile: profile(), hostEnvironment: host, upstreamOverride: nil)

@@ -74,6 +74,18 @@ func aiderProfile() -> Profile {
         #expect(token.environment["ANTHROPIC_API_KEY"] == nil && token.placeholders.keys.contains("ANTHROPIC_AUTH_TOKEN"))
     }
 
+    /// The Kimi API has OpenAI's shape but is another vendor: the host's OPENAI_API_KEY does
+    /// not cover KIMI_API_KEY, which gets a stand-in of its own (kimi-cli sends nothing without).
+    @Test func aVendorWithOpenAIsShapeGetsItsOwnStandIn() {
+        var p = aiderProfile()
+        p.inspector.keys = ["OPENAI_API_KEY", "KIMI_API_KEY", "CODEX_API_KEY", "LLM_API_KEY"]
+        let w = LaunchWiring.make(profile: p, hostEnvironment: ["OPENAI_API_KEY": "sk-proj-abcdefghijklmnopqrstuvwxyz0123"],
+                                  port: 8080, upstream: "stub")
+        #expect(w.environment["KIMI_API_KEY"] == "sk-veil-stub-key")
+        #expect(w.environment["CODEX_API_KEY"] == nil)  // OpenAI's own, covered by the host's key
+        #expect(w.environment["LLM_API_KEY"] == "veil-stub-key")
+    }
+
     /// Against a real API (or a chosen server) a made-up key would be sent, and would shadow a
     /// login the agent keeps in its home.
     @Test func noStandInWithoutTheStub() {

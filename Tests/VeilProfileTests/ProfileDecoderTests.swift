@@ -42,6 +42,9 @@ import Testing
         ("[filesystem]\nrw = [\"/data:inside\"]", .value, "2:7", "filesystem.rw[0]", "must be absolute"),
         ("[filesystem]\nhome_files = [\"/etc/passwd\"]", .value, "2:15", "filesystem.home_files[0]", "relative to the home"),
         ("[filesystem]\nhome_files = [\"a/../../x\"]", .value, "2:15", "filesystem.home_files[0]", "without '..'"),
+        ("[filesystem.home_write]\n\"/etc/x\" = \"t\"", .value, "2:1", "filesystem.home_write.\"/etc/x\"", "relative to the home"),
+        ("[filesystem.home_write]\n\"a/../b\" = \"t\"", .value, "2:1", "filesystem.home_write.\"a/../b\"", "without '..'"),
+        ("[filesystem.home_write]\n\"a\" = 1", .type, "2:7", "filesystem.home_write.a", "the file's text"),
         ("[seccomp]\ndeny = [\"Mount\"]", .value, "2:9", "seccomp.deny[0]", "not a syscall name"),
         ("[inspector]\nconnect_allow = [\"bad host\"]", .value, "2:18", "inspector.connect_allow[0]", "not a host name"),
         ("[inspector]\nconnect_allow = [\"h.example:0\"]", .value, "2:18", "inspector.connect_allow[0]", "invalid port"),
@@ -157,5 +160,27 @@ import Testing
     @Test(arguments: suggestions)
     func suggestsTheClosestKnownKey(path: String, expected: String?) {
         #expect(ProfileSchema.suggestion(for: path) == expected)
+    }
+}
+
+/// `[filesystem.home_write]`: files veil writes into the profile home, from the agent's variables.
+@Suite struct HomeWriteTests {
+    @Test func decodesInFileOrderAndAChildRewritesAFileInPlace() throws {
+        let tree = try TempTree()
+        defer { tree.remove() }
+        try tree.write("user/base.toml", "[filesystem.home_write]\n\".a/one.json\" = '{}'\n\".a/two\" = 'x'\n")
+        try tree.write("user/child.toml", "extends = \"base\"\n[filesystem.home_write]\n\".a/two\" = 'y'\n\".b\" = 'z'\n")
+        let p = try tree.loader(shipped: ShippedProfiles.files).load("child")
+        #expect(p.filesystem.homeWrite == [.init(path: ".a/one.json", text: "{}"), .init(path: ".a/two", text: "y"),
+                                           .init(path: ".b", text: "z")])
+        // `veil profile show` writes it back as a profile that loads the same.
+        let shown = try tree.write("shown/child.toml", p.tomlText())
+        #expect(try tree.loader(shipped: ShippedProfiles.files).load(shown).filesystem.homeWrite == p.filesystem.homeWrite)
+    }
+
+    @Test func variablesAreTheAgentsJSONEscapedWithFallbacks() {
+        let file = Profile.HomeWrite(path: "x.json", text: #"{"m": "${M:-a/b}", "k": "${K}", "u": "${U}", "n": "${NONE}", "$": "$HOME ${"#)
+        let env = ["K": "sk-\"quoted\"\\\n", "U": "http://127.0.0.1:8080", "M": ""]
+        #expect(file.expanded(in: env) == #"{"m": "a/b", "k": "sk-\"quoted\"\\\n", "u": "http://127.0.0.1:8080", "n": "", "$": "$HOME ${"#)
     }
 }

@@ -251,7 +251,8 @@ import Testing
     @Test(arguments: [
         ("claude", "claude-code"), ("/home/u/.local/bin/claude", "claude-code"), ("codex", "codex"),
         ("gemini", "gemini-cli"), ("aider", "aider"), ("opencode", "opencode"), ("bash", "default"),
-        ("claude-code", "default"),
+        ("claude-code", "default"), ("vibe", "mistral-vibe"), ("kimi", "kimi-cli"), ("openhands", "openhands"),
+        ("/opt/veil-test-venv/bin/kimi", "kimi-cli"), ("mistral-vibe", "default"),
     ])
     func shippedProfilesByCommand(command: String, expected: String) throws {
         let loader = ProfileLoader(search: ProfileSearchPath(directories: []))

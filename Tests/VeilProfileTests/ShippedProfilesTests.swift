@@ -9,7 +9,8 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("profiles").path
 
 @Suite struct ShippedProfilesTests {
-    static let agentProfiles = ["claude-code", "codex", "gemini-cli", "aider", "opencode", "generic-openai"]
+    static let agentProfiles = ["claude-code", "codex", "gemini-cli", "aider", "opencode", "generic-openai", "mistral-vibe",
+                                 "kimi-cli", "openhands"]
     let loader = ProfileLoader(search: ProfileSearchPath(directories: []))
 
     @Test func embeddedProfilesMatchTheProfilesDirectory() throws {
@@ -100,7 +101,8 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
     /// request whose API cannot be told goes to the first route.
     @Test(arguments: [("claude-code", "ANTHROPIC_BASE_URL"), ("codex", "OPENAI_BASE_URL"),
                       ("gemini-cli", "GOOGLE_GEMINI_BASE_URL"), ("aider", "OPENAI_API_BASE"),
-                      ("opencode", "ANTHROPIC_BASE_URL"), ("generic-openai", "OPENAI_BASE_URL")])
+                      ("opencode", "ANTHROPIC_BASE_URL"), ("generic-openai", "OPENAI_BASE_URL"),
+                      ("kimi-cli", "KIMI_BASE_URL"), ("openhands", "LLM_BASE_URL"), ("mistral-vibe", "ANTHROPIC_BASE_URL")])
     func aProfilesOwnAPIComesFirst(name: String, variable: String) throws {
         let p = try loader.load(name)
         #expect(p.inspector.baseURLs.first?.variable == variable)
@@ -124,6 +126,27 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
         }
         #expect(p.inspector.keys.contains("ANTHROPIC_API_KEY") && p.inspector.keys.contains("ANTHROPIC_AUTH_TOKEN"))
         #expect(!p.filesystem.homeFiles.contains(".claude.json"))
+    }
+
+    /// The agents' own switches for telemetry and update checks (their code, see the profiles),
+    /// and OpenHands' settings file written from its variables.
+    @Test(arguments: [("mistral-vibe", ["VIBE_ENABLE_TELEMETRY": "false", "VIBE_ENABLE_UPDATE_CHECKS": "false"]),
+                      ("kimi-cli", ["KIMI_DISABLE_TELEMETRY": "1", "KIMI_CLI_NO_AUTO_UPDATE": "1"]),
+                      ("openhands", ["LITELLM_LOCAL_MODEL_COST_MAP": "True"])])
+    func newAgentsSwitchOffTelemetryAndUpdates(name: String, set: [String: String]) throws {
+        let p = try loader.load(name)
+        for (k, v) in set { #expect(p.env.set[k] == v, "\(name): \(k)") }
+    }
+
+    @Test func openHandsSettingsComeFromItsVariables() throws {
+        let p = try loader.load("openhands")
+        let file = try #require(p.filesystem.homeWrite.first { $0.path == ".openhands/agent_settings.json" })
+        let text = file.expanded(in: ["LLM_MODEL": "openai/m", "LLM_API_KEY": "sk-placeholder", "LLM_BASE_URL": "http://127.0.0.1:8080"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let llm = try #require(json["llm"] as? [String: Any])
+        #expect(llm["model"] as? String == "openai/m" && llm["api_key"] as? String == "sk-placeholder")
+        #expect(llm["base_url"] as? String == "http://127.0.0.1:8080")
+        #expect(p.inspector.keys.contains("LLM_API_KEY") && p.env.pass.contains("LLM_MODEL"))
     }
 
     /// `veil profile show` prints TOML that loads back into the same profile.
