@@ -36,10 +36,11 @@ extension ShippedProfiles {
             l = ProfileLayer(name: "codex", file: "shipped:codex.toml")
             l.description = "OpenAI Codex CLI: api.openai.com/v1 through the inspector"
             l.extends = "default"
-            l.extendsPosition = SourcePosition(line: 9, column: 11)
+            l.extendsPosition = SourcePosition(line: 7, column: 11)
             l.commands = ["codex"]
             l.envPass = ["OPENAI_ORGANIZATION", "OPENAI_PROJECT"]
             l.filesystem.homeFiles = [".codex/AGENTS.md"]
+            l.filesystem.homeWrite = [.init(path: ".codex/config.toml", text: "[features]\u{a}plugins = false\u{a}\u{a}[otel]\u{a}metrics_exporter = \"none\"\u{a}")]
             l.inspector.keys = ["OPENAI_API_KEY", "CODEX_API_KEY"]
             l.inspector.connectAllow = ["api.openai.com"]
             l.inspector.ownTypography = ["Codex\u{2014}and", "Don\u{2019}t", "X\u{2014}not", "doesn\u{2019}t", "don\u{2019}t", "knowledge\u{2014}including", "user\u{2019}s"]

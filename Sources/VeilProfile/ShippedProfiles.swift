@@ -114,9 +114,7 @@ kind = "iso-date"
 #
 # Sources: the Codex config docs (custom providers live in ~/.codex/config.toml
 # [model_providers.*]); measured with codex-cli 0.147.0 and 0.163.0 (Tests/integration).
-# Codex's OpenTelemetry export is opt-in through [otel] in config.toml, so nothing needs
-# switching off here; with the ChatGPT login Codex talks to chatgpt.com instead, which the
-# inspector does not route.
+# With the ChatGPT login Codex talks to chatgpt.com instead, which the inspector does not route.
 description = "OpenAI Codex CLI: api.openai.com/v1 through the inspector"
 extends = "default"
 
@@ -127,9 +125,17 @@ commands = ["codex"]
 pass = ["OPENAI_ORGANIZATION", "OPENAI_PROJECT"]
 
 [filesystem]
-# AGENTS.md holds the user's instructions. config.toml is left out: a custom provider there
-# with its own base_url would bypass the inspector (and fail, as nothing else is reachable).
+# AGENTS.md holds the user's instructions. The host's config.toml is left out: a custom
+# provider there with its own base_url would bypass the inspector (and fail, as nothing else
+# is reachable).
 home_files = [".codex/AGENTS.md"]
+
+# veil's own config.toml, written once into the profile home (Codex adds to it later, e.g. a
+# project's trust): the plugin marketplace (chatgpt.com/backend-api/plugins, github.com/openai/
+# plugins.git, api.github.com) and the default metrics export to ab.chatgpt.com/otlp are off,
+# so Codex asks nothing of those hosts (measured with 0.147.0 and 0.163.0).
+[filesystem.home_write]
+".codex/config.toml" = "[features]\nplugins = false\n\n[otel]\nmetrics_exporter = \"none\"\n"
 
 [inspector]
 # `codex exec` authenticates with CODEX_API_KEY, interactive codex with OPENAI_API_KEY (or the

@@ -54,6 +54,10 @@ def test_codex_headless_stub_over_websocket(veil_agent, venv, version):
     methods = [e["method"] for e in record_lines(r)]
     assert "WS" in methods and "POST" not in methods, methods
     assert r.report["tunnels"] >= 1 and r.blocked == 0, r.describe()
+    # Nothing else asked for (issue 18, item 9): the profile's config.toml switches off the
+    # plugin marketplace (chatgpt.com, github.com, api.github.com) and the metrics export
+    # (ab.chatgpt.com), which were refused CONNECTs before.
+    assert int(r.report.get("rejected", 0)) == 0, r.report.get("refusals")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
