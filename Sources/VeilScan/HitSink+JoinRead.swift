@@ -34,8 +34,7 @@ extension HitSink {
         guard junction > 0, all.bytes.count > junction else { return }
         let c = vm.compiled
         // Only the patterns holding the two bytes met at the junction, where they hold them.
-        let key = Int(Matcher.lower(all.bytes[junction - 1])) << 8 | Int(Matcher.lower(all.bytes[junction]))
-        guard let places = vm.pairPlaces[UInt16(key)] else { return }
+        let places = vm.pairPlaces.of(Matcher.lower(all.bytes[junction - 1]), Matcher.lower(all.bytes[junction]))
         all.bytes.withUnsafeBytes { buf in
             let q = buf.baseAddress!, total = buf.count
             for (k, at) in places {
@@ -89,8 +88,7 @@ extension HitSink {
                 i += 1
             }
             guard from < reach, to > reach else { return false }
-            let key = UInt16(Matcher.lower(buf[reach - 1])) << 8 | UInt16(Matcher.lower(buf[reach]))
-            guard let places = vm.pairPlaces[key] else { return false }
+            let places = vm.pairPlaces.of(Matcher.lower(buf[reach - 1]), Matcher.lower(buf[reach]))
             let q = UnsafeRawPointer(buf.baseAddress! + from), total = to - from, junction = reach - from
             let c = vm.compiled
             for (k, at) in places {
