@@ -38,31 +38,36 @@ def proxy(out):
         open(f"{out}/body-{name}.json", "wb").write(json.dumps(body, ensure_ascii=False).encode())
 
 
+def conversation(size, message):
+    """A request of about `size` bytes: messages from `message(i)`, each with its weight."""
+    msgs, total = [], 0
+    while total < size - 4096:
+        m, weight = message(len(msgs))
+        msgs.append(m); total += weight
+    return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": msgs}
+
+
 def other_scripts(size):
     random.seed(11)
     zh = "服务器 返回 一个 值 当 调用者 传递 参数 测试 检查 重构 模块 导入 错误 处理 配置 构建 部署 请求 响应 代码 审查".split()
     ru = "сервер возвращает значение когда вызывающий передаёт аргумент тест проверяет модуль ошибка сборка запрос ответ".split()
-    msgs, total, i = [], 0, 0
-    while total < size - 4096:
-        words = zh if i % 2 == 0 else ru
-        text = " ".join(random.choice(words) for _ in range(random.randint(20, 200)))
-        msgs.append({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]})
-        total += len(text.encode()) + 60; i += 1
-    return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": msgs}
+    def message(i):
+        text = " ".join(random.choice(zh if i % 2 == 0 else ru) for _ in range(random.randint(20, 200)))
+        return ({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]},
+                len(text.encode()) + 60)
+    return conversation(size, message)
 
 
 def json_heavy(size):
     random.seed(13)
     names = "id name path kind size mode owner tags status line col".split()
     vals = "ok src lib main test a b c true ledger apply swift json read write".split()
-    msgs, total, i = [], 0, 0
-    while total < size - 4096:
+    def message(i):
         rows = [{k: random.choice(vals) if random.random() < 0.7 else random.randint(0, 99999)
                  for k in random.sample(names, 6)} | {"tags": random.sample(vals, 3)} for _ in range(20)]
-        msgs.append({"role": "assistant", "content": [{"type": "tool_use", "id": f"toolu_{i}", "name": "query",
-                                                       "input": {"rows": rows}}]})
-        total += len(json.dumps(msgs[-1])); i += 1
-    return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": msgs}
+        m = {"role": "assistant", "content": [{"type": "tool_use", "id": f"toolu_{i}", "name": "query", "input": {"rows": rows}}]}
+        return m, len(json.dumps(m))
+    return conversation(size, message)
 
 
 def scan(out):
