@@ -34,9 +34,11 @@ extension HitSink {
 
         static let slotCount = 256
 
-        static func open(_ view: Matcher) -> Joins {
+        /// Room for a string every 32 bytes of the body: prompts have one every 60 to 100,
+        /// so the list seldom grows (each growth copied it: 3% of a scan).
+        static func open(_ view: Matcher, bodySize: Int) -> Joins {
             var j = Joins()
-            j.capacity = 1024
+            j.capacity = max(1024, bodySize / 32)
             j.strings = malloc(j.capacity * MemoryLayout<Entry>.stride)!.assumingMemoryBound(to: Entry.self)
             j.slots = .allocate(capacity: slotCount)
             j.slots!.initialize(repeating: Slot(stream: 0, last: -1), count: slotCount)
