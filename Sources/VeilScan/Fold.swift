@@ -54,7 +54,12 @@ enum Fold {
         var pageIndex = [Int16](repeating: -1, count: 0x200)
         var pages: [[UInt8]?] = []
         var changed = [UInt64](repeating: 0, count: 0x20000 >> 6)
+        /// The most view bytes a byte of text becomes (`⒇`, three bytes, is `(20)`).
+        var growth = 1
     }
+
+    /// Bytes of view per byte of text, at most: what a view's buffer must hold.
+    static var growth: Int { table.growth }
 
     private static let table: Table = {
         var t = Table()
@@ -67,6 +72,8 @@ enum Fold {
                 page[k] = f
                 any = true
                 t.changed[Int(c >> 6)] |= 1 << UInt64(c & 63)
+                let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
+                t.growth = max(t.growth, (f.count + len - 1) / len)
             }
             if any {
                 t.pageIndex[block] = Int16(t.pages.count / 256)

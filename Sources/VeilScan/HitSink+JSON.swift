@@ -27,7 +27,7 @@ extension HitSink {
         let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
-        joins = Joins.open(m.view)
+        joins = Joins.open(m.view, bodySize: n)
         defer { joins.close() }
         var walk = Walk()
         var carry = veil_json_carry()

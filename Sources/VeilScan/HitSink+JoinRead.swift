@@ -34,8 +34,7 @@ extension HitSink {
         guard junction > 0, all.bytes.count > junction else { return }
         let c = vm.compiled
         // Only the patterns holding the two bytes met at the junction, where they hold them.
-        let key = Int(Matcher.lower(all.bytes[junction - 1])) << 8 | Int(Matcher.lower(all.bytes[junction]))
-        guard let places = vm.pairPlaces[UInt16(key)] else { return }
+        let places = vm.pairPlaces.of(Matcher.lower(all.bytes[junction - 1]), Matcher.lower(all.bytes[junction]))
         all.bytes.withUnsafeBytes { buf in
             let q = buf.baseAddress!, total = buf.count
             for (k, at) in places {
@@ -89,8 +88,7 @@ extension HitSink {
                 i += 1
             }
             guard from < reach, to > reach else { return false }
-            let key = UInt16(Matcher.lower(buf[reach - 1])) << 8 | UInt16(Matcher.lower(buf[reach]))
-            guard let places = vm.pairPlaces[key] else { return false }
+            let places = vm.pairPlaces.of(Matcher.lower(buf[reach - 1]), Matcher.lower(buf[reach]))
             let q = UnsafeRawPointer(buf.baseAddress! + from), total = to - from, junction = reach - from
             let c = vm.compiled
             for (k, at) in places {
@@ -105,19 +103,40 @@ extension HitSink {
     /// bytes or so, or its first `limit`.
     static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, _ s: Int, _ e: Int, fromEnd: Int?,
                           limit: Int = .max, into out: inout Joined) {
-        var i = s
-        // Plain ASCII folds to itself: as many bytes as the longest canary; else room for
-        // what the view drops.
-        let plain = fromEnd.map { back in (max(s, e - back) ..< e).allSatisfy { Matcher.byte(p, $0) &- 0x20 < 0x5C } } ?? false
-        if let back = fromEnd, e - s > (plain ? back : 8 * back) {
-            i = e - (plain ? back : 8 * back)
-            while i > s, Matcher.byte(p, i) & 0xC0 == 0x80 { i -= 1 }
-            // Start at an escape rather than inside one.
-            for j in max(s, i - 11) ..< i where Matcher.byte(p, j) == 0x5C && !Matcher.isEscapeLetter(p, j) {
-                i = j
-                break
-            }
+        guard let back = fromEnd else { return readPiece(p, n, index, from: s, e, limit: limit, into: &out) }
+        // Plain ASCII (no escape) is itself in the view: as many bytes as the longest canary.
+        // Else the view may drop most of what is read (`\u200b` after every letter), so the
+        // window grows until it holds that many bytes of view or the whole string.
+        let plain = (max(s, e - back) ..< e).allSatisfy { Matcher.byte(p, $0) &- 0x20 < 0x5F && Matcher.byte(p, $0) != 0x5C }
+        var window = plain ? back : 8 * back
+        let start = out.bytes.count
+        while true {
+            readPiece(p, n, index, from: HitSink.pieceStart(p, s, e, window), e, limit: .max, into: &out)
+            guard out.bytes.count - start < back, e - s > window else { return }
+            out.bytes.removeLast(out.bytes.count - start)
+            out.origin.removeLast(out.origin.count - start)
+            out.piece.removeLast(out.piece.count - start)
+            window *= 4
         }
+    }
+
+    /// Where to read the last `window` raw bytes of string `s ..< e` from: a character's
+    /// start, and an escape's rather than inside one.
+    static func pieceStart(_ p: UnsafeRawPointer, _ s: Int, _ e: Int, _ window: Int) -> Int {
+        guard e - s > window else { return s }
+        var i = e - window
+        while i > s, Matcher.byte(p, i) & 0xC0 == 0x80 { i -= 1 }
+        for j in max(s, i - 11) ..< i where Matcher.byte(p, j) == 0x5C && !Matcher.isEscapeLetter(p, j) {
+            return j
+        }
+        return i
+    }
+
+    /// Decoded and normalised content of string `index` from raw offset `i` to `e`, at most
+    /// `limit` bytes of it.
+    static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, from i: Int, _ e: Int, limit: Int,
+                          into out: inout Joined) {
+        var i = i
         var tmp: (UInt32, UInt32) = (0, 0)
         let start = out.bytes.count
         while i < e, out.bytes.count - start < limit {

@@ -34,9 +34,11 @@ extension HitSink {
 
         static let slotCount = 256
 
-        static func open(_ view: Matcher) -> Joins {
+        /// Room for a string every 32 bytes of the body: prompts have one every 60 to 100,
+        /// so the list seldom grows (each growth copied it: 3% of a scan).
+        static func open(_ view: Matcher, bodySize: Int) -> Joins {
             var j = Joins()
-            j.capacity = 1024
+            j.capacity = max(1024, bodySize / 32)
             j.strings = malloc(j.capacity * MemoryLayout<Entry>.stride)!.assumingMemoryBound(to: Entry.self)
             j.slots = .allocate(capacity: slotCount)
             j.slots!.initialize(repeating: Slot(stream: 0, last: -1), count: slotCount)
@@ -138,15 +140,19 @@ extension HitSink {
         // known, so any canary might hold them there).
         let l1 = a - 2 >= `as` && a >= 3 && Matcher.byte(p, a - 3) != 0x5C ? t.plain[Int(Matcher.byte(p, a - 2))] : 0
         let l2 = l1 != 0 && a - 3 >= `as` && a >= 4 && Matcher.byte(p, a - 4) != 0x5C ? t.plain[Int(Matcher.byte(p, a - 3))] : 0
-        let r1 = b + 1 < be ? t.plain[Int(Matcher.byte(p, b + 1))] : 0
-        let r2 = r1 != 0 && b + 2 < be ? t.plain[Int(Matcher.byte(p, b + 2))] : 0
+        // Past the new string's end there is no byte (`none`), not an unknown one: a canary
+        // read at this junction ends in the new string (one that goes on is read at the next
+        // junction). Short values (`"a"`, `"ok"`) would otherwise let every junction through.
+        let none = BytePairs.none
+        let r1 = b + 1 < be ? t.plain[Int(Matcher.byte(p, b + 1))] : none
+        let r2 = r1 == 0 || r1 == none ? r1 : b + 2 < be ? t.plain[Int(Matcher.byte(p, b + 2))] : none
         // A canary across the junction has two bytes on each side (the four meet), or one on
         // one side and three on the other, or it is three bytes long.
         func quad(_ q0: UInt8, _ q1: UInt8, _ q2: UInt8, _ q3: UInt8) -> Bool {
-            q0 == 0 || q3 == 0 || BytePairs.has(t.quads, BytePairs.hash(q0, q1, q2, q3))
+            q3 == none ? false : q0 == 0 || q3 == 0 || BytePairs.has(t.quads, BytePairs.hash(q0, q1, q2, q3))
         }
         func triple(_ q0: UInt8, _ q1: UInt8, _ q2: UInt8) -> Bool {
-            q0 == 0 || q2 == 0 || BytePairs.has(t.triples, BytePairs.hash(q0, q1, q2))
+            q2 == none ? false : q0 == 0 || q2 == 0 || BytePairs.has(t.triples, BytePairs.hash(q0, q1, q2))
         }
         if t.hasTwo { return true }  // a `forbid` rule of two bytes: the pair was all of it
         return quad(l1, fx, fy, r1) || quad(fx, fy, r1, r2) || quad(l2, l1, fx, fy)
@@ -200,6 +206,8 @@ final class BytePairs: @unchecked Sendable {
     }
 
     let tables: Tables
+    /// In the junction test: no byte there (past a string's end); never a `plain` value.
+    static let none: UInt8 = 0xFF
 
     init(_ patterns: [Pattern]) {
         func bits() -> UnsafeMutablePointer<UInt64> {

@@ -20,26 +20,16 @@ extension HitSink {
     /// findings from index `since` on are its own (what this look finds again is dropped).
     mutating func lookAgainNormalised(_ p: UnsafeRawPointer, _ n: Int, since: Int, _ m: Matcher) {
         foldFound = false
-        var kept: [UInt8] = []
-        kept.reserveCapacity(n)
-        var origin: [Int32] = []
-        origin.reserveCapacity(n)
-        var i = 0, changed = false
-        while i < n {
-            let b = Matcher.byte(p, i)
-            // In raw JSON text a character after a backslash stays: taking it out would turn
-            // the next letter into an escape letter (`\` + U+200D + `zh-CN`).
-            if b < 0x20 || b >= 0x7F, !(rawEscapes && Matcher.isEscapeLetter(p, i)),
-               let (cp, len) = HitSink.decode(p, n, i), let folded = Fold.of(cp) {
-                kept += folded
-                for _ in folded { origin.append(Int32(i)) }
-                i += len
-                changed = true
-                continue
+        // Written in place, in one pass: Russian prose (a look-alike in every other word) is
+        // all second looks, and an append and a folded array per byte were most of its scan.
+        let capacity = n * Fold.growth
+        var kept: [UInt8] = [], changed = false
+        let escapes = rawEscapes
+        let origin = [Int32](unsafeUninitializedCapacity: capacity) { origin, written in
+            kept = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                (count, changed) = HitSink.normalise(p, n, escapes, out.baseAddress!, origin.baseAddress!)
             }
-            kept.append(b)
-            origin.append(Int32(i))
-            i += 1
+            written = kept.count
         }
         guard changed else { return }
         let saved = (textStart, covertResume, wordCheckedUntil, dateResume)
@@ -58,6 +48,34 @@ extension HitSink {
                 k += 1
             }
         }
+    }
+
+    /// The view of `p[0 ..< n]` into `out`, and for each byte written the offset of the
+    /// scalar it came from; its length, and whether any scalar changed. In raw JSON text
+    /// (`escapes`) a character after a backslash stays: taking it out would turn the next
+    /// letter into an escape letter (`\` + U+200D + `zh-CN`).
+    static func normalise(_ p: UnsafeRawPointer, _ n: Int, _ escapes: Bool, _ out: UnsafeMutablePointer<UInt8>,
+                          _ origin: UnsafeMutablePointer<Int32>) -> (Int, Bool) {
+        var i = 0, o = 0, changed = false
+        while i < n {
+            let b = Matcher.byte(p, i)
+            if b &- 0x20 < 0x5F || (escapes && Matcher.isEscapeLetter(p, i)) {
+                out[o] = b; origin[o] = Int32(i); o += 1; i += 1
+                continue
+            }
+            guard let (cp, len) = HitSink.decode(p, n, i) else {
+                out[o] = b; origin[o] = Int32(i); o += 1; i += 1
+                continue
+            }
+            if Fold.changes(cp), let folded = Fold.of(cp) {
+                for x in folded { out[o] = x; origin[o] = Int32(i); o += 1 }
+                changed = true
+            } else {
+                for k in i ..< i + len { out[o] = Matcher.byte(p, k); origin[o] = Int32(k); o += 1 }
+            }
+            i += len
+        }
+        return (o, changed)
     }
 
     /// A JSON string scanned in place, `p[stringStart ..< end]`.

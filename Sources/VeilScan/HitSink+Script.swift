@@ -13,8 +13,9 @@ extension HitSink {
               Covert.script(prev.cp) != nil, !(rawEscapes && Matcher.isEscapeLetter(p, prev.start)) {
             start = prev.start
         }
+        // Counted first, collected only for a mixed word: Russian prose has a word to check
+        // at every Cyrillic letter, and an array per word was most of its scan.
         var latin = 0, greek = 0, cyrillic = 0
-        var letters: [(cp: UInt32, at: Int, script: Covert.Script)] = []
         var i = start
         while i < n, i - pos < HitSink.maxWordBytes, let d = HitSink.decode(p, n, i), let s = Covert.script(d.cp) {
             switch s {
@@ -23,16 +24,19 @@ extension HitSink {
             case .cyrillic: cyrillic += 1
             case .other: break
             }
-            if s != .other { letters.append((d.cp, i, s)) }
             i += d.len
         }
         wordCheckedUntil = i
         covertResume = max(covertResume, i)
-        let scripts = [latin, greek, cyrillic].filter { $0 > 0 }.count
-        guard scripts >= 2 else { return }
+        guard (latin > 0 ? 1 : 0) + (greek > 0 ? 1 : 0) + (cyrillic > 0 ? 1 : 0) >= 2 else { return }
         // Report the letters of the minority script(s): the odd ones out in the word.
         let major: Covert.Script = latin >= greek && latin >= cyrillic ? .latin : (cyrillic >= greek ? .cyrillic : .greek)
-        let odd = letters.filter { $0.script != major }
+        var odd: [(cp: UInt32, at: Int)] = []
+        var k = start
+        while k < i, let d = HitSink.decode(p, n, k) {
+            if let s = Covert.script(d.cp), s != .other, s != major { odd.append((d.cp, k)) }
+            k += d.len
+        }
         let names = [latin > 0 ? "Latin" : nil, greek > 0 ? "Greek" : nil, cyrillic > 0 ? "Cyrillic" : nil]
             .compactMap { $0 }.joined(separator: "+")
         let word = String(decoding: UnsafeRawBufferPointer(start: p + start, count: i - start), as: UTF8.self)

@@ -44,9 +44,8 @@ final class Matcher: Sendable {
     /// two strings is checked against (HitSink+Joins.swift).
     let joinPairs: BytePairs
     let longest: Int
-    /// Where each pair of adjacent bytes (lowered) sits in which pattern: (pattern, offset of
-    /// the pair's second byte).
-    let pairPlaces: [UInt16: [(Int32, Int32)]]
+    /// Where each pair of adjacent bytes (lowered) sits in which pattern.
+    let pairPlaces: PairPlaces
     /// Names of `iso-date` rules; empty when the profile has none.
     let dateRules: [String]
     let hasDates: Bool
@@ -105,14 +104,7 @@ final class Matcher: Sendable {
         self.patterns = ps
         self.anchors = anchors
         joinPairs = BytePairs(ps)
-        var places: [UInt16: [(Int32, Int32)]] = [:]
-        for (k, p) in ps.enumerated() where p.bytes.count >= 2 {
-            for j in 1 ..< p.bytes.count {
-                places[UInt16(Matcher.lower(p.bytes[j - 1])) << 8 | UInt16(Matcher.lower(p.bytes[j])), default: []]
-                    .append((Int32(k), Int32(j)))
-            }
-        }
-        pairPlaces = places
+        pairPlaces = PairPlaces(ps)
         longest = ps.map(\.bytes.count).max() ?? 0
         self.compiled = CompiledPatterns(patterns: ps, buckets: buckets, pairIndex: pairIndex, singleIndex: singleIndex,
                                          kernel: Matcher.kernelTables(ps, dates: !dates.isEmpty))

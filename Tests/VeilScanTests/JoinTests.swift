@@ -15,6 +15,12 @@ struct JoinTests {
          "time zone", "Ａ", "$.messages[0].content[0].text + $.messages[0].content[1].text"),
         (#"{"messages":[{"content":[{"type":"text","text":"offset +08"},{"type":"text","text":":00 now"}]}]}"#,
          "time zone offset", "+08", "$.messages[0].content[0].text + $.messages[0].content[1].text"),
+        // A zero-width space after every letter, on both sides of the junction: escaped and as sent.
+        (#"{"messages":[{"role":"user","content":"A\u200bs\u200bi\u200ba\u200b/\u200bS\u200bh\u200ba\u200bn\u200bg"},{"role":"user","content":"h\u200ba\u200bi"}]}"#,
+         "time zone", "A", "$.messages[0].content + $.messages[1].content"),
+        ("{\"messages\":[{\"role\":\"user\",\"content\":\"A\u{200B}s\u{200B}i\u{200B}a\u{200B}/\u{200B}S\u{200B}h\u{200B}a\u{200B}n\u{200B}g\"},"
+            + "{\"role\":\"user\",\"content\":\"h\u{200B}a\u{200B}i\"}]}",
+         "time zone", "A", "$.messages[0].content + $.messages[1].content"),
     ]
 
     @Test(arguments: split.indices)
