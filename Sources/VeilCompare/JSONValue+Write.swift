@@ -1,5 +1,7 @@
 // Writing JSON: reports are built as JSONValue so their key order is the schema's order.
 
+import VeilProfile
+
 extension JSONValue {
     /// Compact, or indented by two spaces. Non-ASCII is written as is (UTF-8).
     public func rendered(pretty: Bool = false) -> String {
@@ -35,26 +37,7 @@ extension JSONValue {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { "\"" + JSONString.escaped(s) + "\"" }
 
     /// Convenience for report builders.
     static func str(_ s: String) -> JSONValue { .string(s) }

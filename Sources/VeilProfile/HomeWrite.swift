@@ -23,7 +23,7 @@ extension Profile.HomeWrite {
                 fallback = String(inner[inner.index(dash, offsetBy: 2)...])
             }
             let value = environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
-            out.append(contentsOf: Self.jsonEscaped(value).unicodeScalars)
+            out.append(contentsOf: JSONString.escaped(value).unicodeScalars)
             i = close + 1
         }
         return String(out)
@@ -38,26 +38,5 @@ extension Profile.HomeWrite {
             i = next
         }
         return nil
-    }
-
-    static func jsonEscaped(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
     }
 }
