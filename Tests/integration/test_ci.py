@@ -331,3 +331,17 @@ def test_any_ci_script(veil_bin, host_env, workdir, hello, tmp_path):
     assert clean.returncode == 0, clean.stdout + clean.stderr
     root = ET.parse(tmp_path / "clean" / "junit.xml").getroot()
     assert root.findall("testsuite/testcase/failure") == [] and root.findall("testsuite/testcase")
+
+
+def test_container_recipe_installs_the_package_and_names_what_docker_must_allow():
+    """examples/container/Dockerfile: the .deb `make test` installs, an ordinary user, and the
+    three settings a sandbox in a Docker container needs, in the run line it documents."""
+    text = (EXAMPLES / "container" / "Dockerfile").read_text()
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    assert lines[0].startswith("FROM debian:12"), lines[0]
+    assert any("apt-get install" in ln and "/tmp/veil_*.deb" in ln for ln in lines), lines
+    assert any(ln.startswith("USER ") and "root" not in ln for ln in lines), lines
+    run = " ".join(ln.lstrip("# ").rstrip("\\ ") for ln in text.splitlines() if "docker run" in ln or ln.startswith("#     "))
+    for opt in ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"):
+        assert f"--security-opt {opt}" in run, opt
+    assert "veil run" in run and "--fail-on marker" in run
