@@ -92,7 +92,14 @@ extension HitSink {
             let a = Int(view.origin[i - 1])
             return Int(view.origin[i]) > a + (HitSink.decode(view.p, view.n, a)?.len ?? 1)
         }
-        return (gap(s), gap(e))
+        // A letter the view made from a non-ASCII one (Cyrillic а → a) is a word edge, as that
+        // letter is in the text itself: the view must not be stricter than the raw look, or
+        // zero-width characters that force the view would hide `аzh-CN`'s zh-CN.
+        func foreign(_ i: Int) -> Bool {
+            guard i >= 0, i < view.origin.count else { return false }
+            return Matcher.byte(view.p, Int(view.origin[i])) >= 0x80
+        }
+        return (gap(s) || foreign(s - 1), gap(e) || foreign(e))
     }
 
     /// Range `s ..< e` of the view in the text it was made from (whole scalars).

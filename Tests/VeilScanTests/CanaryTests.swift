@@ -156,6 +156,10 @@ struct CanaryTests {
         (userText("at /home/al\u{FE0F}ice/x"), "home path", "/home"),
         (userText(#"x\u200b at /home/al\u200cice/x"#), "home path", "/home"),
         ("not JSON: Asia/Shang\u{200D}hai", "time zone", "Asia"),
+        // After a Cyrillic letter, which the normalised view reads as Latin: still a word edge
+        // there, as it is in the text (the fuzzer's case, zero-width spaces forcing the view).
+        (userText("\u{0430}z\u{200B}h\u{200B}-\u{200B}C\u{200B}N"), "locale", "z"),
+        ("{\"0t\\\u{0430}z\u{200B}h-CN\\\"\"}", "locale", "z"),
     ])
     func invisibleCharactersDoNotHideACanary(_ body: String, _ label: String, _ at: String) {
         let canaries = scan(body).filter { $0.kind == .canary }
