@@ -273,6 +273,8 @@ def test_claude_interactive_suspends_and_resumes(tmux, veil_bin, host_env, upstr
     time.sleep(0.5)
     say_hi_and_quit(s)
     s.wait_for("--resume", timeout=30, what="Claude Code's exit")
+    # The shell's prompt first: keys typed while the job still ends go to it, not the shell.
+    s.wait_for(lambda scr: scr.rstrip().endswith(("$", "#")), timeout=30, what="the shell's prompt after the job")
     s.send_text("echo FG_STATUS=$?")
     s.send_keys("Enter")
     s.wait_for("FG_STATUS=0", timeout=10, what="the job's exit status through fg")
