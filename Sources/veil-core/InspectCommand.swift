@@ -35,11 +35,7 @@ struct InspectCommand: ParsableCommand {
             + "--upstream. Without this file no client can trust the tunnel.", valueName: "file"), completion: .file())
     var caCert: String?
 
-    @Option(help: ArgumentHelp("Exit 3 if anything was found at this severity or above: typography, marker or block.",
-                               valueName: "level"))
-    var failOn: Severity?
-    @Flag(help: "The same as --fail-on marker.")
-    var failOnMarker = false
+    @OptionGroup var gate: GateOptions
 
     @Option(help: "Event-loop threads serving agents and upstreams.")
     var threads = 2
@@ -99,7 +95,7 @@ struct InspectCommand: ParsableCommand {
         if let report {
             try summary.reportJSON().write(to: URL(fileURLWithPath: report))
         }
-        if let gate = failOn ?? (failOnMarker ? .marker : nil), summary.findings(atLeast: gate) > 0 { throw ExitCode(3) }
+        if let level = gate.level, summary.findings(atLeast: level) > 0 { throw ExitCode(3) }
     }
 }
 

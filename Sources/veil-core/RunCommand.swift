@@ -1,7 +1,6 @@
 import ArgumentParser
 import VeilApp
 import VeilLaunch
-import VeilProfile
 
 struct RunCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
@@ -24,12 +23,7 @@ struct RunCommand: AgentCommandLine {
     var record: String?
     @Option(name: .long, help: "Write a JSON summary of the inspection to this file.", completion: .file())
     var report: String?
-    @Option(name: .long, help: ArgumentHelp(
-        "Exit with status 3 when the inspector finds anything at this severity or above: typography, marker or block.",
-        valueName: "level"))
-    var failOn: Severity?
-    @Flag(name: .long, help: "The same as --fail-on marker: a host marker or covert character, not the agent's own typography.")
-    var failOnMarker = false
+    @OptionGroup var gate: GateOptions
     @Option(name: .long, help: ArgumentHelp("Show a decoy value for one dimension: tz, locale, hostname, user, base-host, proxy (DIM=VALUE; repeatable; used by `veil probe`).", valueName: "DIM=VALUE"))
     var decoy: [String] = []
     @Flag(name: .long, help: "Allow profiles from ./.veil/profiles (they come with the checked-out project).")
@@ -59,12 +53,10 @@ struct RunCommand: AgentCommandLine {
         o.upstream = upstream
         o.recordPath = record
         o.reportPath = report
-        o.failOn = failOn ?? (failOnMarker ? .marker : nil)
+        o.failOn = gate.level
         o.decoys = decoy.compactMap(Decoy.init)
         o.trustProject = trustProject
         o.allowHomeWorkdir = allowHomeWorkdir
         throw ExitCode(RunLauncher.run(o, core: Binaries.ownPath()))
     }
 }
-
-extension Severity: ExpressibleByArgument {}
