@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -120,6 +121,51 @@ int veil_loopback_up(void) {
     close(fd);
     errno = saved;
     return rc;
+}
+
+int veil_unshare_cell(int user) {
+    return unshare(CLONE_NEWNET | CLONE_NEWNS | (user ? CLONE_NEWUSER : 0));
+}
+
+int veil_loopback_add(const char *address, int label) {
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, address, &v4) == 1) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, IFNAMSIZ, "lo:%d", label);
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+        sin->sin_family = AF_INET;
+        sin->sin_addr = v4;
+        int rc = ioctl(fd, SIOCSIFADDR, &ifr);
+        if (rc == 0) {
+            // A /32: the class-derived mask would route a whole /8 to lo.
+            sin->sin_addr.s_addr = 0xFFFFFFFFu;
+            rc = ioctl(fd, SIOCSIFNETMASK, &ifr);
+        }
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return rc;
+    }
+    if (inet_pton(AF_INET6, address, &v6) == 1) {
+        struct { struct in6_addr addr; uint32_t prefixlen; int ifindex; } req;  // struct in6_ifreq
+        memset(&req, 0, sizeof req);
+        req.addr = v6;
+        req.prefixlen = 128;
+        req.ifindex = (int)if_nametoindex("lo");
+        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        int rc = ioctl(fd, SIOCSIFADDR, &req);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return rc;
+    }
+    errno = EINVAL;
+    return -1;
 }
 
 int veil_send_fd(int sock, int fd) {

@@ -5,9 +5,9 @@ import VeilProfile
 import VeilProxy
 import VeilScan
 
-/// `veil compare`: the same command on the host as it is (only its base-URL variables pointed
-/// at a recording inspector here) and under `veil run`, each on its own copy of the workdir,
-/// against the same upstream; then the difference, byte for byte.
+/// `veil compare`: the same command on the host as it is (every variable unchanged; its network
+/// leads to a recorder here, see HostArm) and under `veil run`, each on its own copy of the
+/// workdir, against the same upstream; then the difference, byte for byte.
 public struct CompareOptions: Sendable {
     public var profile: String?
     public var upstream = "stub"
@@ -52,19 +52,12 @@ public enum CompareSession {
         let veilCopy = try CompareWorkdir.copy(workdir, into: space.path("veil"))
         let facts = HostFacts.capture(environment: env, workdir: workdir)
 
-        // Host arm: an in-process inspector that only records (nothing blocked: this arm shows
-        // what the agent does outside veil), reached through the base-URL variables alone.
-        let hostRecord = space.path("host.jsonl")
-        var modes = Profile.Modes()
-        (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
-        let routes = InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: o.upstream).routes
-        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: routes, modes: modes, recordPath: hostRecord, hostEnvironment: env))
-        defer { inspector.shutdown() }
-        let wiring = LaunchWiring.make(profile: profile, hostEnvironment: env, port: inspector.port)
-        var hostEnv = env
-        for b in profile.inspector.baseURLs { hostEnv[b.variable] = wiring.environment[b.variable] }
-        let hostChild = try ChildProcess(argv: o.command, environment: hostEnv, cwd: hostCopy, logPrefix: space.path("host"))
+        // Host arm: the agent as the host runs it, every variable unchanged, in a network of its
+        // own where its base URLs and proxies lead to a recorder (HostArm).
+        let host = try HostArm(profile: profile, environment: env, upstream: o.upstream, command: o.command,
+                               workdir: workdir, copy: hostCopy, space: space)
+        defer { host.shutdown() }
+        let (hostChild, hostRecord) = (host.child, host.record)
 
         // Veil arm: `veil run` as a user would run it, with a private state directory so that
         // the run starts like every other and leaves the user's profile state alone.
@@ -75,11 +68,14 @@ public enum CompareSession {
         veilEnv["XDG_STATE_HOME"] = space.path("state")
         let veilChild = try ChildProcess(argv: veilArgs + ["--"] + o.command, environment: veilEnv, cwd: veilCopy, logPrefix: space.path("veil"))
 
-        try hostChild.start()
         try veilChild.start()
+        do { try host.start() } catch {
+            _ = veilChild.wait(timeout: 0)
+            throw error
+        }
         let statuses = CompareProgress.await([("host", hostChild, hostRecord), ("veil", veilChild, veilRecord)], timeout: o.timeout)
         let (hostStatus, veilStatus) = (statuses[0], statuses[1])
-        inspector.shutdown()
+        host.shutdown()
         return try assemble(o, profile: profile.name, facts: facts, workdir: workdir, copies: (hostCopy, veilCopy),
                             records: (hostRecord, veilRecord), children: (hostChild, veilChild), statuses: (hostStatus, veilStatus))
     }
@@ -88,8 +84,9 @@ public enum CompareSession {
                          records: (String, String), children: (ChildProcess, ChildProcess),
                          statuses: (Int32, Int32)) throws -> CompareReport {
         var notes: [String] = []
-        // The host arm ran in a copy; the agent would have seen the real directory, so its path
-        // is put back before comparing (and then it is the workdir canary it really is).
+        // The host arm's agent works in a copy laid over the real directory, so it sees the real
+        // path; should the copy's path show anyway (in /proc/self/mountinfo, say), it is put back
+        // before comparing (and then it is the workdir canary it really is).
         let hostLoaded = RecordLoader.parse(mapPath(read(records.0), from: copies.0, to: workdir))
         let veilLoaded = RecordLoader.parse(read(records.1))
         // veil itself failed (125: no sandbox, 126/127: command not runnable inside): no comparison.

@@ -8,6 +8,13 @@ struct TunnelOrigin: Equatable, Sendable {
     let port: Int
     /// TLS inside (the usual case), or plain HTTP the agent sent through the tunnel.
     var tls = true
+    /// Reached by dialing the listener itself, not by CONNECT (compare's host arm).
+    var direct = false
+
+    /// How the agent addressed the request, for the record: `CONNECT host:443`, `TLS host:443`.
+    var via: String {
+        (direct ? "TLS " : "CONNECT ") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+    }
 
     /// `https://host` (the port only when not the scheme's default), as a URL's origin.
     var url: String {

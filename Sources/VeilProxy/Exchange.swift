@@ -26,6 +26,8 @@ final class Exchange {
     /// The request's content-length (0 if none or chunked); never above the body cap.
     var declaredLength = 0
     var upstream = ""
+    /// How the agent addressed it when not as plain HTTP to the inspector (`TunnelOrigin.via`).
+    var via: String?
     var findings: [Finding] = []
     var decision = "forward"
     var blockReason: String?

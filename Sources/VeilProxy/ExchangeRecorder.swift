@@ -12,6 +12,8 @@ final class ExchangeRecorder: @unchecked Sendable {
         var path: String
         var api: String
         var upstream: String
+        /// `CONNECT host:port` (a tunnel) or `TLS host:port` (dialed directly, compare's host arm).
+        var via: String?
         var requestHeaders: [[String]]
         /// Decoded when the request had a content-encoding (its header is in requestHeaders).
         var requestBody: String
@@ -52,7 +54,7 @@ final class ExchangeRecorder: @unchecked Sendable {
         defer { lock.unlock() }
         let line = Line(
             time: formatter.string(from: Date()), method: ex.head.method.rawValue,
-            path: redaction.uri(ex.head.uri), api: ex.api.rawValue, upstream: redaction.uri(ex.upstream),
+            path: redaction.uri(ex.head.uri), api: ex.api.rawValue, upstream: redaction.uri(ex.upstream), via: ex.via,
             requestHeaders: redaction.headers(ex.head.headers),
             requestBody: redaction.text(String(decoding: ex.inspected.readableBytesView, as: UTF8.self)),
             findings: ex.findings, decision: ex.decision, blockReason: ex.blockReason, status: ex.status,

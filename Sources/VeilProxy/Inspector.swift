@@ -41,33 +41,42 @@ enum InspectorPipeline {
 /// the synchronous `veil` process (which must fork the sandbox single-threaded) can call it.
 public final class Inspector: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
-    private let channel: Channel
+    /// The listening channels: one, or (compare's host arm) one per port the agent dials.
+    private let channels: [Channel]
     private let core: InspectorCore
     private let lock = NSLock()
     private var stopped = false
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, core: InspectorCore) {
+    private init(group: MultiThreadedEventLoopGroup, channels: [Channel], core: InspectorCore) {
         self.group = group
-        self.channel = channel
+        self.channels = channels
         self.core = core
     }
 
     /// Serves a TCP socket made elsewhere (inside the sandbox's network namespace), bound and
     /// possibly listening already. The inspector owns the descriptor from here on and closes it.
     public static func start(boundSocket fd: Int32, config: InspectorConfig) throws -> Inspector {
+        try start(boundSockets: [fd], config: config)
+    }
+
+    /// Several sockets served alike (compare's host arm listens on every port its agent dials).
+    /// Each is owned from here on, even when starting fails.
+    public static func start(boundSockets fds: [Int32], config: InspectorConfig) throws -> Inspector {
         // NIO registers the socket as it is; listen(2) again is harmless on a listening socket
         // and needed on one that is only bound.
-        guard listen(fd, 512) == 0 else {
-            throw InspectorError.listen("listen on descriptor \(fd): \(String(cString: strerror(errno)))")
+        for fd in fds where listen(fd, 512) != 0 {
+            let message = "listen on descriptor \(fd): \(String(cString: strerror(errno)))"
+            for fd in fds { close(fd) }
+            throw InspectorError.listen(message)
         }
-        return try start(config: config) { $0.withBoundSocket(fd) }
+        return try start(config: config, bind: fds.map { fd in { $0.withBoundSocket(fd) } })
     }
 
     public static func start(host: String, port: Int, config: InspectorConfig) throws -> Inspector {
-        try start(config: config) { $0.bind(host: host, port: port) }
+        try start(config: config, bind: [{ $0.bind(host: host, port: port) }])
     }
 
-    private static func start(config: InspectorConfig, bind: (ServerBootstrap) -> EventLoopFuture<Channel>) throws -> Inspector {
+    private static func start(config: InspectorConfig, bind: [(ServerBootstrap) -> EventLoopFuture<Channel>]) throws -> Inspector {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, config.threads))
         do {
             let core = try InspectorCore(config: config, group: group)
@@ -77,14 +86,15 @@ public final class Inspector: @unchecked Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try configureConnection(channel, core: core) }
                 }
-            let channel: Channel
+            var channels: [Channel] = []
             do {
-                channel = try bind(bootstrap).wait()
+                for b in bind { channels.append(try b(bootstrap).wait()) }
             } catch {
+                for c in channels { try? c.close().wait() }
                 core.shutdown()
                 throw InspectorError.listen(String(describing: error))
             }
-            return Inspector(group: group, channel: channel, core: core)
+            return Inspector(group: group, channels: channels, core: core)
         } catch {
             try? group.syncShutdownGracefully()
             throw error
@@ -105,10 +115,14 @@ public final class Inspector: @unchecked Sendable {
         // buffer is reused per connection, so this is the memory it costs.
         try options.setOption(ChannelOptions.recvAllocator,
                               value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
-        try InspectorPipeline.configure(channel, core: core)
+        if core.config.listenersTerminateTLS {
+            try channel.pipeline.syncOperations.addHandler(ListenerSniffer(core: core))
+        } else {
+            try InspectorPipeline.configure(channel, core: core)
+        }
     }
 
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    public var port: Int { channels.first?.localAddress?.port ?? 0 }
 
     public func summary() -> InspectorSummary { core.stats.snapshot() }
 
@@ -131,7 +145,7 @@ public final class Inspector: @unchecked Sendable {
         stopped = true
         lock.unlock()
         guard !already else { return }
-        try? channel.close().wait()
+        for c in channels { try? c.close().wait() }
         core.shutdown()
         try? group.syncShutdownGracefully()
     }

@@ -54,6 +54,10 @@ public struct InspectorConfig: Sendable {
     /// Requests inside tunnels follow `routes` (a run with `--upstream`: the stub or a chosen
     /// server gets all model traffic) instead of going to the tunnel's host.
     public var tunnelsFollowRoutes = false
+    /// A connection that opens with a TLS handshake is answered with a certificate from
+    /// `runCA` for the name it asks for (SNI), as a tunnel is: compare's host arm listens where
+    /// the agent's https base URL points, and the agent dials it directly.
+    public var listenersTerminateTLS = false
     /// Upper bound for establishing an upstream connection.
     public var connectTimeoutSeconds: Int64
     /// Upper bound for silence on an upstream connection; long because model calls stream slowly.

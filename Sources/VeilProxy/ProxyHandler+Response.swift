@@ -98,6 +98,7 @@ extension ProxyHandler {
                            status: Int(status.code), reason: core.neutral.apply(reason))
         guard let recorder = core.recorder else { return }
         let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
+        ex.via = tunnel?.via
         ex.decision = "reject"
         ex.status = Int(status.code)
         ex.error = reason

@@ -190,6 +190,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                   promise: nil)
         }
         let ex = Exchange(head: head, absolute: absolute, api: api, body: ByteBuffer())
+        ex.via = tunnel?.via
         ex.declaredLength = declared
         state = .collecting(ex)
     }

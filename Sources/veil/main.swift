@@ -9,6 +9,7 @@ import VeilLaunch
 // type demangler, a cost on every launch.
 let arguments = (1..<Int(CommandLine.argc)).map { String(cString: CommandLine.unsafeArgv[$0]!) }
 let core = Binaries.sibling(Binaries.coreName)
+if let status = HostCellLauncher.run(arguments) { exit(status) }
 if let options = RunArguments.parse(arguments) {
     exit(RunLauncher.run(options, core: core))
 }

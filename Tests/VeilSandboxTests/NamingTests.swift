@@ -54,3 +54,23 @@ import VeilProfile
         #expect(InitSequence.parseReport([]) == nil)
     }
 }
+
+/// The host arm's line between veil-core and the launcher.
+@Suite struct HostCellPlanTests {
+    @Test func roundTrip() {
+        var plan = HostCellPlan()
+        plan.ports = [443, 3128]
+        plan.addresses = ["10.1.2.3"]
+        plan.overlays = [.init(source: "/tmp/x/hosts.txt", target: "/etc/hosts")]
+        plan.socketPath = "/tmp/x/cell.sock"
+        plan.argv = ["python3", "--listen", "--", "a b"]
+        #expect(HostCellPlan.parse(plan.arguments()) == plan)
+    }
+
+    @Test func malformedLinesAreRefused() {
+        for line in [["__host-arm", "--socket", "/s", "--"], ["__host-arm", "--listen", "99999", "--socket", "/s", "--", "x"],
+                     ["__host-arm", "--", "x"], ["__host-arm", "--socket", "/s", "--bogus", "1", "--", "x"], ["run", "--", "x"]] {
+            #expect(HostCellPlan.parse(line) == nil, "\(line)")
+        }
+    }
+}

@@ -163,7 +163,8 @@ def test_compare_shows_host_arm_leaking_and_veil_clean(run_veil, tmp_path, workd
     assert r.returncode == 4, r.describe()
     check_compare_report(rep)
     diffs = rep["differences"]
-    assert {d["kind"] for d in diffs} == {"format", "covert-char"}, diffs
+    # The marks, and the working directory the prompt names (the host's real path).
+    assert {d["kind"] for d in diffs} == {"format", "covert-char", "canary"}, diffs
     assert all(d["path"] == "$.system" for d in diffs), diffs
     # Host arm: the marks. Veil arm: plain ASCII apostrophes and an ISO date.
     assert any("U+02BC" in d["host"] for d in diffs) and not any("U+02BC" in d["veil"] for d in diffs)

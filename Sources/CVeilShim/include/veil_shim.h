@@ -33,6 +33,10 @@ int veil_cap_ambient_clear_all(void);
 int veil_cap_last_cap(void);
 // Brings the loopback interface of the current network namespace up.
 int veil_loopback_up(void);
+// unshare(CLONE_NEWNET|CLONE_NEWNS, and CLONE_NEWUSER when `user`): compare's host arm.
+int veil_unshare_cell(int user);
+// Adds an IPv4 (as alias lo:`label`, a /32) or IPv6 (a /128) literal to lo.
+int veil_loopback_add(const char *address, int label);
 int veil_send_fd(int sock, int fd);
 int veil_recv_fd(int sock);
 // A signalfd for `set` (close-on-exec); reads give the signal and its si_code.
