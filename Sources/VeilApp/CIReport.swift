@@ -39,7 +39,12 @@ public enum CIReport {
                            output: (String) -> Void, error: (String) -> Void) -> Int32 {
         var inputs: [Input] = []
         for path in paths {
-            do { inputs.append(try load(path)) } catch let e {
+            do {
+                let input = try load(path)
+                let s = input.summary
+                Verbosity.say(1, "report: \(path): \(s.requests) request(s), \(s.findings) finding(s), \(s.blocked) blocked, \(s.rejected) refused")
+                inputs.append(input)
+            } catch let e {
                 error((e as? LoadError)?.description ?? "veil: cannot read the report \(path): \(e)")
                 return unreadableStatus
             }

@@ -68,6 +68,8 @@ public enum CompareSession {
         veilEnv["XDG_STATE_HOME"] = space.path("state")
         let veilChild = try ChildProcess(argv: veilArgs + ["--"] + o.command, environment: veilEnv, cwd: veilCopy, logPrefix: space.path("veil"))
 
+        Verbosity.say(1, "compare: veil arm: " + (veilArgs + ["--"] + o.command).joined(separator: " "))
+        Verbosity.say(2, "compare: workspace \(space.root) (records host.jsonl, veil.jsonl; logs host.*, veil.*)")
         try veilChild.start()
         do { try host.start() } catch {
             _ = veilChild.wait(timeout: 0)

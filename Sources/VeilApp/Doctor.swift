@@ -146,6 +146,7 @@ public enum Doctor {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = ["run"] + (profile.map { ["--profile", $0] } ?? []) + ["--", core, "__facts"]
+        Verbosity.say(1, "doctor: the sandbox's side from " + ([exe] + p.arguments!).joined(separator: " "))
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

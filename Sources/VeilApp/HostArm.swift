@@ -53,6 +53,11 @@ final class HostArm {
         var cellEnv = env
         for (name, value) in trust.added { cellEnv[name] = value.isEmpty ? caFile : value }
 
+        Verbosity.say(1, "compare: host arm listens on port(s) \(cell.ports.map(String.init).joined(separator: ", "))"
+            + (plan.names.isEmpty ? "" : "; \(plan.names.joined(separator: ", ")) → 127.0.0.1")
+            + (plan.addresses.isEmpty ? "" : "; on its lo: \(plan.addresses.joined(separator: ", "))")
+            + (trust.added.isEmpty ? "" : "; sets \(trust.added.keys.sorted().joined(separator: ", ")) (unset on the host)"))
+        for o in cell.overlays { Verbosity.say(2, "compare: host arm lays \(o.source) over \(o.target)") }
         listener = try Self.listen(cell.socketPath)
         var modes = Profile.Modes()
         (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)

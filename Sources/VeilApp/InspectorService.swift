@@ -21,6 +21,7 @@ public enum InspectorService {
         _ = veil_set_pdeathsig(SIGTERM)
 
         let o = h.options
+        Verbosity.set(o.verbosity)
         var runCA: RunCA?
         var listening = InspectorHandoff.socketFD
         if h.awaitsSocket {
@@ -109,6 +110,8 @@ public enum InspectorService {
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         config.agentTrees = agentTrees(h)
         config.onBlock = { stderrLine($0) }
+        // `veil run -vv`: the run's inspector says each exchange (-v keeps the terminal to the agent).
+        if h.options.verbosity >= 2 { config.onExchange = { Verbosity.say(2, "inspector: " + $0) } }
         return config
     }
 

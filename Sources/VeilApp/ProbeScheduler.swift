@@ -1,3 +1,4 @@
+import VeilProfile
 import Foundation
 import VeilCompare
 
@@ -52,6 +53,7 @@ struct ProbeScheduler {
             previous?(p)
             signal.signal()
         }
+        Verbosity.say(1, "probe: run \(index + 1) (\(spec.name)): " + (args + ["--"] + options.command).joined(separator: " "))
         try child.start()
         return child
     }
@@ -59,7 +61,9 @@ struct ProbeScheduler {
     func outcome(_ index: Int, _ child: ChildProcess, _ status: Int32) -> ProbeOutcome {
         let record = (try? String(contentsOfFile: space.root + "/run-\(index)/record.jsonl", encoding: .utf8)) ?? ""
         let tail = status == 0 ? "" : ChildProcess.tail(child.stderr, lines: 3)
-        return ProbeOutcome(status: status, requests: RecordLoader.parse(record).requests, stderrTail: tail)
+        let requests = RecordLoader.parse(record).requests
+        Verbosity.say(2, "probe: run \(index + 1) exited \(status), \(requests.count) request(s)")
+        return ProbeOutcome(status: status, requests: requests, stderrTail: tail)
     }
 
     func progress(_ done: Int, _ total: Int, _ names: [String]) {

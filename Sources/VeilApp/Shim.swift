@@ -1,3 +1,4 @@
+import VeilProfile
 import Foundation
 import VeilLaunch
 import VeilSandbox
@@ -61,6 +62,8 @@ public enum Shim {
             throw ShimError("\(name) is not on PATH (outside \(dir))")
         }
         let target = dir + "/" + name
+        Verbosity.say(1, "shim: \(name) on PATH: \(standing); writing \(target), which runs \(Binaries.launcher()) run"
+            + (profile.map { " --profile \($0)" } ?? "") + " -- \(name)")
         if FileManager.default.fileExists(atPath: target), !isShim(target) {
             throw ShimError("\(target) exists and is not a veil shim; not overwriting it")
         }

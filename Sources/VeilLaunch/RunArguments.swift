@@ -2,15 +2,10 @@ import VeilProfile
 
 /// A fast path for the common `veil run [OPTIONS] -- CMD ...`: launch time is a feature, and
 /// swift-argument-parser's reflection costs about as much as building the sandbox. This reads
-/// only well-formed command lines of the options `veil run` declares; anything else (help,
-/// a typo, a missing value, a bad decoy) returns nil and goes to the full parser, which
-/// explains the problem. The integration tests check both parsers accept the same options.
+/// only well-formed command lines of the options in `RunOption.all`; anything else (help, a
+/// typo, a missing value, a bad decoy) returns nil and goes to the full parser, which explains
+/// the problem.
 public enum RunArguments {
-    /// The value-taking and the flag options of `veil run`, as the full parser declares them.
-    public static let valueOptions = ["--profile", "--workdir", "--upstream", "--record", "--report", "--decoy",
-                                      "--fail-on"]
-    public static let flagOptions = ["--fail-on-marker", "--trust-project", "--allow-home-workdir", "--verbose", "-v"]
-
     /// `arguments` without the program name: ["run", ..., "--", CMD, ...].
     public static func parse(_ arguments: [String]) -> RunOptions? {
         guard arguments.first == "run" else { return nil }
@@ -22,33 +17,18 @@ public enum RunArguments {
                 o.command = Array(arguments[(i + 1)...])
                 return o.command.isEmpty ? nil : o
             }
-            if flagOptions.contains(a) {
-                switch a {
-                case "--fail-on-marker": o.failOn = .marker
-                case "--trust-project": o.trustProject = true
-                case "--allow-home-workdir": o.allowHomeWorkdir = true
-                default: o.verbose = true
-                }
+            if a == "-vv" || a == "-vvv" {  // short flags stacked, as ArgumentParser reads them
+                o.verbosity += a.utf8.count - 1
                 i += 1
                 continue
             }
-            guard valueOptions.contains(a), i + 1 < arguments.count else { return nil }
-            let v = arguments[i + 1]
-            switch a {
-            case "--profile": o.profile = v
-            case "--workdir": o.workdir = v
-            case "--upstream":
-                guard RunOptions.upstreamProblem(v) == nil else { return nil }  // the full parser says why
-                o.upstream = v
-            case "--record": o.recordPath = v
-            case "--report": o.reportPath = v
-            case "--fail-on":
-                guard let level = Severity(rawValue: v) else { return nil }
-                o.failOn = level
-            default:
-                guard let d = Decoy(v) else { return nil }
-                o.decoys.append(d)
+            guard let option = RunOption.named(a) else { return nil }
+            if option.valueName == nil {
+                _ = option.set(&o, "")
+                i += 1
+                continue
             }
+            guard i + 1 < arguments.count, option.set(&o, arguments[i + 1]) else { return nil }
             i += 2
         }
         return nil  // no `--`: let the full parser decide
@@ -58,14 +38,9 @@ public enum RunArguments {
     /// process.
     public static func render(_ o: RunOptions) -> [String] {
         var out = ["run"]
-        let values: [(String, String?)] = [("--profile", o.profile), ("--workdir", o.workdir), ("--upstream", o.upstream),
-                                           ("--record", o.recordPath), ("--report", o.reportPath)]
-        for case let (name, value?) in values { out += [name, value] }
-        for d in o.decoys { out += ["--decoy", d.dimension.rawValue + "=" + d.value] }
-        if let level = o.failOn { out += ["--fail-on", level.rawValue] }
-        if o.trustProject { out.append("--trust-project") }
-        if o.allowHomeWorkdir { out.append("--allow-home-workdir") }
-        if o.verbose { out.append("--verbose") }
+        for option in RunOption.all {
+            for value in option.values(o) { out += option.valueName == nil ? [option.name] : [option.name, value] }
+        }
         return out + ["--"] + o.command
     }
 }

@@ -7,6 +7,7 @@ import VeilSandbox
 public enum RunLauncher {
     /// `core`: the `veil-core` binary that serves the inspector.
     public static func run(_ o: RunOptions, core: String) -> Int32 {
+        Verbosity.set(max(Verbosity.level, o.verbosity))
         do {
             // The sandbox's PID 1 first, while veil is single-threaded: the kernel makes its
             // namespaces on another CPU while veil plans.
@@ -16,7 +17,7 @@ public enum RunLauncher {
                 pending.cancel()
                 throw error
             }
-            if o.verbose { describe(prepared) }
+            if Verbosity.level > 0 { describe(prepared) }
             return try launch(prepared, pending, core: core)
         } catch let e as SandboxError {
             stderrLine(e.description)
@@ -170,15 +171,22 @@ public enum RunLauncher {
         return out
     }
 
+    /// `-v`: what the run decided; `-vv`: how the sandbox is built.
     static func describe(_ p: Prepared) {
         let plan = p.plan
-        stderrLine("veil: profile \(p.profileName); workdir \(plan.cwd); exec \(plan.argv.joined(separator: " "))")
+        Verbosity.say(1, "profile \(p.profileName); workdir \(plan.cwd); exec \(plan.argv.joined(separator: " "))")
         let r = plan.environmentReport
-        if !r.dropped.isEmpty { stderrLine("veil: dropped from the environment: \(r.dropped.joined(separator: " "))") }
-        if !r.rewritten.isEmpty { stderrLine("veil: rewritten: \(r.rewritten.joined(separator: " "))") }
-        if !r.passed.isEmpty { stderrLine("veil: passed through: \(r.passed.joined(separator: " "))") }
-        for op in plan.mounts { stderrLine("veil: mount \(op)") }
+        if !r.dropped.isEmpty { Verbosity.say(1, "dropped from the environment: \(r.dropped.joined(separator: " "))") }
+        if !r.rewritten.isEmpty { Verbosity.say(1, "rewritten: \(r.rewritten.joined(separator: " "))") }
+        if !r.passed.isEmpty { Verbosity.say(1, "passed through: \(r.passed.joined(separator: " "))") }
+        Verbosity.say(1, "inspector: " + (p.inspector != nil ? "started before the sandbox (it holds the run's CA)"
+            : p.handoff.options.wantsResults ? "starts with the sandbox (results were asked for)" : "starts on the agent's first connection")
+            + (p.handoff.options.upstream.map { ", upstream \($0)" } ?? ""))
+        for op in plan.mounts { Verbosity.say(2, "mount \(op)") }
+        let l = plan.limits
+        Verbosity.say(2, "limits: pids \(l.pids), memory_mb \(l.memoryMB), open_files \(l.openFiles), core_mb \(l.coreMB), cpu_seconds \(l.cpuSeconds)")
     }
+
 
     /// A random (version 4) UUID, as /proc/sys/kernel/random/boot_id shows one.
     static func randomUUID() -> String {

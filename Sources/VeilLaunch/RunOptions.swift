@@ -5,7 +5,8 @@ import VeilProfile
 public struct RunOptions: Sendable, Equatable {
     public var profile: String?
     public var workdir: String?
-    public var verbose = false
+    /// `-v` given this many times (`Verbosity`).
+    public var verbosity = 0
     public var upstream: String?
     public var recordPath: String?
     public var reportPath: String?

@@ -124,7 +124,10 @@ public struct ProfileLoader: Sendable {
                            message: message)
     }
 
-    private func searchedPlaces() -> String {
-        "searched " + (search.directories.map(\.path) + ["the shipped profiles"]).joined(separator: ", ")
+    private func searchedPlaces() -> String { "searched " + searchDescription }
+
+    /// The places profiles come from, in the order they are searched (`profile -v`).
+    public var searchDescription: String {
+        (search.directories.map(\.path) + ["the shipped profiles"]).joined(separator: ", ")
     }
 }

@@ -69,6 +69,8 @@ public struct InspectorConfig: Sendable {
     /// Told one line (`BlockNotice`) for each request blocked: `veil run` writes it to the
     /// terminal, so a block is seen whatever the agent does with its error.
     public var onBlock: (@Sendable (String) -> Void)? = nil
+    /// Told one line per exchange (`METHOD /path → upstream: decision status`), for `-v`.
+    public var onExchange: (@Sendable (String) -> Void)? = nil
 
     public init(routes: [Route],
                 canaries: [Canary] = [],

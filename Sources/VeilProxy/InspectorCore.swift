@@ -63,6 +63,15 @@ final class InspectorCore: @unchecked Sendable {
         allClients = all
     }
 
+    /// An exchange is over: its record line, and with `-v` one line for the terminal.
+    func finished(_ ex: Exchange) {
+        recorder?.write(ex)
+        guard let say = config.onExchange else { return }
+        let target = ex.upstream.isEmpty ? "" : " → " + redaction.uri(ex.upstream)
+        let findings = ex.findings.isEmpty ? "" : ", \(ex.findings.count) finding(s)"
+        say("\(ex.head.method.rawValue) \(ex.path)\(ex.via.map { " (\($0))" } ?? "")\(target): \(ex.decision) \(ex.status)\(findings)")
+    }
+
     static func key(_ p: HostProxySettings.ProxyServer?) -> String {
         p.map { "\($0.host):\($0.port)" } ?? ""
     }

@@ -46,7 +46,7 @@ extension ProxyHandler {
     /// block) is not the agent's until its record is on disk.
     func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
         guard case .responding(let current, _) = state, current === ex else { return }
-        core.recorder?.write(ex)
+        core.finished(ex)
         releaseHeld()
         let keepAlive = ex.head.isKeepAlive
         state = keepAlive ? .idle : .closed
@@ -66,7 +66,7 @@ extension ProxyHandler {
         core.stats.update { $0.errors += 1 }
         ex.error = message
         if ex.responseHeadSent {
-            core.recorder?.write(ex)
+            core.finished(ex)
             close(context)
         } else {
             finishWithError(ex, status: status, message: message, context: context)
@@ -96,13 +96,13 @@ extension ProxyHandler {
             ?? String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         core.stats.refused(head.method.rawValue + " " + target,
                            status: Int(status.code), reason: core.neutral.apply(reason))
-        guard let recorder = core.recorder else { return }
+        guard core.recorder != nil || core.config.onExchange != nil else { return }
         let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
         ex.via = tunnel?.via
         ex.decision = "reject"
         ex.status = Int(status.code)
         ex.error = reason
-        recorder.write(ex)
+        core.finished(ex)
     }
 
     func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,

@@ -41,7 +41,7 @@ enum WebSocketRelay {
         let pipeline = channel.pipeline
         let names = InspectorPipeline.names(inTunnel: handler.tunnel != nil)
         ex.status = 101
-        core.recorder?.write(ex)
+        core.finished(ex)
         handler.state = .tunnelled
         let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
         pipeline.removeHandler(name: names.encoder)
@@ -286,7 +286,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             core.config.onBlock?(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
                                                   blocking: blocking, canaries: core.config.canaries,
                                                   recordPath: core.config.recordPath))
-            core.recorder?.write(ex)
+            core.finished(ex)
             let shown = (blocking.first ?? ex.findings.first).map { BlockNotice.describe($0) } ?? "a finding"
             core.stats.refused("WS " + BlockNotice.shownTarget(upgrade.pathAndQuery, findings: ex.findings,
                                                                canaries: core.config.canaries),
@@ -295,7 +295,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         core.stats.update { $0.forwarded += 1 }
-        core.recorder?.write(ex)
+        core.finished(ex)
         switch peer {
         case .upstream(let up):
             for frame in frames { up.write(Self.outgoing(frame), promise: nil) }

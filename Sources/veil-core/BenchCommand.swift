@@ -17,7 +17,10 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Scan this request body instead of the built-in one (--size is then ignored).") var file: String?
         @Flag(help: "Use this machine's own canaries, as `veil inspect` does, instead of a made-up host's.")
         var thisHost = false
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
             let body = try file.map { path -> [UInt8] in
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw ValidationError("cannot read \(path)")

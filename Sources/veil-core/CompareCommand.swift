@@ -42,7 +42,10 @@ struct CompareCommand: AgentCommandLine {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
+        verbosity.apply()
         var o = CompareOptions(command: agentCommand)
         o.profile = profile
         o.upstream = upstream

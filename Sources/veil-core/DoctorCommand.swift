@@ -17,7 +17,10 @@ struct DoctorCommand: ParsableCommand {
                                             valueName: "dir"), completion: .directory)
     var installedIn: String?
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
+        verbosity.apply()
         if apparmorProfile {
             let binaries = installedIn.map { dir in ["veil", "veil-core"].map { dir + "/" + $0 } } ?? Doctor.installedBinaries()
             print(AppArmorUserNamespaces.profile(binaries: binaries), terminator: "")
@@ -30,5 +33,10 @@ struct DoctorCommand: ParsableCommand {
 /// Internal: prints the host facts as seen from where it runs (doctor runs it inside).
 struct FactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__facts", shouldDisplay: false)
-    func run() throws { print(Doctor.factsJSON()) }
+    @OptionGroup var verbosity: VerbosityOptions
+
+    func run() throws {
+        verbosity.apply()
+        print(Doctor.factsJSON())
+    }
 }

@@ -48,7 +48,10 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
+        verbosity.apply()
         let profile: Profile
         do {
             if let name = self.profile {
@@ -69,6 +72,7 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        if Verbosity.level > 0 { config.onExchange = { Verbosity.say(1, "inspect: " + $0) } }
         config.ownTypography = profile.inspector.ownTypography
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)

@@ -43,7 +43,10 @@ struct ProbeCommand: AgentCommandLine {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
+        verbosity.apply()
         var o = ProbeOptions(command: agentCommand)
         o.profile = profile
         o.vary = vary

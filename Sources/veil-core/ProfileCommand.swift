@@ -32,7 +32,11 @@ struct ProfileCommand: ParsableCommand {
             commandName: "list",
             abstract: "List every visible profile, where it comes from and what it is for.")
 
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
+            Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
             let loader = ProfileLoader()
             let items = loader.list()
             let width = items.map(\.name.count).max() ?? 0
@@ -59,7 +63,11 @@ struct ProfileCommand: ParsableCommand {
         @Argument(help: "A profile name, or a path to a .toml file.")
         var profile: String
 
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
+            Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
             do {
                 let resolved = try ProfileLoader().resolve(profile)
                 let chain = resolved.chain.map { "\($0.name) (\($0.origin == .shipped ? "shipped" : $0.path))" }
@@ -79,7 +87,11 @@ struct ProfileCommand: ParsableCommand {
         @Argument(help: "Path to a profile .toml file (a bare name is looked up like --profile).")
         var file: String
 
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
+            Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
             do {
                 _ = try ProfileLoader().resolve(file)
                 print("ok")
@@ -97,7 +109,11 @@ extension ProfileCommand {
             commandName: "embed", abstract: "Print ShippedLayers.swift (a build step, not for users).",
             shouldDisplay: false)
 
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
+            Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
             do { print(try ShippedLayersSource.swiftFile(ShippedProfiles.files), terminator: "") } catch {
                 throw ProfileCommand.fail(error)
             }

@@ -31,7 +31,10 @@ struct ReportCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give one or more --report files, e.g. veil report report.json") }
     }
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
+        verbosity.apply()
         throw ExitCode(CIReport.run(paths: files, format: format, gate: failOn,
                                     output: { FileHandle.standardOutput.write(Data($0.utf8)) },
                                     error: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }))

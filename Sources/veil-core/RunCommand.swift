@@ -2,6 +2,9 @@ import ArgumentParser
 import VeilApp
 import VeilLaunch
 
+/// The full parser of `veil run`: help, usage errors, suggestions. Its options are the table's
+/// (`RunOption.all`: names checked by the integration tests against `veil-core __run-options`,
+/// help taken from it); well-formed lines never reach it (`RunArguments`).
 struct RunCommand: AgentCommandLine {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -13,25 +16,24 @@ struct RunCommand: AgentCommandLine {
             (typography < marker < block; --fail-on-marker is --fail-on marker).
             """)
 
-    @Option(name: .long, help: "Profile name or file (default: chosen by command name, else `default`).", completion: Completions.profiles)
+    @Option(name: .long, help: ArgumentHelp(RunOption.profile.help), completion: Completions.profiles)
     var profile: String?
-    @Option(name: .long, help: "The directory the agent works in (default: the current directory).", completion: .directory)
+    @Option(name: .long, help: ArgumentHelp(RunOption.workdir.help), completion: .directory)
     var workdir: String?
-    @Option(name: .long, help: "Send model traffic to `stub` (built-in offline model) or this URL.")
+    @Option(name: .long, help: ArgumentHelp(RunOption.upstream.help))
     var upstream: String?
-    @Option(name: .long, help: "Write every exchange as JSONL to this file (secrets redacted).", completion: .file())
+    @Option(name: .long, help: ArgumentHelp(RunOption.record.help), completion: .file())
     var record: String?
-    @Option(name: .long, help: "Write a JSON summary of the inspection to this file.", completion: .file())
+    @Option(name: .long, help: ArgumentHelp(RunOption.report.help), completion: .file())
     var report: String?
     @OptionGroup var gate: GateOptions
-    @Option(name: .long, help: ArgumentHelp("Show a decoy value for one dimension: tz, locale, hostname, user, base-host, proxy (DIM=VALUE; repeatable; used by `veil probe`).", valueName: "DIM=VALUE"))
+    @Option(name: .long, help: ArgumentHelp(RunOption.decoy.help, valueName: "DIM=VALUE"))
     var decoy: [String] = []
-    @Flag(name: .long, help: "Allow profiles from ./.veil/profiles (they come with the checked-out project).")
+    @Flag(name: .long, help: ArgumentHelp(RunOption.trustProject.help))
     var trustProject = false
-    @Flag(name: .long, help: "Allow your home directory itself as the workdir (every dotfile in it becomes writable by the agent).")
+    @Flag(name: .long, help: ArgumentHelp(RunOption.allowHomeWorkdir.help))
     var allowHomeWorkdir = false
-    @Flag(name: .shortAndLong, help: "Show what was dropped, rewritten and mounted.")
-    var verbose = false
+    @OptionGroup var verbosity: VerbosityOptions
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -49,7 +51,7 @@ struct RunCommand: AgentCommandLine {
         var o = RunOptions(command: agentCommand)
         o.profile = profile
         o.workdir = workdir
-        o.verbose = verbose
+        o.verbosity = verbosity.verbose
         o.upstream = upstream
         o.recordPath = record
         o.reportPath = report
@@ -58,5 +60,15 @@ struct RunCommand: AgentCommandLine {
         o.trustProject = trustProject
         o.allowHomeWorkdir = allowHomeWorkdir
         throw ExitCode(RunLauncher.run(o, core: Binaries.ownPath()))
+    }
+}
+
+/// Internal: `veil run`'s option table, one option a line (name, short name, value name, help),
+/// for the test that checks the full parser declares exactly these.
+struct RunOptionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__run-options", shouldDisplay: false)
+
+    func run() throws {
+        for o in RunOption.all { print([o.name, o.short ?? "", o.valueName ?? "", o.help].joined(separator: "\t")) }
     }
 }

@@ -17,7 +17,10 @@ struct ShimCommand: ParsableCommand {
         @OptionGroup var options: Options
         @Option(help: "Profile the shim runs with (default: chosen by command name).", completion: Completions.profiles) var profile: String?
         @Argument(help: "The agent command, e.g. claude.") var name: String
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
             let target = options.dir + "/" + name
             switch try Shim.install(name: name, dir: options.dir, profile: profile, path: path) {
@@ -46,7 +49,10 @@ struct ShimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove the shim for NAME.")
         @OptionGroup var options: Options
         @Argument(help: "The agent command.") var name: String
+        @OptionGroup var verbosity: VerbosityOptions
+
         func run() throws {
+            verbosity.apply()
             let removed = try Shim.remove(name: name, dir: options.dir)
             let said = removed ? "removed \(options.dir)/\(name); run `hash -r` in open shells" : "no shim for \(name) in \(options.dir)"
             FileHandle.standardError.write(Data("veil shim: \(said)\n".utf8))

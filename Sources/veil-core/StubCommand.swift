@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VeilProfile
 import VeilProxy
 
 /// `veil stub`: the deterministic model API alone (Anthropic, OpenAI, Gemini; SSE and not).
@@ -15,11 +16,16 @@ struct StubCommand: ParsableCommand {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen wants HOST:PORT, got \(listen)") }
     }
 
+    @OptionGroup var verbosity: VerbosityOptions
+
+    @Sendable static func say(_ line: String) { Verbosity.say(1, "stub: " + line) }
+
     func run() throws {
+        verbosity.apply()
         let address = ListenAddress(listen)!
         let server: StubServer
         do {
-            server = try StubServer.start(host: address.host, port: address.port)
+            server = try StubServer.start(host: address.host, port: address.port, log: Verbosity.level > 0 ? Self.say : nil)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)

@@ -16,7 +16,7 @@ struct Veil: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, DoctorCommand.self, ProfileCommand.self, FactsCommand.self, BenchCommand.self, ShimCommand.self,
-            InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self, ReportCommand.self,
+            InspectCommand.self, StubCommand.self, CompareCommand.self, ProbeCommand.self, ReportCommand.self, RunOptionsCommand.self,
         ])
 
     /// A run's inspector (started by `veil run`), and `veil run ... -- CMD` when the line is

@@ -6,7 +6,7 @@ import VeilProfile
     @Test func wellFormedLinesTakeTheFastPath() {
         let o = RunArguments.parse(["run", "--profile", "aider", "-v", "--fail-on-marker", "--decoy", "tz=Asia/Urumqi",
                                     "--upstream", "stub", "--", "aider", "--yes"])
-        #expect(o?.profile == "aider" && o?.verbose == true && o?.failOn == .marker && o?.upstream == "stub")
+        #expect(o?.profile == "aider" && o?.verbosity == 1 && o?.failOn == .marker && o?.upstream == "stub")
         #expect(o?.decoys == [Decoy(dimension: .tz, value: "Asia/Urumqi")])
         #expect(o?.command == ["aider", "--yes"])
     }
@@ -18,6 +18,31 @@ import VeilProfile
     ])
     func anythingElseGoesToTheFullParser(args: [String]) {
         #expect(RunArguments.parse(args) == nil)
+    }
+
+    /// `-v` counts, in every spelling ArgumentParser takes.
+    @Test(arguments: [(["-v"], 1), (["-v", "--verbose"], 2), (["-vv"], 2), (["-vvv"], 3), ([], 0)])
+    func verbosityCounts(flags: [String], level: Int) {
+        #expect(RunArguments.parse(["run"] + flags + ["--", "a"])?.verbosity == level)
+    }
+
+    /// Each option of the table is read by the fast parser and written back by render.
+    @Test func everyOptionOfTheTableRoundTrips() {
+        for option in RunOption.all {
+            let line = ["run", option.name] + (option.valueName == nil ? [] : [sample(option)]) + ["--", "a"]
+            let o = RunArguments.parse(line)
+            #expect(o != nil, "\(option.name)")
+            if let o { #expect(RunArguments.parse(RunArguments.render(o)) == o, "\(option.name)") }
+        }
+    }
+
+    func sample(_ option: RunOption) -> String {
+        switch option.name {
+        case "--upstream": return "stub"
+        case "--fail-on": return "block"
+        case "--decoy": return "tz=Asia/Urumqi"
+        default: return "/x"
+        }
     }
 
     /// `--fail-on LEVEL` sets the gate; `--fail-on-marker` is the default gate, `marker`.
@@ -36,7 +61,8 @@ import VeilProfile
         o.reportPath = "/tmp/r.json"
         o.failOn = .typography
         o.trustProject = true
-        o.verbose = true
+        o.verbosity = 2
+        o.allowHomeWorkdir = true
         o.decoys = [Decoy("tz=Asia/Urumqi")!, Decoy("base-host=api.deepseek.com")!]
         #expect(RunArguments.parse(RunArguments.render(o)) == o)
         let bare = RunOptions(command: ["true"])

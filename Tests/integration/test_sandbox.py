@@ -332,10 +332,15 @@ def test_nothing_outlives_the_agent(home, workdir):
 
 
 def test_verbose_lists_dropped_and_rewritten(home, workdir):
+    """-v: what the run decided; -vv also how the sandbox is built; none: nothing."""
     r = veil(["-v", "--", "/bin/true"], home, workdir)
     assert r.returncode == 0
     assert "dropped from the environment" in r.stderr and "HTTPS_PROXY" in r.stderr and "ZQX_SECRET" in r.stderr
-    assert "rewritten:" in r.stderr and "TZ" in r.stderr
+    assert "rewritten:" in r.stderr and "TZ" in r.stderr and "veil: inspector:" in r.stderr
+    assert "veil: mount" not in r.stderr
+    r = veil(["-vv", "--", "/bin/true"], home, workdir)
+    assert "veil: mount" in r.stderr and "veil: limits: pids" in r.stderr, r.stderr
+    assert veil(["--", "/bin/true"], home, workdir).stderr == ""
 
 
 def test_stdin_pipe_and_tty_work(home, workdir):
@@ -506,15 +511,23 @@ def test_profile_errors_are_positioned(tmp_path, home, workdir):
     assert r.returncode == 125 and "bad.toml:3:1" in r.stderr, r.stderr
 
 
-def test_fast_and_full_parsers_agree_on_run_options():
-    """`veil run` has a fast parser for well-formed lines; it must know every option."""
+def test_fast_and_full_parsers_agree_on_run_options(home, workdir):
+    """`veil run`'s options are one table (`RunOption.all`), which the fast parser reads; the full
+    parser must declare exactly its options, with its help texts."""
     help_text = subprocess.run([VEIL, "run", "--help"], capture_output=True, text=True).stdout
     import re
     declared = set(re.findall(r"(--[a-z-]+)", help_text)) - {"--help", "--version"}
-    declared |= {"-v"} if re.search(r"-v,", help_text) else set()
-    fast = {"--profile", "--workdir", "--upstream", "--record", "--report", "--decoy", "--fail-on",
-            "--fail-on-marker", "--trust-project", "--allow-home-workdir", "--verbose", "-v"}
-    assert declared == fast, declared ^ fast
+    declared |= set(re.findall(r"(?m)^\s+(-[a-z]),", help_text)) - {"-h"}
+    rows = subprocess.run([VEIL, "__run-options"], capture_output=True, text=True, check=True).stdout.splitlines()
+    table = [row.split("\t") for row in rows]
+    names = {t[0] for t in table} | {t[1] for t in table if t[1]}
+    assert declared == names, declared ^ names
+    flat = " ".join(help_text.split())
+    for name, _, _, text in table:
+        assert " ".join(text.split()) in flat, (name, text)
+    # And the fast parser takes each of them: -vv, a value option, a flag.
+    r = veil(["-vv", "--upstream", "stub", "--trust-project", "--", "/bin/true"], home, workdir)
+    assert r.returncode == 0 and "veil: mount" in r.stderr, r.stderr[-2000:]
 
 
 def test_a_uid_without_passwd_entry_never_goes_through_nss(home, workdir):
@@ -534,7 +547,7 @@ def test_a_uid_without_passwd_entry_never_goes_through_nss(home, workdir):
 @pytest.mark.parametrize("argv,meant", [(["run", "--profle", "aider", "--", "true"], "--profile"),
                                         (["run", "--workdri", ".", "--", "true"], "--workdir"),
                                         (["compare", "--timeot", "5", "--", "true"], "--timeout"),
-                                        (["probe", "-v", "--", "true"], None)])
+                                        (["probe", "-q", "--", "true"], None)])
 def test_a_mistyped_option_is_a_usage_error(home, workdir, argv, meant):
     """Before `--` an option veil does not know is a usage error (64) naming the closest one;
     it never becomes the agent's command (which gave 'command not found', 127)."""
@@ -585,3 +598,32 @@ def test_a_bad_upstream_is_a_usage_error_before_anything_starts(home, workdir, v
     r = subprocess.run([VEIL, "run", "--upstream", value, "--", "/bin/sh", "-c", "echo STARTED"], cwd=workdir,
                        env=host_env(home), capture_output=True, text=True, timeout=30)
     assert r.returncode == 64 and "STARTED" not in r.stdout and f"--upstream {value}" in r.stderr, (r.returncode, r.stderr)
+
+
+@pytest.mark.parametrize("argv,says", [
+    (["profile", "list", "-v"], "veil: profiles: "),
+    (["doctor", "-v"], "veil: doctor: the sandbox's side from "),
+    (["compare", "-v", "--timeout", "30", "--", "/bin/true"], "veil: compare: host arm listens on port(s) "),
+    (["compare", "-vv", "--timeout", "30", "--", "/bin/true"], "veil: compare: workspace "),
+    (["probe", "-v", "--vary", "tz", "--timeout", "30", "--", "/bin/true"], "veil: probe: run 1 "),
+])
+def test_every_command_takes_v(home, workdir, argv, says):
+    """`-v` (repeatable) on every command, saying what veil decides; without it, none of that."""
+    env = host_env(home)
+    r = subprocess.run([VEIL, *argv], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 64 and says in r.stderr, (r.returncode, r.stderr[-2000:])
+    quiet = [a for a in argv if a not in ("-v", "-vv")]
+    r = subprocess.run([VEIL, *quiet], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert says not in r.stderr, r.stderr[-2000:]
+
+
+def test_report_and_stub_take_v(home, workdir, tmp_path):
+    report = tmp_path / "r.json"
+    r = veil(["--report", str(report), "--upstream", "stub", "--", "/bin/true"], home, workdir)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([VEIL, "report", "-v", str(report)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and f"veil: report: {report}: 0 request(s)" in r.stderr, r.stderr
+    for args in (["stub", "-v", "--help"], ["inspect", "-v", "--help"], ["shim", "install", "-v", "--help"],
+                 ["profile", "show", "-v", "--help"], ["report", "-v", "--help"]):
+        r = subprocess.run([VEIL, *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "--verbose" in r.stdout, (args, r.stdout[-500:], r.stderr[-500:])

@@ -14,7 +14,9 @@ public final class StubServer: @unchecked Sendable {
         self.channel = channel
     }
 
-    public static func start(host: String, port: Int, threads: Int = 2) throws -> StubServer {
+    /// `log`: told `METHOD /path: status` for each request (`veil stub -v`).
+    public static func start(host: String, port: Int, threads: Int = 2,
+                             log: (@Sendable (String) -> Void)? = nil) throws -> StubServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let responder = StubResponder()
         do {
@@ -25,7 +27,7 @@ public final class StubServer: @unchecked Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(StubHandler(responder: responder))
+                        try channel.pipeline.syncOperations.addHandler(StubHandler(responder: responder, log: log))
                     }
                 }
                 .bind(host: host, port: port).wait()
@@ -56,9 +58,13 @@ final class StubHandler: ChannelInboundHandler {
     /// Bodies beyond this are a client bug for a stub; refuse rather than grow without bound.
     static let maxBody = 64 << 20
     let responder: StubResponder
+    let log: (@Sendable (String) -> Void)?
     var state = State.idle
 
-    init(responder: StubResponder) { self.responder = responder }
+    init(responder: StubResponder, log: (@Sendable (String) -> Void)? = nil) {
+        self.responder = responder
+        self.log = log
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
@@ -74,8 +80,10 @@ final class StubHandler: ChannelInboundHandler {
             state = .collecting(head, body)
         case (.end, .collecting(let head, let body)):
             state = .idle
-            reply(responder.respond(method: head.method, uri: head.uri, headers: head.headers, body: body),
-                  to: head, context: context)
+            let answer = responder.respond(method: head.method, uri: head.uri, headers: head.headers, body: body)
+            // The path without its query: keys travel there.
+            log?("\(head.method.rawValue) \(head.uri.split(separator: "?").first ?? ""): \(answer.status)\(answer.streaming ? " (streamed)" : "")")
+            reply(answer, to: head, context: context)
         default:
             context.close(promise: nil)
         }
