@@ -3,6 +3,8 @@
 // All text is escaped; the texts are already `visible` (ASCII with [U+XXXX]), so a covert
 // character can neither hide in the page nor act on it.
 
+import VeilScan
+
 public enum HTMLReport {
     public static func compare(_ r: CompareReport) -> String {
         let ds = r.requests.differences
@@ -71,8 +73,8 @@ public enum HTMLReport {
     }
 
     static func side(_ d: DiffSide, _ tag: String) -> String {
-        "<span class=\"ctx\">" + esc(d.before) + "</span><" + tag + ">" + (d.changed.isEmpty ? "&#8203;" : esc(d.changed))
-            + "</" + tag + "><span class=\"ctx\">" + esc(d.after) + "</span>"
+        "<span class=\"ctx\">" + esc(visible(d.before)) + "</span><" + tag + ">" + (d.changed.isEmpty ? "&#8203;" : esc(visible(d.changed)))
+            + "</" + tag + "><span class=\"ctx\">" + esc(visible(d.after)) + "</span>"
     }
 
     static func volatileSection(_ v: [VolatileHit], raw: Bool) -> String {
