@@ -223,7 +223,8 @@ import getpass, json, os, socket, urllib.request
 system = f"You run as {getpass.getuser()} on {socket.gethostname()}, home {os.path.expanduser('~')}. Be brief."
 body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 32, "system": system,
                    "messages": [{"role": "user", "content": "hi"}]}).encode()
-req = urllib.request.Request(os.environ["ANTHROPIC_BASE_URL"].rstrip("/") + "/v1/messages", data=body,
+base = os.environ.get("ANTHROPIC_BASE_URL", "https://api.anthropic.com").rstrip("/")
+req = urllib.request.Request(base + "/v1/messages", data=body,
                              headers={"content-type": "application/json", "anthropic-version": "2023-06-01",
                                       "x-api-key": os.environ.get("ANTHROPIC_API_KEY", "")})
 print(urllib.request.urlopen(req, timeout=60).read()[:80])
