@@ -108,14 +108,11 @@ public enum CompareSession {
         if let why = veilLoaded.requests.compactMap(\.refusal).first {
             notes.append("the veil arm's inspector did not forward a request: " + why)
         }
-        // Agents also file state under the workdir path with its slashes turned into dashes
-        // (Claude Code: ~/.claude/projects/-home-alice-project): the same fact, encoded.
-        var canaries = facts.canaries()
-        if HostFacts.isDistinctivePathForCompare(workdir) {
-            canaries.append(Canary(label: "workdir path (as a file name)", value: workdir.replacingOccurrences(of: "/", with: "-")))
-        }
-        let normalizer = Normalizer(enabled: !o.raw, protected: canaries.map(\.value))
-        let attributor = Attributor(canaries: canaries)
+        // The host's user, host name and home are canaries here at any length (CompareCanaries).
+        let neutral = Profile.Identity()
+        let canaries = CompareCanaries.make(facts: facts, workdir: workdir, sandbox: (neutral.user, neutral.hostname))
+        let normalizer = Normalizer(enabled: !o.raw, protected: canaries.protected)
+        let attributor = canaries.attributor
         let requests = CompareEngine.compare(hostLoaded.requests, veilLoaded.requests, normalizer: normalizer, attributor: attributor)
         let hostOut = ArmOutput(stdout: mapPath(children.0.stdout, from: copies.0, to: workdir), exitStatus: statuses.0,
                                 changedFiles: CompareWorkdir.changes(original: workdir, copy: copies.0))
@@ -133,12 +130,5 @@ public enum CompareSession {
         guard copy != real else { return s }
         return s.replacingOccurrences(of: copy, with: real)
             .replacingOccurrences(of: copy.replacingOccurrences(of: "/", with: "-"), with: real.replacingOccurrences(of: "/", with: "-"))
-    }
-}
-
-extension HostFacts {
-    /// At least two path segments: `/srv` alone would match too much once encoded.
-    static func isDistinctivePathForCompare(_ p: String) -> Bool {
-        p.split(separator: "/").count >= 2
     }
 }

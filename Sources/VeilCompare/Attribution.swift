@@ -5,14 +5,27 @@ import VeilScan
 // explains is `unexplained` — still a difference, and still counted.
 
 public struct Attributor: Sendable {
-    public var canaries: [Canary]
+    /// A canary and how it matches: anywhere, or only as a whole word or path (CompareCanaries).
+    struct Entry: Sendable {
+        var canary: Canary
+        var wholeWord: Bool
+    }
+
+    var entries: [Entry]
+    public var canaries: [Canary] { entries.map(\.canary) }
     /// Names of the two sides in details ("host"/"veil", "baseline"/"variation").
     public var sideNames: (String, String)
 
-    public init(canaries: [Canary], sideNames: (String, String) = ("host", "veil")) {
+    /// `canaries` match anywhere and need 3 scalars; `wholeWord` ones match at any length, but
+    /// only as a whole word, or for a path a whole path.
+    public init(canaries: [Canary], wholeWord: [Canary] = [], sideNames: (String, String) = ("host", "veil")) {
         // Longest first: "/home/alice/project" is a better explanation than "alice".
-        self.canaries = canaries.filter { $0.value.unicodeScalars.count >= 3 }
-            .sorted { $0.value.unicodeScalars.count > $1.value.unicodeScalars.count }
+        let all = canaries.filter { $0.value.unicodeScalars.count >= 3 }.map { Entry(canary: $0, wholeWord: false) }
+            + wholeWord.filter { !$0.value.isEmpty }.map { Entry(canary: $0, wholeWord: true) }
+        self.entries = all.enumerated().sorted {
+            let (a, b) = ($0.element.canary.value.unicodeScalars.count, $1.element.canary.value.unicodeScalars.count)
+            return a != b ? a > b : $0.offset < $1.offset
+        }.map(\.element)
         self.sideNames = sideNames
     }
 
@@ -57,19 +70,39 @@ public struct Attributor: Sendable {
     func canary(in s: [Unicode.Scalar], overlapping r: Range<Int>) -> Canary? {
         guard !s.isEmpty else { return nil }
         let lower = s.map(Attributor.fold)
-        for c in canaries {
-            let needle = c.value.unicodeScalars.map(Attributor.fold)
+        for e in entries {
+            let needle = e.canary.value.unicodeScalars.map(Attributor.fold)
             guard needle.count <= lower.count else { continue }
             var i = 0
             while i + needle.count <= lower.count {
                 if lower[i] == needle[0], Array(lower[i ..< i + needle.count]) == needle {
                     let occ = i ..< i + needle.count
-                    if r.isEmpty ? (occ.lowerBound < r.lowerBound && r.lowerBound < occ.upperBound) : occ.overlaps(r) { return c }
+                    let here = r.isEmpty ? (occ.lowerBound < r.lowerBound && r.lowerBound < occ.upperBound) : occ.overlaps(r)
+                    if here, !e.wholeWord || Attributor.isWhole(s, occ) { return e.canary }
                 }
                 i += 1
             }
         }
         return nil
+    }
+
+    /// The occurrence is a whole word (no letter or digit glued on either side) or, for a value
+    /// that starts with `/` or `~`, a whole path: nothing path-like before it (`/srv/root` does
+    /// not hold `/root`) and a segment end after it (`/root/src` does, `/rootfs` and `/root.bak` do not).
+    static func isWhole(_ s: [Unicode.Scalar], _ occ: Range<Int>) -> Bool {
+        let first = s[occ.lowerBound], last = s[occ.upperBound - 1]
+        let before: Unicode.Scalar? = occ.lowerBound > 0 ? s[occ.lowerBound - 1] : nil
+        let after: Unicode.Scalar? = occ.upperBound < s.count ? s[occ.upperBound] : nil
+        if first == "/" || first == "~" {
+            if let b = before, TextDiff.isWord(b) || "/.-~".unicodeScalars.contains(b) { return false }
+            guard let a = after, last != "/" else { return true }
+            if a == "/" { return true }
+            let next: Unicode.Scalar? = occ.upperBound + 1 < s.count ? s[occ.upperBound + 1] : nil
+            return !TextDiff.isWord(a) && a != "-" && !(a == "." && next.map(TextDiff.isWord) == true)
+        }
+        if TextDiff.isWord(first), let b = before, TextDiff.isWord(b) { return false }
+        if TextDiff.isWord(last), let a = after, TextDiff.isWord(a) { return false }
+        return true
     }
 
     static func fold(_ u: Unicode.Scalar) -> UInt32 {

@@ -1,8 +1,9 @@
 import VeilScan
 
 // The evidence: one difference between two runs' outbound requests, already attributed.
-// Text fields are written visibly (VeilScan's `visible`: non-ASCII as [U+XXXX]) so that a
-// changed apostrophe or an invisible character can be read in any terminal or report.
+// `left`/`right` and `detail` are written visibly (VeilScan's `visible`: non-ASCII as
+// [U+XXXX]) for terminals; each side's `DiffSide` keeps the real characters and where they sit
+// in the request body, for the JSON and HTML reports, which show code points as structure.
 
 public enum DifferenceKind: String, Sendable, CaseIterable {
     /// A host fact (or, in probe, the decoy value) appears on one side only.
@@ -14,16 +15,51 @@ public enum DifferenceKind: String, Sendable, CaseIterable {
     case unexplained
 }
 
-/// One side of a change: a little text before it, the changed text, a little after.
+/// One side of a change: a little text before it, the changed text, a little after, as
+/// compared (after normalisation: a volatile value reads `<uuid>`), in real characters.
 public struct DiffSide: Equatable, Sendable {
+    /// At most this many scalars of a change are kept (its length says how many it had).
+    public static let changedLimit = 2000
     public var before: String
     public var changed: String
+    /// The change's length in scalars; more than `changed` holds when it was cut at the limit.
+    public var changedLength: Int
     public var after: String
-    public init(before: String = "", changed: String, after: String = "") {
+    /// Where the change sits in the side's request body.
+    public var bytes: BodyBytes
+
+    public init(before: String = "", changed: String, after: String = "", changedLength: Int? = nil,
+                bytes: BodyBytes = .unknown(.other)) {
         self.before = before
         self.changed = changed
+        self.changedLength = changedLength ?? changed.unicodeScalars.count
         self.after = after
+        self.bytes = bytes
     }
+}
+
+/// The byte range of a change in a request body as recorded (`requestBody`'s UTF-8 bytes: for a
+/// JSON body the JSON text as sent, so an escaped `\u02bc` spans its six bytes), or why there is
+/// none.
+public enum BodyBytes: Equatable, Sendable {
+    case span(offset: Int, length: Int)
+    case unknown(BodyBytesUnknown)
+}
+
+public enum BodyBytesUnknown: String, Sendable, CaseIterable {
+    /// A header's value: not in the body.
+    case header
+    /// The agent's own output (stdout, a file, the exit status): not a request.
+    case output
+    /// Nothing on this side (an absent value or request).
+    case absent
+    /// A request with no partner on the other side: the whole request is the difference.
+    case unpairedRequest = "unpaired-request"
+    /// The change touches a volatile value that normalisation replaced (`<uuid>`): the compared
+    /// text is not what was sent there, so no exact byte range exists.
+    case normalised
+    /// No span was recorded (a report built by hand, or a body that did not parse twice alike).
+    case other
 }
 
 public struct Difference: Equatable, Sendable {

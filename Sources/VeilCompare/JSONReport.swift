@@ -1,13 +1,19 @@
-// --json: the schema the issue fixes, in a stable key order:
-// compare {"differences": [{"request", "path", "host", "veil", "kind", …}], "volatile": [...]}
-// probe   {"dimensions": [{"name", "changed", "variations": [{"value", "changed", "differences"}]}],
-//          "ownTypography": ["Don’t", …]}
-// Probe differences carry "baseline"/"variation" and, so one reader handles both reports, the
-// same texts again as "host"/"veil".
+import VeilScan
+
+// --json: schema version 1, documented in docs/schema/compare-report.schema.json and
+// docs/schema/probe-report.schema.json (a test validates real reports against them). Built as
+// JSONValue so the key order is the schema's. Probe differences carry "baseline"/"variation"
+// and, so one reader handles both reports, the same display texts again as "host"/"veil".
+// Invisible and bidi characters are written as \uXXXX escapes: the file's text is what a reader
+// sees, and a terminal showing it is not reordered or hidden by it.
 
 public enum JSONReport {
+    /// Raised when a field changes meaning or disappears; new optional fields keep it.
+    public static let schemaVersion = 1
+
     public static func compare(_ r: CompareReport) -> String {
         let root: JSONValue = .object([
+            ("schemaVersion", .int(schemaVersion)),
             ("tool", .str("veil compare")),
             ("command", .array(r.command.map(JSONValue.str))),
             ("raw", .bool(r.raw)),
@@ -20,23 +26,31 @@ public enum JSONReport {
             ("notes", .array(r.notes.map(JSONValue.str))),
             ("exitStatus", .int(Int(r.exitStatus))),
         ])
-        return root.rendered(pretty: true) + "\n"
+        return render(root)
     }
 
     public static func probe(_ r: ProbeReport) -> String {
-        let dims: [JSONValue] = r.result.dimensions.map { d in
+        let folding = ProbeFolding(r.result)
+        let dims: [JSONValue] = r.result.dimensions.enumerated().map { di, d in
             .object([
                 ("name", .str(d.name)),
                 ("changed", .bool(d.changed)),
-                ("variations", .array(d.variations.map { v in
+                ("byKind", byKind(d.variations.flatMap(\.differences))),
+                ("variations", .array(d.variations.enumerated().map { vi, v in
                     var members: [(String, JSONValue)] = [("value", .str(v.value)), ("changed", .bool(v.changed))]
                     if let e = v.error { members.append(("error", .str(e))) }
+                    let same = folding.sameAs[di][vi].map { JSONValue.object([
+                        ("dimension", .str(r.result.dimensions[$0.dimension].name)),
+                        ("value", .str(r.result.dimensions[$0.dimension].variations[$0.variation].value)),
+                    ]) }
+                    members.append(("sameAs", same ?? .null))
                     members.append(("differences", .array(v.differences.map { difference($0, sides: ("baseline", "variation")) })))
                     return .object(members)
                 })),
             ])
         }
         let root: JSONValue = .object([
+            ("schemaVersion", .int(schemaVersion)),
             ("tool", .str("veil probe")),
             ("command", .array(r.command.map(JSONValue.str))),
             ("changed", .bool(r.result.changed)),
@@ -51,24 +65,57 @@ public enum JSONReport {
             ("ownTypography", .array(r.ownTypography.map(JSONValue.str))),
             ("exitStatus", .int(Int(r.exitStatus))),
         ])
-        return root.rendered(pretty: true) + "\n"
+        return render(root)
+    }
+
+    static func render(_ v: JSONValue) -> String {
+        v.rendered(pretty: true, escaping: CodePoints.isInvisible) + "\n"
     }
 
     static func difference(_ d: Difference, sides: (String, String)) -> JSONValue {
         var m: [(String, JSONValue)] = [
             ("request", .int(d.request)), ("endpoint", .str(d.endpoint)), ("path", .str(d.path)),
+            ("area", .str(ReportArea.of(d).rawValue)),
             (sides.0, .str(d.left)), (sides.1, .str(d.right)),
         ]
         if sides.0 != "host" { m += [("host", .str(d.left)), ("veil", .str(d.right))] }
         m += [
             ("kind", .str(d.kind.rawValue)), ("detail", .str(d.detail)),
-            (sides.0 + "Context", side(d.leftSide)), (sides.1 + "Context", side(d.rightSide)),
+            (sides.0 + "Context", context(d.leftSide)), (sides.1 + "Context", context(d.rightSide)),
+            (sides.0 + "Side", side(d.leftSide)), (sides.1 + "Side", side(d.rightSide)),
         ]
         return .object(m)
     }
 
+    /// The display form of v0: visible text ([U+XXXX]), kept for readers written against it.
+    static func context(_ s: DiffSide) -> JSONValue {
+        .object([("before", .str(visible(s.before))), ("changed", .str(visible(s.changed))), ("after", .str(visible(s.after)))])
+    }
+
+    /// The real characters, the changed code points as structure, and the body bytes.
     static func side(_ s: DiffSide) -> JSONValue {
-        .object([("before", .str(s.before)), ("changed", .str(s.changed)), ("after", .str(s.after))])
+        let cps = CodePoints.notable(s.changed)
+        var body: JSONValue = .null, unknown: JSONValue = .null
+        switch s.bytes {
+        case let .span(offset, length): body = .object([("offset", .int(offset)), ("length", .int(length))])
+        case let .unknown(why): unknown = .str(why.rawValue)
+        }
+        return .object([
+            ("before", .str(s.before)), ("changed", .str(s.changed)), ("after", .str(s.after)),
+            ("changedLength", .int(s.changedLength)),
+            ("codePoints", .array(cps.map(codePoint))),
+            ("codePointsOmitted", .int(CodePoints.notableCount(s.changed) - cps.count)),
+            ("body", body), ("bodyUnknown", unknown),
+        ])
+    }
+
+    static func codePoint(_ c: NotableCodePoint) -> JSONValue {
+        var ch = ""
+        ch.unicodeScalars.append(c.scalar)
+        return .object([
+            ("offset", .int(c.offset)), ("codePoint", .str(c.codePoint)), ("name", .optional(c.name)),
+            ("category", .str(c.category)), ("char", .str(ch)), ("invisible", .bool(c.invisible)),
+        ])
     }
 
     static func volatile(_ v: VolatileHit) -> JSONValue {
@@ -81,7 +128,16 @@ public enum JSONReport {
     }
 
     static func summary(_ ds: [Difference]) -> JSONValue {
-        .object([("differences", .int(ds.count)), ("byKind", .object(countByKind(ds).map { ($0.0.rawValue, .int($0.1)) }))])
+        .object([
+            ("differences", .int(ds.count)), ("byKind", byKind(ds)),
+            ("byArea", .object(KindMatrix(ds).rows.map { row in
+                (row.area.rawValue, .object(DifferenceKind.allCases.compactMap { k in row.counts[k].map { (k.rawValue, .int($0)) } }))
+            })),
+        ])
+    }
+
+    static func byKind(_ ds: [Difference]) -> JSONValue {
+        .object(countByKind(ds).map { ($0.0.rawValue, .int($0.1)) })
     }
 
     static func format2(_ x: Double) -> String {

@@ -102,20 +102,31 @@ struct JSONParser {
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
-            skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a key") }
-            let key = try string()
-            skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            i += 1
-            skipSpace()
+            let key = try memberKey()
             members.append((key, try value(depth: depth + 1)))
-            skipSpace()
-            guard i < bytes.count else { throw error("unterminated object") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-            throw error("expected ',' or '}'")
+            if try endOfList(UInt8(ascii: "}")) { return .object(members) }
         }
+    }
+
+    /// `"key":` and the space around it.
+    mutating func memberKey() throws -> String {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a key") }
+        let key = try string()
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        i += 1
+        skipSpace()
+        return key
+    }
+
+    /// After an element: true at the closing bracket, false after a comma.
+    mutating func endOfList(_ close: UInt8) throws -> Bool {
+        skipSpace()
+        guard i < bytes.count else { throw error(close == UInt8(ascii: "}") ? "unterminated object" : "unterminated array") }
+        if bytes[i] == UInt8(ascii: ",") { i += 1; return false }
+        if bytes[i] == close { i += 1; return true }
+        throw error(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
     }
 
     mutating func array(depth: Int) throws -> JSONValue {
@@ -126,11 +137,7 @@ struct JSONParser {
         while true {
             skipSpace()
             items.append(try value(depth: depth + 1))
-            skipSpace()
-            guard i < bytes.count else { throw error("unterminated array") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            throw error("expected ',' or ']'")
+            if try endOfList(UInt8(ascii: "]")) { return .array(items) }
         }
     }
 

@@ -82,21 +82,61 @@ public struct Normalizer {
     }
 
     func replacePatterns(_ s: String) -> (String, [String]) {
+        var ignored: ScalarMap? = nil
+        return replacePatterns(s, map: &ignored)
+    }
+
+    /// `map`, when given, follows every replacement (ScalarMap), so that a difference in the
+    /// normalised text can be placed in the original.
+    func replacePatterns(_ s: String, map: inout ScalarMap?) -> (String, [String]) {
         // Cheap exits: every pattern needs a digit.
         guard s.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return (s, []) }
         var text = s
         var applied: [String] = []
         for p in Self.patterns {
-            var hit = false
-            text = text.replacing(p.regex) { m in
-                let whole = String(m.output[0].substring ?? "")
-                if keep(whole) { return whole }
-                hit = true
-                return p.replacement(m.output.count > 1 ? m.output[1].substring : nil)
+            var edits: [(range: Range<String.Index>, with: String)] = []
+            for m in text.matches(of: p.regex) where !keep(String(m.output[0].substring ?? "")) {
+                edits.append((m.range, p.replacement(m.output.count > 1 ? m.output[1].substring : nil)))
             }
-            if hit { applied.append(p.rule) }
+            guard !edits.isEmpty else { continue }
+            applied.append(p.rule)
+            map?.replace(Self.scalarEdits(text, edits))
+            var out = ""
+            var at = text.startIndex
+            for e in edits {
+                out += text[at ..< e.range.lowerBound]
+                out += e.with
+                at = e.range.upperBound
+            }
+            text = out + text[at...]
         }
         return (text, applied)
+    }
+
+    /// String ranges as scalar offsets, counted in one pass.
+    static func scalarEdits(_ text: String, _ edits: [(range: Range<String.Index>, with: String)]) -> [(range: Range<Int>, length: Int)] {
+        let scalars = text.unicodeScalars
+        var at = scalars.startIndex, n = 0
+        func offset(_ i: String.Index) -> Int {
+            n += scalars.distance(from: at, to: i)
+            at = i
+            return n
+        }
+        return edits.map { e in
+            let lo = offset(e.range.lowerBound), hi = offset(e.range.upperBound)
+            return (lo ..< hi, e.with.unicodeScalars.count)
+        }
+    }
+
+    /// `string(_:key:path:)` with the map from the normalised text back to `s`.
+    func stringMapped(_ s: String, key: String?, path: String) -> (String, ScalarMap) {
+        let count = s.unicodeScalars.count
+        guard enabled else { return (s, .identity(count)) }
+        let (t, rules) = string(s, key: key, path: path)
+        if rules == ["user-id"] || rules == ["id"] { return (t, .whole(original: count, replacement: t.unicodeScalars.count)) }
+        var map: ScalarMap? = .identity(count)
+        let (mapped, _) = replacePatterns(s, map: &map)
+        return (mapped, map!)
     }
 
     /// True when the text holds a canary: normalising it away would hide a leak.

@@ -64,15 +64,13 @@ public enum TerminalReport {
             }
         }
         // Variations that change the prompt in the same way are shown once.
-        var shownAs: [(key: [String], name: String)] = []
-        for d in r.result.dimensions {
-            for v in d.variations where !v.differences.isEmpty {
-                let key = v.differences.map { "\($0.request)|\($0.path)|\($0.kind.rawValue)|\($0.left)|\($0.right)" }
-                if let same = shownAs.first(where: { $0.key == key }) {
-                    out.append(style.bold("\(d.name) = \(v.value):") + " the same differences as \(same.name)")
+        let folding = ProbeFolding(r.result)
+        for (di, d) in r.result.dimensions.enumerated() {
+            for (vi, v) in d.variations.enumerated() where !v.differences.isEmpty {
+                if let same = folding.sameAs[di][vi] {
+                    out.append(style.bold("\(d.name) = \(v.value):") + " the same differences as " + ProbeFolding.name(r.result, same))
                     continue
                 }
-                shownAs.append((key, "\(d.name) = \(v.value)"))
                 out.append(style.bold("\(d.name) = \(v.value):"))
                 out += differences(v.differences, sides: ("baseline", "variation"), style: style, indent: "  ")
             }
@@ -113,8 +111,12 @@ public enum TerminalReport {
         return out
     }
 
+    /// The side's text made visible ([U+XXXX]), at most 40 scalars of context each way.
     static func line(_ s: DiffSide, _ mark: (String) -> String) -> String {
-        "…" + String(s.before.suffix(40)) + mark(s.changed.isEmpty ? "" : s.changed) + String(s.after.prefix(40)) + "…"
+        let before = Array(s.before.unicodeScalars).suffix(40), after = Array(s.after.unicodeScalars).prefix(40)
+        let cut = s.changedLength - s.changed.unicodeScalars.count
+        let changed = shown(s.changed) + (cut > 0 ? " … [\(cut) more]" : "")
+        return "…" + shown(before) + (s.bytes == .unknown(.absent) ? mark(absentText) : mark(changed)) + shown(after) + "…"
     }
 
     static func volatileLines(_ v: [VolatileHit], style: TerminalStyle) -> [String] {

@@ -51,7 +51,7 @@ import Testing
         #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
         #expect(html.contains("&lt;x&gt;"))
         #expect(html.contains("<del>") && html.contains("<ins>"))
-        #expect(html.contains("[U+02BC]"))
+        #expect(html.contains("<span class=\"glyph\">\u{02BC}</span> <code>U+02BC</code> MODIFIER LETTER APOSTROPHE"))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<link") && !html.contains("src="))
         #expect(HTMLReport.esc("a&b\"c'<>") == "a&amp;b&quot;c&#39;&lt;&gt;")
     }

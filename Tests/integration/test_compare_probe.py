@@ -6,10 +6,16 @@
 - compare shows the host arm leaking (TZ=Asia/Shanghai on the host) and the veil arm clean;
 - the real Claude Code CLI and an anthropic-SDK script: both commands complete, the reports
   are well-formed, and two identical runs differ in nothing but normalised volatile values;
-- the HTML report renders in headless Chromium with the differences highlighted.
+- every --json report validates against its JSON Schema (docs/schema, version 1), and its
+  code points and body byte ranges point at the real characters of the recorded bodies;
+- the host's user name, host name and home (root, /root and this machine's short host name
+  included) are classed as canaries in compare;
+- the HTML report renders in headless Chromium: the overview matrix above the highlighted
+  differences, each changed glyph beside its U+XXXX name, no script in the page.
 
 VEIL_BIN names the binary (skip without it, fail under CI=true); VEIL_EXAMPLES the examples
-directory (default: the repository's). `pytest -s` prints the probe's wall times.
+directory and VEIL_SCHEMAS the schema directory (default: the repository's). `pytest -s` prints
+the probe's wall times.
 """
 
 from __future__ import annotations
@@ -25,17 +31,23 @@ import zlib
 from pathlib import Path
 
 import pytest
+from html.parser import HTMLParser
+
+import jsonschema
 
 from conftest import in_ci
 
 EXAMPLES = Path(os.environ.get("VEIL_EXAMPLES") or Path(__file__).resolve().parents[2] / "examples")
+SCHEMAS = Path(os.environ.get("VEIL_SCHEMAS") or Path(__file__).resolve().parents[2] / "docs" / "schema")
 PYTHON = "/usr/bin/python3"  # Debian's, visible inside the sandbox
 PROFILE = "claude-code"      # routes ANTHROPIC_BASE_URL through the inspector
 KINDS = {"canary", "covert-char", "format", "unexplained"}
 SLASH_DATE = re.compile(r"\d{4}/\d{2}/\d{2}")
 DASH_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# The HTML report's highlight colours (HTMLReport.css): removed / added text.
+# The HTML report's highlight colours (HTMLReport.css): removed / added text, and the overview
+# matrix's cells for the two kinds the fingerprinting agent causes.
 DEL_RGB, INS_RGB = (0xFF, 0x6B, 0x6B), (0x3E, 0xCF, 0x6E)
+MATRIX_RGB = ((0xFF, 0xE8, 0xCC), (0xE5, 0xDB, 0xFF))
 QUIET_CLAUDE = {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
 
 
@@ -66,7 +78,28 @@ def check_difference(d: dict, sides: tuple[str, str] = ("host", "veil")) -> None
     assert d["kind"] in KINDS, d
 
 
+def validate(report: dict, name: str) -> None:
+    """The report against docs/schema/NAME-report.schema.json (JSON Schema 2020-12)."""
+    schema = json.loads((SCHEMAS / f"{name}-report.schema.json").read_text())
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(report), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+    assert report["schemaVersion"] == 1
+
+
+def check_sides(d: dict, names: tuple[str, str]) -> None:
+    """Structured code points name the real characters of the side's `changed` text."""
+    for n in names:
+        side = d[n + "Side"]
+        changed = side["changed"]
+        for cp in side["codePoints"]:
+            assert changed[cp["offset"]] == cp["char"], (cp, changed)
+            assert cp["codePoint"] == f"U+{ord(cp['char']):04X}", cp
+
+
 def check_compare_report(r: dict) -> None:
+    validate(r, "compare")
+    for d in r["differences"] + r["output"]:
+        check_sides(d, ("host", "veil"))
     assert isinstance(r["differences"], list) and isinstance(r["volatile"], list), r
     for d in r["differences"]:
         check_difference(d)
@@ -74,6 +107,9 @@ def check_compare_report(r: dict) -> None:
 
 
 def check_probe_report(r: dict) -> None:
+    validate(r, "probe")
+    for d in (d for dim in r["dimensions"] for v in dim["variations"] for d in v["differences"]):
+        check_sides(d, ("baseline", "variation"))
     assert isinstance(r["dimensions"], list) and r["dimensions"], r
     for dim in r["dimensions"]:
         assert isinstance(dim["name"], str) and isinstance(dim["changed"], bool)
@@ -169,10 +205,50 @@ def test_compare_shows_host_arm_leaking_and_veil_clean(run_veil, tmp_path, workd
     # Host arm: the marks. Veil arm: plain ASCII apostrophes and an ISO date.
     assert any("U+02BC" in d["host"] for d in diffs) and not any("U+02BC" in d["veil"] for d in diffs)
     assert any(SLASH_DATE.search(d["host"]) and DASH_DATE.search(d["veil"]) for d in diffs), diffs
+    # The marker as structure: the real U+02BC opposite an ASCII apostrophe, each with a byte
+    # range in its body (the bodies are JSON strings: an exact range exists).
+    marker = next(d for d in diffs if d["kind"] == "covert-char")
+    assert [c["codePoint"] for c in marker["hostSide"]["codePoints"]] == ["U+02BC"], marker
+    assert [c["codePoint"] for c in marker["veilSide"]["codePoints"]] == ["U+0027"], marker
+    assert marker["hostSide"]["codePoints"][0]["name"] == "MODIFIER LETTER APOSTROPHE"
+    for side in ("hostSide", "veilSide"):
+        assert marker[side]["body"]["length"] >= 1 and marker[side]["bodyUnknown"] is None, marker
     assert html.exists() and "<del>" in html.read_text()
     # Each arm worked on its own copy: the user's workdir is untouched.
     assert sorted(p.name for p in workdir.iterdir()) == ["fingerprint_agent.py", "notes.txt", "polite_agent.py"]
     assert (workdir / "notes.txt").read_text() == "left alone\n"
+
+
+IDENTITY_AGENT = r'''
+import getpass, json, os, socket, urllib.request
+system = f"You run as {getpass.getuser()} on {socket.gethostname()}, home {os.path.expanduser('~')}. Be brief."
+body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 32, "system": system,
+                   "messages": [{"role": "user", "content": "hi"}]}).encode()
+base = os.environ.get("ANTHROPIC_BASE_URL", "https://api.anthropic.com").rstrip("/")
+req = urllib.request.Request(base + "/v1/messages", data=body,
+                             headers={"content-type": "application/json", "anthropic-version": "2023-06-01",
+                                      "x-api-key": os.environ.get("ANTHROPIC_API_KEY", "")})
+print(urllib.request.urlopen(req, timeout=60).read()[:80])
+'''
+
+
+def test_compare_classes_host_identity_as_canaries(run_veil, tmp_path, workdir):
+    """Issue 15: run as root on a host with a two-letter name, the user name, home and host name
+    in the prompt came out "unexplained" (the inspector's policy drops short and default values).
+    In compare they are canaries at any length, matched as whole words and paths."""
+    import getpass
+    import socket
+    (workdir / "identity.py").write_text(IDENTITY_AGENT)
+    r, rep, _ = run_compare(run_veil, tmp_path, [PYTHON, "identity.py"])
+    assert r.returncode == 4, r.describe()
+    check_compare_report(rep)
+    system = [d for d in rep["differences"] if d["path"] == "$.system"]
+    assert system and all(d["kind"] == "canary" for d in system), system
+    details = " ".join(d["detail"] for d in system)
+    assert "user name" in details or getpass.getuser() == "user", details
+    assert "home path" in details, details
+    if socket.gethostname() != "localhost":
+        assert f'host name "{socket.gethostname()}"' in details, details
 
 
 def test_compare_polite_agent_no_difference(run_veil, tmp_path):
@@ -252,11 +328,65 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
+def chromium_args() -> list[str]:
+    # --no-sandbox: CI runs the tests as root, and Chromium refuses to start as root with its
+    # own sandbox on. What it opens is our report, a local file that runs no script (its
+    # Content-Security-Policy forbids any), so nothing untrusted runs unsandboxed.
+    return [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900"]
+
+
 def screenshot(html: Path, png: Path) -> None:
-    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           f"--screenshot={png}", "--window-size=1200,900", html.resolve().as_uri()]
+    cmd = chromium_args() + [f"--screenshot={png}", html.resolve().as_uri()]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert png.exists(), f"no screenshot: {p.returncode}\n{p.stderr[-2000:]}"
+
+
+class PageOutline(HTMLParser):
+    """What the rendered DOM holds: element order by id and class, script elements and event
+    attributes, and the text of each code point item."""
+
+    def __init__(self):
+        super().__init__()
+        self.order: list[str] = []
+        self.scripts = 0
+        self.handlers: list[str] = []
+        self.code_points: list[str] = []
+        self._li: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.scripts += tag == "script"
+        self.handlers += [k for k in a if k.lower().startswith("on")]
+        if a.get("id"):
+            self.order.append("#" + a["id"])
+        if a.get("class") in ("matrix", "diff", "cps"):
+            self.order.append("." + a["class"])
+        if tag == "li":
+            self._li = []
+
+    def handle_data(self, data):
+        if self._li is not None:
+            self._li.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._li is not None:
+            self.code_points.append(" ".join("".join(self._li).split()))
+            self._li = None
+
+
+def dump_dom(html: Path) -> PageOutline:
+    p = subprocess.run(chromium_args() + ["--dump-dom", html.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "<body" in p.stdout, f"no DOM: {p.returncode}\n{p.stderr[-2000:]}"
+    outline = PageOutline()
+    outline.feed(p.stdout)
+    return outline
+
+
+def first_row(pixels, width: int, colours) -> int | None:
+    for i, p in enumerate(pixels):
+        if any(near(p, c, tol=4) for c in colours):
+            return i // width
+    return None
 
 
 @pytest.mark.parametrize("report", ["compare", "probe"])
@@ -271,6 +401,16 @@ def test_html_report_renders_with_highlights(run_veil, tmp_path, report):
     assert r.returncode == 4, r.describe()
     text = html.read_text()
     assert "<script" not in text and "http://" not in text and "https://" not in text  # self-contained
+    # The DOM Chromium built: no script, the overview matrix before the first difference, and
+    # the marker's glyph beside its name on one side, the ASCII apostrophe on the other.
+    dom = dump_dom(html)
+    assert dom.scripts == 0 and not dom.handlers, (dom.scripts, dom.handlers)
+    order = dom.order
+    assert "#overview" in order and "#details" in order and ".diff" in order, order
+    assert order.index("#overview") < order.index(".matrix") < order.index("#details") < order.index(".diff"), order
+    assert "\u02bc U+02BC MODIFIER LETTER APOSTROPHE" in dom.code_points, dom.code_points
+    assert "' U+0027 APOSTROPHE" in dom.code_points, dom.code_points
+    assert any("U+002F SOLIDUS" in c for c in dom.code_points), dom.code_points
     png = tmp_path / f"{report}.png"
     screenshot(html, png)
     w, h, pixels = read_png(png)
@@ -279,6 +419,9 @@ def test_html_report_renders_with_highlights(run_veil, tmp_path, report):
     dels = sum(1 for p in pixels if near(p, DEL_RGB))
     ins = sum(1 for p in pixels if near(p, INS_RGB))
     assert dels > 50 and ins > 50, f"highlights not visible: {dels} removed-colour and {ins} added-colour pixels"
+    # The same order on screen: the matrix's coloured cells are above the first highlight.
+    matrix_row, del_row = first_row(pixels, w, MATRIX_RGB), first_row(pixels, w, (DEL_RGB,))
+    assert matrix_row is not None and del_row is not None and matrix_row < del_row, (matrix_row, del_row)
 
 
 # --------------------------------------------------------------------------------------------
