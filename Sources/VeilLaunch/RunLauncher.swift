@@ -11,7 +11,7 @@ public enum RunLauncher {
         do {
             // The sandbox's PID 1 first, while veil is single-threaded: the kernel makes its
             // namespaces on another CPU while veil plans.
-            let pending = try Sandbox.fork()
+            let pending = try Sandbox.clonePID1()
             let prepared: Prepared
             do { prepared = try prepare(o, environment: ProcessEnvironment.current(), pending, core: core) } catch {
                 pending.cancel()
@@ -46,7 +46,7 @@ public enum RunLauncher {
         var (profile, reference) = try ProfileSelection.load(o.profile, command: name, trustProject: o.trustProject)
         Decoy.apply(o.decoys, to: &profile)
         let port = profile.inspector.port
-        try pending.begin(Planner.basics(profile, inspectorPort: port))
+        try pending.sendBasics(Planner.basics(profile, inspectorPort: port))
         let account = HostAccount.current()
         let hostHome = env["HOME"] ?? account.home
         let cwd = HostFiles.currentDirectory()
@@ -108,7 +108,7 @@ public enum RunLauncher {
 
     static func launch(_ p: Prepared, _ pending: Sandbox.Pending, core: String) throws -> Int32 {
         let sandbox: Sandbox
-        do { sandbox = try pending.start(p.plan) } catch {
+        do { sandbox = try pending.completeSetup(p.plan) } catch {
             p.inspector?.abandon()
             throw error
         }

@@ -21,8 +21,7 @@ enum InitSequence {
 
     static func run(outsideUID: uid_t, outsideGID: gid_t, _ ch: Channels) -> Never {
         do {
-            // If veil dies, so does the sandbox (and if it died already, the plan never comes).
-            _ = veil_set_pdeathsig(SIGKILL)
+            InitProcess.dieWithVeil()
             // While veil plans: what needs neither the plan nor mapped ids.
             try NetworkNamespace.bringUpLoopback()
             // Private first, so no mount below reaches the host.
@@ -39,16 +38,16 @@ enum InitSequence {
                 try NetworkNamespace.send(fd, over: ch.sockets)
                 close(fd)
             }
-            try Mounts.shareNewRoot(over: ch.sockets)
+            try RootHandoff.sendRoot(over: ch.sockets)
             guard let plan = try PlanMessage.receive(from: ch.plan).map(InitPlan.init(decoding:)) else { _exit(125) }
             close(ch.plan)
             let image = AgentImage(plan)
             try Mounts.stageMasks(plan.mounts)
             // veil makes the directories to mount on meanwhile, then writes the root's files
             // while we mount (RootFiles). Where it is late, we make the directories too.
-            let made = RootFiles.done(.mountPoints, over: ch.sockets) ? plan.madeByVeil : []
+            let made = RootHandoff.done(.mountPoints, over: ch.sockets) ? plan.madeByVeil : []
             try Mounts.apply(plan.mounts, madeByVeil: made)
-            try RootFiles.await(.files, over: ch.sockets)
+            try RootHandoff.await(.files, over: ch.sockets)
             close(ch.sockets)
             try Mounts.switchRoot()
             try UTSNamespace.setHostname(plan.hostname)
@@ -57,7 +56,7 @@ enum InitSequence {
             // environment. Non-dumpable hides environ, exe and maps from the agent; the
             // argv area (world-readable as /proc/1/cmdline) is overwritten.
             _ = veil_set_dumpable(0)
-            disguiseAsInit()
+            InitProcess.disguise()
             let filter = try SeccompFilter.receive(from: ch.filter)
             close(ch.filter)
 
@@ -77,29 +76,13 @@ enum InitSequence {
             }
             // Nothing outlives the agent: then veil may return before the kernel has torn
             // the namespaces down.
-            SignalForwarding.endAll()
+            InitProcess.endAll()
             SignalForwarding.report(status, to: ch.status)
             _exit(status)
         } catch {
             report(error, to: ch.errors)
             _exit(125)
         }
-    }
-
-    /// Rewrites argv in place as `/sbin/init` and names the process `init`.
-    static func disguiseAsInit() {
-        _ = veil_set_name("init")
-        let argc = Int(CommandLine.argc)
-        guard argc > 0, let first = CommandLine.unsafeArgv[0] else { return }
-        var end = first
-        for i in 0..<argc {
-            guard let a = CommandLine.unsafeArgv[i] else { break }
-            end = max(end, a + strlen(a) + 1)
-        }
-        let length = end - first
-        memset(first, 0, length)
-        let name = "/sbin/init"
-        if length > name.utf8.count { _ = name.withCString { strcpy(first, $0) } }
     }
 
     /// Writes `stage<TAB>errno<TAB>detail` in one write, which the pipe keeps whole.

@@ -20,7 +20,7 @@ public struct StateDirs: Sendable, Equatable {
     /// Creates the directories (0700) and returns the profile's machine-id, made once.
     public func prepare(profile: String) throws -> String {
         for dir in [dirname(root), root, root + "/profiles", profileDir(profile), home(profile)] {
-            do { try Mounts.makeDirs(dir, mode: 0o700) } catch { throw SandboxError(.state, errno: errno, dir) }
+            do { try HostDirectory.make(dir, mode: 0o700) } catch { throw SandboxError(.state, errno: errno, dir) }
         }
         let idFile = profileDir(profile) + "/machine-id"
         if let existing = readSmall(idFile), existing.utf8.count == 32 { return existing }

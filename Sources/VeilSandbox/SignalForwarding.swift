@@ -43,7 +43,7 @@ public enum SignalForwarding {
         var watching = watch
         var serving = service.flatMap { $0.fd >= 0 ? $0 : nil }
         while true {
-            if let status = reap(child, reapAll: reapAll, relayStops: reapAll && terminal >= 0) { return status }
+            if let status = InitProcess.reap(child, reapAll: reapAll, relayStops: reapAll && terminal >= 0) { return status }
             var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
             if let s = serving { fds.append(pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0)) }
             if let r = report { fds.append(pollfd(fd: r, events: Int16(POLLIN), revents: 0)) }
@@ -72,14 +72,6 @@ public enum SignalForwarding {
         }
     }
 
-    /// PID 1, once the agent is gone: kills whatever the agent left running and reaps it all,
-    /// so that nothing of the sandbox runs once the status is reported.
-    static func endAll() {
-        kill(-1, SIGKILL)  // every process of this PID namespace but PID 1
-        var status: Int32 = 0
-        while waitpid(-1, &status, 0) > 0 || errno == EINTR {}
-    }
-
     static func report(_ status: Int32, to fd: Int32) {
         var value = status
         _ = write(fd, &value, MemoryLayout<Int32>.size)
@@ -96,22 +88,6 @@ public enum SignalForwarding {
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         return shellStatus(status)
-    }
-
-    /// The exited child's status, once. With `relayStops` (PID 1 at a terminal) a stopped agent
-    /// stops veil's process group too: the shell sees its job stop.
-    private static func reap(_ child: pid_t, reapAll: Bool, relayStops: Bool) -> Int32? {
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(reapAll ? -1 : child, &status, WNOHANG | (relayStops ? WUNTRACED : 0))
-            if pid <= 0 { return nil }
-            guard pid == child else { continue }
-            if (status & 0xFF) == 0x7F {  // WIFSTOPPED
-                kill(0, (status >> 8) & 0xFF)  // PID 1 itself, as its namespace's init, ignores it
-                continue
-            }
-            return shellStatus(status)
-        }
     }
 
     /// veil, continued, tells PID 1 whether it is the terminal's foreground now; PID 1 acts on

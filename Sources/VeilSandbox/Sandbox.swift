@@ -1,13 +1,14 @@
 import CVeilShim
 import Glibc
 
-/// veil's side of a launch, in three steps: `fork()` makes the sandbox's PID 1 in every new
-/// namespace at once, before veil plans; `Pending.begin(basics)` lets it map its ids and stage
-/// its root once the profile is known; `Pending.start(plan)` hands it the rest. The sandbox
-/// runs InitSequence meanwhile, and veil then serves the inspector and waits.
+/// veil's side of a launch, in three steps: `clonePID1()` makes the sandbox's PID 1 in every
+/// new namespace at once, before veil plans; `Pending.sendBasics(_:)` lets it map its ids and
+/// stage its root once the profile is known; `Pending.completeSetup(_:)` hands it the rest and
+/// builds the root with it. The sandbox runs InitSequence meanwhile, and veil then serves the
+/// inspector and waits.
 ///
 /// The clone is a fork, and Swift code runs in the child. That is only safe while this
-/// process has a single thread, so `fork` checks it: call it before any NIO event loop or
+/// process has a single thread, so `clonePID1` checks it: call it before any NIO event loop or
 /// Swift task exists.
 public final class Sandbox {
     public let pid: pid_t
@@ -32,7 +33,7 @@ public final class Sandbox {
     /// on another CPU, and waits for its plan. The kernel needs about a millisecond to make a
     /// full set of namespaces; veil spends it planning. Call it before any NIO event loop or
     /// Swift task exists.
-    public static func fork() throws -> Pending {
+    public static func clonePID1() throws -> Pending {
         try requireSingleThread()
         SignalForwarding.block()
         var fds: [Int32] = []
@@ -85,7 +86,7 @@ public final class Sandbox {
 
         /// Step two, as soon as the profile is known: PID 1 maps its ids and enters the staging
         /// root while veil plans the rest. The pipe holds these few bytes: veil does not wait.
-        public func begin(_ basics: LaunchPlan.Basics) throws {
+        public func sendBasics(_ basics: LaunchPlan.Basics) throws {
             guard self.basics == nil else { return }
             self.basics = basics
             try write(basics.encoded(), stage: .plan, what: "the plan's basics")
@@ -93,9 +94,9 @@ public final class Sandbox {
 
         /// Step three: the rest of the plan goes to PID 1, which makes its mounts while veil
         /// compiles the seccomp filter and writes the root's plain files.
-        public func start(_ plan: LaunchPlan) throws -> Sandbox {
-            let plan = canonicalSources(plan)
-            try begin(plan.basics)
+        public func completeSetup(_ plan: LaunchPlan) throws -> Sandbox {
+            let plan = plan.withCanonicalSources
+            try sendBasics(plan.basics)
             guard basics == plan.basics else { throw SandboxError(.plan, errno: EINVAL, "the plan's basics changed after they were sent") }
             // Which of the root's ops the sandbox makes and which veil writes, decided once:
             // veil makes the mount points on the new root's own tmpfs, then the plain files.
@@ -213,12 +214,12 @@ public final class Sandbox {
     /// While the sandbox makes its mounts, veil writes part of the new root through the
     /// staging root's descriptor (RootFiles), then tells the sandbox that `step` is done.
     /// `beforeSignal` runs between the writing and the word.
-    private func build(_ ops: [MountOp], under root: Int32, then step: RootFiles.Step, over socket: Int32,
+    private func build(_ ops: [MountOp], under root: Int32, then step: RootHandoff.Step, over socket: Int32,
                        beforeSignal: () throws -> Void = {}) throws {
         do {
             try RootFiles.write(ops, under: root)
             try beforeSignal()
-            try RootFiles.signal(step, over: socket)
+            try RootHandoff.signal(step, over: socket)
         } catch {
             try abort(error)
         }
@@ -317,17 +318,5 @@ public final class Sandbox {
     static func requireSingleThread() throws {
         let n = veil_thread_count()
         if n > 1 { throw SandboxError(.threads, errno: 0, "veil has \(n) threads before clone(); this is a bug in veil") }
-    }
-
-    /// Bind sources are resolved on the host: inside the staging root an absolute symlink
-    /// would point at nothing.
-    static func canonicalSources(_ plan: LaunchPlan) -> LaunchPlan {
-        var p = plan
-        p.mounts = plan.mounts.map { op in
-            guard case .bind(let source, let target, let ro, let optional) = op,
-                  let real = CommandResolver.realpath(source) else { return op }
-            return .bind(source: real, target: target, readOnly: ro, optional: optional)
-        }
-        return p
     }
 }

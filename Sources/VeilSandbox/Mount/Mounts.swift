@@ -25,15 +25,6 @@ enum Mounts {
         try check(.mount, "new root tmpfs", mount("tmpfs", newRoot, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755"))
     }
 
-    /// veil writes the new root's plain files (RootFiles) while we mount: it gets a
-    /// descriptor of the staging root now, and says when it is done.
-    static func shareNewRoot(over socket: Int32) throws {
-        let fd = open(newRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        try check(.mount, "open \(newRoot)", fd)
-        defer { close(fd) }
-        try check(.mount, "send \(newRoot) to veil", veil_send_fd(socket, fd))
-    }
-
     /// With umask 0 every mode is the plan's as given, without a chmod after each create.
     /// `madeByVeil`: directories veil made on the new root meanwhile (RootFiles.mountPoints).
     static func apply(_ ops: [MountOp], madeByVeil: [String]) throws {
@@ -182,11 +173,5 @@ enum Mounts {
         try check(.pivotRoot, "pivot into new root", veil_pivot_root(".", "."))
         try check(.pivotRoot, "detach staging and the host root", umount2(".", Int32(MNT_DETACH)))
         try check(.pivotRoot, "chdir /", chdir("/"))
-    }
-
-    /// A host directory and its parents (veil's state directories).
-    static func makeDirs(_ path: String, mode: UInt32) throws {
-        var tree = Tree(dir: AT_FDCWD, base: "", hostRoot: "")
-        try tree.makeDirs(path, mode: mode)
     }
 }

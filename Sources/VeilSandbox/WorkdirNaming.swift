@@ -1,0 +1,64 @@
+import Glibc
+import VeilProfile
+
+/// The neutral path of the user's workdir inside the sandbox: `/home/user/<basename>` when the
+/// basename is plain and says nothing of the host, else `project-<hash>`. A registry keeps
+/// distinct host directories on distinct names, so agents' per-project state never collides.
+public enum WorkdirNaming {
+    public static func isPlain(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 64, name.first != "." else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == 0x2D || c == 0x2E || c == 0x5F
+        }
+    }
+
+    /// FNV-1a, 32 bits shown: stable across runs and machines.
+    public static func shortHash(_ s: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(String(repeating: "0", count: max(0, 16 - hex.count)) + hex).prefix(8).description
+    }
+
+    /// Picks the name for `hostPath`. `taken` maps names already used to their host paths;
+    /// `avoid` lists host facts (user name, host name) that must not appear in the name.
+    public static func name(for hostPath: String, taken: [String: String], avoid: [String]) -> String {
+        if let existing = taken.first(where: { $0.value == hostPath }) { return existing.key }
+        let base = basename(hostPath)
+        let lower = base.lowercased()
+        let leaks = avoid.contains { $0.count >= 3 && lower.contains($0.lowercased()) }
+        var candidate = isPlain(base) && !leaks && base != "user" ? base : "project-" + shortHash(hostPath)
+        var n = 2
+        let stem = candidate
+        while taken[candidate] != nil {
+            candidate = "\(stem)-\(n)"
+            n += 1
+        }
+        return candidate
+    }
+}
+
+/// The registry file `<state>/workdirs.tsv` (name TAB host path), updated under flock.
+public enum WorkdirRegistry {
+    public static func neutralName(for hostPath: String, stateRoot: String, avoid: [String]) throws -> String {
+        let file = stateRoot + "/workdirs.tsv"
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SandboxError(.state, errno: errno, file) }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        var taken: [String: String] = [:]
+        let text = String(decoding: HostFiles.read(fd: fd) ?? [], as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            if parts.count == 2 { taken[String(parts[0])] = String(parts[1]) }
+        }
+        let name = WorkdirNaming.name(for: hostPath, taken: taken, avoid: avoid)
+        if taken[name] == nil {
+            let line = Array("\(name)\t\(hostPath)\n".utf8)
+            lseek(fd, 0, SEEK_END)
+            _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+        return name
+    }
+}
