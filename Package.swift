@@ -10,6 +10,13 @@ let launchPath: [SwiftSetting] = [
                   "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
 ]
 
+/// Every warning is an error: one that lands stays.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+/// Swift 6 language mode (complete concurrency checking), module by module: all but the
+/// inspector (VeilProxy), whose NIO handlers' closures are not yet checked Sendable, and the
+/// tests.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)] + strict
+
 let package = Package(
     name: "veil",
     platforms: [.macOS(.v13)],
@@ -53,20 +60,20 @@ let package = Package(
         .target(name: "CVeilShim", path: "Sources/CVeilShim"),
 
         // Profiles: a small TOML reader with exact positions, the profile model and its loader.
-        .target(name: "VeilProfile", path: "Sources/VeilProfile", swiftSettings: launchPath),
+        .target(name: "VeilProfile", path: "Sources/VeilProfile", swiftSettings: launchPath + swift6),
         // The sandbox: pure planning, plus one file per kernel concern.
         .target(
             name: "VeilSandbox",
             dependencies: ["VeilProfile", "CVeilShim", "CSeccomp", "CCap"],
-            path: "Sources/VeilSandbox", swiftSettings: launchPath),
+            path: "Sources/VeilSandbox", swiftSettings: launchPath + swift6),
         // `veil run`: options, profile choice, what the agent sees of its model, the launch and
         // the inspector's process. Glibc only, like everything it depends on.
         .target(name: "VeilLaunch", dependencies: ["VeilProfile", "VeilSandbox", "CVeilShim"], path: "Sources/VeilLaunch",
-                swiftSettings: launchPath),
+                swiftSettings: launchPath + swift6),
         // The scanner's hot loop, in C for run-time instruction-set dispatch (AVX2 here).
         .target(name: "CVeilScanKernel", path: "Sources/CVeilScanKernel"),
         // Pure inspector decisions: JSON walk, canaries, covert characters. No NIO.
-        .target(name: "VeilScan", dependencies: ["VeilProfile", "CVeilScanKernel"], path: "Sources/VeilScan"),
+        .target(name: "VeilScan", dependencies: ["VeilProfile", "CVeilScanKernel"], path: "Sources/VeilScan", swiftSettings: swift6),
         // The inspector proxy, the stub upstream, records and reports.
         .target(
             name: "VeilProxy",
@@ -85,10 +92,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
-            path: "Sources/VeilProxy"),
+            path: "Sources/VeilProxy", swiftSettings: strict),
         // Pure evidence: pairing recorded requests, structural and character diffs, volatile
         // values, attribution, and the terminal/JSON/HTML reports of compare and probe.
-        .target(name: "VeilCompare", dependencies: ["VeilScan"], path: "Sources/VeilCompare"),
+        .target(name: "VeilCompare", dependencies: ["VeilScan"], path: "Sources/VeilCompare", swiftSettings: swift6),
         // What the commands do: run sessions, doctor, compare and probe.
         .target(
             name: "VeilApp",
@@ -101,13 +108,13 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            path: "Sources/VeilApp"),
+            path: "Sources/VeilApp", swiftSettings: swift6),
         // The launcher: `veil run` itself; everything else is handed to veil-core.
         // Released fully static: no dynamic loader, no shared libraries to map and relocate.
         // (It needs nothing that static glibc lacks: no DNS lookups; getpwuid falls back to
         // $USER where NSS cannot load.)
         .executableTarget(
-            name: "veil", dependencies: ["VeilLaunch"], path: "Sources/veil", swiftSettings: launchPath,
+            name: "veil", dependencies: ["VeilLaunch"], path: "Sources/veil", swiftSettings: launchPath + swift6,
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // Thin commands.
         .executableTarget(
@@ -116,21 +123,21 @@ let package = Package(
                 "VeilProfile", "VeilSandbox", "VeilLaunch", "VeilScan", "VeilProxy", "VeilApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/veil-core"),
+            path: "Sources/veil-core", swiftSettings: swift6),
         // The scanner and the inspector's HTTP side under libFuzzer and AddressSanitizer
         // (scripts/fuzz); a plain build replays files.
         .executableTarget(
             name: "veil-fuzz",
             dependencies: ["VeilScan", "VeilProfile", "VeilProxy", "CCompression",
                            .product(name: "NIOEmbedded", package: "swift-nio")],
-            path: "Sources/veil-fuzz"),
+            path: "Sources/veil-fuzz", swiftSettings: strict),
 
-        .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests"),
-        .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests"),
-        .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests"),
-        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch", "VeilProxy", "VeilProfile"], path: "Tests/VeilAppTests"),
-        .testTarget(name: "VeilLaunchTests", dependencies: ["VeilLaunch"], path: "Tests/VeilLaunchTests"),
-        .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests"),
+        .testTarget(name: "VeilProfileTests", dependencies: ["VeilProfile"], path: "Tests/VeilProfileTests", swiftSettings: strict),
+        .testTarget(name: "VeilSandboxTests", dependencies: ["VeilSandbox"], path: "Tests/VeilSandboxTests", swiftSettings: strict),
+        .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests", swiftSettings: strict),
+        .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch", "VeilProxy", "VeilProfile"], path: "Tests/VeilAppTests", swiftSettings: strict),
+        .testTarget(name: "VeilLaunchTests", dependencies: ["VeilLaunch"], path: "Tests/VeilLaunchTests", swiftSettings: strict),
+        .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests", swiftSettings: strict),
         .testTarget(
             name: "VeilProxyTests",
             dependencies: [
@@ -139,7 +146,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            path: "Tests/VeilProxyTests"),
+            path: "Tests/VeilProxyTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -15,8 +15,8 @@ final class ChildProcess: @unchecked Sendable {
     init(argv: [String], environment: [String: String], cwd: String, logPrefix: String) throws {
         stdoutPath = logPrefix + ".stdout"
         stderrPath = logPrefix + ".stderr"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         if argv[0].hasPrefix("/") {
             process.executableURL = URL(fileURLWithPath: argv[0])
             process.arguments = Array(argv.dropFirst())

@@ -16,7 +16,9 @@ public struct HostAccount: Sendable, Equatable {
         var a = HostAccount()
         var buf = [CChar](repeating: 0, count: 256)
         // uname's node name: no resolver involved.
-        if gethostname(&buf, buf.count - 1) == 0 { a.hostname = String(cString: buf) }
+        if gethostname(&buf, buf.count - 1) == 0 {
+            a.hostname = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         // /etc/passwd itself, never getpwuid: NSS modules (libnss_systemd, sssd) loaded into a
         // static binary crash it, as they did for a uid with no entry.
         let passwd = HostFiles.read("/etc/passwd").map { String(decoding: $0, as: UTF8.self) } ?? ""

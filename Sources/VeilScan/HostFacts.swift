@@ -100,7 +100,8 @@ public struct HostFacts: Sendable, Codable, Equatable {
             var buf = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             let len = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
             guard getnameinfo(sa, len, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
-            let addr = String(cString: buf).split(separator: "%").first.map(String.init) ?? ""
+            let text = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let addr = text.split(separator: "%").first.map(String.init) ?? ""
             if addr.hasPrefix("127.") || addr == "::1" || addr.hasPrefix("fe80") || addr.isEmpty { continue }
             result.append(addr)
         }

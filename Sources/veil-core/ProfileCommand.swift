@@ -123,7 +123,10 @@ extension ProfileCommand {
 
 /// stderr as a TextOutputStream, so errors do not mix with `show` output on stdout.
 private struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { fputs(string, stderr) }
+    mutating func write(_ string: String) {
+        let bytes = Array(string.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
 }
 
 extension String {

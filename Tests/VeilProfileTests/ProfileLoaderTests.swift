@@ -216,7 +216,7 @@ import Testing
         #expect(try loader.load(inProject).description == "shipped tool")
         #expect(profileError { _ = try loader.load(tree.root + "/missing.toml") }?.kind == .io)
         let latin1 = tree.root + "/latin1.toml"
-        FileManager.default.createFile(atPath: latin1, contents: Data([0x61, 0x20, 0x3D, 0x20, 0x22, 0xE9, 0x22]))
+        _ = FileManager.default.createFile(atPath: latin1, contents: Data([0x61, 0x20, 0x3D, 0x20, 0x22, 0xE9, 0x22]))
         let e = profileError { _ = try loader.load(latin1) }
         #expect(e?.kind == .io && e?.description == "\(latin1): the profile file is not valid UTF-8")
     }

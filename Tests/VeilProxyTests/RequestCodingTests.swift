@@ -36,15 +36,17 @@ enum Compress {
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, windowLog)
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0)
         var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count) + 64)
-        var dst = ZSTD_outBuffer(dst: &out, size: out.count, pos: 0)
-        let n = input.withUnsafeBytes { raw -> Int in
-            // Streamed, so that the size is unknown when the header is written (a known small
-            // size would shrink the window).
-            var src = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
-            precondition(ZSTD_isError(ZSTD_compressStream2(cctx, &dst, &src, ZSTD_e_continue)) == 0)
-            var none = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
-            precondition(ZSTD_compressStream2(cctx, &dst, &none, ZSTD_e_end) == 0)
-            return dst.pos
+        let n = out.withUnsafeMutableBytes { outRaw in
+            input.withUnsafeBytes { raw -> Int in
+                var dst = ZSTD_outBuffer(dst: outRaw.baseAddress, size: outRaw.count, pos: 0)
+                // Streamed, so that the size is unknown when the header is written (a known small
+                // size would shrink the window).
+                var src = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
+                precondition(ZSTD_isError(ZSTD_compressStream2(cctx, &dst, &src, ZSTD_e_continue)) == 0)
+                var none = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+                precondition(ZSTD_compressStream2(cctx, &dst, &none, ZSTD_e_end) == 0)
+                return dst.pos
+            }
         }
         return Array(out.prefix(n))
     }
