@@ -183,6 +183,46 @@ int veil_send_fd(int sock, int fd) {
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
+int veil_send_message(int sock, const void *buf, size_t len, int fd) {
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        msg.msg_control = u.buf;
+        msg.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    ssize_t n;
+    do { n = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    if ((size_t)n != len) { errno = EMSGSIZE; return -1; }
+    return 0;
+}
+
+ssize_t veil_receive_message(int sock, void *buf, size_t len, int *fd, int nonblocking) {
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    *fd = -1;
+    ssize_t n;
+    do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | (nonblocking ? MSG_DONTWAIT : 0)); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+    if (msg.msg_flags & MSG_TRUNC) {
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return n;
+}
+
 int veil_recv_fd(int sock) {
     char byte;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -220,14 +260,13 @@ long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f) 
     return rc < 0 ? -errno : rc;
 }
 
-static void agent_fail(const struct veil_agent_spec *s, const char *stage, const char *detail) {
-    int e = errno;
-    char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%s\t%d\t%s", stage, e, detail);
-    if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
-    if (n > 0) (void)!write(s->errors, buf, (size_t)n);
-    int exec = strcmp(stage, "exec") == 0;
-    _exit(exec && e == ENOENT ? 127 : exec && (e == EACCES || e == ENOEXEC) ? 126 : 125);
+// The shared memory is PID 1's until the exec: what is written here, it reads once the
+// vfork-style clone returns.
+static void agent_fail(struct veil_agent_spec *s, int stage, const char *detail) {
+    s->failure.error = errno;
+    s->failure.detail = detail;
+    s->failure.stage = stage;
+    _exit(127);
 }
 
 #if defined(__x86_64__)
@@ -275,9 +314,9 @@ static int agent_child(void *arg) {
     struct veil_agent_spec *s = arg;
     // Out of veil's process group, so kill(0, ...) inside reaches nothing outside.
     if (s->terminal < 0) {
-        if (setsid() < 0) agent_fail(s, "process group", "setsid");
+        if (setsid() < 0) agent_fail(s, VEIL_AGENT_PROCESS_GROUP, "setsid");
     } else {
-        if (setpgid(0, 0) != 0) agent_fail(s, "process group", "setpgid");
+        if (setpgid(0, 0) != 0) agent_fail(s, VEIL_AGENT_PROCESS_GROUP, "setpgid");
         if (s->foreground) {
             // Still in a background group here: tcsetpgrp would raise SIGTTOU.
             sigset_t ttou;
@@ -297,16 +336,16 @@ static int agent_child(void *arg) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (chdir(s->cwd) != 0) agent_fail(s, "enter workdir", s->cwd);
+    if (chdir(s->cwd) != 0) agent_fail(s, VEIL_AGENT_CHDIR, s->cwd);
     // No descriptor of veil's (or of whoever started veil) leaks into the agent.
     (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) agent_fail(s, "no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) agent_fail(s, VEIL_AGENT_NO_NEW_PRIVS, "prctl(PR_SET_NO_NEW_PRIVS)");
     // Seccomp is the last thing before execve: it could forbid the steps above.
     s->uname_listener = uname_notify_filter();
-    if (s->uname_listener < 0) agent_fail(s, "seccomp filter", "load the uname notifier (SECCOMP_RET_USER_NOTIF, Linux 5.0+)");
-    if (veil_seccomp_load(s->filter, s->filter_len) != 0) agent_fail(s, "seccomp filter", "load the filter");
+    if (s->uname_listener < 0) agent_fail(s, VEIL_AGENT_SECCOMP, "load the uname notifier (SECCOMP_RET_USER_NOTIF, Linux 5.0+)");
+    if (veil_seccomp_load(s->filter, s->filter_len) != 0) agent_fail(s, VEIL_AGENT_SECCOMP, "load the filter");
     execve(s->path, s->argv, s->envp);
-    agent_fail(s, "exec", s->path);
+    agent_fail(s, VEIL_AGENT_EXEC, s->path);
     return 125;
 }
 
@@ -317,6 +356,7 @@ pid_t veil_spawn_agent(struct veil_agent_spec *spec) {
     // CLONE_FILES: the uname listener the child makes lands in PID 1's table too; execve then
     // gives the agent a table of its own, without the close-on-exec listener.
     spec->uname_listener = -1;
+    memset(&spec->failure, 0, sizeof spec->failure);
     pid_t pid = clone(agent_child, stack + size, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, (void *)spec);
     int e = errno;
     munmap(stack, size);

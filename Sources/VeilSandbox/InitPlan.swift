@@ -2,10 +2,11 @@ import Glibc
 import VeilProfile
 
 /// What the sandbox's PID 1 needs of the plan. PID 1 is forked before veil has planned (the
-/// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it over a pipe,
-/// in two messages of a small binary form (fixed-width little-endian integers,
-/// length-prefixed strings): first the basics, which come from the profile alone, so that
-/// PID 1 maps its ids and enters the staging root while veil goes on planning; then the rest.
+/// kernel makes the namespaces meanwhile, on another CPU), so the plan reaches it on the
+/// launch channel (LaunchHandshake), in two messages of a small binary form (fixed-width
+/// little-endian integers, length-prefixed strings): first the basics, which come from the
+/// profile alone, so that PID 1 maps its ids and enters the staging root while veil goes on
+/// planning; then the rest.
 struct InitPlan: Equatable {
     var hostname: String
     /// The root's ops the sandbox makes itself (RootFiles.split's inside half).
@@ -34,9 +35,8 @@ struct InitPlan: Equatable {
         limits = plan.limits
     }
 
-    /// The encoded plan, prefixed with its length.
     func encoded() -> [UInt8] {
-        WireWriter.framed { w in
+        WireWriter.message { w in
             w.string(hostname)
             w.int(UInt32(mounts.count))
             for op in mounts { w.op(op) }
@@ -53,7 +53,7 @@ struct InitPlan: Equatable {
         }
     }
 
-    /// Decodes what `encoded()` made, without its length prefix.
+    /// Decodes what `encoded()` made.
     init(decoding bytes: [UInt8]) throws {
         var r = WireReader(bytes: bytes)
         hostname = try r.string()
@@ -80,7 +80,7 @@ struct InitPlan: Equatable {
 
 extension LaunchPlan.Basics {
     func encoded() -> [UInt8] {
-        WireWriter.framed { w in
+        WireWriter.message { w in
             w.int(uid)
             w.int(gid)
             w.int(UInt32(inspectorPort.map { $0 + 1 } ?? 0))
@@ -98,42 +98,12 @@ extension LaunchPlan.Basics {
     }
 }
 
-/// One length-prefixed message on the plan pipe.
-enum PlanMessage {
-    /// Reads one message's body from `fd`. nil at end of file before any byte: veil gave up
-    /// on the launch.
-    static func receive(from fd: Int32) throws -> [UInt8]? {
-        var header = [UInt8](repeating: 0, count: 4)
-        guard try readFully(fd, &header) else { return nil }
-        let length = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-        guard length >= 4, length <= 1 << 26 else { throw WireReader.malformed }
-        var body = [UInt8](repeating: 0, count: Int(length) - 4)
-        guard try readFully(fd, &body) else { throw WireReader.malformed }
-        return body
-    }
-
-    /// false at end of file before the first byte; throws at end of file after it.
-    private static func readFully(_ fd: Int32, _ buffer: inout [UInt8]) throws -> Bool {
-        var got = 0
-        while got < buffer.count {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw SandboxError(.plan, errno: errno, "read the plan from veil") }
-            if n == 0 {
-                if got == 0 { return false }
-                throw SandboxError(.plan, errno: EPIPE, "the plan from veil ends early")
-            }
-            got += n
-        }
-        return true
-    }
-}
-
 private enum OpTag: UInt8 {
     case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl
 }
 
-private struct WireWriter {
+/// The launch channel's binary form, written (WireReader reads it back).
+struct WireWriter {
     var bytes: [UInt8] = []
 
     mutating func int(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
@@ -147,12 +117,10 @@ private struct WireWriter {
         int(UInt32(list.count))
         for s in list { string(s) }
     }
-    /// A message: its length (itself included), then what `body` writes.
-    static func framed(_ body: (inout WireWriter) -> Void) -> [UInt8] {
+    /// What `body` writes.
+    static func message(_ body: (inout WireWriter) -> Void) -> [UInt8] {
         var w = WireWriter()
-        w.int(0)
         body(&w)
-        withUnsafeBytes(of: UInt32(w.bytes.count).littleEndian) { w.bytes.replaceSubrange(0..<4, with: $0) }
         return w.bytes
     }
 
@@ -179,8 +147,8 @@ private struct WireWriter {
     private mutating func tag(_ t: OpTag) { bytes.append(t.rawValue) }
 }
 
-private struct WireReader {
-    static let malformed = SandboxError(.plan, errno: EINVAL, "malformed plan from veil")
+struct WireReader {
+    static let malformed = SandboxError(.plan, errno: EINVAL, "malformed message on the launch channel")
     let bytes: [UInt8]
     var at = 0
 

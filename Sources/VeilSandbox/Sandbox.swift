@@ -14,19 +14,17 @@ public final class Sandbox {
     public let pid: pid_t
     /// The inspector's listening socket, made inside the sandbox's network namespace.
     public let inspectorSocket: Int32?
-    private var errors: Int32
-    /// Where PID 1 reports the agent's status once every process in the sandbox is gone.
-    private var status: Int32
+    /// veil's end of the launch channel (LaunchHandshake): the agent's start, then its status.
+    private var channel: LaunchChannel?
     /// The terminal whose job control veil relays (TerminalControl), or -1.
     var terminal: Int32 = -1
     /// The sandbox's own cgroup, where the host allowed one (Cgroup).
     public internal(set) var cgroup: Cgroup?
 
-    private init(pid: pid_t, inspectorSocket: Int32?, errors: Int32, status: Int32) {
+    private init(pid: pid_t, inspectorSocket: Int32?, channel: LaunchChannel) {
         self.pid = pid
         self.inspectorSocket = inspectorSocket
-        self.errors = errors
-        self.status = status
+        self.channel = channel
     }
 
     /// Step one of a launch, before veil plans: PID 1 of the sandbox is made now, by a helper
@@ -36,64 +34,47 @@ public final class Sandbox {
     public static func clonePID1() throws -> Pending {
         try requireSingleThread()
         SignalForwarding.block()
-        var fds: [Int32] = []
-        func pipe() throws -> (Int32, Int32) {
-            var p: [Int32] = [-1, -1]
-            if veil_pipe_cloexec(&p) < 0 {
-                let e = errno
-                fds.forEach { close($0) }
-                throw SandboxError(.clone, errno: e, "pipe")
-            }
-            fds += p
-            return (p[0], p[1])
-        }
-        let errors = try pipe(), filter = try pipe(), status = try pipe(), plan = try pipe()
-        var sockets: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) < 0 {
-            let e = errno
-            fds.forEach { close($0) }
-            throw SandboxError(.clone, errno: e, "socketpair")
-        }
+        let (ours, theirs) = try LaunchChannel.pair()
         let uid = getuid(), gid = getgid()
         var report: Int32 = -1
         let helper = veil_clone_aside(veil_sandbox_namespaces(), &report)
         if helper < 0 {
             let e = errno
-            (fds + sockets).forEach { close($0) }
+            ours.close()
+            theirs.close()
             throw SandboxError(.clone, errno: e, "fork")
         }
         if helper == 0 {
-            [errors.0, sockets[0], filter.1, status.0, plan.1].forEach { close($0) }
-            InitSequence.run(outsideUID: uid, outsideGID: gid,
-                             .init(plan: plan.0, errors: errors.1, sockets: sockets[1], filter: filter.0, status: status.1))
+            ours.close()
+            InitSequence.run(outsideUID: uid, outsideGID: gid, channel: theirs)
         }
-        [errors.1, sockets[1], filter.0, status.1, plan.0].forEach { close($0) }
-        return Pending(helper: helper, report: report, plan: plan.1, errors: errors.0, sockets: sockets[0],
-                       filter: filter.1, status: status.0)
+        theirs.close()
+        return Pending(helper: helper, report: report, channel: ours)
     }
 
     /// A sandbox whose PID 1 waits for its plan.
     public final class Pending {
         private let helper: pid_t
-        private var report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32
+        private var report: Int32
+        private var channel: LaunchChannel?
         private var pid: pid_t = 0
         private var basics: LaunchPlan.Basics?
 
-        fileprivate init(helper: pid_t, report: Int32, plan: Int32, errors: Int32, sockets: Int32, filter: Int32, status: Int32) {
-            (self.helper, self.report, self.plan, self.errors, self.sockets, self.filter, self.status) =
-                (helper, report, plan, errors, sockets, filter, status)
+        fileprivate init(helper: pid_t, report: Int32, channel: LaunchChannel) {
+            (self.helper, self.report, self.channel) = (helper, report, channel)
         }
 
         /// Step two, as soon as the profile is known: PID 1 maps its ids and enters the staging
-        /// root while veil plans the rest. The pipe holds these few bytes: veil does not wait.
+        /// root while veil plans the rest. The socket's buffer holds these few bytes: veil
+        /// does not wait.
         public func sendBasics(_ basics: LaunchPlan.Basics) throws {
             guard self.basics == nil else { return }
             self.basics = basics
-            try write(basics.encoded(), stage: .plan, what: "the plan's basics")
+            try send(.basics(basics), stage: .plan, what: "the plan's basics")
         }
 
         /// Step three: the rest of the plan goes to PID 1, which makes its mounts while veil
-        /// compiles the seccomp filter and writes the root's plain files.
+        /// writes the root's plain files and compiles the seccomp filter.
         public func completeSetup(_ plan: LaunchPlan) throws -> Sandbox {
             let plan = plan.withCanonicalSources
             try sendBasics(plan.basics)
@@ -102,66 +83,53 @@ public final class Sandbox {
             // veil makes the mount points on the new root's own tmpfs, then the plain files.
             let (outside, inside) = RootFiles.split(plan.mounts)
             let mountPoints = RootFiles.mountPoints(plan.mounts, isDirectory: Sandbox.isDirectory)
-            try write(InitPlan(plan, mounts: inside, madeByVeil: mountPoints.compactMap { $0.mountPointPath }).encoded(),
-                      stage: .plan, what: "the plan")
-            close(take(&self.plan))
+            try send(.plan(InitPlan(plan, mounts: inside, madeByVeil: mountPoints.compactMap { $0.mountPointPath })),
+                     stage: .plan, what: "the plan")
             let cgroup = Cgroup.create(limits: plan.limits)
             let pid = try awaitPID1()
             // PID 1 goes into the cgroup before the agent exists: it makes the agent only once
             // veil says the root's files are written, which waits for this (below).
             let admission = cgroup?.admit(pid)
-            let sandbox = Sandbox(pid: pid, inspectorSocket: nil, errors: take(&errors), status: take(&status))
+            let sandbox = Sandbox(pid: pid, inspectorSocket: nil, channel: take(&channel)!)
             sandbox.cgroup = cgroup
-            let sockets = take(&self.sockets)
-            defer { close(sockets) }
-            var filterPipe = take(&filter)
-            defer { if filterPipe >= 0 { close(filterPipe) } }
-            var inspector: Int32?
-            if plan.inspectorPort != nil {
-                let fd = veil_recv_fd(sockets)
-                if fd < 0 {
-                    try sandbox.awaitExec()  // the sandbox failed before handing over the socket: say why
-                    throw SandboxError(.inspector, errno: errno, "no inspector socket from the sandbox")
-                }
-                inspector = fd
-            }
+            let inspector = plan.inspectorPort == nil ? nil : try sandbox.expect(.inspectorSocket, stage: .inspector)
             do {
-                let root = try sandbox.receiveRoot(over: sockets)
+                let root = try sandbox.expect(.stagingRoot, stage: .mount)
                 defer { close(root) }
                 // In the order the sandbox needs them: the mount points (its mounts start with
                 // them), the files (it switches to the new root once they are there), then the
                 // filter, which it reads last and which veil compiles while it switches.
-                try sandbox.build(mountPoints, under: root, then: .mountPoints, over: sockets)
-                try sandbox.build(outside, under: root, then: .files, over: sockets) {
+                try sandbox.build(mountPoints, under: root, then: .mountPoints)
+                try sandbox.build(outside, under: root, then: .files) {
                     if let a = admission, !a.wait() {
                         throw SandboxError(.limits, errno: EPERM, "move the sandbox into its cgroup \(cgroup!.directories.joined(separator: ", "))")
                     }
                 }
-                try sandbox.sendFilter(try sandbox.compileFilter(plan.seccomp), to: take(&filterPipe))
+                try sandbox.send(.filter(try sandbox.compileFilter(plan.seccomp)), stage: .seccomp, what: "the filter")
             } catch {
                 if let fd = inspector { close(fd) }
                 throw error
             }
-            let started = Sandbox(pid: pid, inspectorSocket: inspector, errors: sandbox.takeErrors(), status: sandbox.takeStatus())
+            let started = Sandbox(pid: pid, inspectorSocket: inspector, channel: sandbox.channel!)
+            sandbox.channel = nil
             started.terminal = plan.terminal.fd
             started.cgroup = sandbox.cgroup
             sandbox.cgroup = nil
             return started
         }
 
-        /// Writes a message to PID 1 (which reads it meanwhile). A sandbox that failed has no
+        /// Sends a message to PID 1 (which reads it meanwhile). A sandbox that failed has no
         /// reader: its own error, which says more, is thrown instead.
-        private func write(_ bytes: [UInt8], stage: SandboxError.Stage, what: String) throws {
-            if let e = Sandbox.writeAll(bytes, to: plan) {
-                let sandbox = Sandbox(pid: try awaitPID1(), inspectorSocket: nil, errors: take(&errors), status: take(&status))
-                try sandbox.abort(SandboxError(stage, errno: e, "hand \(what) to the sandbox"))
-            }
+        private func send(_ message: LaunchMessage, stage: SandboxError.Stage, what: String) throws {
+            guard let channel, let e = channel.send(message) else { return }
+            let sandbox = Sandbox(pid: try awaitPID1(), inspectorSocket: nil, channel: take(&self.channel)!)
+            try sandbox.abort(SandboxError(stage, errno: e, "hand \(what) to the sandbox"))
         }
 
         /// veil gives up before the plan (a bad profile, a missing command): PID 1 reads end
         /// of file where its plan should be and exits.
         public func cancel() {
-            close(take(&plan))
+            take(&channel)?.close()
             if let pid = try? awaitPID1() {
                 kill(pid, SIGKILL)
                 var status: Int32 = 0
@@ -172,7 +140,8 @@ public final class Sandbox {
         /// The helper's report of PID 1's pid, once its clone() has returned.
         private func awaitPID1() throws -> pid_t {
             if pid > 0 { return pid }
-            let fd = take(&report)
+            let fd = report
+            report = -1
             guard fd >= 0 else { throw SandboxError(.clone, errno: ECHILD, "no sandbox") }
             defer { close(fd) }
             var value: Int32 = 0
@@ -191,37 +160,45 @@ public final class Sandbox {
         }
 
         deinit {
-            [report, plan, errors, sockets, filter, status].filter { $0 >= 0 }.forEach { close($0) }
+            if report >= 0 { close(report) }
+            channel?.close()
         }
     }
 
-    private static func take(_ fd: inout Int32) -> Int32 {
-        defer { fd = -1 }
-        return fd
+    private static func take(_ c: inout LaunchChannel?) -> LaunchChannel? {
+        defer { c = nil }
+        return c
     }
 
-    /// The staging new root's descriptor, which the sandbox sends once it has made it.
-    private func receiveRoot(over socket: Int32) throws -> Int32 {
-        let root = veil_recv_fd(socket)
-        if root < 0 {
-            let e = errno
-            try awaitExec()  // the sandbox failed before sending its root: its own error says why
-            throw SandboxError(.mount, errno: e, "no staging root from the sandbox")
+    /// The next message from PID 1, which must be `expected` with its descriptor; PID 1's own
+    /// error when it failed instead.
+    private func expect(_ expected: LaunchMessage, stage: SandboxError.Stage) throws -> Int32 {
+        let got: (LaunchMessage, Int32?)?
+        do { got = try channel!.receive() } catch { try abort(error) }
+        switch got {
+        case (let message, let fd?)? where message == expected: return fd
+        case (.failed(let e), _)?: try abort(e)
+        default: try abort(SandboxError(stage, errno: EPROTO, "the sandbox did not send its \(expected)"))
         }
-        return root
+    }
+
+    private func send(_ message: LaunchMessage, stage: SandboxError.Stage, what: String) throws {
+        if let e = channel!.send(message) { try abort(SandboxError(stage, errno: e, "hand \(what) to the sandbox")) }
     }
 
     /// While the sandbox makes its mounts, veil writes part of the new root through the
     /// staging root's descriptor (RootFiles), then tells the sandbox that `step` is done.
     /// `beforeSignal` runs between the writing and the word.
-    private func build(_ ops: [MountOp], under root: Int32, then step: RootHandoff.Step, over socket: Int32,
+    private func build(_ ops: [MountOp], under root: Int32, then step: RootHandoff.Step,
                        beforeSignal: () throws -> Void = {}) throws {
         do {
             try RootFiles.write(ops, under: root)
             try beforeSignal()
-            try RootHandoff.signal(step, over: socket)
         } catch {
             try abort(error)
+        }
+        if let e = RootHandoff.signal(step, over: channel!) {
+            try abort(SandboxError(.mount, errno: e, "tell the sandbox its \(step) are made"))
         }
     }
 
@@ -236,65 +213,46 @@ public final class Sandbox {
         do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
     }
 
-    private func sendFilter(_ program: [UInt8], to fd: Int32) throws {
-        defer { close(fd) }
-        if let e = Self.writeAll(program, to: fd) { try abort(SandboxError(.seccomp, errno: e, "hand the filter to the sandbox")) }
-    }
-
-    /// Writes all of `bytes` to `fd` while the sandbox reads them. The errno of a failed
-    /// write (a sandbox that failed early has no reader), nil once everything is written.
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
-        let pipeAction = signal(SIGPIPE, SIG_IGN)
-        defer { signal(SIGPIPE, pipeAction) }
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return errno }
-            sent += n
-        }
-        return nil
-    }
-
     /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it
     /// failed first, says more, and is thrown instead.
     private func abort(_ error: Error) throws -> Never {
         kill(pid, SIGKILL)
-        try awaitExec()
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // The sandbox's own error, if it failed first, is in the channel before its end.
+        while let (message, fd) = (try? channel?.receive()) ?? nil {
+            if let fd { close(fd) }
+            if case .failed(let e) = message {
+                reap()
+                throw e
+            }
+        }
+        reap()
         throw error
     }
 
-    private func takeErrors() -> Int32 {
-        let fd = errors
-        errors = -1
-        return fd
-    }
-
-    private func takeStatus() -> Int32 {
-        let fd = status
-        status = -1
-        return fd
-    }
-
-    /// Returns once the agent has been exec'd; throws the sandbox's own error otherwise.
+    /// Returns once the agent has been exec'd; throws the sandbox's own error otherwise. At end
+    /// of file (PID 1 died without a word) it returns too: `wait` has PID 1's status.
     public func awaitExec() throws {
-        guard errors >= 0 else { return }
-        defer { close(errors); errors = -1 }
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var got: [UInt8] = []
-        while true {
-            let n = read(errors, &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            got.append(contentsOf: buf[0..<n])
-        }
-        if let error = InitSequence.parseReport(got) {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard let channel else { return }
+        let got: (LaunchMessage, Int32?)?
+        do { got = try channel.receive() } catch {
+            reap()
             throw error
         }
+        if let fd = got?.1 { close(fd) }
+        switch got?.0 {
+        case .agentStarted?, nil: return
+        case .failed(let e)?:
+            reap()
+            throw e
+        case let other?:
+            reap()
+            throw SandboxError(.exec, errno: EPROTO, "the sandbox sent \(other) where the agent's start was due")
+        }
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// Waits for the sandbox to end, forwarding signals sent to veil. Returns the agent's
@@ -305,13 +263,12 @@ public final class Sandbox {
     /// without waiting for dozens of unmounts. If PID 1 dies without a word, its own exit
     /// status is waited for instead.
     public func wait(onFirstConnection: (() -> Void)? = nil) -> Int32 {
-        SignalForwarding.wait(for: pid, reapAll: false, terminal: terminal, report: status,
+        SignalForwarding.wait(for: pid, reapAll: false, terminal: terminal, report: channel,
                               watch: onFirstConnection == nil ? nil : inspectorSocket, onReadable: onFirstConnection)
     }
 
     deinit {
-        if errors >= 0 { close(errors) }
-        if status >= 0 { close(status) }
+        channel?.close()
         cgroup?.remove()
     }
 

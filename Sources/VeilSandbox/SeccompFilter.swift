@@ -12,7 +12,8 @@ import VeilProfile
 /// ioctl, socket and personality inspect arguments.
 ///
 /// veil compiles the filter to BPF while the sandbox makes its mounts (two cores, in
-/// parallel), and sends it over a pipe; the agent's process loads it as its last step.
+/// parallel), and sends it on the launch channel (LaunchMessage.filter checks it is whole
+/// instructions); the agent's process loads it as its last step.
 public enum SeccompFilter {
     public static let denied: [String] = [
         // Mounts and root changes: the sandbox's file view is fixed.
@@ -82,17 +83,6 @@ public enum SeccompFilter {
         try conditionalRules(ctx, policy)
         let rc = seccomp_export_bpf(ctx, fd)
         if rc < 0 { throw SandboxError(.seccomp, errno: -rc, "compile the filter") }
-    }
-
-    /// Reads a whole BPF program from `fd`. Anything but a non-empty program fails: the agent
-    /// never starts without its filter.
-    static func receive(from fd: Int32) throws -> [UInt8] {
-        let program = HostFiles.read(fd: fd) ?? []
-        let size = 8  // sizeof(struct sock_filter)
-        guard !program.isEmpty, program.count % size == 0, program.count / size <= Int(UInt16.max) else {
-            throw SandboxError(.seccomp, errno: EINVAL, "no complete filter program from veil (\(program.count) bytes)")
-        }
-        return program
     }
 
     private static func conditionalRules(_ ctx: scmp_filter_ctx, _ policy: SeccompPolicy) throws {

@@ -28,13 +28,13 @@ public enum SignalForwarding {
     /// exited descendant is reaped too. When `watch` becomes readable, `onReadable` runs once
     /// (veil starts its inspector on the first connection, so a run that never talks to a
     /// model pays nothing for it). Returns the shell-style status: code, or 128+signal.
-    /// With `report`, the status PID 1 writes there (`report(_:to:)`) is returned as soon as
-    /// it arrives; at end of file without one, the child's exit is waited for.
+    /// With `report` (veil's end of the launch channel), the status PID 1 sends there is
+    /// returned as soon as it arrives; at end of file without one, the child's exit is waited for.
     /// `terminal` (TerminalControl.fd, -1 for none): job control is relayed between veil's
     /// process group and the agent's (see TerminalControl).
     /// `service`: a descriptor served whenever it is readable, until it hangs up (PID 1's
     /// uname listener).
-    public static func wait(for child: pid_t, reapAll: Bool, terminal: Int32 = -1, report: Int32? = nil,
+    static func wait(for child: pid_t, reapAll: Bool, terminal: Int32 = -1, report: LaunchChannel? = nil,
                             watch: Int32? = nil, onReadable: (() -> Void)? = nil,
                             service: (fd: Int32, serve: () -> Void)? = nil) -> Int32 {
         var set = handledSet
@@ -46,7 +46,7 @@ public enum SignalForwarding {
             if let status = InitProcess.reap(child, reapAll: reapAll, relayStops: reapAll && terminal >= 0) { return status }
             var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
             if let s = serving { fds.append(pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0)) }
-            if let r = report { fds.append(pollfd(fd: r, events: Int16(POLLIN), revents: 0)) }
+            if let r = report { fds.append(pollfd(fd: r.fd, events: Int16(POLLIN), revents: 0)) }
             if let w = watching { fds.append(pollfd(fd: w, events: Int16(POLLIN), revents: 0)) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
             if let s = serving {
@@ -72,16 +72,10 @@ public enum SignalForwarding {
         }
     }
 
-    static func report(_ status: Int32, to fd: Int32) {
-        var value = status
-        _ = write(fd, &value, MemoryLayout<Int32>.size)
-    }
-
-    private static func readReport(_ fd: Int32) -> Int32? {
-        var value: Int32 = 0
-        var n: Int
-        repeat { n = read(fd, &value, MemoryLayout<Int32>.size) } while n < 0 && errno == EINTR
-        return n == MemoryLayout<Int32>.size ? value : nil
+    /// PID 1's word on the agent's status; nil at end of file.
+    private static func readReport(_ channel: LaunchChannel) -> Int32? {
+        guard case .agentStatus(let code)? = (try? channel.receive())??.0 else { return nil }
+        return code
     }
 
     private static func waitExit(_ child: pid_t) -> Int32 {

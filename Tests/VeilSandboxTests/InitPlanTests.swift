@@ -3,8 +3,8 @@ import Glibc
 import Testing
 @testable import VeilSandbox
 
-/// The plan reaches PID 1 over a pipe, in two messages (its basics, then the rest), because
-/// PID 1 is made before veil plans.
+/// The plan reaches PID 1 on the launch channel, in two messages (its basics, then the rest),
+/// because PID 1 is made before veil plans.
 @Suite struct InitPlanTests {
     static let everyOp: [MountOp] = [
         .dir("/home/user", mode: 0o700), .tmpfs("/tmp", mode: 0o1777),
@@ -32,30 +32,22 @@ import Testing
                           seccomp: SeccompPolicy(extraDeny: ["uname", "getppid"], allow: ["ptrace"]))
     }
 
-    static func length(_ bytes: [UInt8]) -> Int {
-        Int(bytes.prefix(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
-    }
-
     @Test func planRoundTrip() throws {
-        let bytes = Self.plan().encoded()
-        #expect(Self.length(bytes) == bytes.count)
-        #expect(try InitPlan(decoding: Array(bytes.dropFirst(4))) == Self.plan())
+        #expect(try InitPlan(decoding: Self.plan().encoded()) == Self.plan())
     }
 
     @Test(arguments: [nil, 0, 8080] as [Int?])
     func basicsRoundTrip(port: Int?) throws {
-        let bytes = Self.basics(port: port).encoded()
-        #expect(Self.length(bytes) == bytes.count)
-        #expect(try LaunchPlan.Basics(decoding: Array(bytes.dropFirst(4))) == Self.basics(port: port))
+        #expect(try LaunchPlan.Basics(decoding: Self.basics(port: port).encoded()) == Self.basics(port: port))
     }
 
     @Test func everyTruncationIsAnError() {
-        let body = Array(Self.plan().encoded().dropFirst(4))
+        let body = Self.plan().encoded()
         for n in 0..<body.count {
             #expect(throws: SandboxError.self) { try InitPlan(decoding: Array(body.prefix(n))) }
         }
         #expect(throws: SandboxError.self) { try InitPlan(decoding: body + [0]) }
-        let basics = Array(Self.basics(port: 80).encoded().dropFirst(4))
+        let basics = Self.basics(port: 80).encoded()
         for n in 0..<basics.count {
             #expect(throws: SandboxError.self) { try LaunchPlan.Basics(decoding: Array(basics.prefix(n))) }
         }
@@ -65,7 +57,7 @@ import Testing
     @Test func anUnknownOpIsAnError() throws {
         var p = LaunchPlan()
         p.hostname = "h"
-        var body = Array(InitPlan(p, mounts: [.proc("/proc")]).encoded().dropFirst(4))
+        var body = InitPlan(p, mounts: [.proc("/proc")]).encoded()
         // hostname (4 + 1 bytes), op count: the op's tag follows.
         let tag = 5 + 4
         #expect(body[tag] == 7)
@@ -73,46 +65,72 @@ import Testing
         #expect(throws: SandboxError.self) { try InitPlan(decoding: body) }
     }
 
-    /// Larger than a pipe holds, so the reader must loop while the writer writes.
-    @Test func receivedWholeThroughAPipe() throws {
+    /// Larger than a datagram may be, so it goes in pieces, read while the writer writes.
+    @Test func aLargePlanCrossesTheChannelInPieces() throws {
         var p = LaunchPlan()
         p.environment = (0..<3000).map { "VAR_\($0)=" + String(repeating: "x", count: 40) }
         let plan = InitPlan(p, mounts: Self.everyOp)
-        let bytes = plan.encoded()
-        #expect(bytes.count > 65536)
-        var fds: [Int32] = [-1, -1]
-        try #require(veil_pipe_cloexec(&fds) == 0)
-        let writer = Thread { fd in
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, min(4096, bytes.count - sent)) }
-                if n <= 0 { break }
-                sent += n
-            }
-            close(fd)
+        #expect(plan.encoded().count > 4 * LaunchChannel.pieceSize)
+        let (a, b) = try LaunchChannel.pair()
+        defer { a.close() }
+        let writer = Thread { _ in
+            _ = b.send(.plan(plan))
+            _ = b.send(.agentStatus(7))
+            b.close()
         }
-        writer.start(fds[1])
-        defer { close(fds[0]) }
-        #expect(try PlanMessage.receive(from: fds[0]).map(InitPlan.init(decoding:)) == plan)
+        writer.start(b.fd)
+        #expect(try a.receive()?.0 == .plan(plan))
+        #expect(try a.receive()?.0 == .agentStatus(7))
+        #expect(try a.receive() == nil)
         writer.join()
     }
 
-    @Test func endOfFileBeforeThePlanIsNoPlan() throws {
-        var fds: [Int32] = [-1, -1]
-        try #require(veil_pipe_cloexec(&fds) == 0)
-        close(fds[1])
-        defer { close(fds[0]) }
-        #expect(try PlanMessage.receive(from: fds[0]) == nil)
+    /// Every message comes back as it was sent, and a descriptor travels with its message.
+    @Test func everyMessageRoundTrips() throws {
+        let (a, b) = try LaunchChannel.pair()
+        defer { a.close(); b.close() }
+        let messages: [LaunchMessage] = [
+            .basics(Self.basics(port: 8080)), .plan(Self.plan()), .rootWritten(.mountPoints), .rootWritten(.files),
+            .filter([0x06, 0, 0, 0, 0, 0, 0xFF, 0x7F]), .agentStarted, .agentStatus(-3),
+            .failed(SandboxError(.mount, errno: EPERM, "bind /x\twith tab")),
+        ]
+        for m in messages {
+            #expect(b.send(m) == nil)
+            #expect(try a.receive()?.0 == m)
+        }
+        let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(devnull) }
+        #expect(b.send(.stagingRoot, attaching: devnull) == nil)
+        let got = try #require(try a.receive())
+        #expect(got.0 == .stagingRoot)
+        let fd = try #require(got.1)
+        #expect(fd != devnull && fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        close(fd)
     }
 
-    @Test func endOfFileInsideThePlanIsAnError() throws {
-        var fds: [Int32] = [-1, -1]
-        try #require(veil_pipe_cloexec(&fds) == 0)
-        let bytes = Array(Self.plan().encoded().prefix(20))
-        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
-        close(fds[1])
-        defer { close(fds[0]) }
-        #expect(throws: SandboxError.self) { try PlanMessage.receive(from: fds[0]) }
+    /// PID 1 asks whether veil's word is there without waiting; end of file is "veil gave up".
+    @Test func nonBlockingAndEndOfFile() throws {
+        let (a, b) = try LaunchChannel.pair()
+        defer { a.close() }
+        #expect(try a.receive(wait: false) == nil)
+        #expect(try RootHandoff.done(.mountPoints, over: a) == false)
+        _ = RootHandoff.signal(.mountPoints, over: b)
+        _ = RootHandoff.signal(.files, over: b)
+        // `await` passes over an earlier word that `done` did not read.
+        try RootHandoff.await(.files, over: a)
+        b.close()
+        #expect(try a.receive() == nil)
+    }
+
+    /// A message cut off (its first piece says more comes), a bad filter, an unknown kind.
+    @Test func brokenMessagesAreErrors() throws {
+        for bytes: [UInt8] in [[3, 1, 0xAA], [6, 0, 1, 2, 3], [200, 0], [9, 0, 1]] {
+            let (a, b) = try LaunchChannel.pair()
+            defer { a.close() }
+            _ = bytes.withUnsafeBytes { veil_send_message(b.fd, $0.baseAddress, $0.count, -1) }
+            b.close()
+            #expect(throws: SandboxError.self) { try a.receive() }
+        }
     }
 }
 

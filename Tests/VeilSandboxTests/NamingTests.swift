@@ -47,11 +47,10 @@ import VeilProfile
         #expect(SandboxError(.exec, errno: EACCES).exitStatus == 126)
     }
 
-    @Test func errorReportRoundTrips() {
+    @Test func errorReportRoundTrips() throws {
         let e = SandboxError(.mount, errno: EPERM, "bind /x\twith tab")
-        let line = Array("\(e.stage.rawValue)\t\(e.errno)\t\(e.detail)".utf8)
-        #expect(InitSequence.parseReport(line) == e)
-        #expect(InitSequence.parseReport([]) == nil)
+        let (kind, payload) = LaunchMessage.failed(e).encoded()
+        #expect(try LaunchMessage(kind: kind, payload: payload) == .failed(e))
     }
 }
 

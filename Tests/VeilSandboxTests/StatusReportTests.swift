@@ -3,14 +3,14 @@ import Glibc
 import Testing
 @testable import VeilSandbox
 
-/// PID 1 reports the agent's status on a pipe before it exits, and veil returns on the report
-/// without waiting for the kernel to tear the sandbox down; without a report it waits for the
-/// exit. A shell stands in for PID 1, writing on descriptor 3.
+/// PID 1 reports the agent's status on the launch channel before it exits, and veil returns on
+/// the report without waiting for the kernel to tear the sandbox down; without a report it
+/// waits for the exit. A shell stands in for PID 1, writing the message on descriptor 3.
 @Suite struct StatusReportTests {
-    /// Spawns `/bin/sh -c script` with the write end of a new pipe as descriptor 3.
-    func spawn(_ script: String) throws -> (pid: pid_t, report: Int32) {
-        var fds: [Int32] = [-1, -1]
-        try #require(veil_pipe_cloexec(&fds) == 0)
+    /// Spawns `/bin/sh -c script` with one end of a new launch channel as descriptor 3.
+    func spawn(_ script: String) throws -> (pid: pid_t, report: LaunchChannel) {
+        let (ours, theirs) = try LaunchChannel.pair()
+        let fds = [ours.fd, theirs.fd]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -19,13 +19,13 @@ import Testing
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
         defer { argv.forEach { free($0) } }
         try #require(posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0)
-        close(fds[1])
-        return (pid, fds[0])
+        theirs.close()
+        return (pid, ours)
     }
 
     @Test func theReportedStatusReturnsWhileTheReporterStillRuns() throws {
-        let (pid, report) = try spawn(#"printf '\007\000\000\000' >&3; exec sleep 30"#)
-        defer { close(report) }
+        let (pid, report) = try spawn(#"printf '\011\000\007\000\000\000' >&3; exec sleep 30"#)
+        defer { report.close() }
         #expect(SignalForwarding.wait(for: pid, reapAll: false, report: report) == 7)
         var status: Int32 = 0
         #expect(waitpid(pid, &status, WNOHANG) == 0, "wait returned only after the reporter exited")
@@ -35,7 +35,7 @@ import Testing
 
     @Test func withoutAReportTheExitStatusIsTheAnswer() throws {
         let (pid, report) = try spawn("exit 9")
-        defer { close(report) }
+        defer { report.close() }
         #expect(SignalForwarding.wait(for: pid, reapAll: false, report: report) == 9)
         var status: Int32 = 0
         #expect(waitpid(pid, &status, WNOHANG) < 0 && errno == ECHILD, "the child was reaped")
@@ -43,7 +43,7 @@ import Testing
 
     @Test func aSignalDeathWithoutAReportIs128PlusTheSignal() throws {
         let (pid, report) = try spawn("kill -KILL $$")  // KILL: the runner may block TERM, and a child inherits the mask
-        defer { close(report) }
+        defer { report.close() }
         #expect(SignalForwarding.wait(for: pid, reapAll: false, report: report) == 137)
     }
 }

@@ -38,6 +38,12 @@ int veil_unshare_cell(int user);
 // Adds an IPv4 (as alias lo:`label`, a /32) or IPv6 (a /128) literal to lo.
 int veil_loopback_add(const char *address, int label);
 int veil_send_fd(int sock, int fd);
+// One datagram of `len` bytes on a SOCK_SEQPACKET socket, with descriptor `fd` attached when
+// >= 0 (MSG_NOSIGNAL). Returns 0, or -1 with errno.
+int veil_send_message(int sock, const void *buf, size_t len, int fd);
+// One datagram into `buf`; a descriptor attached to it lands in `*fd` (close-on-exec), else -1.
+// Returns its length, 0 at end of file, or -1 with errno (EAGAIN with `nonblocking`).
+ssize_t veil_receive_message(int sock, void *buf, size_t len, int *fd, int nonblocking);
 int veil_recv_fd(int sock);
 // A signalfd for `set` (close-on-exec); reads give the signal and its si_code.
 int veil_signalfd(const sigset_t *set);
@@ -49,14 +55,31 @@ int veil_siginfo_value(const siginfo_t *info);
 // Raw syscall passthrough for tests of the seccomp filter (returns -errno on failure).
 long veil_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
+// Where the agent's spawn failed (veil_agent_failure.stage): SandboxError.Stage names them.
+enum veil_agent_stage {
+    VEIL_AGENT_OK = 0,
+    VEIL_AGENT_PROCESS_GROUP,
+    VEIL_AGENT_CHDIR,
+    VEIL_AGENT_NO_NEW_PRIVS,
+    VEIL_AGENT_SECCOMP,
+    VEIL_AGENT_EXEC,
+};
+
+// A failure of the agent's spawn, as a fixed struct: the child writes it into PID 1's memory
+// (they share it until the exec), and PID 1 reports it to veil as any setup error.
+struct veil_agent_failure {
+    int stage;  // enum veil_agent_stage
+    int error;  // errno
+    const char *detail;
+};
+
 // The agent's last steps, in a child made with CLONE_VM|CLONE_VFORK (no page tables copied,
 // no copy-on-write faults; PID 1 waits until the exec). Only syscalls run there, no Swift:
 // a process group of its own on veil's terminal (`terminal` >= 0; made the terminal's
 // foreground group when `foreground`) or else a session of its own, signals back to default
 // and unblocked, chdir, descriptors >= 3 close-on-exec,
-// no_new_privs, the seccomp filter, execve. A failure is written to `errors` as
-// "stage<TAB>errno<TAB>detail" (SandboxError.Stage's raw values) and the child exits with
-// 127/126/125 like SandboxError.exitStatus. Returns the child's pid, or -1 with errno.
+// no_new_privs, the seccomp filter, execve. A failure is left in `failure` and the child
+// exits (127). Returns the child's pid, or -1 with errno.
 struct veil_agent_spec {
     const char *cwd;
     const char *path;
@@ -64,7 +87,7 @@ struct veil_agent_spec {
     char *const *envp;
     const void *filter;
     unsigned short filter_len;
-    int errors;
+    struct veil_agent_failure failure;
     int terminal;
     int foreground;
     // Set by the child: the seccomp listener whose notifications are the agent's uname calls

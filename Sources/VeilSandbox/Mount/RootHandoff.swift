@@ -16,35 +16,35 @@ enum RootHandoff {
 
     /// The sandbox's side: veil gets a descriptor of the staging root, to write the root's
     /// plain files through while the sandbox mounts.
-    static func sendRoot(over socket: Int32) throws {
+    static func sendRoot(over channel: LaunchChannel) throws {
         let fd = open(Mounts.newRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         try check(.mount, "open \(Mounts.newRoot)", fd)
         defer { close(fd) }
-        try check(.mount, "send \(Mounts.newRoot) to veil", veil_send_fd(socket, fd))
+        if let e = channel.send(.stagingRoot, attaching: fd) { throw SandboxError(.mount, errno: e, "send \(Mounts.newRoot) to veil") }
     }
 
-    static func signal(_ step: Step, over socket: Int32) throws {
-        var byte = step.rawValue
-        if send(socket, &byte, 1, Int32(MSG_NOSIGNAL)) != 1 {
-            throw SandboxError(.mount, errno: errno, "tell the sandbox its \(step) are made")
-        }
+    /// veil's side: `step` is done. The errno of a failed send (the sandbox is gone), or nil.
+    static func signal(_ step: Step, over channel: LaunchChannel) -> Int32? {
+        channel.send(.rootWritten(step))
     }
 
-    /// Whether veil has said `step` is done, without waiting (the sandbox's side).
-    static func done(_ step: Step, over socket: Int32) -> Bool {
-        var byte: UInt8 = 0
-        return recv(socket, &byte, 1, Int32(MSG_DONTWAIT)) == 1 && byte == step.rawValue
+    /// Whether veil has said `step` is done, without waiting (the sandbox's side). Only that
+    /// word can come next: veil sends nothing else before it.
+    static func done(_ step: Step, over channel: LaunchChannel) throws -> Bool {
+        guard let (message, _) = try channel.receive(wait: false) else { return false }
+        guard message == .rootWritten(step) else { throw WireReader.malformed }
+        return true
     }
 
     /// Waits for `step`, passing over the word for an earlier one that `done` did not read.
-    static func await(_ step: Step, over socket: Int32) throws {
-        var byte: UInt8 = 0
-        var n: Int
-        repeat {
-            repeat { n = recv(socket, &byte, 1, 0) } while n < 0 && errno == EINTR
-        } while n == 1 && byte < step.rawValue
-        if n != 1 || byte != step.rawValue {
-            throw SandboxError(.mount, errno: n < 0 ? errno : EPIPE, "veil did not make the root's \(step)")
+    static func await(_ step: Step, over channel: LaunchChannel) throws {
+        while true {
+            guard let (message, _) = try channel.receive() else {
+                throw SandboxError(.mount, errno: EPIPE, "veil did not make the root's \(step)")
+            }
+            if case .rootWritten(let s) = message, s.rawValue < step.rawValue { continue }
+            guard message == .rootWritten(step) else { throw WireReader.malformed }
+            return
         }
     }
 }
