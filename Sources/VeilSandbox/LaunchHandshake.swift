@@ -127,12 +127,14 @@ struct LaunchChannel {
         var kind: UInt8 = 0
         var payload: [UInt8] = []
         var descriptor: Int32?
-        var buffer = [UInt8](repeating: 0, count: Self.pieceSize + 2)
         var first = true
         while true {
             var fd: Int32 = -1
-            let n = buffer.withUnsafeMutableBytes {
-                veil_receive_message(self.fd, $0.baseAddress, $0.count, &fd, first && !wait ? 1 : 0)
+            var n = 0
+            // Not zeroed: the kernel fills what is read, and only that is looked at.
+            let buffer = [UInt8](unsafeUninitializedCapacity: Self.pieceSize + 2) { raw, count in
+                n = veil_receive_message(self.fd, raw.baseAddress, raw.count, &fd, first && !wait ? 1 : 0)
+                count = max(n, 0)
             }
             if fd >= 0 { descriptor = fd }
             if n < 0 {

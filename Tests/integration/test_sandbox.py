@@ -4,6 +4,7 @@ Runs `$VEIL_BIN run` as whoever runs pytest: .ci/run runs this file as root and 
 unprivileged user. Without VEIL_BIN the tests skip locally and fail in CI.
 """
 import json
+from pathlib import Path
 import os
 import signal
 import socket
@@ -627,3 +628,27 @@ def test_report_and_stub_take_v(home, workdir, tmp_path):
                  ["profile", "show", "-v", "--help"], ["report", "-v", "--help"]):
         r = subprocess.run([VEIL, *args], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "--verbose" in r.stdout, (args, r.stdout[-500:], r.stderr[-500:])
+
+
+def test_the_readmes_worked_profile(home, workdir, tmp_path):
+    """examples/profiles/team-claude.toml, as the README shows it: it checks, its identity and
+    variables reach the agent, and its `forbid` rule blocks the codename (control: the same
+    request without it goes through)."""
+    examples = Path(os.environ.get("VEIL_EXAMPLES") or Path(__file__).resolve().parents[2] / "examples")
+    profile = str(examples / "profiles" / "team-claude.toml")
+    r = subprocess.run([VEIL, "profile", "check", profile], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = veil(["--profile", profile, "--", "/bin/sh", "-c", "hostname; echo $CI"], home, workdir)
+    assert r.returncode == 0 and r.stdout.split() == ["devbox", "true"], (r.stdout, r.stderr)
+    send = workdir / "send.py"
+    send.write_text(
+        "import json, os, sys, urllib.request, urllib.error\n"
+        "body = json.dumps({'model': 'm', 'max_tokens': 5, 'messages': [{'role': 'user', 'content': sys.argv[1]}]}).encode()\n"
+        "req = urllib.request.Request(os.environ['ANTHROPIC_BASE_URL'].rstrip('/') + '/v1/messages', data=body,\n"
+        "    headers={'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'x'})\n"
+        "try:\n    urllib.request.urlopen(req, timeout=30); print('sent')\n"
+        "except urllib.error.HTTPError as e:\n    print('refused', e.code)\n")
+    r = veil(["--profile", profile, "--upstream", "stub", "--", "/usr/bin/python3", "send.py", "status of project falcon?"], home, workdir)
+    assert r.stdout.strip() == "refused 400" and 'rule "codename"' in r.stderr, (r.stdout, r.stderr)
+    r = veil(["--profile", profile, "--upstream", "stub", "--", "/usr/bin/python3", "send.py", "status of the release?"], home, workdir)
+    assert r.stdout.strip() == "sent", (r.stdout, r.stderr)
