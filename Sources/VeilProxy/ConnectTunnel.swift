@@ -50,14 +50,14 @@ enum ConnectTunnel {
         let message: String
     }
 
-    /// Takes the HTTP handlers out, says 200, and leaves a `TunnelSniffer` to set up TLS (or
+    /// Takes the HTTP handlers out, says 200, and leaves a `FirstBytes` to set up TLS (or
     /// plain HTTP) on the first bytes. The decoder goes last, forwarding any bytes it already
     /// holds to the sniffer, so no byte of the tunnel reaches a handler of the outer request.
     static func terminate(_ origin: TunnelOrigin, handler: ProxyHandler, context: ChannelHandlerContext) {
         let channel = context.channel
         let core = handler.core
         let pipeline = channel.pipeline
-        let sniffer = TunnelSniffer(origin: origin, core: core)
+        let sniffer = FirstBytes(origin: origin, core: core)
         core.stats.update { $0.tunnels += 1 }
         pipeline.removeHandler(name: InspectorPipeline.encoder)
             .flatMap { pipeline.removeHandler(handler) }
@@ -82,61 +82,5 @@ enum ConnectTunnel {
               port > 0, port < 65536 else { return nil }
         let host = String(target[..<colon])
         return host.isEmpty ? nil : (host, port)
-    }
-}
-
-/// The first bytes of a tunnel decide what it carries: a TLS record (0x16, a handshake) gets
-/// the run CA's certificate for the CONNECT host, anything else is read as plain HTTP (and is
-/// refused by the decoder if it is not HTTP either). Either way the requests inside go to a
-/// `ProxyHandler` bound to the tunnel's origin.
-final class TunnelSniffer: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-
-    let origin: TunnelOrigin
-    let core: InspectorCore
-    private var decided = false
-    private var idle: Scheduled<Void>?
-
-    init(origin: TunnelOrigin, core: InspectorCore) {
-        self.origin = origin
-        self.core = core
-    }
-
-    /// A tunnel that never says a byte is closed like any idle connection (the connection's
-    /// own timers left with the outer handler).
-    func handlerAdded(context: ChannelHandlerContext) {
-        let channel = context.channel
-        idle = context.eventLoop.scheduleTask(in: .seconds(core.config.idleTimeoutSeconds)) { [weak self] in
-            if self?.decided == false { channel.close(promise: nil) }
-        }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) { idle?.cancel() }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !decided else { return context.fireChannelRead(data) }
-        let bytes = unwrapInboundIn(data)
-        guard let first = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else { return }
-        decided = true
-        var origin = origin
-        origin.tls = first == 0x16
-        do {
-            let ops = context.pipeline.syncOperations
-            var last: ChannelHandler = self
-            if origin.tls, let ca = core.config.runCA {
-                let tls = NIOSSLServerHandler(context: try ca.serverContext(for: origin.host))
-                try ops.addHandler(tls, position: .after(self))
-                last = tls
-            }
-            try InspectorPipeline.httpHandlers(core: core, tunnel: origin, into: ops, after: last)
-        } catch {
-            context.close(promise: nil)
-            return
-        }
-        context.fireChannelRead(data)
-        // These bytes may come from the HTTP decoder as it leaves, with no read-complete after
-        // them: TLS flushes its answer on read-complete, and the client would wait for it.
-        context.fireChannelReadComplete()
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -116,7 +116,7 @@ public final class Inspector: @unchecked Sendable {
         try options.setOption(ChannelOptions.recvAllocator,
                               value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
         if core.config.listenersTerminateTLS {
-            try channel.pipeline.syncOperations.addHandler(ListenerSniffer(core: core))
+            try channel.pipeline.syncOperations.addHandler(FirstBytes(origin: nil, core: core))
         } else {
             try InspectorPipeline.configure(channel, core: core)
         }
