@@ -49,45 +49,36 @@ public struct RecordedRequest: Equatable, Sendable {
 }
 
 public enum RecordLoader {
-    /// Parses a JSONL record: one exchange per line with `method`, `path`, `requestHeaders`
-    /// (`[[name, value]]`) and `requestBody`. Lines that are not such objects are skipped and
+    /// Parses a JSONL record, one `RecordLine` a line (the inspector's own type, read leniently:
+    /// only `method` and `path` are required). Lines that are not such objects are skipped and
     /// counted, so a record cut short by a crash still compares.
     public static func parse(_ text: String) -> (requests: [RecordedRequest], skipped: Int) {
         var out: [RecordedRequest] = []
         var skipped = 0
-        for line in text.split(whereSeparator: { $0 == "\n" }) where !line.allSatisfy({ $0 == " " || $0 == "\r" }) {
-            guard let v = try? JSONValue.parse(String(line)), let r = request(from: v) else {
+        for raw in text.split(whereSeparator: { $0 == "\n" }) where !raw.allSatisfy({ $0 == " " || $0 == "\r" }) {
+            guard let line = RecordLine(line: raw) else {
                 skipped += 1
                 continue
             }
-            out.append(r)
+            out.append(request(from: line))
         }
         return (out, skipped)
     }
 
-    static func request(from v: JSONValue) -> RecordedRequest? {
-        guard let method = v["method"]?.stringValue, let path = v["path"]?.stringValue else { return nil }
-        var headers: [(name: String, value: String)] = []
-        if case .array(let pairs)? = v["requestHeaders"] {
-            for case .array(let pair) in pairs where pair.count == 2 {
-                if let n = pair[0].stringValue, let val = pair[1].stringValue { headers.append((n, val)) }
-            }
-        }
-        let decision = v["decision"]?.stringValue ?? "forward"
-        let refusal = decision == "forward" ? nil : (v["blockReason"]?.stringValue ?? v["error"]?.stringValue ?? decision)
-        var r = RecordedRequest(method: method, path: path, headers: headers, body: v["requestBody"]?.stringValue ?? "",
+    static func request(from line: RecordLine) -> RecordedRequest {
+        // A header is a [name, value] pair; anything else in the list is no header.
+        let headers = line.requestHeaders.compactMap { $0.count == 2 ? (name: $0[0], value: $0[1]) : nil }
+        let refusal = line.decision == "forward" ? nil : (line.blockReason ?? line.error ?? line.decision)
+        var r = RecordedRequest(method: line.method, path: line.path, headers: headers, body: line.requestBody,
                                 refusal: refusal)
-        if case .array(let findings)? = v["findings"] {
-            r.typographyWords = findings.compactMap(typographyWord)
-        }
+        r.typographyWords = line.findings.compactMap(typographyWord)
         return r
     }
 
     /// The word of a look-alike finding made of curly quotes and dashes only.
-    static func typographyWord(_ f: JSONValue) -> String? {
-        guard f["kind"]?.stringValue == FindingKind.lookalike.rawValue, let word = f["word"]?.stringValue,
-              case .array(let cps)? = f["codePoints"], !cps.isEmpty,
-              cps.allSatisfy({ if case .number(let n) = $0, let c = UInt32(n) { Severity.isTypography(c) } else { false } }) else { return nil }
+    static func typographyWord(_ f: Finding) -> String? {
+        guard f.kind == .lookalike, let word = f.word, !f.codePoints.isEmpty,
+              f.codePoints.allSatisfy(Severity.isTypography) else { return nil }
         return word
     }
 }

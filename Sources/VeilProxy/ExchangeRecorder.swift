@@ -4,29 +4,9 @@ import VeilProfile
 import VeilScan
 
 /// `--record FILE`: one JSON line per exchange, written with a single write(2) as soon as the
-/// exchange ends, so a crash loses nothing already sent (no fsync: the kernel has it).
+/// exchange ends, so a crash loses nothing already sent (no fsync: the kernel has it). The line
+/// is a `RecordLine`, the type compare and probe read records with.
 final class ExchangeRecorder: @unchecked Sendable {
-    struct Line: Codable {
-        var time: String
-        var method: String
-        var path: String
-        var api: String
-        var upstream: String
-        /// `CONNECT host:port` (a tunnel) or `TLS host:port` (dialed directly, compare's host arm).
-        var via: String?
-        var requestHeaders: [[String]]
-        /// Decoded when the request had a content-encoding (its header is in requestHeaders).
-        var requestBody: String
-        var findings: [Finding]
-        var decision: String
-        var blockReason: String?
-        var status: Int
-        var responseBody: String
-        var responseTruncated: Bool
-        var error: String?
-        var durationMs: Double
-    }
-
     private let fd: Int32
     private let lock = NSLock()
     private let encoder: JSONEncoder
@@ -39,8 +19,7 @@ final class ExchangeRecorder: @unchecked Sendable {
         } catch let e as ConfinedPath.Refused {
             throw InspectorError.record(path: path, reason: e.reason)
         }
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder = RecordLine.makeEncoder()
         self.redaction = redaction
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     }
@@ -52,7 +31,7 @@ final class ExchangeRecorder: @unchecked Sendable {
         let response = ex.responseCapture.map { String(decoding: $0.readableBytesView, as: UTF8.self) } ?? ""
         lock.lock()
         defer { lock.unlock() }
-        let line = Line(
+        let line = RecordLine(
             time: formatter.string(from: Date()), method: ex.head.method.rawValue,
             path: redaction.uri(ex.head.uri), api: ex.api.rawValue, upstream: redaction.uri(ex.upstream), via: ex.via,
             requestHeaders: redaction.headers(ex.head.headers),

@@ -76,3 +76,16 @@ import Testing
         #expect(obj["ownTypography"] as? [String] == ["Don’t", "Codex—and"])
     }
 }
+
+/// The loader keeps the record reader's leniency: a header that is not a [name, value] pair is
+/// no header, a missing body is empty, unknown keys are ignored, broken lines are counted.
+@Suite struct RecordLoaderTests {
+    @Test func lenientLines() {
+        let text = #"{"method":"POST","path":"/v1/messages","requestHeaders":[["a","1"],["b"],["c","3","x"],[1,2]],"newKey":true}"#
+            + "\n   \n\r\n" + #"{"path":"/x"}"# + "\n" + #"{"method":"GET","path":"/v1/models","status":"odd"}"# + "\n"
+        let loaded = RecordLoader.parse(text)
+        #expect(loaded.skipped == 1)
+        #expect(loaded.requests == [RecordedRequest(method: "POST", path: "/v1/messages", headers: [("a", "1")], body: ""),
+                                    RecordedRequest(method: "GET", path: "/v1/models", body: "")])
+    }
+}
