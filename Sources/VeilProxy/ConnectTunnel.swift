@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import VeilProfile
 
 /// Where a CONNECT went: what the agent's requests inside it are forwarded to.
 struct TunnelOrigin: Equatable, Sendable {
@@ -12,15 +13,13 @@ struct TunnelOrigin: Equatable, Sendable {
     var direct = false
 
     /// How the agent addressed the request, for the record: `CONNECT host:443`, `TLS host:443`.
-    var via: String {
-        (direct ? "TLS " : "CONNECT ") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-    }
+    var via: String { (direct ? "TLS " : "CONNECT ") + Authority(host: host, port: port).description }
 
     /// `https://host` (the port only when not the scheme's default), as a URL's origin.
     var url: String {
         let scheme = tls ? "https" : "http"
-        let h = host.contains(":") ? "[\(host)]" : host
-        return port == (tls ? 443 : 80) ? "\(scheme)://\(h)" : "\(scheme)://\(h):\(port)"
+        let authority = Authority(host: host, port: port)
+        return port == (tls ? 443 : 80) ? "\(scheme)://\(authority.hostInURL)" : "\(scheme)://\(authority)"
     }
 }
 
@@ -32,17 +31,17 @@ enum ConnectTunnel {
     /// The CONNECT head: refused (400, 403) or accepted, in which case the caller waits for the
     /// request's end and then calls `terminate`.
     static func accept(_ head: HTTPRequestHead, core: InspectorCore) -> Result<TunnelOrigin, Refusal> {
-        guard let (host, port) = parse(head.uri) else {
+        guard let target = Authority(connectTarget: head.uri) else {
             return .failure(Refusal(status: .badRequest, message: "veil: CONNECT needs host:port"))
         }
-        guard core.routes.allow.permits(host: host, port: port) else {
-            return .failure(Refusal(status: .forbidden, message: "veil: CONNECT to \(host):\(port) is not allowed by the profile"))
+        guard core.routes.allow.permits(host: target.host, port: target.port) else {
+            return .failure(Refusal(status: .forbidden, message: "veil: CONNECT to \(target) is not allowed by the profile"))
         }
         guard core.config.runCA != nil else {
             return .failure(Refusal(status: .forbidden,
-                                    message: "veil: CONNECT to \(host):\(port) refused: this inspector has no CA to read the tunnel with"))
+                                    message: "veil: CONNECT to \(target) refused: this inspector has no CA to read the tunnel with"))
         }
-        return .success(TunnelOrigin(host: host, port: port))
+        return .success(TunnelOrigin(host: target.host, port: target.port))
     }
 
     struct Refusal: Error {
@@ -69,18 +68,5 @@ enum ConnectTunnel {
             }
             .flatMap { pipeline.removeHandler(name: InspectorPipeline.decoder) }
             .whenFailure { _ in channel.close(promise: nil) }
-    }
-
-    static func parse(_ target: String) -> (String, Int)? {
-        if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
-            let host = String(target[target.index(after: target.startIndex)..<close])
-            let rest = target[target.index(after: close)...]
-            guard !host.isEmpty, rest.hasPrefix(":"), let port = Int(rest.dropFirst()), port > 0, port < 65536 else { return nil }
-            return (host, port)
-        }
-        guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]),
-              port > 0, port < 65536 else { return nil }
-        let host = String(target[..<colon])
-        return host.isEmpty ? nil : (host, port)
     }
 }

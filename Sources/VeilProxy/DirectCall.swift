@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilProfile
 
 /// One request forwarded over the lean client, on the agent connection's event loop (the pool
 /// is that loop's own). The request body is the very buffer the scanner read: it is written

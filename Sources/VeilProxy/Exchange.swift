@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilProfile
 import VeilScan
 
 /// One request/response pair as it moves through a connection. A class because the

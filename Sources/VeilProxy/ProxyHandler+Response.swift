@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilProfile
 import VeilScan
 
 /// Response writing, shared by the stub, both upstream clients and the errors. Every write
@@ -92,7 +93,7 @@ extension ProxyHandler {
     func recordRefusal(_ head: HTTPRequestHead?, api: APIKind, status: HTTPResponseStatus, reason: String) {
         let head = head ?? HTTPRequestHead(version: .http1_1, method: .RAW(value: "?"), uri: "")
         // The path without its query: keys travel there.
-        let target = AbsoluteURI(head.uri).map { "\($0.host):\($0.port)" }
+        let target = AbsoluteURI(head.uri).map { "\($0.authority)" }
             ?? String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         core.stats.refused(head.method.rawValue + " " + target,
                            status: Int(status.code), reason: core.neutral.apply(reason))

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilProfile
 import VeilScan
 
 /// One agent connection. It only moves bytes and follows the state machine; judging is the

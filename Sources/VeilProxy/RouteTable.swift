@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import VeilProfile
 import VeilScan
 
 /// Where a request goes: pure, so it is tested without sockets.
@@ -95,99 +96,15 @@ struct RouteTable: Sendable {
     }
 }
 
-/// Hosts a CONNECT or absolute-form request may reach: `host`, `host:port`, `*.suffix`,
-/// `*`, and an IPv6 address as `[::1]` or `[::1]:port`. Entries are read once.
+/// Hosts a CONNECT or absolute-form request may reach: the profile's `connect_allow`, each entry
+/// a `HostPattern` (`host`, `host:port`, `*.suffix`, `*`, `[::1]`, `[::1]:port`), read once.
+/// Entries that name nothing (a port that is not a number) are left out.
 struct AllowList: Sendable {
-    struct Entry: Sendable, Equatable {
-        /// Lowercased, without brackets; `*` or `*.suffix` for patterns.
-        let name: String
-        /// nil: any port.
-        let port: Int?
-    }
+    let patterns: [HostPattern]
 
-    let entries: [Entry]
-
-    init(_ entries: [String]) { self.entries = entries.compactMap(Self.entry) }
-
-    /// One entry; nil for one that names nothing (a port that is not a number). The port is
-    /// split off after `]` for IPv6, and only after the one colon of a name otherwise: the
-    /// fuzzer found `[::1]:8080` kept whole, so that it matched the host `::1]:8080`.
-    static func entry(_ raw: String) -> Entry? {
-        var name = Substring(raw.lowercased()), port: Int?
-        if let colon = name.lastIndex(of: ":"),
-           name.hasPrefix("[") ? name[..<colon].hasSuffix("]") : name.firstIndex(of: ":") == colon {
-            guard let p = Int(name[name.index(after: colon)...]) else { return nil }
-            (name, port) = (name[..<colon], p)
-        }
-        return Entry(name: name.trimmingCharacters(in: ["[", "]"]), port: port)
-    }
+    init(_ entries: [String]) { patterns = entries.compactMap { HostPattern(allowEntry: $0) } }
 
     func permits(host: String, port: Int) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: ["[", "]"])
-        return entries.contains { e in
-            guard e.port == nil || e.port == port else { return false }
-            if e.name == "*" || e.name == h { return true }
-            // `*.suffix`: a name below the suffix (`.suffix` alone names no host).
-            return e.name.hasPrefix("*.") && h.utf8.count > e.name.utf8.count - 1 && h.hasSuffix(e.name.dropFirst())
-        }
-    }
-}
-
-/// `http://host[:port]/path?query` as proxies receive it (absolute-form request target).
-struct AbsoluteURI {
-    let scheme: String
-    let host: String
-    let port: Int
-    let pathAndQuery: String
-
-    /// Parsed on UTF-8 bytes, once per forwarded request: an origin-form target ("/v1/...")
-    /// is the common case and leaves after its first byte.
-    init?(_ uri: String) {
-        guard let first = uri.utf8.first, first | 0x20 == UInt8(ascii: "h") else { return nil }
-        let u = Array(uri.utf8)
-        func lower(_ i: Int) -> UInt8 { u[i] | 0x20 }
-        guard u.count > 7, lower(0) == UInt8(ascii: "h"), lower(1) == UInt8(ascii: "t"), lower(2) == UInt8(ascii: "t"),
-              lower(3) == UInt8(ascii: "p") else { return nil }
-        var i = 4
-        if lower(i) == UInt8(ascii: "s") { i += 1 }
-        guard u[i...].starts(with: "://".utf8) else { return nil }
-        scheme = i == 5 ? "https" : "http"
-        let defaultPort = i == 5 ? 443 : 80
-        i += 3
-        // RFC 3986: the authority ends at `/`, `?` or `#`. Missing the `#` let
-        // `https://evil#@allowed/` pass the allow list as `allowed` and go to `evil` (URL's reading).
-        let authorityEnd = u[i...].firstIndex {
-            $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
-        } ?? u.count
-        // A fragment is never sent (RFC 9110 §7.1).
-        let path = String(decoding: u[authorityEnd ..< (u[authorityEnd...].firstIndex(of: UInt8(ascii: "#")) ?? u.count)],
-                          as: UTF8.self)
-        pathAndQuery = path.isEmpty || path.utf8.first == UInt8(ascii: "?") ? "/" + path : path
-        // user:password@ is dropped; the host is what follows the last `@`.
-        let hostStart = (u[i ..< authorityEnd].lastIndex(of: UInt8(ascii: "@")) ?? i - 1) + 1
-        let hostPort = u[hostStart ..< authorityEnd]
-        // After the host: nothing (the scheme's port), `:` and up to 65535, or `:` alone. Anything
-        // else is not a URL (URL refuses it too), where a default port would be a guess.
-        func port(after k: Int) -> Int? {
-            if k == authorityEnd { return defaultPort }
-            guard u[k] == UInt8(ascii: ":") else { return nil }
-            let digits = u[(k + 1) ..< authorityEnd]
-            if digits.isEmpty { return defaultPort }
-            guard digits.count <= 5, digits.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
-            let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            return value <= 65535 ? value : nil
-        }
-        let hostRange: Range<Int>, parsedPort: Int?
-        if hostPort.first == UInt8(ascii: "["), let close = hostPort.firstIndex(of: UInt8(ascii: "]")) {
-            (hostRange, parsedPort) = ((hostStart + 1) ..< close, port(after: close + 1))
-        } else if let colon = hostPort.lastIndex(of: UInt8(ascii: ":")) {
-            (hostRange, parsedPort) = (hostStart ..< colon, port(after: colon))
-        } else {
-            (hostRange, parsedPort) = (hostStart ..< authorityEnd, defaultPort)
-        }
-        guard let parsedPort else { return nil }
-        host = String(decoding: u[hostRange], as: UTF8.self)
-        self.port = parsedPort
-        if host.isEmpty { return nil }
+        patterns.contains { $0.matches(host: host, port: port) }
     }
 }

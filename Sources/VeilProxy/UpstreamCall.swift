@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import VeilProfile
 
 /// One request forwarded over AHC (https and host-proxied upstreams; plain http goes through
 /// DirectCall), entirely on the agent connection's event loop: the client used is that loop's

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import VeilProfile
 
 /// Why an upstream exchange failed, as the plain-http client sees it; AHC's own errors (https
 /// and proxied upstreams) are mapped by `describe` too.
@@ -18,7 +19,7 @@ enum UpstreamFailure: Error, Equatable {
     /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
     /// `trust`: where https certificates were checked against, named when TLS fails.
     static func describe(_ error: Error, url: String, trust: UpstreamTrust? = nil) -> (HTTPResponseStatus, String) {
-        let host = AbsoluteURI(url).map { "\($0.host):\($0.port)" } ?? url
+        let host = AbsoluteURI(url).map { "\($0.authority)" } ?? url
         // A failed connection attempt wraps what failed (refused, a bad trust file): judge that,
         // and say where it connected, which is a host proxy's address when there is one.
         if let e = error as? NIOConnectionError, let failure = e.connectionErrors.last {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import VeilProfile
 import VeilScan
 
 /// A forwarded request in flight, whichever client carries it.

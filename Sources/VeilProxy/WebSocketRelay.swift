@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import VeilProfile
 import VeilScan
 
 /// A WebSocket on a model API route (Codex's Responses transport): the upgrade is inspected as
@@ -132,7 +133,7 @@ enum WebSocketRelay {
 
     /// `CONNECT host:port` to the host's proxy, with its credentials when its URL has them.
     static func proxyConnect(_ target: AbsoluteURI, _ proxy: HostProxySettings.ProxyServer) -> String {
-        let authority = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
+        let authority = target.authority.description
         var out = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
         if let user = proxy.user {
             out += "Proxy-Authorization: Basic \(Data((user + ":" + (proxy.password ?? "")).utf8).base64EncodedString())\r\n"

@@ -6,9 +6,10 @@
 // 2. AllowList.permits never permits a host no entry names (a plain reference implementation).
 // 3. RouteTable.join keeps the base's origin: a request target never sends the upstream
 //    request to another scheme, host or port, as veil or Foundation reads it.
-// 4. ConnectTunnel.parse gives a host and a port in 1...65535, and what it gives parses back.
+// 4. Authority(connectTarget:) gives a host and a port in 1...65535, and what it gives parses back.
 
 import Foundation
+import VeilProfile
 @testable import VeilProxy
 
 enum RouteProperties {
@@ -58,7 +59,7 @@ enum RouteProperties {
         let list = AllowList(entries)
         var candidates: [(String, Int)] = []
         if let a = AbsoluteURI(target) { candidates.append((a.host, a.port)) }
-        if let c = ConnectTunnel.parse(target) { candidates.append(c) }
+        if let c = Authority(connectTarget: target) { candidates.append((c.host, c.port)) }
         candidates.append((target, 443))
         for (h, p) in candidates where list.permits(host: h, port: p) && !reference(entries, host: h, port: p) {
             fail("AllowList(\(entries)) permits \(h):\(p)", target)
@@ -66,23 +67,27 @@ enum RouteProperties {
     }
 
     /// `*`, `host`, `*.suffix` (subdomains only), each optionally `:port` (an entry whose port
-    /// is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not count.
+    /// is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not count. Names are
+    /// compared as DNS compares them, in bytes with ASCII case folded: in Characters, a Prepend
+    /// mark before the dot (`x\u{600}.pypi.org`) made `.pypi.org` no suffix of a name below it.
     static func reference(_ entries: [String], host: String, port: Int) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: ["[", "]"])
+        let h = fold(host.trimmingCharacters(in: ["[", "]"]))
         return entries.contains { raw in
-            var e = raw.lowercased()
+            var e = raw
             if let colon = e.lastIndex(of: ":"), e.hasPrefix("[") ? e[..<colon].hasSuffix("]") : e.firstIndex(of: ":") == colon {
                 guard Int(e[e.index(after: colon)...]) == port else { return false }
                 e = String(e[..<colon])
             }
             // Brackets are not part of a name (`[::1]`), on either side.
-            e = e.trimmingCharacters(in: ["[", "]"])
-            if e == "*" || e == h { return true }
-            guard e.hasPrefix("*.") else { return false }
-            let suffix = e.dropFirst()  // ".suffix"
-            return h.count > suffix.count && h.hasSuffix(suffix)
+            let name = fold(e.trimmingCharacters(in: ["[", "]"]))
+            if name == Array("*".utf8) || name == h { return true }
+            guard name.starts(with: "*.".utf8) else { return false }
+            let suffix = name.dropFirst()  // ".suffix"
+            return h.count > suffix.count && h.suffix(suffix.count).elementsEqual(suffix)
         }
     }
+
+    static func fold(_ s: String) -> [UInt8] { s.utf8.map { (0x41 ... 0x5A).contains($0) ? $0 + 0x20 : $0 } }
 
     static func join(base: String, target: String) {
         guard let b = AbsoluteURI(base), !base.contains(where: { "?#@\\".contains($0) }) else { return }
@@ -96,13 +101,14 @@ enum RouteProperties {
     }
 
     static func connect(_ target: String) {
-        guard let (host, port) = ConnectTunnel.parse(target) else { return }
+        guard let a = Authority(connectTarget: target) else { return }
+        let (host, port) = (a.host, a.port)
         if host.isEmpty || !(1 ... 65535).contains(port) { fail("CONNECT \(host) \(port)", target) }
         // The allow list and the connection take the same string, so an odd host (` [a]`) is
         // refused by one or the other; a plain one must read back the same.
         guard !host.contains(where: { "[] \t".contains($0) }) else { return }
         let again = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        guard let back = ConnectTunnel.parse(again), back == (host, port) else { fail("CONNECT \(again) reads otherwise", target) }
+        guard let back = Authority(connectTarget: again), back == a else { fail("CONNECT \(again) reads otherwise", target) }
     }
 
     static func fail(_ why: String, _ input: String) -> Never {

@@ -1,6 +1,7 @@
 import NIOHTTP1
 import Testing
 @testable import VeilProxy
+import VeilProfile
 import VeilScan
 
 @Suite("routing, proxies and allow lists") struct RoutingTests {
@@ -22,10 +23,10 @@ import VeilScan
     /// CONNECT targets: a host and a port, or nothing (the fuzzer found `[]:443` read as the
     /// empty host).
     @Test func connectTargets() {
-        #expect(ConnectTunnel.parse("api.anthropic.com:443")! == ("api.anthropic.com", 443))
-        #expect(ConnectTunnel.parse("[::1]:8443")! == ("::1", 8443))
-        for bad in ["[]:443", ":443", "host", "host:0", "host:65536", "[::1]", "[::1]443"] {
-            #expect(ConnectTunnel.parse(bad) == nil, "\(bad)")
+        #expect(Authority(connectTarget: "api.anthropic.com:443") == Authority(host: "api.anthropic.com", port: 443))
+        #expect(Authority(connectTarget: "[::1]:8443") == Authority(host: "::1", port: 8443))
+        for bad in ["[]:443", ":443", "host", "host:0", "host:65536", "[::1]", "[::1]443", "user@host:443", "::1:443"] {
+            #expect(Authority(connectTarget: bad) == nil, "\(bad)")
         }
     }
 

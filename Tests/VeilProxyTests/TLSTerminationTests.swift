@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import Testing
 @testable import VeilProxy
+import VeilProfile
 import VeilScan
 
 /// CONNECT with the run CA: the tunnel is answered by the inspector, its TLS terminated with a
