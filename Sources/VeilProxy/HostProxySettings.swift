@@ -1,4 +1,6 @@
 import Foundation
+import VeilProfile
+
 /// The host's own proxy settings (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY in either case), applied
 /// to upstream connections: the agent never sees them, but the real network may require them.
 struct HostProxySettings: Sendable, Equatable {
@@ -9,72 +11,70 @@ struct HostProxySettings: Sendable, Equatable {
         var password: String?
     }
 
-    var http: ProxyServer?
-    var https: ProxyServer?
-    var noProxy: [String]
+    /// A proxy variable's value: a server, or a value veil cannot read. That one is kept so
+    /// that what it would carry is refused: read as no proxy, it would go around the proxy the
+    /// host's network asked for.
+    enum Setting: Sendable, Equatable {
+        case server(ProxyServer)
+        case unreadable(variable: String)
+    }
+
+    /// How one upstream connection goes.
+    enum Route: Equatable {
+        case direct
+        case proxy(ProxyServer)
+        case refused(String)
+    }
+
+    var http: Setting?
+    var https: Setting?
+    var noProxy: [HostPattern]
 
     init(environment env: [String: String]) {
-        func value(_ name: String) -> String? {
-            let v = env[name.lowercased()] ?? env[name.uppercased()]
-            return (v?.isEmpty ?? true) ? nil : v
+        func setting(_ name: String) -> Setting? {
+            guard let (variable, value) = [name.lowercased(), name.uppercased()].lazy
+                .compactMap({ n in env[n].map { (n, $0) } }).first, !value.isEmpty else { return nil }
+            return Self.parse(value).map(Setting.server) ?? .unreadable(variable: variable)
         }
-        let all = value("ALL_PROXY").flatMap(Self.parse)
-        http = value("HTTP_PROXY").flatMap(Self.parse) ?? all
-        https = value("HTTPS_PROXY").flatMap(Self.parse) ?? all
-        noProxy = (value("NO_PROXY") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        let all = setting("ALL_PROXY")
+        http = setting("HTTP_PROXY") ?? all
+        https = setting("HTTPS_PROXY") ?? all
+        noProxy = HostPattern.noProxyList(env["no_proxy"] ?? env["NO_PROXY"] ?? "")
     }
 
-    /// The proxy for an upstream URL, or nil for a direct connection.
-    func proxy(scheme: String, host: String, port: Int) -> ProxyServer? {
-        guard let p = scheme == "https" ? https : http else { return nil }
-        return bypasses(host: host.lowercased(), port: port) ? nil : p
+    /// The proxies upstream clients are made for.
+    var servers: [ProxyServer] {
+        [http, https].compactMap { if case .server(let p)? = $0 { p } else { nil } }
     }
+
+    /// The way to an upstream: through the proxy of its scheme, unless NO_PROXY names its host.
+    func route(scheme: String, host: String, port: Int) -> Route {
+        guard let setting = scheme == "https" ? https : http, !bypasses(host: host, port: port) else { return .direct }
+        switch setting {
+        case .server(let p): return .proxy(p)
+        case .unreadable(let variable):
+            // The value is not repeated: it may hold the proxy's password, and this reaches the agent.
+            return .refused("veil: the host's \(variable) is not a proxy URL veil can read "
+                + "([http://][user:password@]host[:port]); the request is refused rather than sent around the proxy")
+        }
+    }
+
+    func route(for target: AbsoluteURI) -> Route { route(scheme: target.scheme, host: target.host, port: target.port) }
 
     func bypasses(host: String, port: Int) -> Bool {
-        for entry in noProxy {
-            if entry == "*" { return true }
-            var name = Substring(entry)
-            if let colon = name.lastIndex(of: ":"), !name.contains("]"), let p = Int(name[name.index(after: colon)...]) {
-                if p != port { continue }
-                name = name[..<colon]
-            }
-            if name.hasPrefix("*.") { name = name.dropFirst() }
-            if name.hasPrefix(".") {
-                if host.hasSuffix(name) || host == name.dropFirst() { return true }
-            } else if host == name || host.hasSuffix("." + name) {
-                return true
-            }
-        }
-        return false
+        noProxy.contains { $0.matches(host: host, port: port) }
     }
 
-    /// `http://user:pass@host:port/` or `host:port`.
+    /// `http://user:pass@host:port/`, `https://host`, or `host:port` (http, as curl reads it).
     static func parse(_ value: String) -> ProxyServer? {
-        var s = Substring(value)
-        var defaultPort = 80
-        if let r = s.range(of: "://") {
-            if s[..<r.lowerBound].lowercased() == "https" { defaultPort = 443 }
-            s = s[r.upperBound...]
-        }
-        s = s.prefix { $0 != "/" }
+        guard let url = AbsoluteURI(value.contains("://") ? value : "http://" + value) else { return nil }
         var user: String?, password: String?
-        if let at = s.lastIndex(of: "@") {
-            let cred = s[..<at].split(separator: ":", maxSplits: 1)
+        if let info = url.userinfo {
+            let cred = info.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             user = cred.first.map { String($0).removingPercentEncodingSafe }
             password = cred.count > 1 ? String(cred[1]).removingPercentEncodingSafe : nil
-            s = s[s.index(after: at)...]
         }
-        var host = s, port = defaultPort
-        if s.hasPrefix("[") , let close = s.firstIndex(of: "]") {
-            host = s[s.index(after: s.startIndex)..<close]
-            let rest = s[s.index(after: close)...]
-            if rest.hasPrefix(":"), let p = Int(rest.dropFirst()) { port = p }
-        } else if let colon = s.lastIndex(of: ":"), let p = Int(s[s.index(after: colon)...]) {
-            host = s[..<colon]
-            port = p
-        }
-        return host.isEmpty ? nil : ProxyServer(host: String(host), port: port, user: user, password: password)
+        return ProxyServer(host: url.host, port: url.port, user: user, password: password)
     }
 }
 

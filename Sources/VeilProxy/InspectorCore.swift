@@ -50,7 +50,7 @@ final class InspectorCore: @unchecked Sendable {
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = UpstreamPool(loop: loop, connectTimeout: .seconds(config.connectTimeoutSeconds))
             var perLoop: [String: HTTPClient] = [:]
-            for p in [nil, proxies.http, proxies.https] where perLoop[Self.key(p)] == nil {
+            for p in [nil] + proxies.servers where perLoop[Self.key(p)] == nil {
                 let client = HTTPClient(eventLoopGroupProvider: .shared(loop),
                                         configuration: Self.clientConfiguration(config, proxy: p, trust: trust))
                 perLoop[Self.key(p)] = client
@@ -100,7 +100,7 @@ final class InspectorCore: @unchecked Sendable {
     func client(for url: String, on loop: EventLoop) -> HTTPClient {
         let perLoop = clients[ObjectIdentifier(loop)] ?? clients.values.first!
         guard let abs = AbsoluteURI(url) else { return perLoop[""]! }
-        let p = proxies.proxy(scheme: abs.scheme, host: abs.host, port: abs.port)
+        guard case .proxy(let p) = proxies.route(for: abs) else { return perLoop[""]! }
         return perLoop[Self.key(p)] ?? perLoop[""]!
     }
 

@@ -39,8 +39,13 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
                       context: ChannelHandlerContext) -> UpstreamCall {
         let call = UpstreamCall(ex: ex, handler: handler, context: context)
         let core = handler.core
-        if let problem = core.trust.problem, AbsoluteURI(upstreamURL)?.scheme == "https" {
+        let target = AbsoluteURI(upstreamURL)
+        if let problem = core.trust.problem, target?.scheme == "https" {
             call.failSoon("veil: no https upstream can be verified: \(problem)")
+            return call
+        }
+        if let target, case .refused(let why) = core.proxies.route(for: target) {
+            call.failSoon(why)
             return call
         }
         do {

@@ -20,8 +20,7 @@ enum UpstreamRequest {
         let core = handler.core
         let upstreamURL = core.restoreCredentials(url: url, headers: &headers)
         ex.upstream = url
-        if let target = AbsoluteURI(upstreamURL), target.scheme == "http",
-           core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port) == nil {
+        if let target = AbsoluteURI(upstreamURL), target.scheme == "http", core.proxies.route(for: target) == .direct {
             return DirectCall.start(ex, target: target, headers: headers, handler: handler, context: context)
         }
         return UpstreamCall.start(ex, url: upstreamURL, headers: headers, handler: handler, context: context)

@@ -76,7 +76,14 @@ enum WebSocketRelay {
             handler.upstreamFailed(ex, status: .badGateway, message: "veil: bad upstream URL", context: context)
             return
         }
-        let proxy = core.proxies.proxy(scheme: target.scheme, host: target.host, port: target.port)
+        let proxy: HostProxySettings.ProxyServer?
+        switch core.proxies.route(for: target) {
+        case .direct: proxy = nil
+        case .proxy(let p): proxy = p
+        case .refused(let why):
+            handler.upstreamFailed(ex, status: .badGateway, message: why, context: context)
+            return
+        }
         let request = WebSocketUpgrade.upstreamRequest(path: target.pathAndQuery, host: target.host, port: target.port,
                                                        tls: target.scheme == "https", headers: headers)
         let first = UpgradeAnswer()

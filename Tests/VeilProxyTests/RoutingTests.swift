@@ -98,15 +98,51 @@ import VeilScan
     @Test func hostProxyHonoursNoProxy() {
         let p = HostProxySettings(environment: ["https_proxy": "http://user:p%40ss@proxy.corp:3128",
                                                 "NO_PROXY": "localhost,.internal.corp,10.0.0.1:8443"])
-        #expect(p.proxy(scheme: "https", host: "api.anthropic.com", port: 443)
-                == .init(host: "proxy.corp", port: 3128, user: "user", password: "p@ss"))
-        #expect(p.proxy(scheme: "http", host: "api.anthropic.com", port: 80) == nil)
-        #expect(p.proxy(scheme: "https", host: "llm.internal.corp", port: 443) == nil)
-        #expect(p.proxy(scheme: "https", host: "localhost", port: 443) == nil)
-        #expect(p.proxy(scheme: "https", host: "10.0.0.1", port: 8443) == nil)
-        #expect(p.proxy(scheme: "https", host: "10.0.0.1", port: 443) != nil)
+        #expect(p.route(scheme: "https", host: "api.anthropic.com", port: 443)
+                == .proxy(.init(host: "proxy.corp", port: 3128, user: "user", password: "p@ss")))
+        #expect(p.route(scheme: "http", host: "api.anthropic.com", port: 80) == .direct)
+        #expect(p.route(scheme: "https", host: "llm.internal.corp", port: 443) == .direct)
+        #expect(p.route(scheme: "https", host: "localhost", port: 443) == .direct)
+        #expect(p.route(scheme: "https", host: "10.0.0.1", port: 8443) == .direct)
+        #expect(p.route(scheme: "https", host: "10.0.0.1", port: 443) != .direct)
         #expect(HostProxySettings(environment: ["HTTPS_PROXY": "proxy:8080", "no_proxy": "*"])
-            .proxy(scheme: "https", host: "x", port: 443) == nil)
+            .route(scheme: "https", host: "x", port: 443) == .direct)
+    }
+
+    /// A proxy value veil cannot read refuses what it would carry (never direct: the host's
+    /// network asked for the proxy), without repeating it (it may hold a password); the hosts
+    /// NO_PROXY names still go direct. IPv6 entries of NO_PROXY match their address.
+    @Test func unreadableProxiesRefuseAndIPv6NoProxyMatches() {
+        for value in ["http://user:secret@proxy.corp:99999", "proxy.corp:abc", "socks5://proxy.corp:1080", "http://[::1"] {
+            let p = HostProxySettings(environment: ["HTTPS_PROXY": value, "NO_PROXY": "::1,[fd00::5]:8443,.internal.corp"])
+            guard case .refused(let why) = p.route(scheme: "https", host: "api.anthropic.com", port: 443) else {
+                Issue.record("\(value) was not refused")
+                continue
+            }
+            #expect(why.contains("HTTPS_PROXY") && !why.contains("secret") && !why.contains("proxy.corp"), "\(why)")
+            #expect(p.route(scheme: "http", host: "api.anthropic.com", port: 80) == .direct)
+            #expect(p.route(scheme: "https", host: "llm.internal.corp", port: 443) == .direct)
+            #expect(p.route(scheme: "https", host: "::1", port: 9000) == .direct)
+            #expect(p.route(scheme: "https", host: "fd00::5", port: 8443) == .direct)
+            #expect(p.route(scheme: "https", host: "fd00::5", port: 443) != .direct)
+        }
+        let v6 = HostProxySettings(environment: ["ALL_PROXY": "http://[fd00::1]:3128"])
+        #expect(v6.route(scheme: "https", host: "x", port: 443) == .proxy(.init(host: "fd00::1", port: 3128)))
+    }
+
+    /// Through the inspector: the plain-http upstream (the lean client's path) is not dialed
+    /// around a host proxy veil cannot read; the agent hears why.
+    @Test func anUnreadableHostProxyIsNotGoneAround() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: ["http_proxy": "proxy.corp:99999"],
+            connectTimeoutSeconds: 2, readTimeoutSeconds: 5))
+        defer { inspector.shutdown() }
+        let got = try await request(inspector.port, "/v1/messages", body: anthropicBody)
+        #expect(got.status == 502)
+        #expect(got.body.contains("http_proxy") && !got.body.contains("proxy.corp"), "\(got.body)")
+        #expect(up.seen.isEmpty)
     }
 
     @Test func allowListMatchesNamesPortsAndSuffixes() {
