@@ -63,7 +63,7 @@ final class HostArm {
         (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
         var config = InspectorConfig(routes: InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: upstream).routes,
                                      modes: modes, recordPath: record,
-                                     connectAllow: profile.inspector.connectAllow + plan.endpoints.map { "\($0.host):\($0.port)" },
+                                     connectAllow: profile.inspector.connectAllow + plan.endpoints.map(\.description),
                                      hostEnvironment: env)
         config.runCA = ca
         config.tunnelsFollowRoutes = true

@@ -6,10 +6,8 @@ import VeilProfile
 /// the profile's default) and every proxy the host names. Names resolve to 127.0.0.1 through
 /// the cell's hosts file; address literals are added to the cell's lo. Pure.
 struct HostArmPlan: Equatable {
-    struct Endpoint: Equatable {
-        var host: String
-        var port: Int
-    }
+    /// Lowercase, an IPv6 address without brackets; `description` writes it as an allow-list entry.
+    typealias Endpoint = Authority
 
     var endpoints: [Endpoint] = []
 
@@ -30,12 +28,7 @@ struct HostArmPlan: Equatable {
     /// (`proxy:3128`, read as http as curl does). Only http and https: the recorder speaks no
     /// SOCKS.
     static func endpoint(_ url: String) -> Endpoint? {
-        let full = url.contains("://") ? url : "http://" + url
-        guard let c = URLComponents(string: full), let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = c.host, !host.isEmpty else { return nil }
-        let port = c.port ?? (scheme == "https" ? 443 : 80)
-        guard port > 0, port < 65536 else { return nil }
-        return Endpoint(host: host.lowercased().trimmingCharacters(in: ["[", "]"]), port: port)
+        AbsoluteURI(proxy: url)?.authority
     }
 
     var ports: [Int] {

@@ -1,3 +1,4 @@
+import VeilProfile
 import VeilScan
 
 // veil probe's judgement: two identical baselines tell what is volatile for this agent; every
@@ -96,9 +97,6 @@ public enum DecoyCanaries {
         return out
     }
 
-    static func hostOnly(_ v: String) -> String {
-        var s = Substring(v)
-        if let r = s.range(of: "://") { s = s[r.upperBound...] }
-        return String(s.prefix { $0 != "/" && $0 != ":" })
-    }
+    /// The decoy's host, as `Decoy` reads it for the sandbox.
+    static func hostOnly(_ v: String) -> String { Authority.hostName(in: v) ?? "" }
 }

@@ -30,14 +30,11 @@ public struct RecordedRequest: Equatable, Sendable {
     }
 
     /// `POST /v1/messages`: method and path without the query; requests pair within one endpoint.
-    /// An absolute-form target (a request sent through a proxy) counts as its path.
+    /// An absolute-form target (a request sent through a proxy) counts as its path, read as the
+    /// inspector read it (one it could not read stays whole: it went nowhere).
     public var endpoint: String {
-        var p = Substring(path.prefix { $0 != "?" })
-        if let scheme = p.range(of: "://") {
-            let rest = p[scheme.upperBound...]
-            p = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
-        }
-        return method.uppercased() + " " + p
+        let target = AbsoluteURI(path)?.pathAndQuery ?? path
+        return method.uppercased() + " " + target.prefix { $0 != "?" }
     }
 
     /// The body as JSON when it is JSON (agents' model calls always are).

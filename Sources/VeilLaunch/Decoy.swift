@@ -63,8 +63,6 @@ public struct Decoy: Sendable, Equatable {
         return hosts
     }
 
-    static func hostOnly(_ v: String) -> String {
-        let s = LaunchWiring.afterScheme(v) ?? v[...]
-        return String(s.prefix { $0 != ":" && $0 != "/" })
-    }
+    /// A URL's or `host:port`'s host (`veil probe` looks for the same one in the prompt).
+    static func hostOnly(_ v: String) -> String { Authority.hostName(in: v) ?? "" }
 }

@@ -54,25 +54,12 @@ public struct LaunchWiring: Sendable, Equatable {
         return w
     }
 
-    /// The path of a URL without a trailing slash: `https://api.openai.com/v1` → `/v1`.
+    /// The path (and query) of an http(s) URL without a trailing slash, "" for none or for a
+    /// URL the inspector cannot read: `https://api.openai.com/v1` → `/v1`.
     public static func urlPath(_ url: String) -> String {
-        guard let rest = afterScheme(url), let slash = rest.firstIndex(of: "/") else { return "" }
-        var path = rest[slash...]
+        guard let parsed = AbsoluteURI(url) else { return "" }
+        var path = Substring(parsed.pathAndQuery)
         while path.hasSuffix("/") { path.removeLast() }
         return String(path)
-    }
-
-    /// What follows `scheme://`, nil when there is no scheme.
-    public static func afterScheme(_ url: String) -> Substring? {
-        let u = url.utf8
-        var i = u.startIndex
-        while i != u.endIndex {
-            let next = u.index(after: i)
-            if u[i] == UInt8(ascii: ":"), u[next...].starts(with: "//".utf8) {
-                return url[u.index(next, offsetBy: 2)...]
-            }
-            i = next
-        }
-        return nil
     }
 }

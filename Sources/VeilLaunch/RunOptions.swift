@@ -34,12 +34,13 @@ extension RunOptions {
     public static func upstreamProblem(_ value: String) -> String? {
         if value == "stub" { return nil }
         let lower = value.lowercased()
-        guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }) else {
+        guard ["https://", "http://"].contains(where: { lower.hasPrefix($0) }) else {
             return "--upstream \(value): expected `stub` or an http(s) URL such as https://api.anthropic.com"
         }
-        let authority = value.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        let host = authority.split(separator: "@").last.map { $0.hasPrefix("[") ? $0.prefix { $0 != "]" } + "]" : $0.prefix { $0 != ":" } } ?? ""
-        guard !host.isEmpty, !host.contains(" ") else { return "--upstream \(value): the URL names no host" }
+        // Read as the inspector will read it, so what passes here is what it dials.
+        guard AbsoluteURI(value) != nil else {
+            return "--upstream \(value): the URL names no host, or a port that is not 1-65535"
+        }
         return nil
     }
 }

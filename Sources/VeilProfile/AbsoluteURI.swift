@@ -39,4 +39,11 @@ public struct AbsoluteURI: Sendable, Equatable {
         self.authority = authority
         pathAndQuery = path.isEmpty || path.utf8.first == UInt8(ascii: "?") ? "/" + path : path
     }
+
+    /// A proxy variable's value: a URL, or `[user:password@]host[:port]` without a scheme, read
+    /// as http as curl reads it. (Only http and https: veil speaks no SOCKS.)
+    public init?(proxy value: String) {
+        let schemeless = Authority.schemeEnd(Array(value.utf8)[...]) == nil
+        self.init(schemeless ? "http://" + value : value)
+    }
 }

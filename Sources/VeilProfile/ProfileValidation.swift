@@ -119,18 +119,19 @@ enum ProfileValidation {
         return nil
     }
 
-    /// `host`, `host:port`, `*.suffix`, or `*`: what the inspector's CONNECT allowlist matches.
+    /// `host`, `host:port`, `*.suffix`, `*`, `[::1]` or `[::1]:port`: an entry the inspector's
+    /// CONNECT allow list reads (`HostPattern`), naming a host a client could ask for.
     static func connectHost(_ s: String) -> String? {
-        var host = Substring(s)
-        if let colon = host.lastIndex(of: ":") {
-            guard let port = Int(host[host.index(after: colon)...]), (1...65535).contains(port) else {
-                return "'\(s)' has an invalid port"
-            }
-            host = host[..<colon]
+        guard let pattern = HostPattern(allowEntry: s) else {
+            return "'\(s)' has an invalid port (1-65535) or is not a host name (host, host:port, *.domain, [v6]:port)"
         }
-        if host == "*" { return nil }
-        if host.hasPrefix("*.") { host = host.dropFirst(2) }
-        return hostname(String(host)).map { _ in "'\(s)' is not a host name (host, host:port or *.domain)" }
+        switch pattern.name {
+        case .any: return nil
+        case .exactly(let name) where name.contains(":"): return nil  // an IPv6 address, its characters checked
+        case .exactly(let name), .below(let name), .domain(let name):
+            let host = name.hasPrefix(".") ? String(name.dropFirst()) : name
+            return hostname(host).map { _ in "'\(s)' is not a host name (host, host:port or *.domain)" }
+        }
     }
 
     /// A word of `own_typography` as the scanner reads one: ASCII letters, digits and `_`
@@ -153,13 +154,9 @@ enum ProfileValidation {
         (1...65535).contains(v) ? nil : "port \(v) is out of range (1...65535)"
     }
 
-    /// An http(s) URL with a host; the inspector forwards to it.
+    /// An http(s) URL with a host, read as the inspector reads the URL it forwards to.
     static func upstreamURL(_ s: String) -> String? {
-        for scheme in ["https://", "http://"] where s.hasPrefix(scheme) {
-            let rest = s.dropFirst(scheme.count)
-            let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-            if !host.isEmpty, !s.unicodeScalars.contains(where: { $0.value <= 0x20 }) { return nil }
-        }
-        return "'\(s)' is not an http:// or https:// URL with a host"
+        guard AbsoluteURI(s) == nil || s.unicodeScalars.contains(where: { $0.value <= 0x20 }) else { return nil }
+        return "'\(s)' is not an http:// or https:// URL with a host (and a port in 1-65535)"
     }
 }

@@ -67,7 +67,7 @@ struct HostProxySettings: Sendable, Equatable {
 
     /// `http://user:pass@host:port/`, `https://host`, or `host:port` (http, as curl reads it).
     static func parse(_ value: String) -> ProxyServer? {
-        guard let url = AbsoluteURI(value.contains("://") ? value : "http://" + value) else { return nil }
+        guard let url = AbsoluteURI(proxy: value) else { return nil }
         var user: String?, password: String?
         if let info = url.userinfo {
             let cred = info.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)

@@ -67,14 +67,10 @@ public struct HostFacts: Sendable, Codable, Equatable {
             .contains(name.lowercased())
     }
 
-    /// Host part of a URL or `host:port` (NO_PROXY lists give several).
+    /// Host part of a URL or `host:port`, the first of a NO_PROXY list; read as `Authority`
+    /// reads one, but kept even where no client could use the value (it is a canary).
     static func hostOf(_ value: String) -> String? {
-        var s = Substring(value.split(separator: ",").first ?? "")
-        if let r = s.range(of: "://") { s = s[r.upperBound...] }
-        if let at = s.lastIndex(of: "@") { s = s[s.index(after: at)...] }
-        s = s.prefix { $0 != "/" && $0 != "?" }
-        if s.hasPrefix("[") { s = s.dropFirst().prefix { $0 != "]" } } else { s = s.prefix { $0 != ":" } }
-        return s.isEmpty ? nil : String(s)
+        Authority.hostName(in: value.split(separator: ",").first ?? "")
     }
 
     static func captureTimeZone(_ env: [String: String]) -> String {

@@ -39,6 +39,12 @@ import VeilProfile
         #expect(plan.ports == [8080, 3128])
         #expect(plan.names == ["proxy.corp.example"])
         #expect(HostArmPlan.endpoint("socks5://proxy:1080") == nil)
+        // The allow-list entries the host arm's inspector gets: an IPv6 address in brackets
+        // (written bare, `fd00::5:3128` named no host at all).
+        #expect(plan.endpoints.map(\.description) == ["10.20.30.40:8080", "proxy.corp.example:3128", "[fd00::5]:3128", "127.0.0.1:8080"])
+        #expect(HostArmPlan.endpoint("http://user:pw@GW.corp.example:8443/v1") == .init(host: "gw.corp.example", port: 8443))
+        #expect(HostArmPlan.endpoint("https://gw.corp.example#@other.example/") == .init(host: "gw.corp.example", port: 443))
+        #expect(HostArmPlan.endpoint("http://gw.corp.example:0") == nil)
     }
 
     @Test func hostsFileNamesComeFirst() {

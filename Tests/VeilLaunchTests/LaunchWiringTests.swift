@@ -100,8 +100,11 @@ func aiderProfile() -> Profile {
         #expect(LaunchWiring.urlPath("https://api.anthropic.com") == "")
         #expect(LaunchWiring.urlPath("http://127.0.0.1:5555/a/b") == "/a/b")
         #expect(LaunchWiring.urlPath("api.openai.com/v1") == "")
-        #expect(LaunchWiring.afterScheme("https://h:1/x") == "h:1/x")
-        #expect(LaunchWiring.afterScheme("h:1/x") == nil)
+        // Read as the inspector reads the URL: the path starts after the authority, which ends
+        // at `#` too, and a URL it cannot read has none.
+        #expect(LaunchWiring.urlPath("https://user@gw.example/v1?x=1#f/g") == "/v1?x=1")
+        #expect(LaunchWiring.urlPath("https://gw.example#@other/v1") == "")
+        #expect(LaunchWiring.urlPath("https://gw.example:99999/v1") == "")
     }
 }
 
@@ -179,5 +182,8 @@ func aiderProfile() -> Profile {
         #expect(w.environment["HTTPS_PROXY"] == "http://proxy.example.cn:8080")
         // The decoy base host is reached directly, not through the (decoy) proxy.
         #expect(w.environment["NO_PROXY"] == "localhost,127.0.0.1,::1,api.deepseek.com")
+        // Read as every other host is: after the last `@`, up to the port (probe looks for the same).
+        var e: [String: String] = [:]
+        #expect(Decoy.applyNetwork([Decoy("proxy=http://user:pw@Proxy.Example.cn:3128/")!], to: &e, port: 1) == ["Proxy.Example.cn"])
     }
 }

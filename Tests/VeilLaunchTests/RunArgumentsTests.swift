@@ -117,5 +117,10 @@ import VeilProfile
         #expect(RunArguments.parse(["run", "--upstream", "stub", "--", "x"])?.upstream == "stub")
         #expect(RunOptions.upstreamProblem("http://[::1]:9000") == nil)
         #expect(RunOptions.upstreamProblem("ftp://x")?.contains("expected `stub`") == true)
+        // Read as the inspector reads it: what passes here is what it dials.
+        #expect(RunOptions.upstreamProblem("https://user@api.example.com/v1") == nil)
+        for bad in ["https://api.example.com:99999", "https://api.example.com:0/v1", "http://[::1", "https://a b/", "http://user@/"] {
+            #expect(RunOptions.upstreamProblem(bad)?.contains("names no host") == true, "\(bad)")
+        }
     }
 }

@@ -48,6 +48,8 @@ import Testing
         ("[seccomp]\ndeny = [\"Mount\"]", .value, "2:9", "seccomp.deny[0]", "not a syscall name"),
         ("[inspector]\nconnect_allow = [\"bad host\"]", .value, "2:18", "inspector.connect_allow[0]", "not a host name"),
         ("[inspector]\nconnect_allow = [\"h.example:0\"]", .value, "2:18", "inspector.connect_allow[0]", "invalid port"),
+        ("[inspector]\nconnect_allow = [\"[evil.example]:443\"]", .value, "2:18", "inspector.connect_allow[0]", "not a host name"),
+        ("[inspector.base_urls]\nOPENAI_BASE_URL = \"https://h.example:99999/v1\"", .value, "2:19", "inspector.base_urls.OPENAI_BASE_URL", "port in 1-65535"),
         ("[inspector]\nown_typography = [\"dont\"]", .value, "2:19", "inspector.own_typography[0]", "no curly quote or dash"),
         ("[inspector]\nown_typography = [\"Donʼt\"]", .value, "2:19", "inspector.own_typography[0]", "no curly quote"),
         ("[inspector]\nown_typography = [\"it’s fine\"]", .value, "2:19", "inspector.own_typography[0]", "not one word"),
@@ -119,7 +121,7 @@ import Testing
             [inspector]
             port = 9000
             keys = ["TOOL_KEY"]
-            connect_allow = ["api.example.com", "*.example.org", "h.example:8443", "*"]
+            connect_allow = ["api.example.com", "*.example.org", "h.example:8443", "*", "[::1]:8443"]
             own_typography = ["Don’t", "Codex—and"]
             max_body_bytes = 1024
             base_urls = { Z_URL = "https://z.example/v1", A_URL = "http://127.0.0.1:9/x" }
@@ -141,7 +143,7 @@ import Testing
         #expect(layer.filesystem.readWrite == [.init(source: "/tmp/cache", target: "/cache")])
         #expect(layer.seccomp.deny == ["ptrace"] && layer.seccomp.allow == ["personality"])
         #expect(layer.inspector.port == 9000 && layer.inspector.maxBodyBytes == 1024)
-        #expect(layer.inspector.connectAllow.count == 4)
+        #expect(layer.inspector.connectAllow.count == 5)
         #expect(layer.inspector.ownTypography == ["Don’t", "Codex—and"])
         #expect(layer.inspector.baseURLs.map(\.variable) == ["Z_URL", "A_URL"])
         #expect(layer.inspector.canary == .report && layer.inspector.covert == .block && layer.inspector.tag == nil)

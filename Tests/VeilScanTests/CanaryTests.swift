@@ -228,3 +228,27 @@ struct CanaryTests {
         #expect(!plain.canaries().contains { $0.label.hasPrefix("kernel") })
     }
 }
+
+/// The proxy and base-URL hosts captured as canaries: the host of each value as `Authority`
+/// splits it, kept even where no client could use the value.
+@Suite struct CapturedHostTests {
+    @Test(arguments: [
+        ("http://user:p@ss@Proxy.Corp.example:3128/", "Proxy.Corp.example"),
+        ("proxy.corp.example:99999", "proxy.corp.example"),
+        (".corp.example,localhost", ".corp.example"),
+        ("[fd00::5]:3128", "fd00::5"),
+        ("fd00::5,localhost", "fd00::5"),
+        ("https://gw.corp.example#@other.example/v1", "gw.corp.example"),
+        ("https://gw.corp.example?x=a:b", "gw.corp.example"),
+    ])
+    func hostOf(value: String, host: String) {
+        #expect(HostFacts.hostOf(value) == host)
+    }
+
+    @Test func capturedFromTheEnvironment() {
+        let f = HostFacts.capture(environment: ["HTTPS_PROXY": "http://u:pw@proxy.corp.example:3128",
+                                                "ANTHROPIC_BASE_URL": "https://gw.corp.example/v1", "no_proxy": ""],
+                                  workdir: "/work")
+        #expect(f.proxyHosts == ["proxy.corp.example"] && f.baseURLHosts == ["gw.corp.example"])
+    }
+}
