@@ -31,25 +31,10 @@ final class HostArm {
         cell.overlays.append(.init(source: copy, target: workdir))
         cell.cwd = workdir
 
-        let hostsTarget = Self.resolve("/etc/hosts") ?? "/etc/hosts"
-        let hostsCopy = space.path("hosts.txt")
-        try plan.hostsFile(original: Self.read(hostsTarget)).write(toFile: hostsCopy, atomically: false, encoding: .utf8)
-        cell.overlays.append(.init(source: hostsCopy, target: hostsTarget))
-        if let target = Self.resolve("/etc/nsswitch.conf"), let text = HostArmPlan.nsswitch(original: Self.read(target)) {
-            let copy = space.path("nsswitch.txt")
-            try text.write(toFile: copy, atomically: false, encoding: .utf8)
-            cell.overlays.append(.init(source: copy, target: target))
-        }
         let trust = HostArmTrust(environment: env, resolve: Self.resolve)
         let caFile = space.path("ca.pem")
         try ca.certificatePEM.write(toFile: caFile, atomically: false, encoding: .utf8)
-        for (i, bundle) in trust.bundles.enumerated() {
-            let copy = space.path("bundle-\(i).pem")
-            var text = Self.read(bundle)
-            if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
-            try (text + ca.certificatePEM).write(toFile: copy, atomically: false, encoding: .utf8)
-            cell.overlays.append(.init(source: copy, target: bundle))
-        }
+        cell.overlays += try Self.overlays(plan, trust: trust, ca: ca, space: space)
         var cellEnv = env
         for (name, value) in trust.added { cellEnv[name] = value.isEmpty ? caFile : value }
 
@@ -59,16 +44,7 @@ final class HostArm {
             + (trust.added.isEmpty ? "" : "; sets \(trust.added.keys.sorted().joined(separator: ", ")) (unset on the host)"))
         for o in cell.overlays { Verbosity.say(2, "compare: host arm lays \(o.source) over \(o.target)") }
         listener = try Self.listen(cell.socketPath)
-        var modes = Profile.Modes()
-        (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
-        var config = InspectorConfig(routes: InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: upstream).routes,
-                                     modes: modes, recordPath: record,
-                                     connectAllow: profile.inspector.connectAllow + plan.endpoints.map(\.description),
-                                     hostEnvironment: env)
-        config.runCA = ca
-        config.tunnelsFollowRoutes = true
-        config.listenersTerminateTLS = true
-        self.config = config
+        config = Self.recorderConfig(profile: profile, environment: env, upstream: upstream, plan: plan, ca: ca, record: record)
         ports = cell.ports.count
         do {
             child = try ChildProcess(argv: [Binaries.launcher()] + cell.arguments(), environment: cellEnv, cwd: copy,
@@ -81,6 +57,47 @@ final class HostArm {
 
     private let config: InspectorConfig
     private let ports: Int
+
+    /// The files laid over the host's in the cell, written into `space`: the hosts file with
+    /// the names first, nsswitch.conf with `files` first where it is not, and each trust
+    /// bundle with the run's CA appended.
+    static func overlays(_ plan: HostArmPlan, trust: HostArmTrust, ca: RunCA, space: RunWorkspace) throws -> [HostCellPlan.Overlay] {
+        var out: [HostCellPlan.Overlay] = []
+        let hostsTarget = resolve("/etc/hosts") ?? "/etc/hosts"
+        let hostsCopy = space.path("hosts.txt")
+        try plan.hostsFile(original: read(hostsTarget)).write(toFile: hostsCopy, atomically: false, encoding: .utf8)
+        out.append(.init(source: hostsCopy, target: hostsTarget))
+        if let target = resolve("/etc/nsswitch.conf"), let text = HostArmPlan.nsswitch(original: read(target)) {
+            let copy = space.path("nsswitch.txt")
+            try text.write(toFile: copy, atomically: false, encoding: .utf8)
+            out.append(.init(source: copy, target: target))
+        }
+        for (i, bundle) in trust.bundles.enumerated() {
+            let copy = space.path("bundle-\(i).pem")
+            var text = read(bundle)
+            if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+            try (text + ca.certificatePEM).write(toFile: copy, atomically: false, encoding: .utf8)
+            out.append(.init(source: copy, target: bundle))
+        }
+        return out
+    }
+
+    /// An inspector that records and blocks nothing (this arm shows what the agent does outside
+    /// veil): TLS terminated at its listeners and in tunnels, CONNECT to the profile's hosts
+    /// and the ones the agent dials, everything to the compare's upstream.
+    static func recorderConfig(profile: Profile, environment env: [String: String], upstream: String, plan: HostArmPlan,
+                               ca: RunCA, record: String) -> InspectorConfig {
+        var modes = Profile.Modes()
+        (modes.canary, modes.tag, modes.covert, modes.rule) = (.report, .report, .report, .report)
+        var config = InspectorConfig(routes: InspectorWiring.make(profile: profile, hostEnvironment: env, upstreamOverride: upstream).routes,
+                                     modes: modes, recordPath: record,
+                                     connectAllow: profile.inspector.connectAllow + plan.endpoints.map(\.description),
+                                     hostEnvironment: env)
+        config.runCA = ca
+        config.tunnelsFollowRoutes = true
+        config.listenersTerminateTLS = true
+        return config
+    }
 
     /// Starts the cell and serves the sockets it hands over; returns once the agent runs.
     func start(timeout: Double = 20) throws {
