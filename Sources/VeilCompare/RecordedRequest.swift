@@ -65,7 +65,7 @@ public enum RecordLoader {
     static func request(from line: RecordLine) -> RecordedRequest {
         // A header is a [name, value] pair; anything else in the list is no header.
         let headers = line.requestHeaders.compactMap { $0.count == 2 ? (name: $0[0], value: $0[1]) : nil }
-        let refusal = line.decision == "forward" ? nil : (line.blockReason ?? line.error ?? line.decision)
+        let refusal = line.decision == .forward ? nil : (line.blockReason ?? line.error ?? line.decision.rawValue)
         var r = RecordedRequest(method: line.method, path: line.path, headers: headers, body: line.requestBody,
                                 refusal: refusal)
         r.typographyWords = line.findings.compactMap(typographyWord)

@@ -30,7 +30,7 @@ final class Exchange {
     /// How the agent addressed it when not as plain HTTP to the inspector (`TunnelOrigin.via`).
     var via: String?
     var findings: [Finding] = []
-    var decision = "forward"
+    var decision = ExchangeDecision.forward
     var blockReason: String?
     var status = 0
     var error: String?

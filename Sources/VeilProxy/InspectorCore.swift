@@ -69,7 +69,7 @@ final class InspectorCore: @unchecked Sendable {
         guard let say = config.onExchange else { return }
         let target = ex.upstream.isEmpty ? "" : " → " + redaction.uri(ex.upstream)
         let findings = ex.findings.isEmpty ? "" : ", \(ex.findings.count) finding(s)"
-        say("\(ex.head.method.rawValue) \(ex.path)\(ex.via.map { " (\($0))" } ?? "")\(target): \(ex.decision) \(ex.status)\(findings)")
+        say("\(ex.head.method.rawValue) \(ex.path)\(ex.via.map { " (\($0))" } ?? "")\(target): \(ex.decision.rawValue) \(ex.status)\(findings)")
     }
 
     static func key(_ p: HostProxySettings.ProxyServer?) -> String {

@@ -100,7 +100,7 @@ extension ProxyHandler {
         guard core.recorder != nil || core.config.onExchange != nil else { return }
         let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
         ex.via = tunnel?.via
-        ex.decision = "reject"
+        ex.decision = .reject
         ex.status = Int(status.code)
         ex.error = reason
         core.finished(ex)

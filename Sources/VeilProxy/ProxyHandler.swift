@@ -252,7 +252,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             core.stats.update { $0.rejected += 1 }
             core.stats.refused(ex.requestLine, status: Int(error.status.code),
                                reason: core.neutral.apply(error.message(limit: core.config.maxBodyBytes)))
-            ex.decision = "reject"
+            ex.decision = .reject
             finishWithError(ex, status: error.status, message: error.message(limit: core.config.maxBodyBytes),
                             context: context)
             return false
@@ -269,7 +269,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
             core.stats.refused(ex.requestLine, status: 403, reason: core.neutral.apply("veil: \(why)"))
-            ex.decision = "reject"
+            ex.decision = .reject
             finishWithError(ex, status: .forbidden, message: "veil: \(why)", context: context)
             return
         }
@@ -279,7 +279,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                           config: core.config)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
-            ex.decision = "block"
+            ex.decision = .block
             ex.blockReason = reason
             let blocking = blockingFindings(ex.findings)
             let message = APIError.blockMessage(ex.findings, blocking: blocking, canaries: core.config.canaries)

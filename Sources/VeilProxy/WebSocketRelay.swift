@@ -287,7 +287,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, config: core.config)
         if case .block(let reason) = decision {
             core.stats.update { $0.blocked += 1 }
-            ex.decision = "block"
+            ex.decision = .block
             ex.blockReason = reason
             ex.status = 1008
             let blocking = ex.findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }

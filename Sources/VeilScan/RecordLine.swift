@@ -19,8 +19,7 @@ public struct RecordLine: Codable, Sendable, Equatable {
     /// Decoded when the request had a content-encoding (its header is in requestHeaders).
     public var requestBody: String
     public var findings: [Finding]
-    /// `forward`, `block` or `reject`.
-    public var decision: String
+    public var decision: ExchangeDecision
     public var blockReason: String?
     public var status: Int
     public var responseBody: String
@@ -30,7 +29,7 @@ public struct RecordLine: Codable, Sendable, Equatable {
 
     public init(time: String = "", method: String, path: String, api: String = "", upstream: String = "",
                 via: String? = nil, requestHeaders: [[String]] = [], requestBody: String = "",
-                findings: [Finding] = [], decision: String = "forward", blockReason: String? = nil,
+                findings: [Finding] = [], decision: ExchangeDecision = .forward, blockReason: String? = nil,
                 status: Int = 0, responseBody: String = "", responseTruncated: Bool = false,
                 error: String? = nil, durationMs: Double = 0) {
         self.time = time
@@ -121,4 +120,11 @@ private struct RecordedFinding: Decodable {
         f.ownTypography = ownTypography
         return f
     }
+}
+
+/// What became of one exchange: forwarded; blocked by a finding (`decide`); or rejected before
+/// inspection (a CONNECT the profile does not allow, 413, 408, 503, a malformed request). The
+/// record writes it as its name.
+public enum ExchangeDecision: String, Codable, Sendable {
+    case forward, block, reject
 }

@@ -20,7 +20,7 @@ import VeilScan
         var typography = Finding(kind: .lookalike, path: "$.system", offset: 3, codePoints: [0x2019], detail: "U+2019", excerpt: "Don’t")
         typography.word = "Don’t"
         let blocked = Exchange(head: head, absolute: nil, api: .anthropic, body: ByteBuffer(string: body))
-        (blocked.findings, blocked.decision, blocked.blockReason, blocked.status) = ([typography], "block", "a marker", 400)
+        (blocked.findings, blocked.decision, blocked.blockReason, blocked.status) = ([typography], .block, "a marker", 400)
         recorder.write(blocked)
         // A tunnelled one: `via` present; the first has none (an optional field left out).
         let tunnelled = Exchange(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/models"), absolute: nil,

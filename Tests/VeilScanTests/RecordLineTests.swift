@@ -14,7 +14,7 @@ import VeilScan
         let line = RecordLine(time: "2026-07-01T00:00:00.000Z", method: "POST", path: "/v1/messages?key=[REDACTED]",
                               api: "anthropic", upstream: "https://api.anthropic.com/v1/messages",
                               requestHeaders: [["content-type", "application/json"]], requestBody: #"{"a":"b/c"}"#,
-                              decision: "forward", status: 200, responseBody: "ok", durationMs: 1.5)
+                              decision: .forward, status: 200, responseBody: "ok", durationMs: 1.5)
         #expect(try Self.encoded(line) == #"{"api":"anthropic","decision":"forward","durationMs":1.5,"findings":[],"#
             + #""method":"POST","path":"/v1/messages?key=[REDACTED]","requestBody":"{\"a\":\"b/c\"}","#
             + #""requestHeaders":[["content-type","application/json"]],"responseBody":"ok","responseTruncated":false,"#
@@ -37,7 +37,7 @@ import VeilScan
                               requestHeaders: [["user-agent", "claude-cli/2.0 (中文)"], ["x-note", "a\u{200B}b"]],
                               requestBody: "Don\u{2BC}t 上海 \u{200B}\u{E0041}\u{FEFF} \\ \" /",
                               findings: [finding, Finding(kind: .canary, path: "$", offset: 0, detail: "host name: h", excerpt: "h")],
-                              decision: "block", blockReason: "marker", status: 400, responseBody: "{}",
+                              decision: .block, blockReason: "marker", status: 400, responseBody: "{}",
                               responseTruncated: true, durationMs: 12.25)
         #expect(RecordLine(line: try Self.encoded(line)) == line)
         var bare = line
@@ -50,7 +50,10 @@ import VeilScan
     @Test func lenientReading() throws {
         let minimal = try #require(RecordLine(line: #"{"method":"GET","path":"/v1/models"}"#))
         #expect(minimal == RecordLine(method: "GET", path: "/v1/models"))
-        #expect(minimal.decision == "forward" && minimal.via == nil && minimal.requestBody.isEmpty)
+        #expect(minimal.decision == .forward && minimal.via == nil && minimal.requestBody.isEmpty)
+        // The decision is one of three names; another reads as the default.
+        #expect(RecordLine(line: #"{"method":"GET","path":"/","decision":"reject"}"#)?.decision == .reject)
+        #expect(RecordLine(line: #"{"method":"GET","path":"/","decision":"maybe"}"#)?.decision == .forward)
         let odd = try #require(RecordLine(line: #"{"method":"POST","path":"/p","status":"200","extra":{"x":[1]},"#
             + #""requestHeaders":[["a","1"],["b"],[1,2],"c",["d","4"]],"via":7,"#
             + #""findings":[{"kind":"lookalike","word":"Don’t","codePoints":[8217]},{"kind":"from-the-future"},{"word":"x"}]}"# + "\r"))
