@@ -14,7 +14,7 @@
 /// the end). Each bit is one bucket of triples.
 typedef struct veil_kernel_tables {
     uint8_t first_lo[16], first_hi[16], next_lo[16], next_hi[16], third_lo[16], third_hi[16];
-    /// 3: AVX-512 (BW), 2: AVX2, 1: SSSE3, 0: portable C (see veil_kernel_best_isa).
+    /// 3: AVX-512 (BW, VBMI), 2: AVX2, 1: SSSE3, 0: portable C (see veil_kernel_best_isa).
     int32_t isa;
 } veil_kernel_tables;
 
