@@ -38,7 +38,8 @@ extension HitSink {
             while block << 6 < n {
                 let filled = veil_json_events(p, n, block << 6, HitSink.window, tables, &carry, out)
                 guard filled >= 0 else { return false }
-                for w in 0 ..< filled {
+                var w = HitSink.nextWord(out, 0, filled)
+                while w < filled {
                     var bits = out[w]
                     while bits != 0 {
                         let pos = (block + w) << 6 + bits.trailingZeroBitCount
@@ -46,6 +47,7 @@ extension HitSink {
                         if pos < walk.resume { continue }
                         if let done = event(p, n, pos, m, frames, &walk) { return done }
                     }
+                    w = HitSink.nextWord(out, w + 1, filled)
                 }
                 block += filled
             }

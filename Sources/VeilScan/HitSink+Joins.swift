@@ -21,8 +21,10 @@ extension HitSink {
         struct Slot { var stream: UInt64, last: Int }
         var strings: UnsafeMutablePointer<Entry>? = nil
         var count = 0, capacity = 0
-        /// Per slot (a stream's hash), the stream and its last string.
+        /// Per stream met, its last string: open addressing, a slot for each stream however
+        /// many a body has (`last` -1: free), grown at half full.
         var slots: UnsafeMutablePointer<Slot>? = nil
+        var slotCount = 0, slotsUsed = 0, slotShift: UInt64 = 0
         // Read only between `open` and `close`, where they are set.
         @inline(__always) func start(_ k: Int) -> Int { strings.unsafelyUnwrapped[k].start }
         @inline(__always) func end(_ k: Int) -> Int { strings.unsafelyUnwrapped[k].end }
@@ -32,16 +34,13 @@ extension HitSink {
         /// The matcher's BytePairs for the view, read without reference counting.
         var tables: BytePairs.Tables? = nil
 
-        static let slotCount = 256
-
         /// Room for a string every 32 bytes of the body: prompts have one every 60 to 100,
         /// so the list seldom grows (each growth copied it: 3% of a scan).
         static func open(_ view: Matcher, bodySize: Int) -> Joins {
             var j = Joins()
             j.capacity = max(1024, bodySize / 32)
             j.strings = malloc(j.capacity * MemoryLayout<Entry>.stride)!.assumingMemoryBound(to: Entry.self)
-            j.slots = .allocate(capacity: slotCount)
-            j.slots!.initialize(repeating: Slot(stream: 0, last: -1), count: slotCount)
+            j.makeSlots(256)
             j.tables = view.joinPairs.tables
             return j
         }
@@ -50,6 +49,42 @@ extension HitSink {
             free(strings)
             slots?.deallocate()
             self = Joins()
+        }
+
+        private mutating func makeSlots(_ count: Int) {
+            slots = .allocate(capacity: count)
+            slots!.initialize(repeating: Slot(stream: 0, last: -1), count: count)
+            slotCount = count
+            slotsUsed = 0
+            slotShift = UInt64(64 - count.trailingZeroBitCount)
+        }
+
+        /// The slot of stream `id`: its last string, or a free one (`last` -1), claimed for it.
+        /// Every stream keeps its slot: a table of 256 overwritten on a collision lost the
+        /// junction of any two strings of a stream whose slot another stream took in between
+        /// (`content` after `role` when their names carried marks; found by the scan fuzzer).
+        @inline(__always) mutating func slot(for id: UInt64) -> UnsafeMutablePointer<Slot> {
+            var s = slots.unsafelyUnwrapped + Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> slotShift)
+            while true {
+                if s.pointee.last < 0 { return claim(s, for: id) }
+                if s.pointee.stream == id { return s }
+                s = s == slots.unsafelyUnwrapped + (slotCount &- 1) ? slots.unsafelyUnwrapped : s + 1
+            }
+        }
+
+        /// A stream's first string: its free slot, or one in a table twice the size once this
+        /// one would be more than half full.
+        @inline(never) private mutating func claim(_ s: UnsafeMutablePointer<Slot>, for id: UInt64) -> UnsafeMutablePointer<Slot> {
+            guard (slotsUsed + 1) * 2 <= slotCount else {
+                let old = slots!, oldCount = slotCount
+                makeSlots(oldCount * 2)
+                for k in 0 ..< oldCount where old[k].last >= 0 { slot(for: old[k].stream).pointee = old[k] }
+                old.deallocate()
+                return slot(for: id)
+            }
+            s.pointee.stream = id
+            slotsUsed += 1
+            return s
         }
 
         @inline(__always) mutating func append(_ e: Entry) {
@@ -90,11 +125,11 @@ extension HitSink {
         guard e > s, UInt(bitPattern: depth &- 1) < UInt(HitSink.maxDepth) else { return }
         let f = frames[depth - 1]
         let id = key ? f.stream ^ 0x6B65_7973 : f.memberStream
-        let slot = joins.slots.unsafelyUnwrapped + Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        let slot = joins.slot(for: id)
         let index = joins.count
-        let before = slot.pointee.stream == id ? slot.pointee.last : -1
+        let before = slot.pointee.last
         joins.append(Joins.Entry(start: s, end: e, prev: before))
-        slot.pointee = Joins.Slot(stream: id, last: index)
+        slot.pointee.last = index
         let keyBefore = key ? -1 : joins.key
         joins.key = key ? index : -1
         let tables = joins.tables.unsafelyUnwrapped

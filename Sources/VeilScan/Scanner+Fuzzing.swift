@@ -4,7 +4,7 @@
 import CVeilScanKernel
 
 extension Scanner {
-    /// The best instruction set this CPU runs (2 AVX2, 1 SSSE3, 0 portable C).
+    /// The best instruction set this CPU runs (3 AVX-512, 2 AVX2, 1 SSSE3, 0 portable C).
     @_spi(Fuzzing) public static var bestISA: Int32 { veil_kernel_best_isa() }
 
     /// The instruction set the kernel uses. Setting it changes this scanner's shared tables:

@@ -1,7 +1,7 @@
 // What must hold for any body at all, checked on every fuzz input. A violation traps, so
 // that libFuzzer saves the input and stops. Beyond "no crash, no out-of-bounds access"
 // (AddressSanitizer's part):
-// 1. Every instruction set of the C kernel (AVX2, SSSE3, portable) gives the same findings.
+// 1. Every instruction set of the C kernel (AVX-512, AVX2, SSSE3, portable) gives the same findings.
 // 2. Findings point into the body, and the decision on them can be made; the same bytes as a
 //    header name and value and as a request target scan without fault.
 // 3. A body walked as JSON holds nothing outside its strings but whitespace, structure and

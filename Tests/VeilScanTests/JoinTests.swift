@@ -70,6 +70,27 @@ struct JoinTests {
         #expect(f.offset == byteOffset(of: c.at, in: c.body))
     }
 
+    /// The two strings of a stream join however many other streams come between them: the
+    /// slot of `content` once went to whichever stream's hash met it (the scan fuzzer's case,
+    /// keys with marks and a Cyrillic `а`), and to one of a thousand keys in between.
+    @Test func streamsKeepTheirPlace() {
+        // `a` as Cyrillic U+0430, U+0301 after every other letter, in keys and values alike.
+        let mark = { (s: String) in String(s.flatMap { $0 == "a" ? "\u{430}" : $0.isLetter ? "\($0)\u{301}" : "\($0)" }) }
+        let zws = { (s: String) in s.map(String.init).joined(separator: #"\u200b"#) }
+        let message = { (text: String) in #"{"\#(mark("role"))":"\#(mark("user"))","\#(mark("content"))":"\#(zws(mark(text)))"}"# }
+        let disguised = #"{"\#(mark("msesages"))":[\#(message("Asia/Shang")),\#(message("hai"))]}"#
+        let between = (0 ..< 1000).map { #""k\#($0)":"v""# }.joined(separator: ",")
+        let crowded = #"{"messages":[{"content":"tz Asia/Shang"},{\#(between)},{"content":"hai ok"}]}"#
+        for (name, body) in [("disguised", disguised), ("crowded", crowded)] {
+            guard let f = scan(body).first(where: { $0.kind == .canary }) else {
+                Issue.record("no canary found in the \(name) body")
+                continue
+            }
+            #expect(f.detail.hasPrefix("time zone \""), "\(f.detail)")
+            #expect(f.path.contains(" + "))
+        }
+    }
+
     /// Prose in another script joins nothing, and a look-alike at a junction still does not
     /// make a canary of words that are none.
     @Test func otherScriptsJoinNothing() {
