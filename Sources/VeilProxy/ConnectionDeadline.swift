@@ -15,24 +15,23 @@ struct ConnectionDeadline: Equatable {
 /// 60 MiB bodies must not hold a gigabyte of the host's memory. A connection reserves what its
 /// body will occupy (its declared length at once, as that is what veil allocates) and gives it
 /// back when its exchange ends.
-final class BufferBudget: @unchecked Sendable {
+final class BufferBudget: Sendable {
     let limit: Int
-    private let lock = NIOLock()
-    private var used = 0
+    private let used = NIOLockedValueBox(0)
 
     init(limit: Int) { self.limit = limit }
 
     func reserve(_ bytes: Int) -> Bool {
-        lock.withLock {
+        used.withLockedValue { used in
             guard used + bytes <= limit else { return false }
             used += bytes
             return true
         }
     }
 
-    func release(_ bytes: Int) { lock.withLock { used -= bytes } }
+    func release(_ bytes: Int) { used.withLockedValue { $0 -= bytes } }
 
-    var inUse: Int { lock.withLock { used } }
+    var inUse: Int { used.withLockedValue { $0 } }
 }
 
 extension ProxyHandler {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -39,13 +40,12 @@ enum InspectorPipeline {
 
 /// The inspector: an HTTP/1.1 server on its own event loops. `start` returns once listening, so
 /// the synchronous `veil` process (which must fork the sandbox single-threaded) can call it.
-public final class Inspector: @unchecked Sendable {
+public final class Inspector: Sendable {
     private let group: MultiThreadedEventLoopGroup
     /// The listening channels: one, or (compare's host arm) one per port the agent dials.
     private let channels: [Channel]
     private let core: InspectorCore
-    private let lock = NSLock()
-    private var stopped = false
+    private let stopped = NIOLockedValueBox(false)
 
     private init(group: MultiThreadedEventLoopGroup, channels: [Channel], core: InspectorCore) {
         self.group = group
@@ -140,10 +140,10 @@ public final class Inspector: @unchecked Sendable {
 
     /// Stops listening, closes the upstream clients and the event loops. Idempotent.
     public func shutdown() {
-        lock.lock()
-        let already = stopped
-        stopped = true
-        lock.unlock()
+        let already = stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return stopped
+        }
         guard !already else { return }
         for c in channels { try? c.close().wait() }
         core.shutdown()

@@ -8,8 +8,9 @@ import VeilProfile
 import VeilScan
 
 /// What every connection shares: the scanner, the routes, the upstream clients, the record and
-/// the counters. Immutable after start, except the counters and the record (both locked).
-final class InspectorCore: @unchecked Sendable {
+/// the counters. Immutable after start, except the counters and the record (both locked) and
+/// the pools (each bound to its event loop).
+final class InspectorCore: Sendable {
     let config: InspectorConfig
     let scanner: VeilScanner
     let routes: RouteTable
@@ -30,7 +31,7 @@ final class InspectorCore: @unchecked Sendable {
     private let clients: [ObjectIdentifier: [String: HTTPClient]]
     private let allClients: [HTTPClient]
     /// Keep-alive connections to plain-http upstreams, one pool per event loop (as the clients).
-    private let pools: [ObjectIdentifier: UpstreamPool]
+    private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool>]
 
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
@@ -46,9 +47,10 @@ final class InspectorCore: @unchecked Sendable {
                                                                   agentTrees: config.agentTrees) }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
         var all: [HTTPClient] = []
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool>] = [:]
         for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamPool(loop: loop, connectTimeout: .seconds(config.connectTimeoutSeconds))
+            pools[ObjectIdentifier(loop)] = .makeBoxSendingValue(
+                UpstreamPool(loop: loop, connectTimeout: .seconds(config.connectTimeoutSeconds)), eventLoop: loop)
             var perLoop: [String: HTTPClient] = [:]
             for p in [nil] + proxies.servers where perLoop[Self.key(p)] == nil {
                 let client = HTTPClient(eventLoopGroupProvider: .shared(loop),
@@ -104,12 +106,13 @@ final class InspectorCore: @unchecked Sendable {
         return perLoop[Self.key(p)] ?? perLoop[""]!
     }
 
+    /// Only on `loop`.
     func pool(on loop: EventLoop) -> UpstreamPool {
-        pools[ObjectIdentifier(loop)]!
+        pools[ObjectIdentifier(loop)]!.value
     }
 
     func shutdown() {
-        for p in pools.values { p.shutdown() }
+        for p in pools.values { p.eventLoop.execute { p.value.shutdown() } }
         for c in allClients { try? c.syncShutdown() }
     }
 

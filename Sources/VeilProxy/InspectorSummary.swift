@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import VeilScan
 import VeilProfile
 
@@ -74,14 +75,11 @@ public struct InspectorSummary: Sendable, Codable, Equatable {
 }
 
 /// Counters shared by all connections; one lock, touched once per exchange.
-final class InspectorStats: @unchecked Sendable {
-    private let lock = NSLock()
-    private var summary = InspectorSummary()
+final class InspectorStats: Sendable {
+    private let summary = NIOLockedValueBox(InspectorSummary())
 
     func update(_ body: (inout InspectorSummary) -> Void) {
-        lock.lock()
-        body(&summary)
-        lock.unlock()
+        summary.withLockedValue(body)
     }
 
     /// Counted by kind; listed with the request as the block notice shows it (no canary value
@@ -115,9 +113,5 @@ final class InspectorStats: @unchecked Sendable {
         }
     }
 
-    func snapshot() -> InspectorSummary {
-        lock.lock()
-        defer { lock.unlock() }
-        return summary
-    }
+    func snapshot() -> InspectorSummary { summary.withLockedValue { $0 } }
 }

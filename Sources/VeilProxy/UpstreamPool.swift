@@ -4,8 +4,9 @@ import NIOPosix
 
 /// Keep-alive HTTP/1.1 connections to plain-http upstreams, one pool per event loop: an agent
 /// connection, its upstream connection and every callback share one thread, so the pool needs
-/// no lock and no request hops between threads. Used only on its own loop.
-final class UpstreamPool: @unchecked Sendable {
+/// no lock and no request hops between threads. Used only on its own loop (InspectorCore holds
+/// it in a box bound to that loop).
+final class UpstreamPool {
     struct Key: Hashable {
         let host: String
         let port: Int
@@ -19,7 +20,8 @@ final class UpstreamPool: @unchecked Sendable {
     /// More idle connections than this per upstream are closed rather than kept.
     let maxIdlePerKey = 64
     private var idle: [Key: [UpstreamConnection]] = [:]
-    private var sweeper: RepeatedTask?
+    /// Closes stale idle connections every half idle timeout while any are idle.
+    private var sweeper: Scheduled<Void>?
     private var closed = false
 
     init(loop: EventLoop, connectTimeout: TimeAmount) {
@@ -46,11 +48,11 @@ final class UpstreamPool: @unchecked Sendable {
         }
         connection.idleSince = .now()
         idle[connection.key, default: []].append(connection)
-        if sweeper == nil {
-            sweeper = loop.scheduleRepeatedTask(initialDelay: idleTimeout, delay: .nanoseconds(idleTimeout.nanoseconds / 2)) { [weak self] _ in
-                self?.sweep()
-            }
-        }
+        if sweeper == nil { scheduleSweep(in: idleTimeout) }
+    }
+
+    private func scheduleSweep(in delay: TimeAmount) {
+        sweeper = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.sweep() }
     }
 
     /// The server closed an idle connection (or it failed): it must never be leased again.
@@ -60,31 +62,31 @@ final class UpstreamPool: @unchecked Sendable {
         idle[connection.key] = list
     }
 
+    /// On the pool's loop (InspectorCore.shutdown hops there).
     func shutdown() {
-        loop.execute {
-            self.closed = true
-            self.sweeper?.cancel()
-            self.sweeper = nil
-            let all = self.idle.values.joined()
-            self.idle = [:]
-            for c in all { c.close() }
-        }
+        closed = true
+        sweeper?.cancel()
+        sweeper = nil
+        let all = idle.values.joined()
+        idle = [:]
+        for c in all { c.close() }
     }
 
     private func sweep() {
+        sweeper = nil
         let cutoff = NIODeadline.now() - idleTimeout
         for (key, list) in idle {
             let (stale, fresh) = (list.filter { $0.idleSince < cutoff }, list.filter { $0.idleSince >= cutoff })
             idle[key] = fresh.isEmpty ? nil : fresh
             for c in stale { c.close() }
         }
-        if idle.isEmpty {
-            sweeper?.cancel()
-            sweeper = nil
-        }
+        if !idle.isEmpty { scheduleSweep(in: .nanoseconds(idleTimeout.nanoseconds / 2)) }
     }
 
-    func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+    /// On the pool's loop; the future completes there too.
+    func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection>.Isolated {
+        // The initializer runs on the new channel's loop, which is this pool's.
+        let pool = NIOLoopBound(self, eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             // Request head and body go out in one write; Nagle would only hold back the tail.
@@ -92,12 +94,12 @@ final class UpstreamPool: @unchecked Sendable {
             // A request is written whole, at once, and nothing here waits for writability: with
             // NIO's 64 KiB mark every large body would flip it twice, two pipeline events each.
             .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 1 << 30, high: 1 << 30))
-            .channelInitializer { [self] channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
                     // Bytes after a response (there should be none) are a protocol error, not data.
                     try ops.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
-                    try ops.addHandler(UpstreamConnection(key: key, pool: self))
+                    try ops.addHandler(UpstreamConnection(key: key, pool: pool.value))
                 }
             }
         // An IP literal needs no resolver (most local upstreams and the stub); names go through
@@ -108,7 +110,7 @@ final class UpstreamPool: @unchecked Sendable {
         } else {
             connected = bootstrap.connect(host: key.host, port: key.port)
         }
-        return connected.flatMapThrowing { channel in
+        return connected.assumeIsolated().flatMapThrowing { channel in
             try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
         }
     }

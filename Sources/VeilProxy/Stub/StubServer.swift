@@ -5,7 +5,7 @@ import NIOPosix
 
 /// `veil stub --listen ADDR`: the stub model API alone, as a loopback upstream for agents,
 /// SDK tests and benchmarks.
-public final class StubServer: @unchecked Sendable {
+public final class StubServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
 
