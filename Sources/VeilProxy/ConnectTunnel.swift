@@ -55,12 +55,13 @@ enum ConnectTunnel {
     static func terminate(_ origin: TunnelOrigin, handler: ProxyHandler, context: ChannelHandlerContext) {
         let channel = context.channel
         let core = handler.core
-        let pipeline = channel.pipeline
+        // All on the connection's loop: the steps run there and touch its handlers directly.
+        let pipeline = channel.pipeline.syncOperations
         let sniffer = FirstBytes(origin: origin, core: core)
         core.stats.update { $0.tunnels += 1 }
-        pipeline.removeHandler(name: InspectorPipeline.encoder)
+        pipeline.removeHandler(name: InspectorPipeline.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
-            .flatMap { pipeline.addHandler(sniffer) }
+            .flatMapThrowing { try pipeline.addHandler(sniffer) }
             .flatMap { () -> EventLoopFuture<Void> in
                 var ok = channel.allocator.buffer(capacity: 40)
                 ok.writeString("HTTP/1.1 200 Connection Established\r\n\r\n")

@@ -50,7 +50,7 @@ extension ProxyHandler {
 
     private func schedule(at: NIODeadline, context: ChannelHandlerContext) {
         deadlineTimerAt = at
-        deadlineTimer = context.eventLoop.scheduleTask(deadline: at) { [weak self] in self?.deadlineReached() }
+        deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) { [weak self] in self?.deadlineReached() }
     }
 
     private func deadlineReached() {

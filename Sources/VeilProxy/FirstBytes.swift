@@ -28,7 +28,7 @@ final class FirstBytes: ChannelInboundHandler, RemovableChannelHandler {
     /// left with the outer handler).
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
-        idle = context.eventLoop.scheduleTask(in: .seconds(core.config.idleTimeoutSeconds)) { [weak self] in
+        idle = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(core.config.idleTimeoutSeconds)) { [weak self] in
             if self?.decided == false { channel.close(promise: nil) }
         }
     }

@@ -57,7 +57,7 @@ extension ProxyHandler {
             resumePipelined(context: context)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Upstream failed. Before the head went out the agent gets a proper error; after it, the

@@ -14,6 +14,9 @@ import VeilProfile
 /// The read timeout is veil's own (AHC's is off, see InspectorCore): AHC's idle-read timer
 /// also counts the time its reads wait for the agent, so a slow agent lost the rest of a
 /// response; `silence` does not.
+// @unchecked: AHC wants a Sendable delegate, but every member is used only on the agent
+// connection's loop (AHC calls back there, `.delegate(on:)`); a checked split, its state in a
+// NIOLoopBoundBox, would cost every request a second allocation.
 final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked Sendable {
     typealias Response = Void
 
@@ -63,7 +66,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
 
     /// 502 before any upstream connection; on the next loop turn, as a failed exchange would be.
     private func failSoon(_ message: String) {
-        context.eventLoop.execute { [self] in
+        context.eventLoop.assumeIsolated().execute { [self] in
             handler.upstreamFailed(ex, status: .badGateway, message: message, context: context)
         }
     }
@@ -103,7 +106,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
         }
         silence.hold()
         let written = handler.responseBody(buffer, ex: ex, context: context)
-        written.whenComplete { [self] _ in silence.resume() }
+        written.assumeIsolated().whenComplete { [self] _ in silence.resume() }
         return written
     }
 
@@ -125,7 +128,7 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
     }
 
     private func armTimer(in delay: TimeAmount) {
-        timer = context.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
     }
 
     private func checkSilence() {

@@ -50,7 +50,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        written.futureResult.whenSuccess { [weak call] in
+        written.futureResult.assumeIsolated().whenSuccess { [weak call] in
             if let call, self.call === call { self.requestWritten = true }
         }
     }
@@ -134,7 +134,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// on every read nor cancelled at every response end: it moves on lazily when it fires, and
     /// lapses on an idle connection (the pool closes those long before a read timeout).
     private func armTimer(in delay: TimeAmount) {
-        timer = context?.eventLoop.scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
+        timer = context?.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
     }
 
     private func checkSilence() {

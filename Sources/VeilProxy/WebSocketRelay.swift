@@ -35,21 +35,22 @@ enum WebSocketRelay {
 
     /// The agent's connection leaves HTTP: veil's handlers out, the 101 written as bytes, the
     /// frame handlers in, and only then the decoder out (any frame it holds goes to them).
+    /// On the agent connection's loop, where every step and `then` run.
     static func switchAgent(_ ex: Exchange, handler: ProxyHandler, context: ChannelHandlerContext, answer: ByteBuffer,
                             deflate: Bool, peer: Peer, then: @escaping (Bool) -> Void) {
         let core = handler.core
         let channel = context.channel
-        let pipeline = channel.pipeline
+        let pipeline = channel.pipeline.syncOperations
         let names = InspectorPipeline.names(inTunnel: handler.tunnel != nil)
         ex.status = 101
         core.finished(ex)
         handler.state = .tunnelled
         let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
-        pipeline.removeHandler(name: names.encoder)
+        pipeline.removeHandler(name: names.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
             .flatMap { channel.writeAndFlush(answer) }
             .flatMapThrowing {
-                try pipeline.syncOperations.addHandlers([
+                try pipeline.addHandlers([
                     ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: core.config.maxBodyBytes)), WebSocketFrameEncoder(), side,
                 ])
             }
@@ -87,6 +88,9 @@ enum WebSocketRelay {
         let request = WebSocketUpgrade.upstreamRequest(path: target.pathAndQuery, host: target.host, port: target.port,
                                                        tls: target.scheme == "https", headers: headers)
         let first = UpgradeAnswer()
+        // The upstream channel shares the agent's loop (the bootstrap's group), so its
+        // initializer and the connect's callback run there too.
+        let firstOnLoop = NIOLoopBound(first, eventLoop: context.eventLoop)
         func fail(_ why: String) {
             handler.upstreamFailed(ex, status: .badGateway, message: "veil: cannot reach the upstream (\(why))", context: context)
         }
@@ -97,10 +101,11 @@ enum WebSocketRelay {
                 channel.eventLoop.makeCompletedFuture {
                     // Through a proxy the first answer is the proxy's to CONNECT; TLS comes after it.
                     if proxy == nil { try addTLS(target, core: core, to: channel) }
-                    try channel.pipeline.syncOperations.addHandler(first)
+                    try channel.pipeline.syncOperations.addHandler(firstOnLoop.value)
                 }
             }
             .connect(host: proxy?.host ?? target.host, port: proxy?.port ?? target.port)
+            .assumeIsolated()
             .whenComplete { result in
                 switch result {
                 case .failure(let error):
@@ -345,7 +350,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             data.writeString(String(ch))
         }
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in context.close(promise: nil) }
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         if case .upstream(let up) = peer { up.close(promise: nil) }
     }
 
