@@ -32,10 +32,10 @@ public struct HostAccount: Sendable, Equatable {
 
     /// The first line of a passwd file for `uid`: name, the gecos' first field, home.
     public static func passwdEntry(_ passwd: String, uid: uid_t) -> (name: String, fullName: String, home: String)? {
-        for line in passwd.split(separator: "\n") {
-            let f = line.split(separator: ":", omittingEmptySubsequences: false)
-            guard f.count >= 7, !f[0].hasPrefix("#"), UInt32(f[2]) == uid else { continue }
-            let fullName = f[4].split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        for line in passwd.fields(UInt8(ascii: "\n")) {
+            let f = line.fields(UInt8(ascii: ":"), omittingEmpty: false)
+            guard f.count >= 7, !f[0].startsBytewise(with: "#"), UInt32(f[2]) == uid else { continue }
+            let fullName = f[4].fields(UInt8(ascii: ","), omittingEmpty: false).first.map(String.init) ?? ""
             return (String(f[0]), fullName, String(f[5]))
         }
         return nil

@@ -56,7 +56,7 @@ public enum HostFiles {
     public static func standardize(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
         var parts: [Substring] = []
-        for part in full.split(separator: "/") {
+        for part in full.fields(UInt8(ascii: "/")) {
             switch part {
             case ".": continue
             case "..": if !parts.isEmpty { parts.removeLast() }

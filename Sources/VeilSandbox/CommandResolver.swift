@@ -66,7 +66,7 @@ public enum CommandResolver {
             let p = name.hasPrefix("/") ? name : cwd + "/" + name
             return access(p, F_OK) == 0 ? HostFiles.standardize(p) : nil
         }
-        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
+        for dir in searchPath.fields(UInt8(ascii: ":")) {
             let p = String(dir) + "/" + name
             var st = stat()
             if stat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, access(p, X_OK) == 0 { return p }

@@ -205,8 +205,10 @@ public enum Planner {
     /// /proc/cpuinfo with the processor's marketing name (a cloud's custom part names the
     /// cloud) replaced; the flags, counts and sizes runtimes read stay.
     static func neutralCPUInfo(_ host: String) -> String {
-        var out = host.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            guard line.hasPrefix("model name"), let colon = line.firstIndex(of: ":") else { return line }
+        var out = host.fields(UInt8(ascii: "\n"), omittingEmpty: false).map { line -> Substring in
+            guard line.startsBytewise(with: "model name"), let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+                return line
+            }
             return line[...colon] + " Virtual CPU"
         }.joined(separator: "\n")
         if !out.hasSuffix("\n") { out += "\n" }

@@ -49,9 +49,10 @@ public enum WorkdirRegistry {
         flock(fd, LOCK_EX)
         var taken: [String: String] = [:]
         let text = String(decoding: HostFiles.read(fd: fd) ?? [], as: UTF8.self)
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "\t", maxSplits: 1)
-            if parts.count == 2 { taken[String(parts[0])] = String(parts[1]) }
+        for line in text.fields(UInt8(ascii: "\n")) {
+            guard let tab = line.utf8.firstIndex(of: UInt8(ascii: "\t")) else { continue }
+            let name = line[..<tab], path = line[line.utf8.index(after: tab)...]
+            if !name.isEmpty, !path.isEmpty { taken[String(name)] = String(path) }
         }
         let name = WorkdirNaming.name(for: hostPath, taken: taken, avoid: avoid)
         if taken[name] == nil {

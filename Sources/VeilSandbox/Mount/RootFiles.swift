@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 
 /// The new root's plain files (host copies, generated files, symlinks), written by veil from
 /// the host side into the sandbox's staging tmpfs while the sandbox makes its mounts: the two
@@ -55,7 +56,7 @@ enum RootFiles {
         let targets = ops.compactMap(\.mountTarget).map { $0 == "/" ? "/" : $0 + "/" }
         func underAMount(_ path: String) -> Bool {
             let dir = path + "/"
-            return targets.contains { dir.hasPrefix($0) || $0.hasPrefix(dir) }
+            return targets.contains { dir.startsBytewise(with: $0) || $0.startsBytewise(with: dir) }
         }
         var outside: [MountOp] = [], inside: [MountOp] = []
         for op in ops {
