@@ -35,7 +35,7 @@ public enum InspectorService {
             var configuration = try config(h)
             configuration.runCA = runCA
             inspector = try Inspector.start(boundSocket: listening, config: configuration)
-            if let warning = inspector.trustWarning { stderrLine(warning) }
+            for warning in inspector.startWarnings { stderrLine(warning) }
         } catch {
             // Fail closed: the agent's connection goes unanswered, and the run says why.
             stderrLine("veil: the inspector did not start: \(error)")

@@ -138,6 +138,21 @@ public final class Inspector: Sendable {
         return "veil: \(problem): https upstreams are refused"
     }
 
+    /// Said once when the inspector starts: a host proxy variable veil cannot read, whose
+    /// requests are refused (502) rather than sent around the proxy the host asked for.
+    public var proxyWarning: String? {
+        let unreadable = [core.proxies.http, core.proxies.https].compactMap { setting -> String? in
+            if case .unreadable(let variable)? = setting { variable } else { nil }
+        }
+        guard !unreadable.isEmpty else { return nil }
+        // The value is not repeated: it may hold the proxy's password.
+        return "veil: the host's \(Set(unreadable).sorted().joined(separator: " and ")) is not a proxy URL veil can read "
+            + "([http://][user:password@]host[:port]): requests that would go through it are refused"
+    }
+
+    /// What the person running veil hears as the inspector starts.
+    public var startWarnings: [String] { [trustWarning, proxyWarning].compactMap { $0 } }
+
     /// Stops listening, closes the upstream clients and the event loops. Idempotent.
     public func shutdown() {
         let already = stopped.withLockedValue { stopped in

@@ -92,7 +92,7 @@ struct InspectCommand: ParsableCommand {
             throw ExitCode(1)
         }
         FileHandle.standardError.write(Data("veil: inspecting on \(address.host):\(inspector.port) -> \(upstream)\n".utf8))
-        if let warning = inspector.trustWarning { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+        for warning in inspector.startWarnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
         waitForTermination()
         inspector.shutdown()
         let summary = inspector.summary()

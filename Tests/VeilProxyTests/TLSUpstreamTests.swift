@@ -239,6 +239,25 @@ import VeilScan
         #expect(try started(.url("https://api.example"), ["SSL_CERT_FILE": Self.fixture("ca.pem")]).trustWarning == nil)
     }
 
+    /// A host proxy variable veil cannot read is said at start, by name and never by value
+    /// (it may hold a password); a readable one, or none, says nothing.
+    @Test func anUnreadableProxyVariableIsAWarningAtStart() throws {
+        func warnings(_ env: [String: String]) throws -> [String] {
+            let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+                routes: [Route(api: .unknown, upstream: .url("https://api.example"))], hostEnvironment: env))
+            inspector.shutdown()
+            return inspector.startWarnings
+        }
+        let bad = try warnings(["https_proxy": "http://user:s3cret@proxy.corp:99999"])
+        #expect(bad.count == 1)
+        #expect(bad.first?.contains("https_proxy is not a proxy URL veil can read") == true, "\(bad)")
+        #expect(bad.allSatisfy { !$0.contains("s3cret") && !$0.contains("proxy.corp") })
+        // ALL_PROXY stands for both schemes: named once.
+        #expect(try warnings(["ALL_PROXY": "socks5://proxy.corp:1080"]).first?.contains("the host's ALL_PROXY is not") == true)
+        #expect(try warnings(["HTTPS_PROXY": "http://proxy.corp:3128"]).isEmpty)
+        #expect(try warnings([:]).isEmpty)
+    }
+
     @Test func trustSettingsAreReadFromTheHostEnvironment() {
         #expect(UpstreamTrust(environment: [:]).tlsConfiguration == nil)
         #expect(UpstreamTrust(environment: ["SSL_CERT_FILE": ""]).source == "the system trust store")

@@ -284,6 +284,21 @@ def test_sdk_https_upstream_trust_file_missing(veil_agent, tls_upstream, client,
     assert model_requests(tls_upstream) == []
 
 
+def test_sdk_https_upstream_proxy_variable_unreadable(veil_agent, tls_upstream, client):
+    """A host HTTPS_PROXY veil cannot read (a port out of range): veil names the variable when
+    its inspector starts, never its value (it holds a password here), and the request is
+    refused rather than sent around the proxy the host asked for."""
+    r = veil_agent(PROFILES["anthropic"], tls_upstream.url, [*client, "anthropic", "normal", "say hi"],
+                   env={"HTTPS_PROXY": "http://user:pr0xy-secret@proxy.corp.example:99999", "NO_PROXY": None,
+                        "no_proxy": None, "https_proxy": None}, timeout=120)
+    assert r.returncode == 2, r.describe()
+    out = parse(r.stdout)
+    assert not out["ok"] and out["status"] == 502, out
+    assert "veil: the host's HTTPS_PROXY is not a proxy URL veil can read" in r.stderr, r.stderr
+    assert "pr0xy-secret" not in r.stderr + r.stdout, r.stderr
+    assert model_requests(tls_upstream) == []
+
+
 # --------------------------------------------------------------------------------------------
 # Your own agent under the default profile: `veil run -- python3 my_agent.py`, no --profile,
 # the SDK constructed with no base URL and no key, as its documentation shows it.
