@@ -62,14 +62,7 @@ extension ProxyHandler {
             return
         }
         deadline = nil
-        switch (end.kind, state) {
-        case (.idle, .idle):
-            close(context)
-        case (.request, .idle), (.request, .collecting):
-            requestTimedOut(context: context)
-        default:
-            break
-        }
+        perform(machine.deadlinePassed(end.kind), context: context)
     }
 
     func cancelDeadline() {

@@ -19,7 +19,7 @@ enum WebSocketRelay {
     }
 
     static func start(_ ex: Exchange, target: RouteTable.Target, handler: ProxyHandler, context: ChannelHandlerContext) {
-        handler.state = .responding(ex, nil)
+        handler.machine.responding(ex)
         switch target {
         case .stub:
             ex.upstream = "stub"
@@ -44,7 +44,7 @@ enum WebSocketRelay {
         let names = InspectorPipeline.names(inTunnel: handler.tunnel != nil)
         ex.status = 101
         core.finished(ex)
-        handler.state = .tunnelled
+        handler.machine.leftHTTP()
         let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
         pipeline.removeHandler(name: names.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
