@@ -31,14 +31,16 @@ struct AgentConnectionStateMachine {
     enum Refusal: Equatable {
         /// CONNECT inside a CONNECT tunnel: 400.
         case connectInTunnel
+        /// CONNECT to a target the profile does not allow, or that veil cannot read (ConnectTunnel).
+        case connectDenied(HTTPResponseStatus, String)
         /// The body is larger than `max_body_bytes`: 413, the rest is read and dropped.
         case tooLarge
         /// The inspector holds all the request bytes it may (`max_buffered_bytes`): 503.
         case overloaded
         /// The request did not arrive whole within `request_timeout_seconds`: 408.
         case timedOut
-        /// Not HTTP: 400.
-        case malformed
+        /// Not HTTP (the parser's error): 400.
+        case malformed(String)
 
         /// After these the connection closes at once; after the others it reads on (and
         /// drops) to the request's end, so the agent reads the answer and not a reset.
@@ -66,6 +68,8 @@ struct AgentConnectionStateMachine {
         case terminateTunnel(TunnelOrigin)
         /// Close the connection, stopping the upstream call in flight if there is one.
         case close(cancel: UpstreamTask?)
+        /// The upstream said nothing for the read timeout: the call ends with a 504.
+        case upstreamSilent(UpstreamTask)
     }
 
     private(set) var state = State.idle
@@ -184,10 +188,10 @@ struct AgentConnectionStateMachine {
         if case .idle = state { state = .connecting(origin) }
     }
 
-    /// The refusal is written by the caller; the connection closes after it.
-    mutating func connectRefused() -> Action {
+    /// ConnectTunnel refused the CONNECT: the refusal, then the close.
+    mutating func connectRefused(_ status: HTTPResponseStatus, _ message: String, head: HTTPRequestHead) -> Action {
         state = .closed
-        return .close(cancel: nil)
+        return .refuse(.connectDenied(status, message), head, .unknown)
     }
 
     /// The shared bound on buffered request bytes refused this body's next part.
@@ -272,13 +276,13 @@ struct AgentConnectionStateMachine {
 
     /// An error in the pipeline. A request that is not HTTP gets 400 before the close,
     /// unless a response is already under way (its status is sent; closing is the only
-    /// signal left). The refusal, when there is one, is the caller's to write before closing.
-    mutating func errorCaught(isParserError: Bool) -> Action {
+    /// signal left).
+    mutating func errorCaught(_ error: Error) -> Action {
         switch state {
         case .idle, .collecting:
-            if isParserError {
+            if error is HTTPParserError {
                 state = .closed
-                return .refuse(.malformed, nil, .unknown)
+                return .refuse(.malformed("veil: malformed HTTP request (\(error))"), nil, .unknown)
             }
         default:
             break
@@ -287,9 +291,11 @@ struct AgentConnectionStateMachine {
     }
 
     /// The connection's deadline passed (ConnectionDeadline): an idle one closes, a request
-    /// that did not arrive whole gets 408 and then closes.
+    /// that did not arrive whole gets 408 and then closes, a silent upstream fails its call.
     mutating func deadlinePassed(_ kind: ConnectionDeadline.Kind) -> Action {
         switch (kind, state) {
+        case (.upstream, .responding(_, let call?)):
+            return .upstreamSilent(call)
         case (.idle, .idle):
             return close()
         case (.request, .idle):

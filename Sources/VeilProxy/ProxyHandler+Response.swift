@@ -75,11 +75,8 @@ extension ProxyHandler {
     func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
         machine.responding(ex)
         if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status,
-                                                                          message: core.neutral.apply(message)))
-        var head = HTTPResponseHead(version: ex.head.version, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        var (head, body) = errorResponse(api: ex.api, status: status, message: message, version: ex.head.version,
+                                         context: context)
         head.headers.add(name: "x-veil-error", value: "1")
         responseHead(head, ex: ex, context: context)
         responseBodyPart(body, ex: ex, context: context)
@@ -104,26 +101,23 @@ extension ProxyHandler {
         core.finished(ex)
     }
 
-    func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
-                            context: ChannelHandlerContext) {
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
-                                                                          message: core.neutral.apply(message)))
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        if close { head.headers.add(name: "connection", value: "close") }
+    /// A refusal's answer; the connection closes after it.
+    func writeError(api: APIKind, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        var (head, body) = errorResponse(api: api, status: status, message: message, version: .http1_1, context: context)
+        head.headers.add(name: "connection", value: "close")
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
-    func refuseConnect(_ head: HTTPRequestHead, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        core.stats.update { $0.rejected += 1 }
-        recordRefusal(head, api: .unknown, status: status, reason: message)
-        let close = machine.connectRefused()
-        writeError(api: .unknown, status: status, message: message, close: true, context: context)
-        context.flush()
-        perform(close, context: context)
+    /// veil's error in the API's own format (APIError), whichever way it is written.
+    private func errorResponse(api: APIKind, status: HTTPResponseStatus, message: String, version: HTTPVersion,
+                               context: ChannelHandlerContext) -> (HTTPResponseHead, ByteBuffer) {
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
+                                                                          message: core.neutral.apply(message)))
+        var head = HTTPResponseHead(version: version, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        return (head, body)
     }
 }

@@ -21,6 +21,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var deadline: ConnectionDeadline?
     var deadlineTimer: Scheduled<Void>?
     var deadlineTimerAt: NIODeadline?
+    /// The upstream's silence while veil answers, whichever client carries the request; timed
+    /// by the deadline's timer (`ConnectionDeadline.Kind.upstream`).
+    var silence: SilenceClock
     /// Body bytes this connection holds of the inspector's shared bound (BufferBudget).
     var held = 0
 
@@ -28,6 +31,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.core = core
         self.tunnel = tunnel
         machine = AgentConnectionStateMachine(inTunnel: tunnel != nil, maxBodyBytes: core.config.maxBodyBytes)
+        silence = SilenceClock(timeout: .seconds(core.config.readTimeoutSeconds), now: .uptimeNanoseconds(0))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -76,7 +80,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .success(let origin):
                 machine.connectAccepted(origin)
             case .failure(let refusal):
-                refuseConnect(head, status: refusal.status, message: refusal.message, context: context)
+                perform(machine.connectRefused(refusal.status, refusal.message, head: head), context: context)
             }
         case .sendContinue(let version):
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .continue))), promise: nil)
@@ -96,6 +100,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .close(let call):
             call?.cancel()
             context.close(promise: nil)
+        case .upstreamSilent(let call):
+            call.silenceExpired()
         }
     }
 
@@ -112,12 +118,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        let action = machine.errorCaught(isParserError: error is HTTPParserError)
-        guard case .refuse = action else { return perform(action, context: context) }
-        let message = "veil: malformed HTTP request (\(error))"
-        recordRefusal(nil, api: .unknown, status: .badRequest, reason: message)
-        writeError(api: .unknown, status: .badRequest, message: message, close: true, context: context)
-        perform(machine.close(), context: context)
+        perform(machine.errorCaught(error), context: context)
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -155,6 +156,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .connectInTunnel:
             core.stats.update { $0.requests += 1 }
             (status, message) = (.badRequest, "veil: CONNECT inside a tunnel")
+        case .connectDenied(let code, let why):
+            (status, message) = (code, why)
         case .tooLarge:
             (status, message) = (.payloadTooLarge,
                                  "veil: request body larger than the inspector's limit of \(core.config.maxBodyBytes) bytes")
@@ -165,12 +168,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                  "veil: the inspector holds its limit of \(core.config.maxBufferedBytes) bytes of requests; retry")
         case .timedOut:
             (status, message) = (.requestTimeout, "veil: the request did not arrive within \(core.config.requestTimeoutSeconds) s")
-        case .malformed:
-            (status, message) = (.badRequest, "veil: malformed HTTP request")
+        case .malformed(let why):
+            (status, message) = (.badRequest, why)
         }
-        if refusal != .malformed { core.stats.update { $0.rejected += 1 } }
+        if case .malformed = refusal {} else { core.stats.update { $0.rejected += 1 } }
         recordRefusal(head, api: api, status: status, reason: message)
-        writeError(api: api, status: status, message: message, close: true, context: context)
+        writeError(api: api, status: status, message: message, context: context)
         if refusal.closesAtOnce { perform(machine.close(), context: context) }
     }
 

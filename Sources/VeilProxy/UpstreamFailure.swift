@@ -15,6 +15,9 @@ enum UpstreamFailure: Error, Equatable {
     case readTimeout
     /// The upstream URL cannot be turned into a request.
     case badURL(String)
+    /// veil will not try this upstream (no trust store for https, the host's proxy settings
+    /// refuse it); the message says why, whole.
+    case refused(String)
 
     /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
     /// `trust`: where https certificates were checked against, named when TLS fails.
@@ -34,6 +37,8 @@ enum UpstreamFailure: Error, Equatable {
             return (.gatewayTimeout, "veil: upstream \(host) timed out")
         case UpstreamFailure.badURL(let why):
             return (.badGateway, "veil: cannot build the upstream request to \(url): \(why)")
+        case UpstreamFailure.refused(let message):
+            return (.badGateway, message)
         case ChannelError.connectTimeout(_):
             return (.gatewayTimeout, "veil: upstream \(host) did not accept a connection in time")
         default:

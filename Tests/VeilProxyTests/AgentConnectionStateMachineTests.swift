@@ -10,6 +10,7 @@ import Testing
     final class Call: UpstreamTask {
         func cancel() {}
         func agentWritabilityChanged() {}
+        func silenceExpired() {}
     }
 
     static func head(_ method: HTTPMethod = .POST, _ uri: String = "/v1/messages",
@@ -37,9 +38,10 @@ import Testing
         case .sendContinue?: "continue"
         case .collect(_, let b)?: "collect \(b.readableBytes)"
         case .process(let ex)?: "process \(ex.head.uri)"
-        case .refuse(let r, let h, _)?: "refuse \(r) \(h?.uri ?? "-")"
+        case .refuse(let r, let h, _)?: "refuse \(String(describing: r).prefix { $0 != "(" }) \(h?.uri ?? "-")"
         case .terminateTunnel(let o)?: "tunnel \(o.host):\(o.port)"
         case .close(let call)?: call == nil ? "close" : "close+cancel"
+        case .upstreamSilent?: "upstreamSilent"
         }
     }
 
@@ -128,8 +130,11 @@ import Testing
 
     @Test func aRefusedConnectCloses() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = m.received(.head(Self.head(.CONNECT, "nowhere:443")))
-        #expect(Self.name(m.connectRefused()) == "close")
+        let head = Self.head(.CONNECT, "nowhere:443")
+        _ = m.received(.head(head))
+        let action = m.connectRefused(.forbidden, "veil: CONNECT to nowhere:443 is not allowed by the profile", head: head)
+        #expect(Self.name(action) == "refuse connectDenied nowhere:443")
+        #expect(Machine.Refusal.connectDenied(.forbidden, "").closesAtOnce)
         guard case .closed = m.state else { Issue.record("not closed"); return }
     }
 
@@ -241,11 +246,14 @@ import Testing
 
     @Test func malformedRequestsAre400ThenClose() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        #expect(Self.name(m.errorCaught(isParserError: true)) == "refuse malformed -")
+        let action = m.errorCaught(HTTPParserError.invalidMethod)
+        #expect(Self.name(action) == "refuse malformed -")
+        guard case .refuse(.malformed(let why), _, _) = action else { return }
+        #expect(why.hasPrefix("veil: malformed HTTP request ("))
         guard case .closed = m.state else { Issue.record("not closed"); return }
         #expect(Self.name(m.close()) == "close")
         var other = Machine(inTunnel: false, maxBodyBytes: 100)
-        #expect(Self.name(other.errorCaught(isParserError: false)) == "close")
+        #expect(Self.name(other.errorCaught(ChannelError.ioOnClosedChannel)) == "close")
     }
 
     @Test func anErrorAfterTheResponseBeganOnlyCloses() {
@@ -254,7 +262,7 @@ import Testing
         guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
         m.responding(ex)
         m.upstreamStarted(ex, Call())
-        #expect(Self.name(m.errorCaught(isParserError: true)) == "close+cancel")
+        #expect(Self.name(m.errorCaught(HTTPParserError.invalidMethod)) == "close+cancel")
     }
 
     @Test func deadlines() {
@@ -270,6 +278,18 @@ import Testing
         #expect(Machine.Refusal.timedOut.closesAtOnce)
         guard case .closed = collecting.state else { Issue.record("not closed"); return }
         #expect(Self.name(collecting.deadlinePassed(.request)) == "none")
+    }
+
+    @Test func aSilentUpstreamFailsTheCallInFlight() {
+        var m = Machine(inTunnel: false, maxBodyBytes: 100)
+        #expect(Self.name(m.deadlinePassed(.upstream)) == "none", "idle: nothing in flight")
+        _ = Self.request(&m, Self.head(), body: 0)
+        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
+        m.responding(ex)
+        #expect(Self.name(m.deadlinePassed(.upstream)) == "none", "a stub or an error: no call")
+        m.upstreamStarted(ex, Call())
+        #expect(Self.name(m.deadlinePassed(.upstream)) == "upstreamSilent")
+        #expect(m.isCurrent(ex), "the call's failure ends the exchange, with its 504")
     }
 
     @Test func aReadWithoutPartsBeganARequest() {
