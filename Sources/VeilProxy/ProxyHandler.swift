@@ -11,7 +11,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let core: InspectorCore
+    let core: SharedResources
     /// Set for the requests inside a CONNECT tunnel: where they go unless the run routes
     /// everything to its `--upstream`.
     let tunnel: TunnelOrigin?
@@ -27,7 +27,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Body bytes this connection holds of the inspector's shared bound (BufferBudget).
     var held = 0
 
-    init(core: InspectorCore, tunnel: TunnelOrigin? = nil) {
+    init(core: SharedResources, tunnel: TunnelOrigin? = nil) {
         self.core = core
         self.tunnel = tunnel
         machine = AgentConnectionStateMachine(inTunnel: tunnel != nil, maxBodyBytes: core.config.maxBodyBytes)

@@ -6,12 +6,12 @@ import VeilProfile
 
 /// One request forwarded over AHC (https and host-proxied upstreams; plain http goes through
 /// DirectCall), entirely on the agent connection's event loop: the client used is that loop's
-/// own (see InspectorCore), so its pooled connections live there too. Requested as
+/// own (see SharedResources), so its pooled connections live there too. Requested as
 /// `.delegate(on:)`, not `.delegateAndChannel(on:)`: AHC 1.37 closes event-loop-bound
 /// connections as soon as they are idle, which measured one new upstream connection per
 /// request (a TIME-WAIT each) and 1,500 req/s.
 ///
-/// The read timeout is veil's own (AHC's is off, see InspectorCore): AHC's idle-read timer
+/// The read timeout is veil's own (AHC's is off, see SharedResources): AHC's idle-read timer
 /// also counts the time its reads wait for the agent, so a slow agent lost the rest of a
 /// response; the connection's silence clock (UpstreamTask) does not.
 // @unchecked: AHC wants a Sendable delegate, but every member is used only on the agent
