@@ -154,6 +154,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let status: HTTPResponseStatus, message: String
         switch refusal {
         case .connectInTunnel:
+            // Refused by the state machine before `begin` or `judgeConnect` counted it.
             core.stats.update { $0.requests += 1 }
             (status, message) = (.badRequest, "veil: CONNECT inside a tunnel")
         case .connectDenied(let code, let why):
@@ -171,6 +172,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .malformed(let why):
             (status, message) = (.badRequest, why)
         }
+        // Bytes that never parsed were not counted as a request, so not as a rejected one.
         if case .malformed = refusal {} else { core.stats.update { $0.rejected += 1 } }
         recordRefusal(head, api: api, status: status, reason: message)
         writeError(api: api, status: status, message: message, context: context)

@@ -6,8 +6,9 @@ import NIOPosix
 import NIOSSL
 import VeilProfile
 
-/// Why an upstream exchange failed, as the plain-http client sees it; AHC's own errors (https
-/// and proxied upstreams) are mapped by `describe` too.
+/// Why an upstream exchange failed, in veil's own terms (either client raises these); AHC's
+/// and NIO's errors are mapped by `describe` too, which is the one place a failure becomes
+/// the agent's error (UpstreamClientCall.fail).
 enum UpstreamFailure: Error, Equatable {
     /// The connection closed before the response ended.
     case closed
