@@ -30,7 +30,7 @@ struct TunnelOrigin: Equatable, Sendable {
 enum ConnectTunnel {
     /// The CONNECT head: refused (400, 403) or accepted, in which case the caller waits for the
     /// request's end and then calls `terminate`.
-    static func accept(_ head: HTTPRequestHead, core: InspectorCore) -> Result<TunnelOrigin, Refusal> {
+    static func accept(_ head: HTTPRequestHead, core: SharedResources) -> Result<TunnelOrigin, Refusal> {
         guard let target = Authority(connectTarget: head.uri) else {
             return .failure(Refusal(status: .badRequest, message: "veil: CONNECT needs host:port"))
         }
@@ -59,7 +59,7 @@ enum ConnectTunnel {
         let pipeline = channel.pipeline.syncOperations
         let sniffer = FirstBytes(origin: origin, core: core)
         core.stats.update { $0.tunnels += 1 }
-        pipeline.removeHandler(name: InspectorPipeline.encoder).assumeIsolated()
+        pipeline.removeHandler(name: AgentPipeline.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
             .flatMapThrowing { try pipeline.addHandler(sniffer) }
             .flatMap { () -> EventLoopFuture<Void> in
@@ -67,7 +67,7 @@ enum ConnectTunnel {
                 ok.writeString("HTTP/1.1 200 Connection Established\r\n\r\n")
                 return channel.writeAndFlush(ok)
             }
-            .flatMap { pipeline.removeHandler(name: InspectorPipeline.decoder) }
+            .flatMap { pipeline.removeHandler(name: AgentPipeline.decoder) }
             .whenFailure { _ in channel.close(promise: nil) }
     }
 }

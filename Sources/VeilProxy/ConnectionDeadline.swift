@@ -3,10 +3,10 @@ import NIOCore
 
 /// What an agent connection may wait for, and until when: an idle keep-alive connection for its
 /// next request (`idle_timeout_seconds`), a request that has begun for its last byte
-/// (`request_timeout_seconds`: a head sent a byte a second does not hold a connection forever).
-/// While veil answers, nothing is timed here (the upstream's silence clock is).
+/// (`request_timeout_seconds`: a head sent a byte a second does not hold a connection forever),
+/// an upstream for its next byte while veil answers (`read_timeout_seconds`, SilenceClock).
 struct ConnectionDeadline: Equatable {
-    enum Kind { case idle, request }
+    enum Kind { case idle, request, upstream }
     let kind: Kind
     let at: NIODeadline
 }
@@ -37,9 +37,13 @@ final class BufferBudget: Sendable {
 extension ProxyHandler {
     /// Waits for `kind` from now. One timer per connection: it is moved only when the new end
     /// comes before the one it was set for, and otherwise finds the new end when it fires.
-    func wait(_ kind: ConnectionDeadline.Kind, context: ChannelHandlerContext) {
-        let seconds = kind == .idle ? core.config.idleTimeoutSeconds : core.config.requestTimeoutSeconds
-        let end = ConnectionDeadline(kind: kind, at: .now() + .seconds(seconds))
+    func wait(_ kind: ConnectionDeadline.Kind, now: NIODeadline = .now(), context: ChannelHandlerContext) {
+        let seconds = switch kind {
+        case .idle: core.config.idleTimeoutSeconds
+        case .request: core.config.requestTimeoutSeconds
+        case .upstream: core.config.readTimeoutSeconds
+        }
+        let end = ConnectionDeadline(kind: kind, at: now + .seconds(seconds))
         deadline = end
         if let timerAt = deadlineTimerAt, timerAt <= end.at { return }
         deadlineTimer?.cancel()
@@ -47,6 +51,15 @@ extension ProxyHandler {
     }
 
     func stopWaiting() { deadline = nil }
+
+    /// The request went upstream: the upstream's silence counts from now, for either client.
+    /// The timer is the connection's one: neither re-armed on every upstream read nor
+    /// cancelled at every response end, it finds the clock's new end when it fires.
+    func upstreamSilenceStarts(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        silence.restart(now: now)
+        wait(.upstream, now: now, context: context)
+    }
 
     private func schedule(at: NIODeadline, context: ChannelHandlerContext) {
         deadlineTimerAt = at
@@ -57,19 +70,18 @@ extension ProxyHandler {
         deadlineTimer = nil
         deadlineTimerAt = nil
         guard let end = deadline, let context else { return }
-        if end.at > .now() {
+        let now = NIODeadline.now()
+        if end.at > now {
             schedule(at: end.at, context: context)
             return
         }
-        deadline = nil
-        switch (end.kind, state) {
-        case (.idle, .idle):
-            close(context)
-        case (.request, .idle), (.request, .collecting):
-            requestTimedOut(context: context)
-        default:
-            break
+        if end.kind == .upstream, let next = silence.next(now: now) {
+            deadline = ConnectionDeadline(kind: .upstream, at: now + next)
+            schedule(at: now + next, context: context)
+            return
         }
+        deadline = nil
+        perform(machine.deadlinePassed(end.kind), context: context)
     }
 
     func cancelDeadline() {

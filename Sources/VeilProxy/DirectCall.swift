@@ -5,7 +5,7 @@ import VeilProfile
 /// One request forwarded over the lean client, on the agent connection's event loop (the pool
 /// is that loop's own). The request body is the very buffer the scanner read: it is written
 /// to the upstream socket as is, never copied.
-final class DirectCall: UpstreamTask {
+final class DirectCall: UpstreamClientCall {
     let ex: Exchange
     let handler: ProxyHandler
     let context: ChannelHandlerContext
@@ -65,15 +65,15 @@ final class DirectCall: UpstreamTask {
     private func send(on c: UpstreamConnection) {
         connection = c
         let body = ex.body.readableBytes > 0 ? ex.body : nil
-        c.send(head, body: body, for: self, readTimeout: .seconds(handler.core.config.readTimeoutSeconds))
+        requestSent()
+        c.send(head, body: body, for: self)
     }
 
     // MARK: from the upstream connection
 
     func responseHead(_ upstream: HTTPResponseHead) {
         responseStarted = true
-        handler.responseHead(UpstreamRequest.agentHead(upstream, for: ex), ex: ex, context: context,
-                             flushedByCaller: true)
+        forwardHead(upstream, flushedByCaller: true)
     }
 
     func responseBody(_ chunk: ByteBuffer) {
@@ -84,7 +84,7 @@ final class DirectCall: UpstreamTask {
 
     func responseEnd() {
         connection = nil
-        handler.responseEnd(ex, context: context)
+        forwardEnd()
     }
 
     var agentWritable: Bool { context.channel.isWritable }
@@ -102,11 +102,6 @@ final class DirectCall: UpstreamTask {
         fail(error)
     }
 
-    private func fail(_ error: Error) {
-        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream)
-        handler.upstreamFailed(ex, status: status, message: message, context: context)
-    }
-
     // MARK: from the agent side
 
     func cancel() {
@@ -117,5 +112,10 @@ final class DirectCall: UpstreamTask {
 
     func agentWritabilityChanged() {
         if context.channel.isWritable { connection?.resumeReading() }
+    }
+
+    /// The connection closes; its loss ends the exchange with the timeout, not a retry.
+    func silenceExpired() {
+        connection?.timeOut()
     }
 }

@@ -15,11 +15,11 @@ final class FirstBytes: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
     let origin: TunnelOrigin?
-    let core: InspectorCore
+    let core: SharedResources
     private var decided = false
     private var idle: Scheduled<Void>?
 
-    init(origin: TunnelOrigin?, core: InspectorCore) {
+    init(origin: TunnelOrigin?, core: SharedResources) {
         self.origin = origin
         self.core = core
     }
@@ -52,11 +52,11 @@ final class FirstBytes: ChannelInboundHandler, RemovableChannelHandler {
                     try ops.addHandler(handler, position: .after(self))
                     last = handler
                 }
-                try InspectorPipeline.httpHandlers(core: core, tunnel: origin, into: ops, after: last)
+                try AgentPipeline.httpHandlers(core: core, tunnel: origin, into: ops, after: last)
             case (nil, let ca?):
                 try ops.addHandler(sniReader(ca: ca, channel: context.channel), position: .after(self))
             case (nil, nil):
-                try InspectorPipeline.configure(context.channel, core: core)
+                try AgentPipeline.configure(context.channel, core: core)
             }
         } catch {
             context.close(promise: nil)
@@ -86,7 +86,7 @@ final class FirstBytes: ChannelInboundHandler, RemovableChannelHandler {
                 let ops = channel.pipeline.syncOperations
                 let tls = NIOSSLServerHandler(context: try ca.serverContext(for: host))
                 try ops.addHandler(tls)
-                try InspectorPipeline.httpHandlers(core: core, tunnel: TunnelOrigin(host: host, port: port, direct: true),
+                try AgentPipeline.httpHandlers(core: core, tunnel: TunnelOrigin(host: host, port: port, direct: true),
                                                    into: ops, after: tls)
             }
         })

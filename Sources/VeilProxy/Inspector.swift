@@ -4,50 +4,16 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Handler names, so the CONNECT path can take the HTTP ones out of the pipeline.
-enum InspectorPipeline {
-    static let encoder = "http-encoder"
-    static let decoder = "http-decoder"
-
-    /// Two HTTP handlers and ProxyHandler, which also orders pipelined requests and answers
-    /// malformed ones (NIO's pipelining and error handlers would cost every request a hop,
-    /// a type cast per part and, for pipelining, a pause in reading).
-    /// The tunnel's own HTTP handlers have other names: the outer ones may still be leaving
-    /// when the tunnel's arrive.
-    static func names(inTunnel: Bool) -> (encoder: String, decoder: String) {
-        inTunnel ? ("tunnel-" + encoder, "tunnel-" + decoder) : (encoder, decoder)
-    }
-
-    static func configure(_ channel: Channel, core: InspectorCore) throws {
-        let ops = channel.pipeline.syncOperations
-        try ops.addHandler(HTTPResponseEncoder(), name: encoder)
-        try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: decoder)
-        try ops.addHandler(ProxyHandler(core: core))
-    }
-
-    /// The same three for the requests inside a CONNECT tunnel, bound to its origin.
-    static func httpHandlers(core: InspectorCore, tunnel: TunnelOrigin, into ops: ChannelPipeline.SynchronousOperations,
-                             after: ChannelHandler) throws {
-        let names = names(inTunnel: true)
-        let proxy = ProxyHandler(core: core, tunnel: tunnel)
-        try ops.addHandler(proxy, position: .after(after))
-        // A WebSocket upgrade inside the tunnel leaves HTTP with bytes after its head.
-        try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: names.decoder,
-                           position: .before(proxy))
-        try ops.addHandler(HTTPResponseEncoder(), name: names.encoder, position: .before(proxy))
-    }
-}
-
 /// The inspector: an HTTP/1.1 server on its own event loops. `start` returns once listening, so
 /// the synchronous `veil` process (which must fork the sandbox single-threaded) can call it.
 public final class Inspector: Sendable {
     private let group: MultiThreadedEventLoopGroup
     /// The listening channels: one, or (compare's host arm) one per port the agent dials.
     private let channels: [Channel]
-    private let core: InspectorCore
+    private let core: SharedResources
     private let stopped = NIOLockedValueBox(false)
 
-    private init(group: MultiThreadedEventLoopGroup, channels: [Channel], core: InspectorCore) {
+    private init(group: MultiThreadedEventLoopGroup, channels: [Channel], core: SharedResources) {
         self.group = group
         self.channels = channels
         self.core = core
@@ -79,7 +45,7 @@ public final class Inspector: Sendable {
     private static func start(config: InspectorConfig, bind: [(ServerBootstrap) -> EventLoopFuture<Channel>]) throws -> Inspector {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, config.threads))
         do {
-            let core = try InspectorCore(config: config, group: group)
+            let core = try SharedResources(config: config, group: group)
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 512)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -104,7 +70,7 @@ public final class Inspector: Sendable {
     /// An agent connection's options and handlers, set synchronously: as bootstrap child
     /// options they would be applied through a chain of futures, one per option, for every
     /// connection.
-    private static func configureConnection(_ channel: Channel, core: InspectorCore) throws {
+    private static func configureConnection(_ channel: Channel, core: SharedResources) throws {
         guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
         // TCP_NODELAY at IPPROTO_TCP (a socketOption would set SOL_SOCKET 1, SO_DEBUG, which only
         // root may set).
@@ -118,7 +84,7 @@ public final class Inspector: Sendable {
         if core.config.listenersTerminateTLS {
             try channel.pipeline.syncOperations.addHandler(FirstBytes(origin: nil, core: core))
         } else {
-            try InspectorPipeline.configure(channel, core: core)
+            try AgentPipeline.configure(channel, core: core)
         }
     }
 

@@ -11,7 +11,7 @@ extension ProxyHandler {
     /// stream's head and first event leave in one write.
     func responseHead(_ head: HTTPResponseHead, ex: Exchange, context: ChannelHandlerContext,
                       flushedByCaller: Bool = false) {
-        guard case .responding(let current, _) = state, current === ex else { return }
+        guard machine.isCurrent(ex) else { return }
         var head = head
         if !ex.head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         ex.status = Int(head.status.code)
@@ -28,7 +28,7 @@ extension ProxyHandler {
     /// Flushed per chunk: SSE must reach the agent as the model produces it. The future is
     /// UpstreamCall's backpressure (AHC reads on once the agent took the chunk).
     func responseBody(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        guard case .responding(let current, _) = state, current === ex else {
+        guard machine.isCurrent(ex) else {
             return context.eventLoop.makeSucceededVoidFuture()
         }
         if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
@@ -38,7 +38,7 @@ extension ProxyHandler {
     /// Written, not flushed: DirectCall flushes once per upstream read batch, and a response
     /// veil makes whole goes out at its end.
     func responseBodyPart(_ chunk: ByteBuffer, ex: Exchange, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
+        guard machine.isCurrent(ex) else { return }
         if ex.responseCapture != nil { ex.capture(chunk, limit: core.config.recordResponseBytes) }
         context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
     }
@@ -46,12 +46,10 @@ extension ProxyHandler {
     /// The record line is written before the flush: a response veil makes whole (stub, error,
     /// block) is not the agent's until its record is on disk.
     func responseEnd(_ ex: Exchange, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
+        guard machine.responseEnded(ex) else { return }
         core.finished(ex)
         releaseHeld()
-        let keepAlive = ex.head.isKeepAlive
-        state = keepAlive ? .idle : .closed
-        guard !keepAlive else {
+        guard !ex.head.isKeepAlive else {
             wait(.idle, context: context)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             resumePipelined(context: context)
@@ -63,7 +61,7 @@ extension ProxyHandler {
     /// Upstream failed. Before the head went out the agent gets a proper error; after it, the
     /// status is already sent, so the only honest signal left is closing the connection.
     func upstreamFailed(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        guard case .responding(let current, _) = state, current === ex else { return }
+        guard machine.isCurrent(ex) else { return }
         core.stats.update { $0.errors += 1 }
         ex.error = message
         if ex.responseHeadSent {
@@ -75,13 +73,10 @@ extension ProxyHandler {
     }
 
     func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        state = .responding(ex, nil)
+        machine.responding(ex)
         if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: ex.api, status: status,
-                                                                          message: core.neutral.apply(message)))
-        var head = HTTPResponseHead(version: ex.head.version, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        var (head, body) = errorResponse(api: ex.api, status: status, message: message, version: ex.head.version,
+                                         context: context)
         head.headers.add(name: "x-veil-error", value: "1")
         responseHead(head, ex: ex, context: context)
         responseBodyPart(body, ex: ex, context: context)
@@ -106,26 +101,23 @@ extension ProxyHandler {
         core.finished(ex)
     }
 
-    func writeError(api: APIKind, status: HTTPResponseStatus, message: String, close: Bool,
-                            context: ChannelHandlerContext) {
-        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
-                                                                          message: core.neutral.apply(message)))
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        if close { head.headers.add(name: "connection", value: "close") }
+    /// A refusal's answer; the connection closes after it.
+    func writeError(api: APIKind, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
+        var (head, body) = errorResponse(api: api, status: status, message: message, version: .http1_1, context: context)
+        head.headers.add(name: "connection", value: "close")
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    /// Used by the CONNECT path for its refusals (403, 502) before the tunnel exists.
-    func refuseConnect(_ head: HTTPRequestHead, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
-        core.stats.update { $0.rejected += 1 }
-        recordRefusal(head, api: .unknown, status: status, reason: message)
-        state = .closed
-        writeError(api: .unknown, status: status, message: message, close: true, context: context)
-        context.flush()
-        close(context)
+    /// veil's error in the API's own format (APIError), whichever way it is written.
+    private func errorResponse(api: APIKind, status: HTTPResponseStatus, message: String, version: HTTPVersion,
+                               context: ChannelHandlerContext) -> (HTTPResponseHead, ByteBuffer) {
+        let body = context.channel.allocator.buffer(bytes: APIError.body(api: api, status: status,
+                                                                          message: core.neutral.apply(message)))
+        var head = HTTPResponseHead(version: version, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        return (head, body)
     }
 }

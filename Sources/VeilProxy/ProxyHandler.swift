@@ -3,56 +3,35 @@ import NIOHTTP1
 import VeilProfile
 import VeilScan
 
-/// One agent connection. It only moves bytes and follows the state machine; judging is the
-/// scanner's and `decide`'s job. Requests are answered one at a time, in order: parts of a
-/// pipelined request wait in `pipelined` until the response before them has ended.
+/// One agent connection. It only moves bytes and performs what its state machine
+/// (AgentConnectionStateMachine) returns; judging is the scanner's and `decide`'s job.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     /// Outbound, only `read` is intercepted (backpressure on pipelined requests).
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    enum State {
-        case idle
-        /// Reading the request body, up to the cap.
-        case collecting(Exchange)
-        /// The body went over the cap; 413 is sent, the rest is read and dropped, then close.
-        case discarding
-        /// Inspected; the response (upstream, stub or error) is being written.
-        case responding(Exchange, UpstreamTask?)
-        /// CONNECT accepted: at the request's end the pipeline becomes the tunnel's (TLS
-        /// terminated with the run CA, then HTTP again, in a handler bound to `TunnelOrigin`).
-        case connecting(TunnelOrigin)
-        /// This handler's part is over: the tunnel's own handlers took the connection.
-        case tunnelled
-        case closed
-    }
-
-    let core: InspectorCore
+    let core: SharedResources
     /// Set for the requests inside a CONNECT tunnel: where they go unless the run routes
     /// everything to its `--upstream`.
     let tunnel: TunnelOrigin?
-    var state = State.idle
+    var machine: AgentConnectionStateMachine
     var context: ChannelHandlerContext?
-    /// Parts of requests that arrived while an earlier one was being answered (HTTP/1.1
-    /// pipelining), in order. Reading pauses only while some wait: a connection that does
-    /// not pipeline never toggles its read interest (NIO's HTTPServerPipelineHandler paused
-    /// reading around every request, two epoll_ctl calls each).
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
-    private var readHeld = false
-    private var resuming = false
     /// What the connection waits for (ConnectionDeadline) and its one timer.
     var deadline: ConnectionDeadline?
     var deadlineTimer: Scheduled<Void>?
     var deadlineTimerAt: NIODeadline?
-    /// Request parts seen in the current read: a read that gave none began a head.
-    private var partsThisRead = false
+    /// The upstream's silence while veil answers, whichever client carries the request; timed
+    /// by the deadline's timer (`ConnectionDeadline.Kind.upstream`).
+    var silence: SilenceClock
     /// Body bytes this connection holds of the inspector's shared bound (BufferBudget).
     var held = 0
 
-    init(core: InspectorCore, tunnel: TunnelOrigin? = nil) {
+    init(core: SharedResources, tunnel: TunnelOrigin? = nil) {
         self.core = core
         self.tunnel = tunnel
+        machine = AgentConnectionStateMachine(inTunnel: tunnel != nil, maxBodyBytes: core.config.maxBodyBytes)
+        silence = SilenceClock(timeout: .seconds(core.config.readTimeoutSeconds), now: .uptimeNanoseconds(0))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -67,133 +46,90 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !partsThisRead, case .idle = state, deadline?.kind == .idle { wait(.request, context: context) }
-        partsThisRead = false
+        if machine.readComplete(), deadline?.kind == .idle { wait(.request, context: context) }
         context.fireChannelReadComplete()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        partsThisRead = true
-        let part = unwrapInboundIn(data)
-        if isResponding || !pipelined.isEmpty {
-            pipelined.append(part)
-        } else {
-            handle(part, context: context)
-        }
-    }
-
-    private var isResponding: Bool {
-        if case .responding = state { return true }
-        return false
+        perform(machine.received(unwrapInboundIn(data)), context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if pipelined.isEmpty { context.read() } else { readHeld = true }
+        if machine.readRequested() { context.read() }
     }
 
-    /// The response ended and the connection is idle again: the requests that waited go on,
-    /// in order, until one is answered asynchronously; reading resumes once none wait.
+    /// The response ended and the connection is idle again: the requests that waited go on.
     func resumePipelined(context: ChannelHandlerContext) {
-        guard !resuming else { return }  // a waiting request answered at once ends here too
-        resuming = true
-        defer { resuming = false }
-        while !isResponding, let part = pipelined.popFirst() { handle(part, context: context) }
-        if pipelined.isEmpty, readHeld {
-            readHeld = false
-            context.read()
+        var resumeReading = false
+        while let action = machine.nextPipelined(resumeReading: &resumeReading) {
+            perform(action, context: context)
+            machine.pipelinedHandled()
         }
+        if resumeReading { context.read() }
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (part, state) {
-        case (.head(let head), .idle):
-            begin(head, context: context)
-        case (.body(let chunk), .collecting(let ex)):
-            if ex.body.readableBytes + chunk.readableBytes > core.config.maxBodyBytes {
-                tooLarge(ex.head, api: ex.api, context: context)
-            } else if !hold(ex, adding: chunk.readableBytes) {
-                overloaded(ex.head, api: ex.api, context: context)
-            } else {
-                collect(chunk, into: ex, context: context)
-            }
-        case (.end, .collecting(let ex)):
-            process(ex, context: context)
-        case (.body, .discarding):
+    func perform(_ action: AgentConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
             break
-        case (.end, .discarding):
-            close(context)
-        case (.end, .connecting(let origin)):
-            state = .tunnelled
+        case .begin(let head):
+            begin(head, context: context)
+        case .judgeConnect(let head):
+            core.stats.update { $0.requests += 1 }
+            switch ConnectTunnel.accept(head, core: core) {
+            case .success(let origin):
+                machine.connectAccepted(origin)
+            case .failure(let refusal):
+                perform(machine.connectRefused(refusal.status, refusal.message, head: head), context: context)
+            }
+        case .sendContinue(let version):
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .continue))), promise: nil)
+        case .collect(let ex, let chunk):
+            if hold(ex, adding: chunk.readableBytes) {
+                collect(chunk, into: ex, context: context)
+            } else {
+                perform(machine.budgetExhausted(), context: context)
+            }
+        case .process(let ex):
+            process(ex, context: context)
+        case .refuse(let refusal, let head, let api):
+            refuse(refusal, head: head, api: api, context: context)
+        case .terminateTunnel(let origin):
             cancelDeadline()
             ConnectTunnel.terminate(origin, handler: self, context: context)
-        case (.body, .connecting), (_, .closed), (_, .tunnelled):
-            break
-        default:
-            // A request part where none belongs: the connection is not in a state we understand.
-            close(context)
+        case .close(let call):
+            call?.cancel()
+            context.close(promise: nil)
+        case .upstreamSilent(let call):
+            call.silenceExpired()
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .responding(_, let call?) = state { call.cancel() }
-        state = .closed
+        machine.channelInactive()?.cancel()
         cancelDeadline()
         releaseHeld()
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .responding(_, let call?) = state { call.agentWritabilityChanged() }
+        machine.upstreamCall?.agentWritabilityChanged()
         context.fireChannelWritabilityChanged()
     }
 
-    /// A request that is not HTTP gets 400 before the close, unless a response is already
-    /// under way (its status is sent; closing is the only signal left).
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        switch state {
-        case .idle, .collecting:
-            if error is HTTPParserError {
-                state = .closed
-                let message = "veil: malformed HTTP request (\(error))"
-                recordRefusal(nil, api: .unknown, status: .badRequest, reason: message)
-                writeError(api: .unknown, status: .badRequest, message: message, close: true, context: context)
-            }
-        default:
-            break
-        }
-        close(context)
+        perform(machine.errorCaught(error), context: context)
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         core.stats.update { $0.requests += 1 }
-        if head.method == .CONNECT {
-            guard tunnel == nil else {
-                refuseConnect(head, status: .badRequest, message: "veil: CONNECT inside a tunnel", context: context)
-                return
-            }
-            switch ConnectTunnel.accept(head, core: core) {
-            case .success(let origin): state = .connecting(origin)
-            case .failure(let refusal): refuseConnect(head, status: refusal.status, message: refusal.message, context: context)
-            }
-            return
-        }
         if deadline?.kind != .request { wait(.request, context: context) }
         let absolute = AbsoluteURI(head.uri)
         let api = RouteTable.api(path: absolute?.pathAndQuery ?? head.uri, headers: head.headers)
-        let declared = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
-        if declared > core.config.maxBodyBytes {
-            tooLarge(head, api: api, context: context)
-            return
-        }
-        // curl and some SDKs wait (about a second) for 100 Continue before sending a large body.
-        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                                  promise: nil)
-        }
         let ex = Exchange(head: head, absolute: absolute, api: api, body: ByteBuffer())
         ex.via = tunnel?.via
-        ex.declaredLength = declared
-        state = .collecting(ex)
+        ex.declaredLength = max(head.headers.first(name: "content-length").flatMap(Int.init) ?? 0, 0)
+        perform(machine.began(ex), context: context)
     }
 
     /// The body is scanned and forwarded as one contiguous buffer. A body that came in one read
@@ -211,35 +147,36 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ex.body.writeBuffer(&chunk)
     }
 
-    private func tooLarge(_ head: HTTPRequestHead, api: APIKind, context: ChannelHandlerContext) {
-        core.stats.update { $0.rejected += 1 }
-        state = .discarding
-        let message = "veil: request body larger than the inspector's limit of \(core.config.maxBodyBytes) bytes"
-        recordRefusal(head, api: api, status: .payloadTooLarge, reason: message)
-        writeError(api: api, status: .payloadTooLarge, message: message, close: true, context: context)
-    }
-
-    /// The inspector holds as many request bytes as it may (max_buffered_bytes): this one is
-    /// refused with 503, which SDKs retry, rather than the host running out of memory.
-    private func overloaded(_ head: HTTPRequestHead, api: APIKind, context: ChannelHandlerContext) {
-        core.stats.update { $0.rejected += 1 }
-        releaseHeld()
-        state = .discarding
-        let message = "veil: the inspector holds its limit of \(core.config.maxBufferedBytes) bytes of requests; retry"
-        recordRefusal(head, api: api, status: .serviceUnavailable, reason: message)
-        writeError(api: api, status: .serviceUnavailable, message: message, close: true, context: context)
-    }
-
-    /// The request did not arrive whole within request_timeout_seconds.
-    func requestTimedOut(context: ChannelHandlerContext) {
-        var head: HTTPRequestHead?, api = APIKind.unknown
-        if case .collecting(let ex) = state { (head, api) = (ex.head, ex.api) }
-        core.stats.update { $0.rejected += 1 }
-        state = .closed
-        let message = "veil: the request did not arrive within \(core.config.requestTimeoutSeconds) s"
-        recordRefusal(head, api: api, status: .requestTimeout, reason: message)
-        writeError(api: api, status: .requestTimeout, message: message, close: true, context: context)
-        close(context)
+    /// veil's answer to a request it will not carry, before any exchange exists; it goes into
+    /// the record and the report too (`recordRefusal`).
+    private func refuse(_ refusal: AgentConnectionStateMachine.Refusal, head: HTTPRequestHead?, api: APIKind,
+                        context: ChannelHandlerContext) {
+        let status: HTTPResponseStatus, message: String
+        switch refusal {
+        case .connectInTunnel:
+            // Refused by the state machine before `begin` or `judgeConnect` counted it.
+            core.stats.update { $0.requests += 1 }
+            (status, message) = (.badRequest, "veil: CONNECT inside a tunnel")
+        case .connectDenied(let code, let why):
+            (status, message) = (code, why)
+        case .tooLarge:
+            (status, message) = (.payloadTooLarge,
+                                 "veil: request body larger than the inspector's limit of \(core.config.maxBodyBytes) bytes")
+        case .overloaded:
+            // Refused with 503, which SDKs retry, rather than the host running out of memory.
+            releaseHeld()
+            (status, message) = (.serviceUnavailable,
+                                 "veil: the inspector holds its limit of \(core.config.maxBufferedBytes) bytes of requests; retry")
+        case .timedOut:
+            (status, message) = (.requestTimeout, "veil: the request did not arrive within \(core.config.requestTimeoutSeconds) s")
+        case .malformed(let why):
+            (status, message) = (.badRequest, why)
+        }
+        // Bytes that never parsed were not counted as a request, so not as a rejected one.
+        if case .malformed = refusal {} else { core.stats.update { $0.rejected += 1 } }
+        recordRefusal(head, api: api, status: status, reason: message)
+        writeError(api: api, status: status, message: message, context: context)
+        if refusal.closesAtOnce { perform(machine.close(), context: context) }
     }
 
     /// A compressed or encoded body is decoded for the scanner (`ex.decoded`, BodyView); one
@@ -301,13 +238,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch target {
         case .stub:
             ex.upstream = "stub"
-            state = .responding(ex, nil)
+            machine.responding(ex)
             let reply = core.stub.respond(method: ex.head.method, uri: ex.head.uri, headers: ex.head.headers, body: ex.inspected)
             sendStub(reply, ex: ex, context: context)
         case .url(let url):
-            state = .responding(ex, nil)
-            let call = UpstreamRequest.start(ex, url: url, handler: self, context: context)
-            if case .responding(let current, nil) = state, current === ex { state = .responding(ex, call) }
+            machine.responding(ex)
+            machine.upstreamStarted(ex, UpstreamRequest.start(ex, url: url, handler: self, context: context))
         case .denied:
             break
         }
@@ -331,8 +267,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func close(_ context: ChannelHandlerContext) {
-        if case .responding(_, let call?) = state { call.cancel() }
-        state = .closed
-        context.close(promise: nil)
+        perform(machine.close(), context: context)
     }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// The upstream read timeout, for both upstream clients. It counts the upstream's silence only
+/// The upstream read timeout, for both upstream clients (one per agent connection, timed by
+/// its ConnectionDeadline). It counts the upstream's silence only
 /// while veil is ready to read: time spent waiting for the agent to take what already came
 /// (backpressure) is the agent's, and a slow agent must not lose the rest of its response.
 struct SilenceClock {
@@ -14,6 +15,12 @@ struct SilenceClock {
     }
 
     mutating func heard(now: NIODeadline = .now()) { lastHeard = now }
+
+    /// A new request went upstream: its silence counts from now.
+    mutating func restart(now: NIODeadline = .now()) {
+        holding = false
+        lastHeard = now
+    }
 
     /// Reading stopped until the agent drains what it was sent.
     mutating func hold() { holding = true }

@@ -6,27 +6,24 @@ import VeilProfile
 
 /// One request forwarded over AHC (https and host-proxied upstreams; plain http goes through
 /// DirectCall), entirely on the agent connection's event loop: the client used is that loop's
-/// own (see InspectorCore), so its pooled connections live there too. Requested as
+/// own (see SharedResources), so its pooled connections live there too. Requested as
 /// `.delegate(on:)`, not `.delegateAndChannel(on:)`: AHC 1.37 closes event-loop-bound
 /// connections as soon as they are idle, which measured one new upstream connection per
 /// request (a TIME-WAIT each) and 1,500 req/s.
 ///
-/// The read timeout is veil's own (AHC's is off, see InspectorCore): AHC's idle-read timer
+/// The read timeout is veil's own (AHC's is off, see SharedResources): AHC's idle-read timer
 /// also counts the time its reads wait for the agent, so a slow agent lost the rest of a
-/// response; `silence` does not.
+/// response; the connection's silence clock (UpstreamTask) does not.
 // @unchecked: AHC wants a Sendable delegate, but every member is used only on the agent
 // connection's loop (AHC calls back there, `.delegate(on:)`); a checked split, its state in a
 // NIOLoopBoundBox, would cost every request a second allocation.
-final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked Sendable {
+final class UpstreamCall: HTTPClientResponseDelegate, UpstreamClientCall, @unchecked Sendable {
     typealias Response = Void
 
     let ex: Exchange
     let handler: ProxyHandler
     let context: ChannelHandlerContext
     var task: HTTPClient.Task<Void>?
-    private var silence: SilenceClock
-    private var timer: Scheduled<Void>?
-    private var ended = false
     /// Bytes of a sized response still to come (nil: chunked or close-delimited).
     private var unreceived: Int?
 
@@ -34,7 +31,6 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
         self.ex = ex
         self.handler = handler
         self.context = context
-        silence = SilenceClock(timeout: .seconds(handler.core.config.readTimeoutSeconds))
     }
 
     /// `upstreamURL` and `headers` already carry the real credentials (UpstreamRequest.start).
@@ -44,11 +40,11 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
         let core = handler.core
         let target = AbsoluteURI(upstreamURL)
         if let problem = core.trust.problem, target?.scheme == "https" {
-            call.failSoon("veil: no https upstream can be verified: \(problem)")
+            call.failSoon(UpstreamFailure.refused("veil: no https upstream can be verified: \(problem)"))
             return call
         }
         if let target, case .refused(let why) = core.proxies.route(for: target) {
-            call.failSoon(why)
+            call.failSoon(UpstreamFailure.refused(why))
             return call
         }
         do {
@@ -59,36 +55,35 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
                 request: request, delegate: call, eventLoop: .delegate(on: context.eventLoop),
                 deadline: nil, logger: nil)
         } catch {
-            call.failSoon("veil: cannot build the upstream request to \(ex.upstream): \(error)")
+            call.failSoon(UpstreamFailure.badURL("\(error)"))
         }
         return call
     }
 
     /// 502 before any upstream connection; on the next loop turn, as a failed exchange would be.
-    private func failSoon(_ message: String) {
-        context.eventLoop.assumeIsolated().execute { [self] in
-            handler.upstreamFailed(ex, status: .badGateway, message: message, context: context)
-        }
+    private func failSoon(_ failure: UpstreamFailure) {
+        context.eventLoop.assumeIsolated().execute { [self] in fail(failure) }
     }
 
     func cancel() {
-        end()
         task?.cancel()
     }
 
     /// Backpressure here is the future `didReceiveBodyPart` returns.
     func agentWritabilityChanged() {}
 
-    /// The request is out: from now on the upstream's silence counts (as AHC's timer did).
+    func silenceExpired() {
+        task?.fail(reason: UpstreamFailure.readTimeout)
+    }
+
     func didSendRequest(task: HTTPClient.Task<Void>) {
-        silence.heard()
-        if !ended && timer == nil { armTimer(in: silence.timeout) }
+        requestSent()
     }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-        silence.heard()
+        heard()
         unreceived = head.headers.first(name: "content-length").flatMap { Int($0) }
-        handler.responseHead(UpstreamRequest.agentHead(head, for: ex), ex: ex, context: context)
+        forwardHead(head)
         return context.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -104,36 +99,17 @@ final class UpstreamCall: HTTPClientResponseDelegate, UpstreamTask, @unchecked S
                 return context.eventLoop.makeSucceededVoidFuture()
             }
         }
-        silence.hold()
+        holdSilence()
         let written = handler.responseBody(buffer, ex: ex, context: context)
-        written.assumeIsolated().whenComplete { [self] _ in silence.resume() }
+        written.assumeIsolated().whenComplete { [self] _ in resumeSilence() }
         return written
     }
 
     func didFinishRequest(task: HTTPClient.Task<Void>) throws {
-        end()
-        handler.responseEnd(ex, context: context)
+        forwardEnd()
     }
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
-        end()
-        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream, trust: handler.core.trust)
-        handler.upstreamFailed(ex, status: status, message: message, context: context)
-    }
-
-    private func end() {
-        ended = true
-        timer?.cancel()
-        timer = nil
-    }
-
-    private func armTimer(in delay: TimeAmount) {
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
-    }
-
-    private func checkSilence() {
-        timer = nil
-        guard !ended else { return }
-        if let next = silence.next() { armTimer(in: next) } else { task?.fail(reason: UpstreamFailure.readTimeout) }
+        fail(error)
     }
 }

@@ -20,8 +20,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var reusable = true
     /// A read held back while the agent cannot take more (backpressure).
     private var pendingRead = false
-    private var silence = SilenceClock(timeout: .seconds(600))
-    private var timer: Scheduled<Void>?
     private var failure: Error?
 
     init(key: UpstreamPool.Key, pool: UpstreamPool) {
@@ -35,17 +33,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Head, body and end in one flush: one writev for the whole request.
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for call: DirectCall, readTimeout: TimeAmount) {
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for call: DirectCall) {
         guard let context, context.channel.isActive else {
             call.connectionClosed(UpstreamFailure.closed, reused: served > 0)
             return
         }
         self.call = call
-        silence = SilenceClock(timeout: readTimeout)
         requestWritten = false
         reusable = true
         failure = nil
-        if timer == nil { armTimer(in: readTimeout) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         let written = context.eventLoop.makePromise(of: Void.self)
@@ -56,7 +52,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        silence.heard()
+        call?.heard()
         switch unwrapInboundIn(data) {
         case .head(let head):
             reusable = head.isKeepAlive
@@ -88,7 +84,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         if let call, !call.agentWritable {
             pendingRead = true
-            silence.hold()
+            call.holdSilence()
         } else {
             context.read()
         }
@@ -98,13 +94,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeReading() {
         guard pendingRead, let context else { return }
         pendingRead = false
-        silence.resume()
+        call?.resumeSilence()
         context.read()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
         pool.remove(self)
         if let lost = call {
             call = nil
@@ -130,21 +124,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
-    /// Silence longer than the read timeout ends the exchange. The timer is neither re-armed
-    /// on every read nor cancelled at every response end: it moves on lazily when it fires, and
-    /// lapses on an idle connection (the pool closes those long before a read timeout).
-    private func armTimer(in delay: TimeAmount) {
-        timer = context?.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.checkSilence() }
-    }
-
-    private func checkSilence() {
-        timer = nil
-        guard call != nil else { return }
-        if let next = silence.next() {
-            armTimer(in: next)
-        } else {
-            failure = UpstreamFailure.readTimeout
-            close()
-        }
+    /// The upstream was silent for the read timeout (its clock is the agent connection's):
+    /// the exchange ends with a 504, never a retry.
+    func timeOut() {
+        failure = UpstreamFailure.readTimeout
+        close()
     }
 }

@@ -6,8 +6,9 @@ import NIOPosix
 import NIOSSL
 import VeilProfile
 
-/// Why an upstream exchange failed, as the plain-http client sees it; AHC's own errors (https
-/// and proxied upstreams) are mapped by `describe` too.
+/// Why an upstream exchange failed, in veil's own terms (either client raises these); AHC's
+/// and NIO's errors are mapped by `describe` too, which is the one place a failure becomes
+/// the agent's error (UpstreamClientCall.fail).
 enum UpstreamFailure: Error, Equatable {
     /// The connection closed before the response ended.
     case closed
@@ -15,6 +16,9 @@ enum UpstreamFailure: Error, Equatable {
     case readTimeout
     /// The upstream URL cannot be turned into a request.
     case badURL(String)
+    /// veil will not try this upstream (no trust store for https, the host's proxy settings
+    /// refuse it); the message says why, whole.
+    case refused(String)
 
     /// Errors the agent can act on: which upstream, and whether it was down, slow or TLS.
     /// `trust`: where https certificates were checked against, named when TLS fails.
@@ -34,6 +38,8 @@ enum UpstreamFailure: Error, Equatable {
             return (.gatewayTimeout, "veil: upstream \(host) timed out")
         case UpstreamFailure.badURL(let why):
             return (.badGateway, "veil: cannot build the upstream request to \(url): \(why)")
+        case UpstreamFailure.refused(let message):
+            return (.badGateway, message)
         case ChannelError.connectTimeout(_):
             return (.gatewayTimeout, "veil: upstream \(host) did not accept a connection in time")
         default:

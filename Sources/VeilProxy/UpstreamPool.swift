@@ -4,7 +4,7 @@ import NIOPosix
 
 /// Keep-alive HTTP/1.1 connections to plain-http upstreams, one pool per event loop: an agent
 /// connection, its upstream connection and every callback share one thread, so the pool needs
-/// no lock and no request hops between threads. Used only on its own loop (InspectorCore holds
+/// no lock and no request hops between threads. Used only on its own loop (SharedResources holds
 /// it in a box bound to that loop).
 final class UpstreamPool {
     struct Key: Hashable {
@@ -62,7 +62,7 @@ final class UpstreamPool {
         idle[connection.key] = list
     }
 
-    /// On the pool's loop (InspectorCore.shutdown hops there).
+    /// On the pool's loop (SharedResources.shutdown hops there).
     func shutdown() {
         closed = true
         sweeper?.cancel()

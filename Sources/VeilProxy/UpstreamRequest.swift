@@ -3,14 +3,6 @@ import NIOHTTP1
 import VeilProfile
 import VeilScan
 
-/// A forwarded request in flight, whichever client carries it.
-protocol UpstreamTask: AnyObject {
-    /// The agent went away: stop, and free the upstream connection.
-    func cancel()
-    /// The agent's socket drained (or filled): resume (or hold) reading upstream.
-    func agentWritabilityChanged()
-}
-
 /// What both upstream clients share: which one carries a request, and the header rules.
 enum UpstreamRequest {
     /// Plain-http upstreams without a host proxy go over the lean keep-alive client (a fraction

@@ -19,7 +19,7 @@ enum WebSocketRelay {
     }
 
     static func start(_ ex: Exchange, target: RouteTable.Target, handler: ProxyHandler, context: ChannelHandlerContext) {
-        handler.state = .responding(ex, nil)
+        handler.machine.responding(ex)
         switch target {
         case .stub:
             ex.upstream = "stub"
@@ -41,10 +41,10 @@ enum WebSocketRelay {
         let core = handler.core
         let channel = context.channel
         let pipeline = channel.pipeline.syncOperations
-        let names = InspectorPipeline.names(inTunnel: handler.tunnel != nil)
+        let names = AgentPipeline.names(inTunnel: handler.tunnel != nil)
         ex.status = 101
         core.finished(ex)
-        handler.state = .tunnelled
+        handler.machine.leftHTTP()
         let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
         pipeline.removeHandler(name: names.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
@@ -137,7 +137,7 @@ enum WebSocketRelay {
             }
     }
 
-    private static func addTLS(_ target: AbsoluteURI, core: InspectorCore, to channel: Channel) throws {
+    private static func addTLS(_ target: AbsoluteURI, core: SharedResources, to channel: Channel) throws {
         guard target.scheme == "https" else { return }
         let name = RunCA.addressBytes(target.host) == nil ? target.host : nil
         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: try core.webSocketTLS(), serverHostname: name))
@@ -240,13 +240,13 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    let core: InspectorCore
+    let core: SharedResources
     let upgrade: Exchange
     let peer: WebSocketRelay.Peer
     private var messages: WebSocketMessages
     private var closed = false
 
-    init(core: InspectorCore, upgrade: Exchange, deflate: Bool, peer: WebSocketRelay.Peer) {
+    init(core: SharedResources, upgrade: Exchange, deflate: Bool, peer: WebSocketRelay.Peer) {
         self.core = core
         self.upgrade = upgrade
         self.peer = peer

@@ -30,7 +30,7 @@ enum HTTPProperties {
     static let loop = EmbeddedEventLoop()
     /// Every request goes to the stub (no socket); CONNECT and absolute-form targets are
     /// denied by the empty allow list before any connection is tried.
-    static let core = try! InspectorCore(config: InspectorConfig(
+    static let core = try! SharedResources(config: InspectorConfig(
         routes: [Route(api: .unknown, upstream: .stub)], canaries: [Canary(label: "time zone", value: canary)],
         maxBodyBytes: maxBody, threads: 1), group: loop)
 
@@ -38,7 +38,7 @@ enum HTTPProperties {
         let channel = EmbeddedChannel(loop: loop)
         let statuses = StatusSpy()
         do {
-            try InspectorPipeline.configure(channel, core: core)
+            try AgentPipeline.configure(channel, core: core)
             let handler = try channel.pipeline.syncOperations.handler(type: ProxyHandler.self)
             try channel.pipeline.syncOperations.addHandler(statuses, position: .before(handler))
             // In two writes, so that a head or a body split between reads is exercised too.

@@ -88,5 +88,8 @@ import Testing
         clock.heard(now: t0 + .milliseconds(5900))
         #expect(clock.next(now: t0 + .milliseconds(6800)) == .milliseconds(100))
         #expect(clock.next(now: t0 + .milliseconds(6900)) == nil)
+        clock.hold()
+        clock.restart(now: t0 + .seconds(10))  // the connection's next request went upstream
+        #expect(clock.next(now: t0 + .milliseconds(10_250)) == .milliseconds(750))
     }
 }

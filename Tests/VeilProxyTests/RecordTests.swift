@@ -96,11 +96,11 @@ import VeilScan
     @Test func aLookalikeHostIsNotTheVendors() {
         let entry = CredentialMask.Entry(variable: "ANTHROPIC_API_KEY", placeholder: "p", real: "r")
         let routes = [Route(api: .anthropic, upstream: .url("https://api.anthropic.com"))]
-        #expect(InspectorCore.keyMayGo(entry, to: "https://api.anthropic.com/v1/messages", routes: routes))
-        #expect(InspectorCore.keyMayGo(entry, to: "https://api.anthropic.com", routes: routes))
+        #expect(SharedResources.keyMayGo(entry, to: "https://api.anthropic.com/v1/messages", routes: routes))
+        #expect(SharedResources.keyMayGo(entry, to: "https://api.anthropic.com", routes: routes))
         for other in ["https://api.anthropic.com.evil.example/v1/messages", "https://api.anthropic.com:8443/v1",
                       "https://api.anthropic.comx/v1"] {
-            #expect(!InspectorCore.keyMayGo(entry, to: other, routes: routes), "\(other)")
+            #expect(!SharedResources.keyMayGo(entry, to: other, routes: routes), "\(other)")
         }
     }
 

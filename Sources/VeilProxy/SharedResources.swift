@@ -9,8 +9,8 @@ import VeilScan
 
 /// What every connection shares: the scanner, the routes, the upstream clients, the record and
 /// the counters. Immutable after start, except the counters and the record (both locked) and
-/// the pools (each bound to its event loop).
-final class InspectorCore: Sendable {
+/// the pools (each bound to its event loop). Handlers hold it as `core`.
+final class SharedResources: Sendable {
     let config: InspectorConfig
     let scanner: VeilScanner
     let routes: RouteTable
@@ -21,7 +21,7 @@ final class InspectorCore: Sendable {
     /// Host facts out of veil's own messages to the agent.
     let neutral: NeutralText
     let recorder: ExchangeRecorder?
-    let stats = InspectorStats()
+    let stats = LiveSummary()
     /// Request bytes held over all connections (max_buffered_bytes).
     let buffers: BufferBudget
     let stub = StubResponder()
@@ -215,7 +215,7 @@ final class InspectorCore: Sendable {
         var headerList: [(name: String, value: String)] = []
         headerList.reserveCapacity(ex.head.headers.count)
         for (n, v) in ex.head.headers {
-            headerList.append((name: n, value: n.equalsLowercased(anyOf: InspectorCore.keyHeaders) ? withoutKeys(v) : v))
+            headerList.append((name: n, value: n.equalsLowercased(anyOf: SharedResources.keyHeaders) ? withoutKeys(v) : v))
         }
         let target = ex.pathAndQuery
         var findings = scanner.scanTarget(target.utf8.contains(UInt8(ascii: "?")) ? withoutKeys(target) : target)
