@@ -33,7 +33,12 @@ extension UpstreamClientCall {
         handler.upstreamSilenceStarts(context: context)
     }
 
-    func heard() { handler.silence.heard() }
+    /// The upstream said something: its silence starts again. Not from an abandoned call's
+    /// late bytes, which must not move the current request's clock.
+    func heard() {
+        guard handler.machine.isCurrent(ex) else { return }
+        handler.silence.heard()
+    }
 
     /// veil stopped reading upstream until the agent takes what it was sent: that time is the
     /// agent's, not the upstream's silence.

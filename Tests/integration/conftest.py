@@ -356,6 +356,21 @@ class TmuxSession:
             time.sleep(0.2)
         raise AssertionError(f"session did not exit in {timeout:.0f}s; screen:\n{self.screen()}")
 
+    def quit_with_ctrl_c_pairs(self, tries: int = 3) -> None:
+        """Ctrl-C twice, the quit of Codex and mistral-vibe. While a turn is still ending (the
+        reply drawn, the turn not closed) the first Ctrl-C interrupts the turn instead and the
+        pair quits nothing: then it is given again. The agent's own keys, not veil's: veil is
+        not between tmux and the agent's terminal."""
+        for _ in range(tries):
+            self.send_keys("C-c")
+            time.sleep(0.7)
+            self.send_keys("C-c")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not self.exited():
+                time.sleep(0.2)
+            if self.exited():
+                return
+
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:

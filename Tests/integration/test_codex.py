@@ -225,9 +225,7 @@ def test_codex_interactive_keeps_its_key_across_runs(tmux, veil_bin, host_env, v
         time.sleep(0.5)
         s.send_keys("Enter")
         s.wait_for(REPLY, timeout=60, what="the upstream's reply on screen")
-        s.send_keys("C-c")
-        time.sleep(0.7)
-        s.send_keys("C-c")
+        s.quit_with_ctrl_c_pairs()
         assert s.wait_exit(30) == 0, s.last_screen
         upgrades = ws_upstream.upgrades[before:]
         assert upgrades, "no WebSocket reached the upstream"

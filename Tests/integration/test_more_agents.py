@@ -71,18 +71,8 @@ class Agent:
 
 
 def quit_vibe(s) -> None:
-    # Ctrl-C asks for a second one to confirm (ask_confirmation_on_exit). While a turn is still
-    # ending (the reply drawn, the turn not closed), the first Ctrl-C interrupts the turn
-    # instead: then the pair is given again.
-    for _ in range(3):
-        s.send_keys("C-c")
-        time.sleep(0.7)
-        s.send_keys("C-c")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not s.exited():
-            time.sleep(0.2)
-        if s.exited():
-            return
+    # Ctrl-C asks for a second one to confirm (ask_confirmation_on_exit).
+    s.quit_with_ctrl_c_pairs()
 
 
 def quit_kimi(s) -> None:
@@ -92,10 +82,19 @@ def quit_kimi(s) -> None:
 
 
 def quit_openhands(s) -> None:
-    s.send_text("/exit")
-    time.sleep(0.3)
-    s.send_keys("Enter")
-    s.wait_for("Terminate session?", timeout=20, what="OpenHands' exit question")
+    # Typed while OpenHands still closes the turn, "/exit" can be dropped with the input it
+    # discards when it draws the next prompt (seen once in CI: the prompt drawn twice, nothing
+    # typed in it): then it is typed again.
+    for attempt in range(3):
+        s.send_text("/exit")
+        time.sleep(0.3)
+        s.send_keys("Enter")
+        try:
+            s.wait_for("Terminate session?", timeout=10 if attempt < 2 else 20, what="OpenHands' exit question")
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     s.send_keys("Enter")  # the cursor is on "Yes, proceed"
 
 
