@@ -109,7 +109,7 @@ public enum InspectorService {
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         config.agentTrees = agentTrees(h)
-        config.onBlock = { stderrLine($0) }
+        config.onBlock = { stderrNotice($0) }
         // `veil run -vv`: the run's inspector says each exchange (-v keeps the terminal to the agent).
         if h.options.verbosity >= 2 { config.onExchange = { Verbosity.say(2, "inspector: " + $0) } }
         return config
