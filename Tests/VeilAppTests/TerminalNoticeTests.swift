@@ -12,12 +12,17 @@ import Testing
     /// A real pseudo-terminal: cooked as opened, raw after cfmakeraw (what TUIs do), and a
     /// pipe is never a raw terminal.
     @Test func aPseudoTerminalIsRawOnlyOnceMadeSo() throws {
-        let master = posix_openpt(O_RDWR | O_NOCTTY)
+        // posix_openpt and friends, spelled as the kernel takes them (Glibc's module map leaves
+        // the XSI calls out): unlock the new pty, ask its number.
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         try #require(master >= 0)
         defer { close(master) }
-        try #require(grantpt(master) == 0 && unlockpt(master) == 0)
-        let name = try #require(ptsname(master).map { String(cString: $0) })
-        let slave = open(name, O_RDWR | O_NOCTTY)
+        // TIOCSPTLCK and TIOCGPTN (<asm-generic/ioctls.h>; macros Swift does not import).
+        let unlockRequest: UInt = 0x4004_5431, numberRequest: UInt = 0x8004_5430
+        var unlock: Int32 = 0, number: UInt32 = 0
+        #expect(ioctl(master, unlockRequest, &unlock) == 0)
+        #expect(ioctl(master, numberRequest, &number) == 0)
+        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
         try #require(slave >= 0)
         defer { close(slave) }
         #expect(!TerminalNotice.isRaw(slave))
