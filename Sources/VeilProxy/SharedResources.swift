@@ -80,7 +80,8 @@ final class SharedResources: Sendable {
 
     static func clientConfiguration(_ c: InspectorConfig, proxy p: HostProxySettings.ProxyServer?,
                                     trust: UpstreamTrust) -> HTTPClient.Configuration {
-        // No read timeout here: UpstreamCall keeps its own, which does not count a slow agent.
+        // No read timeout here: the agent connection keeps the silence clock (UpstreamClientCall),
+        // which does not count the time a slow agent takes.
         var conf = HTTPClient.Configuration(
             tlsConfiguration: trust.tlsConfiguration,
             redirectConfiguration: .disallow,
