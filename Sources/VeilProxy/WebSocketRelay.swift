@@ -73,17 +73,18 @@ enum WebSocketRelay {
         var headers = ex.head.headers
         let restored = core.restoreCredentials(url: url, headers: &headers)
         ex.upstream = url
-        guard let target = AbsoluteURI(restored) else {
-            handler.upstreamFailed(ex, status: .badGateway, message: "veil: bad upstream URL", context: context)
-            return
+        // Every failure as the http clients' are (UpstreamFailure): a refused connection, a
+        // failed TLS verification and its reason read the same whichever transport the agent uses.
+        func fail(_ error: Error) {
+            let (status, message) = UpstreamFailure.describe(error, url: url, trust: core.trust)
+            handler.upstreamFailed(ex, status: status, message: message, context: context)
         }
+        guard let target = AbsoluteURI(restored) else { return fail(UpstreamFailure.badURL("not an absolute URL")) }
         let proxy: HostProxySettings.ProxyServer?
         switch core.proxies.route(for: target) {
         case .direct: proxy = nil
         case .proxy(let p): proxy = p
-        case .refused(let why):
-            handler.upstreamFailed(ex, status: .badGateway, message: why, context: context)
-            return
+        case .refused(let why): return fail(UpstreamFailure.refused(why))
         }
         let request = WebSocketUpgrade.upstreamRequest(path: target.pathAndQuery, host: target.host, port: target.port,
                                                        tls: target.scheme == "https", headers: headers)
@@ -91,9 +92,6 @@ enum WebSocketRelay {
         // The upstream channel shares the agent's loop (the bootstrap's group), so its
         // initializer and the connect's callback run there too.
         let firstOnLoop = NIOLoopBound(first, eventLoop: context.eventLoop)
-        func fail(_ why: String) {
-            handler.upstreamFailed(ex, status: .badGateway, message: "veil: cannot reach the upstream (\(why))", context: context)
-        }
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(.seconds(core.config.connectTimeoutSeconds))
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
@@ -109,7 +107,7 @@ enum WebSocketRelay {
             .whenComplete { result in
                 switch result {
                 case .failure(let error):
-                    fail("\(error)")
+                    fail(error)
                 case .success(let upstream):
                     guard let proxy else {
                         upgrade(ex, request: request, upstream: upstream, answer: first, handler: handler, context: context)
@@ -118,7 +116,8 @@ enum WebSocketRelay {
                     first.onHead = { head, _ in
                         guard WebSocketUpgrade.status(head) == 200 else {
                             upstream.close(promise: nil)
-                            return fail("the host's proxy answered CONNECT with \(WebSocketUpgrade.status(head))")
+                            return fail(first.failure ?? (head.isEmpty ? UpstreamFailure.closed : UpstreamFailure.refused(
+                                "veil: the host's proxy answered CONNECT to \(target.authority) with \(WebSocketUpgrade.status(head))")))
                         }
                         let answer = UpgradeAnswer()
                         do {
@@ -128,7 +127,7 @@ enum WebSocketRelay {
                             try ops.addHandler(answer)
                         } catch {
                             upstream.close(promise: nil)
-                            return fail("\(error)")
+                            return fail(error)
                         }
                         upgrade(ex, request: request, upstream: upstream, answer: answer, handler: handler, context: context)
                     }
@@ -165,6 +164,14 @@ enum WebSocketRelay {
     private static func answered(_ ex: Exchange, head: String, bytes: ByteBuffer, upstream: Channel, answer: UpgradeAnswer,
                                  handler: ProxyHandler, context: ChannelHandlerContext) {
         let status = WebSocketUpgrade.status(head)
+        if head.isEmpty {
+            // No answer at all: the connection failed first (a TLS verification, a reset).
+            upstream.close(promise: nil)
+            let (code, message) = UpstreamFailure.describe(answer.failure ?? UpstreamFailure.closed, url: ex.upstream,
+                                                           trust: handler.core.trust)
+            handler.upstreamFailed(ex, status: code, message: message, context: context)
+            return
+        }
         guard status == 101 else {
             upstream.close(promise: nil)
             ex.status = status
@@ -217,8 +224,20 @@ final class UpgradeAnswer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !headDone { onHead?("", ByteBuffer()) }
+        if !headDone {
+            headDone = true
+            onHead?("", ByteBuffer())
+        }
         context.fireChannelInactive()
+    }
+
+    /// What ended the connection before its answer (a TLS handshake that failed): the agent's
+    /// error says it, not "no answer".
+    private(set) var failure: Error?
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if failure == nil { failure = error }
+        context.close(promise: nil)
     }
 
     /// The frames that came with the head go on, and this handler leaves.

@@ -176,6 +176,30 @@ import VeilScan
         #expect(up.messages == ["hello upstream"])
     }
 
+    /// A WebSocket upstream that cannot be reached says why, as an http request's failure
+    /// does (UpstreamFailure): a TLS verification that failed names its reason and the trust
+    /// it was checked against (it said "answered the WebSocket upgrade with 0"), and a refused
+    /// connection says the upstream is unreachable.
+    @Test func anUpstreamThatCannotBeReachedSaysWhy() async throws {
+        let up = try TLSUpstreamTests.server("localhost")  // the test CA: not in the system store
+        defer { up.stop() }
+        let dead = try TestUpstream()
+        let deadURL = dead.url, deadPort = dead.port
+        dead.stop()
+        for (url, expected) in [(up.url, "TLS with upstream localhost:\(up.port) failed: CERTIFICATE_VERIFY_FAILED"),
+                                (deadURL, "veil: upstream 127.0.0.1:\(deadPort) is unreachable: connection refused")] {
+            var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .url(url))], hostEnvironment: [:])
+            config.connectTimeoutSeconds = 5
+            let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+            defer { inspector.shutdown() }
+            let c = try Client(port: inspector.port)
+            defer { c.raw.close() }
+            let answer = await c.raw.read(until: "}}")
+            #expect(answer.hasPrefix("HTTP/1.1 502"), "\(answer)")
+            #expect(answer.contains(expected), "\(answer)")
+        }
+    }
+
     /// permessage-deflate undone for the scan, with the window carried between messages
     /// (context takeover): the second message's canary is a back-reference into the first.
     @Test func compressedMessagesAreInflatedForTheScan() throws {
