@@ -155,7 +155,11 @@ extension HitSink {
                           let d = HitSink.decode(UnsafeRawPointer(o), count, 0) else { return nil }
                     return (nx, d.cp)
                 }
-                guard let (nx, c) = decoded else { break }
+                // An escape JSON does not have (`\A`): the backslash as sent, and on. Stopping
+                // there lost the rest of the piece, and with it a canary the junction ends: a tail
+                // read from before such an escape (as a long tail with `\u200b` after every
+                // letter is) held nothing.
+                guard let (nx, c) = decoded else { append(&out, b, i, index); i += 1; continue }
                 (cp, next) = (c, nx)
                 let bytes = Fold.of(cp) ?? Array(String(Unicode.Scalar(cp) ?? "\u{FFFD}").utf8)
                 for x in bytes { append(&out, x, i, index) }

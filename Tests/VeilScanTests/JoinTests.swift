@@ -21,6 +21,12 @@ struct JoinTests {
         ("{\"messages\":[{\"role\":\"user\",\"content\":\"A\u{200B}s\u{200B}i\u{200B}a\u{200B}/\u{200B}S\u{200B}h\u{200B}a\u{200B}n\u{200B}g\"},"
             + "{\"role\":\"user\",\"content\":\"h\u{200B}a\u{200B}i\"}]}",
          "time zone", "A", "$.messages[0].content + $.messages[1].content"),
+        // An escape JSON does not have (`\A`) early in a long, disguised string: the read of
+        // the text before the junction stopped there and held nothing (found by the scan fuzzer).
+        ("{\"messages\":[{\"role\":\"user\",\"content\":\"\\A" + String(repeating: "X\u{200B}", count: 12)
+            + " tz A\u{200B}s\u{200B}i\u{200B}a\u{200B}/\u{200B}S\u{200B}h\u{200B}a\u{200B}n\u{200B}g\"},"
+            + "{\"role\":\"user\",\"content\":\"h\u{200B}a\u{200B}i\"}]}",
+         "time zone", "A\u{200B}s\u{200B}i", "$.messages[0].content + $.messages[1].content"),
     ]
 
     @Test(arguments: split.indices)
