@@ -72,6 +72,12 @@ extension ProxyHandler {
         }
     }
 
+    /// Any upstream client's failure (http, https, WebSocket), as the agent reads it.
+    func upstreamFailed(_ ex: Exchange, error: Error, context: ChannelHandlerContext) {
+        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream, trust: core.trust)
+        upstreamFailed(ex, status: status, message: message, context: context)
+    }
+
     func finishWithError(_ ex: Exchange, status: HTTPResponseStatus, message: String, context: ChannelHandlerContext) {
         machine.responding(ex)
         if core.recorder != nil { ex.responseCapture = context.channel.allocator.buffer(capacity: 0) }

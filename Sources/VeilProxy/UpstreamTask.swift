@@ -66,7 +66,6 @@ extension UpstreamClientCall {
 
     /// Any client's failure, as the agent reads it (UpstreamFailure.describe).
     func fail(_ error: Error) {
-        let (status, message) = UpstreamFailure.describe(error, url: ex.upstream, trust: handler.core.trust)
-        handler.upstreamFailed(ex, status: status, message: message, context: context)
+        handler.upstreamFailed(ex, error: error, context: context)
     }
 }

@@ -75,10 +75,7 @@ enum WebSocketRelay {
         ex.upstream = url
         // Every failure as the http clients' are (UpstreamFailure): a refused connection, a
         // failed TLS verification and its reason read the same whichever transport the agent uses.
-        func fail(_ error: Error) {
-            let (status, message) = UpstreamFailure.describe(error, url: url, trust: core.trust)
-            handler.upstreamFailed(ex, status: status, message: message, context: context)
-        }
+        func fail(_ error: Error) { handler.upstreamFailed(ex, error: error, context: context) }
         guard let target = AbsoluteURI(restored) else { return fail(UpstreamFailure.badURL("not an absolute URL")) }
         let proxy: HostProxySettings.ProxyServer?
         switch core.proxies.route(for: target) {
@@ -167,9 +164,7 @@ enum WebSocketRelay {
         if head.isEmpty {
             // No answer at all: the connection failed first (a TLS verification, a reset).
             upstream.close(promise: nil)
-            let (code, message) = UpstreamFailure.describe(answer.failure ?? UpstreamFailure.closed, url: ex.upstream,
-                                                           trust: handler.core.trust)
-            handler.upstreamFailed(ex, status: code, message: message, context: context)
+            handler.upstreamFailed(ex, error: answer.failure ?? UpstreamFailure.closed, context: context)
             return
         }
         guard status == 101 else {

@@ -54,8 +54,8 @@ struct Tree {
     mutating func mounted(on target: String) {
         let below = target + "/"
         // Most mounts hide nothing made here: no new set for them.
-        guard known.contains(where: { $0.hasPrefix(below) }) else { return }
-        known = known.filter { !$0.hasPrefix(below) }
+        guard known.contains(where: { $0.startsBytewise(with: below) }) else { return }
+        known = known.filter { !$0.startsBytewise(with: below) }
     }
 
     func write(_ path: String, _ bytes: [UInt8], mode: UInt32) throws {
