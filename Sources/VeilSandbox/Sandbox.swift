@@ -105,7 +105,7 @@ public final class Sandbox {
                         throw SandboxError(.limits, errno: EPERM, "move the sandbox into its cgroup \(cgroup!.directories.joined(separator: ", "))")
                     }
                 }
-                try sandbox.send(.filter(try sandbox.compileFilter(plan.seccomp)), stage: .seccomp, what: "the filter")
+                try sandbox.send(.filter(try sandbox.filterProgram(plan.seccomp)), stage: .seccomp, what: "the filter")
             } catch {
                 if let fd = inspector { close(fd) }
                 throw error
@@ -208,9 +208,9 @@ public final class Sandbox {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// The seccomp filter, compiled by veil and read by the sandbox as its last step.
-    private func compileFilter(_ policy: SeccompPolicy) throws -> [UInt8] {
-        do { return try SeccompFilter.compile(policy) } catch { try abort(error) }
+    /// The seccomp filter's program (SeccompFilter.program), read by the sandbox as its last step.
+    private func filterProgram(_ policy: SeccompPolicy) throws -> [UInt8] {
+        do { return try SeccompFilter.program(policy) } catch { try abort(error) }
     }
 
     /// Stops a sandbox whose setup veil could not finish. The sandbox's own error, if it

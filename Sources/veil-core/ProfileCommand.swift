@@ -1,5 +1,6 @@
 import ArgumentParser
 import VeilProfile
+import VeilSandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -109,10 +110,18 @@ extension ProfileCommand {
             commandName: "embed", abstract: "Print ShippedLayers.swift (a build step, not for users).",
             shouldDisplay: false)
 
+        @Flag(help: "Print SeccompFilter+Default.swift instead: the default policy's filter, compiled.")
+        var seccomp = false
         @OptionGroup var verbosity: VerbosityOptions
 
         func run() throws {
             verbosity.apply()
+            if seccomp {
+                do { print(try SeccompFilter.defaultProgramSource(), terminator: "") } catch {
+                    throw ProfileCommand.fail(error)
+                }
+                return
+            }
             Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
             do { print(try ShippedLayersSource.swiftFile(ShippedProfiles.files), terminator: "") } catch {
                 throw ProfileCommand.fail(error)

@@ -29,4 +29,16 @@ import Testing
         #expect((long + "tail").startsBytewise(with: long))
         #expect(!long.startsBytewise(with: long + "tail"))
     }
+
+    /// Paths standardised on bytes: `.` and empty parts dropped, `..` takes back one part and
+    /// never climbs above the root, decomposed text kept as written.
+    @Test func standardizeFoldsDotsOnBytes() {
+        let cases: [(String, String)] = [
+            ("/", "/"), ("//", "/"), ("/a/b", "/a/b"), ("/a//b/", "/a/b"), ("/a/./b/.", "/a/b"),
+            ("/a/b/..", "/a"), ("/a/../..", "/"), ("/../a", "/a"), ("/a/b/../../c", "/c"),
+            ("/cafe\u{301}/../caf\u{E9}/x", "/caf\u{E9}/x"), ("/..a/b..", "/..a/b.."),
+        ]
+        for (path, standard) in cases { #expect(HostFiles.standardize(path) == standard, "\(path)") }
+        #expect(HostFiles.standardize("rel/./x") == HostFiles.standardize(HostFiles.currentDirectory() + "/rel/x"))
+    }
 }

@@ -1,6 +1,7 @@
 import CVeilShim
 import Glibc
 import Testing
+import VeilProfile
 @testable import VeilSandbox
 
 /// The agent's spawn (veil_spawn_agent): what the agent starts with, and how each failure
@@ -86,5 +87,31 @@ import Testing
         let more = try SeccompFilter.compile(SeccompPolicy(extraDeny: ["getppid", "uname"]))
         #expect(more.count > base.count)
         #expect(throws: SandboxError.self) { try SeccompFilter.compile(SeccompPolicy(extraDeny: ["zqx_no_such_call"])) }
+    }
+
+    /// A launch loads what libseccomp compiles, built in or not: the default policy's program
+    /// compiled at build time, a profile's own changes compiled now.
+    @Test func theLaunchesProgramIsWhatLibseccompCompiles() throws {
+        let compiled = try SeccompFilter.compile(SeccompPolicy())
+        #expect(try SeccompFilter.program(SeccompPolicy()) == compiled)
+        let custom = SeccompPolicy(extraDeny: ["getppid"], allow: ["ptrace"])
+        #expect(try SeccompFilter.program(custom) == SeccompFilter.compile(custom))
+        #expect(try SeccompFilter.program(custom) != compiled)
+        #expect(throws: SandboxError.self) { try SeccompFilter.program(SeccompPolicy(extraDeny: ["zqx_no_such_call"])) }
+    }
+
+    /// The built-in program is current: a rule changed (or libseccomp upgraded) without running
+    /// scripts/embed-profiles fails here. Built where another libseccomp is linked, launches
+    /// compile instead (the test above), and the file is not this build's to check.
+    @Test func theBuiltInProgramIsCurrent() throws {
+        #if arch(x86_64)
+        let built = try #require(SeccompFilter.defaultProgram)
+        guard built.library == SeccompFilter.linkedLibrary else { return }
+        #expect(built.program == (try SeccompFilter.compile(SeccompPolicy())), "run scripts/embed-profiles")
+        let tests = "\(#filePath)".split(separator: "/").prefix { $0 != "Tests" }
+        let path = "/" + tests.joined(separator: "/") + "/Sources/VeilSandbox/SeccompFilter+Default.swift"
+        let file = String(decoding: try #require(HostFiles.read(path)), as: UTF8.self)
+        #expect(file == (try SeccompFilter.defaultProgramSource()), "run scripts/embed-profiles")
+        #endif
     }
 }
