@@ -29,7 +29,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-pid_t veil_clone_aside(unsigned long flags, int *report) {
+pid_t veil_clone_aside(unsigned long flags, int move_aside, int *report) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     // A new task starts on its parent's CPU, and in a VM the idle CPU may not take it over
@@ -38,7 +38,7 @@ pid_t veil_clone_aside(unsigned long flags, int *report) {
     cpu_set_t mine, other;
     CPU_ZERO(&other);
     int here = sched_getcpu();
-    int move = sched_getaffinity(0, sizeof mine, &mine) == 0 && here >= 0 && CPU_COUNT(&mine) > 1;
+    int move = move_aside && sched_getaffinity(0, sizeof mine, &mine) == 0 && here >= 0 && CPU_COUNT(&mine) > 1;
     for (int cpu = 0; move && cpu < CPU_SETSIZE; cpu++) {
         if (cpu != here && CPU_ISSET(cpu, &mine)) { CPU_SET(cpu, &other); break; }
     }

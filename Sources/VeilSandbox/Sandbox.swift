@@ -28,7 +28,7 @@ public final class Sandbox {
     }
 
     /// Step one of a launch, before veil plans: PID 1 of the sandbox is made now, by a helper
-    /// on another CPU, and waits for its plan. The kernel needs about a millisecond to make a
+    /// (on another CPU when the machine is idle: CPUPlacement), and waits for its plan. The kernel needs about a millisecond to make a
     /// full set of namespaces; veil spends it planning. Call it before any NIO event loop or
     /// Swift task exists.
     public static func clonePID1() throws -> Pending {
@@ -37,7 +37,7 @@ public final class Sandbox {
         let (ours, theirs) = try LaunchChannel.pair()
         let uid = getuid(), gid = getgid()
         var report: Int32 = -1
-        let helper = veil_clone_aside(veil_sandbox_namespaces(), &report)
+        let helper = veil_clone_aside(veil_sandbox_namespaces(), CPUPlacement.moveAside() ? 1 : 0, &report)
         if helper < 0 {
             let e = errno
             ours.close()

@@ -24,7 +24,9 @@ public enum WorkdirNaming {
     /// Picks the name for `hostPath`. `taken` maps names already used to their host paths;
     /// `avoid` lists host facts (user name, host name) that must not appear in the name.
     public static func name(for hostPath: String, taken: [String: String], avoid: [String]) -> String {
-        if let existing = taken.first(where: { $0.value == hostPath }) { return existing.key }
+        // Byte for byte, as the kernel compares paths: String's == would call a composed and a
+        // decomposed é equal and give two directories one name.
+        if let existing = taken.first(where: { $0.value.utf8.elementsEqual(hostPath.utf8) }) { return existing.key }
         let base = basename(hostPath)
         let lower = base.lowercased()
         let leaks = avoid.contains { $0.count >= 3 && lower.contains($0.lowercased()) }
@@ -52,7 +54,10 @@ public enum WorkdirRegistry {
         for line in text.fields(UInt8(ascii: "\n")) {
             guard let tab = line.utf8.firstIndex(of: UInt8(ascii: "\t")) else { continue }
             let name = line[..<tab], path = line[line.utf8.index(after: tab)...]
-            if !name.isEmpty, !path.isEmpty { taken[String(name)] = String(path) }
+            guard !name.isEmpty, !path.isEmpty else { continue }
+            // A directory seen before (the usual case) needs no table of the others.
+            if path.utf8.elementsEqual(hostPath.utf8) { return String(name) }
+            taken[String(name)] = String(path)
         }
         let name = WorkdirNaming.name(for: hostPath, taken: taken, avoid: avoid)
         if taken[name] == nil {

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import VeilProfile
 
@@ -40,5 +41,30 @@ import Testing
         ]
         for (path, standard) in cases { #expect(HostFiles.standardize(path) == standard, "\(path)") }
         #expect(HostFiles.standardize("rel/./x") == HostFiles.standardize(HostFiles.currentDirectory() + "/rel/x"))
+    }
+
+    /// Whole contents whatever the file says of its size: a regular file (empty, and larger
+    /// than a first guess), a /proc file that says 0 and holds more than 4 KiB, a pipe.
+    @Test func readReturnsWholeContents() throws {
+        let path = "/tmp/veil-read-\(getpid())"
+        defer { unlink(path) }
+        for size in [0, 1, 4095, 4096, 70_000] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == size)
+            close(fd)
+            #expect(HostFiles.read(path) == bytes, "\(size) bytes")
+        }
+        // The 65th mapping line is past 4 KiB: growth by doubling, all of it read.
+        let maps = try #require(HostFiles.read("/proc/self/maps"))
+        #expect(maps.count > 4096 && maps.last == UInt8(ascii: "\n"))
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let sent = Array(repeating: UInt8(ascii: "p"), count: 10_000)
+        #expect(sent.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) } == sent.count)
+        close(ends[1])
+        #expect(HostFiles.read(fd: ends[0]) == sent)
+        close(ends[0])
+        #expect(HostFiles.read("/nonexistent/veil") == nil)
     }
 }

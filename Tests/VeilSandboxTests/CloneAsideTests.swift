@@ -17,9 +17,10 @@ import Testing
         return value
     }
 
-    @Test func theSandboxIsTheCallersChildAndPID1() throws {
+    /// Moved to another CPU (an idle machine) or left to the scheduler, the same sandbox.
+    @Test(arguments: [Int32(1), 0]) func theSandboxIsTheCallersChildAndPID1(moveAside: Int32) throws {
         var fd: Int32 = -1
-        let helper = veil_clone_aside(veil_sandbox_namespaces(), &fd)
+        let helper = veil_clone_aside(veil_sandbox_namespaces(), moveAside, &fd)
         if helper == 0 { _exit(getpid() == 1 ? 42 : 1) }  // only syscalls: the test process has threads
         try #require(helper > 0)
         let pid = try report(fd, helper: helper)
@@ -32,7 +33,7 @@ import Testing
     @Test func aRefusedCloneIsReportedWithItsErrno() throws {
         var fd: Int32 = -1
         // CLONE_NEWUSER with CLONE_FS is always EINVAL.
-        let helper = veil_clone_aside(veil_sandbox_namespaces() | 0x200, &fd)
+        let helper = veil_clone_aside(veil_sandbox_namespaces() | 0x200, 1, &fd)
         if helper == 0 { _exit(3) }
         try #require(helper > 0)
         #expect(try report(fd, helper: helper) == -EINVAL)

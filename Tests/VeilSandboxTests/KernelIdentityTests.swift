@@ -45,4 +45,17 @@ import Testing
         #expect(!masks.values.contains { $0.contains("fc-v1272") })
         #expect(plan.mounts.contains(.hide("/proc/config.gz")))
     }
+
+    /// Only the model name changes; every other byte, blank lines and text after a colon in
+    /// other fields included, stays; the file always ends in a newline.
+    @Test func neutralCPUInfoChangesOnlyTheModelName() {
+        let cases: [(String, String)] = [
+            ("", "\n"),
+            ("model name\t: Épyc 9V14: custom", "model name\t: Virtual CPU\n"),
+            ("processor\t: 0\nmodel name\t: X\nflags\t\t: a:b\n\n", "processor\t: 0\nmodel name\t: Virtual CPU\nflags\t\t: a:b\n\n"),
+            ("model name without colon\nmodel name\t:\n", "model name without colon\nmodel name\t: Virtual CPU\n"),
+            (" model name\t: kept\n", " model name\t: kept\n"),
+        ]
+        for (host, neutral) in cases { #expect(Planner.neutralCPUInfo(host) == neutral, "\(host)") }
+    }
 }

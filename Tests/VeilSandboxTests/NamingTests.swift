@@ -29,6 +29,13 @@ import VeilProfile
         #expect(a == "app")
         #expect(b == "app-2")
         #expect(a2 == "app")
+        // Two directories whose names differ only in Unicode normalisation are two directories
+        // to the kernel: a composed and a decomposed é get names of their own, each stable.
+        let composed = try WorkdirRegistry.neutralName(for: "/x/caf\u{E9}/app", stateRoot: dir, avoid: [])
+        let decomposed = try WorkdirRegistry.neutralName(for: "/x/cafe\u{301}/app", stateRoot: dir, avoid: [])
+        #expect(composed == "app-3" && decomposed == "app-4")
+        #expect(try WorkdirRegistry.neutralName(for: "/x/cafe\u{301}/app", stateRoot: dir, avoid: []) == "app-4")
+        #expect(WorkdirNaming.name(for: "/x/cafe\u{301}/app", taken: ["app": "/x/caf\u{E9}/app"], avoid: []) == "app-2")
     }
 
     @Test func statusMapping() {

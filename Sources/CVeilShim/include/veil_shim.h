@@ -10,9 +10,9 @@
 // (about a millisecond for a full set of namespaces) runs on another CPU while the caller goes
 // on. The new process is the caller's child (CLONE_PARENT). Returns 0 in that process; in the
 // caller, the helper's pid, with `report` set to a pipe that carries the new process's pid (or
-// -errno) as an int32 once clone returns. The helper is moved to a CPU other than the
-// caller's; the new process gets the caller's CPU affinity back.
-pid_t veil_clone_aside(unsigned long flags, int *report);
+// -errno) as an int32 once clone returns. With `move_aside`, the helper is moved to a CPU other
+// than the caller's, and the new process gets the caller's CPU affinity back.
+pid_t veil_clone_aside(unsigned long flags, int move_aside, int *report);
 // CLONE_NEWUSER|NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWCGROUP (the macros need _GNU_SOURCE).
 unsigned long veil_sandbox_namespaces(void);
 // pipe2(O_CLOEXEC): glibc declares it only under _GNU_SOURCE.
