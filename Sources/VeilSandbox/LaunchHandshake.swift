@@ -13,7 +13,7 @@ import Glibc
 //   writes the root's files through the descriptor meanwhile (RootFiles)
 //   .rootWritten(.mountPoints) ──────────────▶   (then it makes no mount point itself)
 //   .rootWritten(.files) ────────────────────▶   switches to the new root, sets the host name
-//   .filter (compiled meanwhile) ────────────▶   drops capabilities, sets limits, spawns the agent
+//   .filter (built in, or compiled meanwhile) ▶   drops capabilities, sets limits, spawns the agent
 //            ◀───────────────────────────────    .agentStarted
 //            ◀───────────────────────────────    .agentStatus(code), once nothing of it runs
 //
@@ -29,7 +29,7 @@ enum LaunchMessage: Equatable {
     /// A descriptor of the staging new root, for veil to write the root's files (attached).
     case stagingRoot
     case rootWritten(RootHandoff.Step)
-    /// The seccomp filter, a BPF program compiled by veil.
+    /// The seccomp filter's BPF program (SeccompFilter.program).
     case filter([UInt8])
     case agentStarted
     case failed(SandboxError)

@@ -28,9 +28,9 @@ public final class Sandbox {
     }
 
     /// Step one of a launch, before veil plans: PID 1 of the sandbox is made now, by a helper
-    /// (on another CPU when the machine is idle: CPUPlacement), and waits for its plan. The kernel needs about a millisecond to make a
-    /// full set of namespaces; veil spends it planning. Call it before any NIO event loop or
-    /// Swift task exists.
+    /// (on another CPU when the machine is idle: CPUPlacement), and waits for its plan. The
+    /// kernel needs about a millisecond to make a full set of namespaces; veil spends it
+    /// planning. Call it before any NIO event loop or Swift task exists.
     public static func clonePID1() throws -> Pending {
         try requireSingleThread()
         SignalForwarding.block()
@@ -74,7 +74,7 @@ public final class Sandbox {
         }
 
         /// Step three: the rest of the plan goes to PID 1, which makes its mounts while veil
-        /// writes the root's plain files and compiles the seccomp filter.
+        /// writes the root's plain files, then sends the seccomp filter.
         public func completeSetup(_ plan: LaunchPlan) throws -> Sandbox {
             let plan = plan.withCanonicalSources
             try sendBasics(plan.basics)
@@ -98,7 +98,7 @@ public final class Sandbox {
                 defer { close(root) }
                 // In the order the sandbox needs them: the mount points (its mounts start with
                 // them), the files (it switches to the new root once they are there), then the
-                // filter, which it reads last and which veil compiles while it switches.
+                // filter, which it reads last (built in, or compiled by veil while it switches).
                 try sandbox.build(mountPoints, under: root, then: .mountPoints)
                 try sandbox.build(outside, under: root, then: .files) {
                     if let a = admission, !a.wait() {

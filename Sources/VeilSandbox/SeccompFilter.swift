@@ -11,9 +11,9 @@ import VeilProfile
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
 /// ioctl, socket and personality inspect arguments.
 ///
-/// veil compiles the filter to BPF while the sandbox makes its mounts (two cores, in
-/// parallel), and sends it on the launch channel (LaunchMessage.filter checks it is whole
-/// instructions); the agent's process loads it as its last step.
+/// veil sends the BPF program (`program`: built in for the default policy, compiled for a
+/// profile's own) on the launch channel once the sandbox has its files (LaunchMessage.filter
+/// checks it is whole instructions); the agent's process loads it as its last step.
 public enum SeccompFilter {
     public static let denied: [String] = [
         // Mounts and root changes: the sandbox's file view is fixed.
