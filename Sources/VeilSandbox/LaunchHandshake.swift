@@ -13,7 +13,7 @@ import Glibc
 //   writes the root's files through the descriptor meanwhile (RootFiles)
 //   .rootWritten(.mountPoints) ──────────────▶   (then it makes no mount point itself)
 //   .rootWritten(.files) ────────────────────▶   switches to the new root, sets the host name
-//   .filter (built in, or compiled meanwhile) ▶   drops capabilities, sets limits, spawns the agent
+//   .filter (built in or compiled) ──────────▶   drops capabilities, sets limits, spawns the agent
 //            ◀───────────────────────────────    .agentStarted
 //            ◀───────────────────────────────    .agentStatus(code), once nothing of it runs
 //
