@@ -31,7 +31,8 @@ enum Fold {
         default: break
         }
         if let a = confusables[c] { return [a] }
-        return compatibility[c]
+        // Every compatibility block lies below U+20000: above, no need to build that table.
+        return c < 0x20000 ? compatibility[c] : nil
     }
 
     /// A canary or pattern as the view writes it.
@@ -61,27 +62,32 @@ enum Fold {
     /// Bytes of view per byte of text, at most: what a view's buffer must hold.
     static var growth: Int { table.growth }
 
-    private static let table: Table = {
+    /// Made from the changes as built into veil (Fold+Built.swift), which a test holds equal
+    /// to `compute` for every scalar: computing them from Unicode's properties at start took
+    /// the inspector ~15 ms, which an agent's first request waited for.
+    private static let table: Table = table(from: FoldChanges(built: builtDropped, builtReplaced) ?? .computed())
+
+    static func table(from changes: FoldChanges) -> Table {
         var t = Table()
-        for block in 0 ..< 0x200 {
-            var page = [[UInt8]?](repeating: nil, count: 256)
-            var any = false
-            for k in 0 ..< 256 {
-                let c = UInt32(block << 8 | k)
-                guard !(0xD800 ... 0xDFFF).contains(c), let f = compute(c) else { continue }
-                page[k] = f
-                any = true
-                t.changed[Int(c >> 6)] |= 1 << UInt64(c & 63)
-                let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
-                t.growth = max(t.growth, (f.count + len - 1) / len)
-            }
-            if any {
+        func set(_ c: UInt32, _ f: [UInt8]) {
+            let block = Int(c >> 8)
+            if t.pageIndex[block] < 0 {
                 t.pageIndex[block] = Int16(t.pages.count / 256)
-                t.pages += page
+                t.pages += [[UInt8]?](repeating: nil, count: 256)
             }
+            t.pages[Int(t.pageIndex[block]) &* 256 &+ Int(c & 0xFF)] = f
+            t.changed[Int(c >> 6)] |= 1 << UInt64(c & 63)
+            let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
+            t.growth = max(t.growth, (f.count + len - 1) / len)
+        }
+        for run in changes.dropped where run.upperBound < 0x20000 {
+            for c in run where !(0xD800 ... 0xDFFF).contains(c) { set(c, []) }
+        }
+        for r in changes.replaced where r.scalar < 0x20000 && !(0xD800 ... 0xDFFF).contains(r.scalar) {
+            set(r.scalar, r.bytes)
         }
         return t
-    }()
+    }
 
     /// The blocks where compatibility forms of ASCII live; NFKC once each, when first needed.
     static let compatibilityBlocks: [Range<UInt32>] = [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VeilProfile
 import VeilSandbox
+import VeilScan
 
 #if canImport(Glibc)
 import Glibc
@@ -112,6 +113,8 @@ extension ProfileCommand {
 
         @Flag(help: "Print SeccompFilter+Default.swift instead: the default policy's filter, compiled.")
         var seccomp = false
+        @Flag(help: "Print Fold+Built.swift instead: what the scanner's view changes, from Unicode's properties.")
+        var fold = false
         @OptionGroup var verbosity: VerbosityOptions
 
         func run() throws {
@@ -120,6 +123,10 @@ extension ProfileCommand {
                 do { print(try SeccompFilter.defaultProgramSource(), terminator: "") } catch {
                     throw ProfileCommand.fail(error)
                 }
+                return
+            }
+            if fold {
+                print(FoldChanges.builtSource(), terminator: "")
                 return
             }
             Verbosity.say(1, "profiles: " + ProfileLoader().searchDescription)
