@@ -26,11 +26,16 @@ import Testing
     /// The table answers exactly as `compute` does, scalar by scalar, below U+20000.
     @Test func theTableAnswersAsComputeForEveryScalar() {
         var wrong: [UInt32] = []
+        var growth = 1
         for c in UInt32(0) ..< 0x20000 where !(0xD800 ... 0xDFFF).contains(c) {
             let expected = Fold.compute(c)
             if Fold.of(c) != expected || Fold.changes(c) != (expected != nil) { wrong.append(c) }
+            let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
+            growth = max(growth, ((expected?.count ?? 0) + len - 1) / len)
         }
         #expect(wrong.isEmpty, "\(wrong.prefix(10).map { String($0, radix: 16) })")
+        // The view's buffers are sized by it: too small would overrun them.
+        #expect(Fold.growth == growth && growth >= 1)
         // Above the table, compute answers (a tag character, a plane-2 ideograph).
         #expect(Fold.of(0xE0041) == [] && Fold.of(0x20000) == nil)
     }
