@@ -55,6 +55,15 @@ import Testing
         return out
     }
 
+    /// One request without a body, whose answer has begun: its exchange (nil, and an issue
+    /// recorded, when the machine is not collecting it).
+    static func answering(_ m: inout Machine, _ head: HTTPRequestHead) -> Exchange? {
+        _ = request(&m, head, body: 0)
+        guard case .collecting(let ex) = m.state else { Issue.record("not collecting: \(m.state)"); return nil }
+        m.responding(ex)
+        return ex
+    }
+
     @Test func aRequestGoesThroughAndTheConnectionIsIdleAgain() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
         #expect(Self.request(&m, Self.head(), body: 10) == ["begin POST /v1/messages", "none", "collect 10", "process /v1/messages"])
@@ -73,9 +82,7 @@ import Testing
     @Test func aRequestThatAsksToCloseClosesAfterItsResponse() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
         let head = Self.head(keepAlive: false)
-        _ = Self.request(&m, head, body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, head) else { return }
         do { let r = m.responseEnded(ex); #expect(r) }
         guard case .closed = m.state else { Issue.record("not closed: \(m.state)"); return }
         #expect(Self.name(m.received(.head(Self.head()))) == "none")
@@ -213,9 +220,7 @@ import Testing
 
     @Test func closingWhileAnsweringCancelsTheCall() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = Self.request(&m, Self.head(), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head()) else { return }
         m.upstreamStarted(ex, Call())
         #expect(Self.name(m.close()) == "close+cancel")
         #expect(Self.name(m.close()) == "close", "once")
@@ -224,9 +229,7 @@ import Testing
 
     @Test func theAgentLeavingCancelsTheCall() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = Self.request(&m, Self.head(), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head()) else { return }
         let call = Call()
         m.upstreamStarted(ex, call)
         #expect(m.channelInactive() === call)
@@ -235,9 +238,7 @@ import Testing
 
     @Test func aCallForAnEndedExchangeIsNotKept() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = Self.request(&m, Self.head(), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head()) else { return }
         do { let r = m.responseEnded(ex); #expect(r) }  // answered before `start` returned
         m.upstreamStarted(ex, Call())
         #expect(m.isIdle)
@@ -258,9 +259,7 @@ import Testing
 
     @Test func anErrorAfterTheResponseBeganOnlyCloses() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = Self.request(&m, Self.head(), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head()) else { return }
         m.upstreamStarted(ex, Call())
         #expect(Self.name(m.errorCaught(HTTPParserError.invalidMethod)) == "close+cancel")
     }
@@ -283,9 +282,7 @@ import Testing
     @Test func aSilentUpstreamFailsTheCallInFlight() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
         #expect(Self.name(m.deadlinePassed(.upstream)) == "none", "idle: nothing in flight")
-        _ = Self.request(&m, Self.head(), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head()) else { return }
         #expect(Self.name(m.deadlinePassed(.upstream)) == "none", "a stub or an error: no call")
         m.upstreamStarted(ex, Call())
         #expect(Self.name(m.deadlinePassed(.upstream)) == "upstreamSilent")
@@ -301,9 +298,7 @@ import Testing
 
     @Test func leavingHTTPIgnoresTheRest() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
-        _ = Self.request(&m, Self.head(.GET, "/ws"), body: 0)
-        guard case .collecting(let ex) = m.state else { Issue.record("not collecting"); return }
-        m.responding(ex)
+        guard let ex = Self.answering(&m, Self.head(.GET, "/ws")) else { return }
         m.leftHTTP()
         #expect(!m.isCurrent(ex))
         #expect(Self.name(m.received(.head(Self.head()))) == "none")
