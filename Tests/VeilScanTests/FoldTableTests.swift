@@ -1,5 +1,5 @@
-import Glibc
 import Testing
+import VeilProfile
 @testable import VeilScan
 
 /// The view's table is made from the changes built into veil (Fold+Built.swift), not from
@@ -13,12 +13,7 @@ import Testing
         #expect(current, "Fold+Built.swift is out of date: run scripts/embed-profiles")
         let tests = "\(#filePath)".split(separator: "/").prefix { $0 != "Tests" }
         let path = "/" + tests.joined(separator: "/") + "/Sources/VeilScan/Fold+Built.swift"
-        let fd = open(path, O_RDONLY)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var text: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while case let n = read(fd, &buf, buf.count), n > 0 { text += buf[0 ..< n] }
+        let text = try #require(HostFiles.read(path), "cannot read \(path)")
         let same = String(decoding: text, as: UTF8.self) == FoldChanges.builtSource()
         #expect(same, "Fold+Built.swift is out of date: run scripts/embed-profiles")
     }
