@@ -65,8 +65,10 @@ public struct ProfileLoader: Sendable {
     /// (launch time matters: `veil run` does not parse it twice).
     public func choose(forCommand command: String) throws -> (name: String, resolved: ResolvedProfile?) {
         let base = command.split(separator: "/").last.map(String.init) ?? command
-        for (name, _) in search.visibleNames() {
-            let source = try locate(name)
+        for (name, level) in search.visibleNames() {
+            // The listing says where each name wins: looked up from there, a shipped profile
+            // costs no stat of a file the listing did not find (two per profile at every launch).
+            guard let source = try search.source(named: name, after: level - 1) else { continue }
             if let layer = Self.compiledLayer(of: source) {
                 // Shipped: nothing lies below it to inherit `commands` from.
                 guard layer.commands.contains(base) else { continue }
