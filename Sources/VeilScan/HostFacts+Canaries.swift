@@ -17,6 +17,10 @@ extension HostFacts {
         for c in localeCanaries() { add(c.label, c.value) }
         for h in [hostname, String(hostname.split(separator: ".").first ?? "")] where CanaryPolicy.isDistinctiveName(h) {
             add("host name", h)
+            // Device-mapper names double a dash: the installers' LVM volume group is named after
+            // the host, so /proc/self/mountinfo, `df` and `mount` show
+            // /dev/mapper/alice--laptop--vg-root, where `alice-laptop` itself never matches.
+            if h.contains("-") { add("host name", h.replacingOccurrences(of: "-", with: "--")) }
         }
         if CanaryPolicy.isDistinctiveName(userName) { add("user name", userName) }
         let name = fullName.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")

@@ -252,3 +252,42 @@ struct CanaryTests {
         #expect(f.proxyHosts == ["proxy.corp.example"] && f.baseURLHosts == ["gw.corp.example"])
     }
 }
+
+/// The host name as device-mapper spells it (a dash doubled), which mount listings inside
+/// the sandbox show on an LVM install: `/dev/mapper/<host>--vg-root` is the source of every
+/// bind from the host's root filesystem.
+struct DeviceMapperHostNameTests {
+    static let facts: HostFacts = {
+        var f = HostFacts()
+        f.hostname = "build-box-7.lab.example"
+        f.userName = "bob"
+        return f
+    }()
+
+    static let leak = userText("rootfs: /dev/mapper/build--box--7--vg-root on / type ext4")
+
+    @Test func theMapperSpellingIsACanary() throws {
+        let canaries = DeviceMapperHostNameTests.facts.canaries()
+        #expect(canaries.contains { $0.label == "host name" && $0.value == "build--box--7" })
+        #expect(canaries.contains { $0.label == "host name" && $0.value == "build--box--7.lab.example" })
+        let body = Array(DeviceMapperHostNameTests.leak.utf8)
+        let found = Scanner(config: ScanConfig(canaries: canaries)).scanBody(body, api: .anthropic)
+        let f = try #require(found.first { $0.kind == .canary })
+        #expect(f.detail.hasPrefix("host name "), "\(f.detail)")
+        #expect(f.offset == byteOffset(of: "build--box--7--vg", in: DeviceMapperHostNameTests.leak))
+    }
+
+    /// The control: the host name's own spellings do not match the mapper name.
+    @Test func withoutItTheMapperNamePasses() {
+        let plain = DeviceMapperHostNameTests.facts.canaries().filter { !$0.value.contains("--") }
+        let body = Array(DeviceMapperHostNameTests.leak.utf8)
+        #expect(Scanner(config: ScanConfig(canaries: plain)).scanBody(body, api: .anthropic).isEmpty)
+    }
+
+    /// A host name without a dash has no other spelling (`alicepc-vg` holds `alicepc` as it is).
+    @Test func aNameWithoutADashAddsNothing() {
+        var f = HostFacts()
+        f.hostname = "alicepc"
+        #expect(f.canaries().filter { $0.label == "host name" }.map(\.value) == ["alicepc"])
+    }
+}
