@@ -199,6 +199,8 @@ public enum Planner {
     /// Kernel memory, other users' keys, timers and hardware lists: hidden as Docker hides them.
     static let procHidden = ["kcore", "keys", "key-users", "timer_list", "timer_stats", "sched_debug",
                              "latency_stats", "acpi", "scsi", "asound",
+                             // Every device with an interrupt, network interfaces by name.
+                             "interrupts",
                              // The kernel's build configuration names its build (CONFIG_LOCALVERSION).
                              "config.gz"]
 
