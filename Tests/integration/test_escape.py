@@ -7,6 +7,7 @@ protection held, not that the attack was misaimed. Runs as root and as an unpriv
 """
 import json
 import signal
+import socket
 import os
 import subprocess
 from pathlib import Path
@@ -21,6 +22,7 @@ if not VEIL:
 
 PY = "/usr/bin/python3"
 WALKER = (Path(__file__).parent / "walk_writable.py").read_text()
+IDENTITY_WALKER = (Path(__file__).parent / "walk_identity.py").read_text()
 ROOT = os.getuid() == 0
 
 
@@ -53,6 +55,44 @@ def test_nothing_outside_its_own_trees_is_writable(home, workdir):
     found = json.loads(r.stdout)
     assert found["walked"] > 1000, found  # it really walked /usr, /proc/sys, ...
     assert found["writable"] == []
+
+
+def host_identity(home, workdir):
+    """Values only this host has: its machine-id and boot id, the host paths of the workdir and
+    home, and its host name where it looks like one (a digit or a dash: `debian` or `ubuntu`
+    alone is also a word of /etc/os-release)."""
+    values = {"boot id": open("/proc/sys/kernel/random/boot_id").read().strip(),
+              "workdir path": str(workdir), "home path": str(home)}
+    if os.path.exists("/etc/machine-id"):
+        values["machine-id"] = open("/etc/machine-id").read().strip()
+    name = socket.gethostname()
+    if len(name) >= 4 and name != "localhost" and any(c.isdigit() or c == "-" for c in name):
+        values["host name"] = name
+    return values
+
+
+def test_no_host_identity_is_readable_inside(home, workdir):
+    """Reads every file under /etc, /proc, /sys, /dev, /run, /tmp, /var and /home inside: no host
+    value anywhere but the known limit, the mount tables naming the binds' host paths (README)."""
+    r = run_in_veil(["--", PY, "-c", IDENTITY_WALKER], home, workdir, input=json.dumps(host_identity(home, workdir)))
+    assert r.returncode == 0, r.stderr
+    walk = json.loads(r.stdout)
+    assert walk["read"] > 500, walk  # it really read /etc, /proc, /sys
+    mount_tables = ("/mountinfo", "/mounts", "/mountstats")
+    assert {p: v for p, v in walk["found"].items() if not p.endswith(mount_tables)} == {}
+    # The walker reads /proc's files to the end (they come a page per read): the limit shows.
+    assert "workdir path" in walk["found"].get("/proc/self/mountinfo", []), walk
+
+
+def test_control_the_identity_walker_finds_the_host_outside(home, workdir):
+    """The same walk on the host finds the values where they live."""
+    r = subprocess.run([PY, "-c", IDENTITY_WALKER], input=json.dumps(host_identity(home, workdir)), cwd=workdir,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)["found"]
+    assert "boot id" in found["/proc/sys/kernel/random/boot_id"]
+    if os.path.exists("/etc/machine-id"):
+        assert "machine-id" in found["/etc/machine-id"]
 
 
 def test_control_bare_namespaces_leave_proc_sys_writable_for_root(tmp_path):
