@@ -126,18 +126,22 @@ public enum Planner {
         }
     }
 
-    /// The host /etc entry the run CA's bundle replaces, and the bundle.
-    static let runCADirectory = "ssl/certs"
-    public static let trustBundle = "/etc/" + runCADirectory + "/ca-certificates.crt"
+    /// The sandbox's trust bundle, where Debian's OpenSSL and Go look by default.
+    public static let trustBundle = "/etc/ssl/certs/ca-certificates.crt"
+    /// The host's certificate stores that /usr and /etc/pki would show: the roots a machine adds
+    /// to its distribution's (a company's, a TLS-inspecting firewall's) and their sources.
+    static let hostTrustStores = ["/usr/local/share/ca-certificates", "/usr/share/ca-certificates",
+                                  "/etc/pki/ca-trust", "/etc/pki/tls/certs"]
 
     static func etcMounts(_ i: PlanInputs, home: String) -> [MountOp] {
         let id = i.profile.identity
         var ops: [MountOp] = [.dir("/etc")]
-        // With a run CA nothing inside needs another root: the inspector is the only peer, and
-        // the host's own roots (a company CA among them) would say whose machine this is.
-        let etc = i.runCA == nil ? i.layout.etc : i.layout.etc.filter { $0 != runCADirectory }
-        ops += etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
-        if let pem = i.runCA { ops.append(.file(trustBundle, contents: pem, mode: 0o444)) }
+        ops += i.layout.etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
+        // The trust store is veil's: the run CA, the inspector being the only TLS peer inside,
+        // or no root at all when the profile allows no CONNECT (then nothing inside has a TLS
+        // peer). The host's own roots would say whose machine this is and on what network.
+        ops.append(.file(trustBundle, contents: i.runCA ?? "", mode: 0o444))
+        ops += hostTrustStores.map { .hide($0) }
         ops += i.layout.etcFiles.map { .copy(source: "/etc/" + $0, target: "/etc/" + $0, optional: true) }
         ops += [
             .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),

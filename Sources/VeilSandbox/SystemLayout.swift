@@ -18,12 +18,12 @@ public struct SystemLayout: Sendable, Equatable {
     /// Read-only system directories shown at the same path.
     public static let rootNames = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"]
 
-    /// Host /etc entries an agent needs to run (libraries, certificates, terminfo, …); of
-    /// /etc/ssl only the public parts, never `private/`. Everything
-    /// identifying (hostname, passwd, resolv.conf, timezone, machine-id, proxies in
-    /// /etc/environment, mirrors in pip.conf/npmrc/gitconfig) is generated or left out.
+    /// Host /etc entries an agent needs to run (libraries, terminfo, …); of /etc/ssl only
+    /// OpenSSL's configuration. Everything identifying (hostname, passwd, resolv.conf,
+    /// timezone, machine-id, proxies in /etc/environment, mirrors in pip.conf/npmrc/gitconfig,
+    /// the certificate store with the roots the host added) is generated or left out.
     public static let etcAllowlist = [
-        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl/certs", "ssl/openssl.cnf", "ca-certificates", "ca-certificates.conf",
+        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl/openssl.cnf",
         "pki", "crypto-policies", "alternatives", "os-release", "lsb-release", "debian_version",
         "services", "protocols", "mime.types", "terminfo", "inputrc", "bash.bashrc", "profile",
         "locale.alias", "gai.conf", "host.conf", "magic", "magic.mime", "shells", "login.defs",

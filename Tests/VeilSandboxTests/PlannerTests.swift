@@ -7,7 +7,8 @@ func debianLayout() -> SystemLayout {
     var l = SystemLayout()
     l.roots = ["/usr": .directory, "/opt": .directory, "/bin": .symlink("usr/bin"),
                "/lib": .symlink("usr/lib"), "/lib64": .symlink("usr/lib64"), "/sbin": .symlink("usr/sbin")]
-    l.etc = ["ld.so.cache", "ssl", "alternatives"]
+    l.etc = ["ld.so.conf.d", "alternatives"]
+    l.etcFiles = ["ld.so.cache", "ssl/openssl.cnf"]
     l.locales = ["C.utf8", "en_US.utf8"]
     l.shell = "/bin/bash"
     return l
@@ -29,19 +30,30 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(!plan.mounts.contains { if case .bind(let s, _, _, _) = $0 { return s == "/home" || s == "/root" || s == "/run" } else { return false } })
     }
 
-    /// With a run CA the sandbox trusts it alone: the host's certificate directory (which may
-    /// hold a company's CA) is not bound, and the bundle is a generated file.
-    @Test func theRunCAReplacesTheHostsCertificates() {
+    /// The sandbox trusts the run CA alone, or nothing: the host's certificate stores (which
+    /// may hold a company's CA) are never bound, and the ones /usr and /etc/pki show are hidden.
+    @Test func theSandboxTrustsOnlyTheRunCA() {
         var layout = debianLayout()
-        layout.etc.append("ssl/certs")
+        layout.etc.append("pki")
         var i = inputs()
         i.layout = layout
-        let bind = MountOp.bind(source: "/etc/ssl/certs", target: "/etc/ssl/certs", readOnly: true, optional: true)
-        #expect(Planner.plan(i).mounts.contains(bind))
-        i.runCA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-        let plan = Planner.plan(i)
-        #expect(!plan.mounts.contains(bind))
-        #expect(plan.mounts.contains(.file(Planner.trustBundle, contents: i.runCA!, mode: 0o444)))
+        let binds = { (plan: LaunchPlan) in
+            plan.mounts.compactMap { op -> String? in if case .bind(let s, _, _, _) = op { return s } else { return nil } }
+        }
+        for runCA in [nil, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"] {
+            i.runCA = runCA
+            let plan = Planner.plan(i)
+            #expect(plan.mounts.contains(.file(Planner.trustBundle, contents: runCA ?? "", mode: 0o444)))
+            #expect(!binds(plan).contains { $0.hasPrefix("/etc/ssl") || $0.hasPrefix("/etc/ca-certificates") })
+            for store in ["/usr/local/share/ca-certificates", "/usr/share/ca-certificates", "/etc/pki/ca-trust", "/etc/pki/tls/certs"] {
+                let hide = plan.mounts.firstIndex(of: .hide(store))
+                #expect(hide != nil, "\(store)")
+                // After the binds that show them.
+                #expect(hide! > plan.mounts.firstIndex(of: .bind(source: "/usr", target: "/usr", readOnly: true))!)
+                #expect(hide! > plan.mounts.firstIndex(of: .bind(source: "/etc/pki", target: "/etc/pki", readOnly: true, optional: true))!)
+            }
+        }
+        #expect(!SystemLayout.etcAllowlist.contains { $0.hasPrefix("ssl/certs") || $0.hasPrefix("ca-certificates") })
     }
 
     @Test func workdirIsNeutralAndReadWrite() {

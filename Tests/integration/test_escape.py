@@ -95,6 +95,47 @@ def test_control_the_identity_walker_finds_the_host_outside(home, workdir):
         assert "machine-id" in found["/etc/machine-id"]
 
 
+CERTIFICATES = """
+import json, os, re
+stores = ["/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/etc/ca-certificates.conf",
+          "/usr/share/ca-certificates", "/usr/local/share/ca-certificates"]
+found = {}
+for store in stores:
+    paths = [store] if os.path.isfile(store) else [os.path.join(b, f) for b, _, fs in os.walk(store) for f in fs]
+    for p in paths:
+        try:
+            text = open(p, "rb").read().decode("latin-1")
+        except OSError:
+            continue
+        for block in re.findall(r"-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----", text):
+            found.setdefault(block, []).append(p)
+        if p.endswith(".crt") or p.endswith(".conf"):
+            found.setdefault("file " + p, [])
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize("profile", ["default", "claude-code"])
+def test_the_hosts_certificate_store_stays_out(home, workdir, profile):
+    """The roots a host adds to its distribution's (a company's, a TLS-inspecting firewall's,
+    this CI's egress CA) say whose machine it is. Inside, the only certificate under the stores
+    is the run CA of a profile that allows CONNECT; without one, none."""
+    r = run_in_veil(["--profile", profile, "--", PY, "-c", CERTIFICATES], home, workdir)
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    if profile == "default":
+        assert found == {"file " + bundle: []}, found
+    else:
+        certificates = {k: v for k, v in found.items() if not k.startswith("file ")}
+        assert list(certificates.values()) == [[bundle]], found  # the run CA, once
+    # The control: the host's stores hold certificates (when it has any), all of which stay out.
+    host = json.loads(subprocess.run([PY, "-c", CERTIFICATES], capture_output=True, text=True, check=True).stdout)
+    if os.path.exists(bundle):
+        assert sum(not k.startswith("file ") for k in host) > 0
+    assert not set(found) & {k for k in host if not k.startswith("file ")}
+
+
 def test_control_bare_namespaces_leave_proc_sys_writable_for_root(tmp_path):
     """The walker finds the hole where it exists: in bare namespaces with a fresh /proc and the
     caller's uid mapped, as veil had them, core_pattern opens for writing when the caller is
