@@ -56,6 +56,13 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(!SystemLayout.etcAllowlist.contains { $0.hasPrefix("ssl/certs") || $0.hasPrefix("ca-certificates") })
     }
 
+    /// Host configuration that names the host's company or network is never among what /etc shows.
+    @Test func etcShowsNothingThatNamesTheHost() {
+        for entry in SystemLayout.etcAllowlist {
+            #expect(!SystemLayout.etcNamesTheHost.contains { entry == $0 || entry.hasPrefix($0 + "/") }, "\(entry)")
+        }
+    }
+
     @Test func workdirIsNeutralAndReadWrite() {
         let plan = Planner.plan(inputs())
         #expect(plan.cwd == "/home/user/app")
