@@ -126,22 +126,16 @@ public enum Planner {
         }
     }
 
-    /// The sandbox's trust bundle, where Debian's OpenSSL and Go look by default.
-    public static let trustBundle = "/etc/ssl/certs/ca-certificates.crt"
-    /// The host's certificate stores that /usr and /etc/pki would show: the roots a machine adds
-    /// to its distribution's (a company's, a TLS-inspecting firewall's) and their sources.
-    static let hostTrustStores = ["/usr/local/share/ca-certificates", "/usr/share/ca-certificates",
-                                  "/etc/pki/ca-trust", "/etc/pki/tls/certs"]
+    /// The sandbox's trust bundle (TrustBundle).
+    public static let trustBundle = TrustBundle.path
 
     static func etcMounts(_ i: PlanInputs, home: String) -> [MountOp] {
         let id = i.profile.identity
         var ops: [MountOp] = [.dir("/etc")]
         ops += i.layout.etc.map { .bind(source: "/etc/" + $0, target: "/etc/" + $0, readOnly: true, optional: true) }
-        // The trust store is veil's: the run CA, the inspector being the only TLS peer inside,
-        // or no root at all when the profile allows no CONNECT (then nothing inside has a TLS
-        // peer). The host's own roots would say whose machine this is and on what network.
-        ops.append(.file(trustBundle, contents: i.runCA ?? "", mode: 0o444))
-        ops += hostTrustStores.map { .hide($0) }
+        // The trust store is veil's, never the host's (TrustBundle).
+        ops.append(.file(TrustBundle.path, contents: TrustBundle.contents(runCA: i.runCA), mode: 0o444))
+        ops += TrustBundle.hostStores.map { .hide($0) }
         ops += i.layout.etcFiles.map { .copy(source: "/etc/" + $0, target: "/etc/" + $0, optional: true) }
         ops += [
             .file("/etc/passwd", contents: IdentityFiles.passwd(id, home: home, shell: i.layout.shell)),

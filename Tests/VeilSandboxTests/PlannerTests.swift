@@ -30,8 +30,9 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(!plan.mounts.contains { if case .bind(let s, _, _, _) = $0 { return s == "/home" || s == "/root" || s == "/run" } else { return false } })
     }
 
-    /// The sandbox trusts the run CA alone, or nothing: the host's certificate stores (which
-    /// may hold a company's CA) are never bound, and the ones /usr and /etc/pki show are hidden.
+    /// The sandbox trusts the run CA alone, or a root nobody holds the key to: the host's
+    /// certificate stores (which may hold a company's CA) are never bound, and the ones /usr and
+    /// /etc/pki show are hidden.
     @Test func theSandboxTrustsOnlyTheRunCA() {
         var layout = debianLayout()
         layout.etc.append("pki")
@@ -43,7 +44,7 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         for runCA in [nil, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"] {
             i.runCA = runCA
             let plan = Planner.plan(i)
-            #expect(plan.mounts.contains(.file(Planner.trustBundle, contents: runCA ?? "", mode: 0o444)))
+            #expect(plan.mounts.contains(.file(Planner.trustBundle, contents: runCA ?? TrustBundle.noRoots, mode: 0o444)))
             #expect(!binds(plan).contains { $0.hasPrefix("/etc/ssl") || $0.hasPrefix("/etc/ca-certificates") })
             for store in ["/usr/local/share/ca-certificates", "/usr/share/ca-certificates", "/etc/pki/ca-trust", "/etc/pki/tls/certs"] {
                 let hide = plan.mounts.firstIndex(of: .hide(store))

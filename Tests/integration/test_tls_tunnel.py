@@ -89,10 +89,12 @@ def test_the_sandbox_trusts_the_run_ca_alone(run_veil, scripts):
     bundle = "/etc/ssl/certs/ca-certificates.crt"
     assert out["env"] == {"SSL_CERT_FILE": bundle, "SSL_CERT_DIR": "/etc/ssl/certs", "NODE_EXTRA_CA_CERTS": bundle,
                           "REQUESTS_CA_BUNDLE": bundle, "CURL_CA_BUNDLE": bundle, "GIT_SSL_CAINFO": bundle}, out
-    # A profile with no CONNECT host makes no CA: nothing changes for it.
+    # A profile with no CONNECT host makes no CA: its bundle holds one root nobody can sign
+    # with (clients that load the bundle at start need one), and no variable points at it.
     r = run_veil(["run", "--profile", "default", "--upstream", "stub", "--", "python3", "trust.py"])
     out = parse(r.stdout)
-    assert out["env"]["SSL_CERT_FILE"] is None and out["files"] != ["ca-certificates.crt"], out
+    assert out["env"]["SSL_CERT_FILE"] is None and out["files"] == ["ca-certificates.crt"], out
+    assert out["certs"] == 1 and out["default_roots"] == 1, out
 
 
 def test_a_canary_through_the_tunnel_is_blocked(veil_agent, upstream, scripts, workdir):
