@@ -30,11 +30,6 @@ public struct SystemLayout: Sendable, Equatable {
         "python3", "python3.11", "python3.12", "perl", "vim", "nanorc", "xdg", "fonts",
         "localtime.d", "selinux", "java-17-openjdk",
     ]
-    /// Host /etc entries never shown, though programs inside may look for them: the system ssh
-    /// configuration (a company's hosts and jump hosts; nothing inside reaches an ssh server),
-    /// the login environment (proxies), the certificate store (the roots the host added).
-    static let etcNamesTheHost = ["ssh", "ssh/ssh_config", "environment", "profile.d", "ssl/certs", "ca-certificates",
-                                  "ca-certificates.conf"]
 
     public static func probe() -> SystemLayout {
         var l = SystemLayout()
