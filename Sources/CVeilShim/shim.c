@@ -82,6 +82,30 @@ int veil_mount_setattr_rdonly(const char *path, int recursive) {
     return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &attr, sizeof attr);
 }
 
+_Static_assert(VEIL_O_PATH == O_PATH, "O_PATH");
+
+int veil_rename_noreplace(int dirfd, const char *from, const char *to) {
+    return (int)syscall(SYS_renameat2, dirfd, from, dirfd, to, RENAME_NOREPLACE);
+}
+
+// A copy of the mount at `fd` (an O_PATH descriptor of a file or directory) put on top of it,
+// read-only if asked: the new mount API takes the descriptor itself, so no path is walked again
+// and nothing swapped in meanwhile (a symlink) is followed.
+int veil_bind_onto_itself(int fd, int readonly) {
+    int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0) return -1;
+    int r = 0;
+    if (readonly) {
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+        r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr);
+    }
+    if (r == 0) r = (int)syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int saved = errno;
+    close(tree);
+    errno = saved;
+    return r;
+}
+
 int veil_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
 int veil_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int veil_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on, 0, 0, 0); }

@@ -37,6 +37,9 @@ public enum RunLauncher {
         var handoff: InspectorHandoff
         /// Started before the plan, when the run needs its CA (`InspectorProcess.spawnEarly`).
         var inspector: InspectorProcess?
+        var workdir: String
+        /// The workdir repository's control files the sandbox could not protect (GitControlWatch).
+        var git: GitControlWatch
     }
 
     /// `pending`: the sandbox gets the plan's basics as soon as the profile is known.
@@ -99,7 +102,8 @@ public enum RunLauncher {
                 state.writeIn(profile.filesystem.homeWrite, environment: agentEnvironment, profile: profile.name)
             }
             plan.terminal = TerminalControl.current()
-            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early)
+            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early,
+                            workdir: workdir, git: .atLaunch(workdir: workdir))
         } catch {
             early?.abandon()
             throw error
@@ -153,6 +157,7 @@ public enum RunLauncher {
         } else if startFailed && status == 0 {
             status = 125
         }
+        for line in p.git.afterRun(workdir: p.workdir) { stderrLine(line) }
         return status
     }
 

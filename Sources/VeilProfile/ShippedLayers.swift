@@ -56,6 +56,7 @@ extension ShippedProfiles {
             l.identity.hostname = "localhost"
             l.identity.tz = "UTC"
             l.identity.locale = "C.UTF-8"
+            l.filesystem.homeWrite = [.init(path: ".gitconfig", text: "[user]\u{a}\u{9}name = user\u{a}\u{9}email = user@localhost\u{a}")]
             l.inspector.port = 8080
             l.inspector.keys = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"]
             l.inspector.maxBodyBytes = 67108864

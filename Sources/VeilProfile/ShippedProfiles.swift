@@ -247,6 +247,11 @@ ro = []
 rw = []
 home_files = []
 
+[filesystem.home_write]
+# A neutral git identity: your own (~/.gitconfig) stays on the host, and an agent that commits
+# does not write one into the workdir repository's configuration (read-only inside).
+".gitconfig" = "[user]\n\tname = user\n\temail = user@localhost\n"
+
 [seccomp]
 deny = []
 allow = []

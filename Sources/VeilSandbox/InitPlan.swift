@@ -99,7 +99,7 @@ extension LaunchPlan.Basics {
 }
 
 private enum OpTag: UInt8 {
-    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl, gitControl
 }
 
 /// The launch channel's binary form, written (WireReader reads it back).
@@ -141,6 +141,7 @@ struct WireWriter {
         case .hide(let path): tag(.hide); string(path)
         case .verify(let path, let device, let inode): tag(.verify); string(path); int64(device); int64(inode)
         case .sysctl(let path, let value): tag(.sysctl); string(path); string(value)
+        case .gitControl(let workdir): tag(.gitControl); string(workdir)
         }
     }
 
@@ -195,6 +196,7 @@ struct WireReader {
         case .hide: return .hide(try string())
         case .verify: return .verify(try string(), device: try int64(), inode: try int64())
         case .sysctl: return .sysctl(try string(), value: try string())
+        case .gitControl: return .gitControl(try string())
         }
     }
 }

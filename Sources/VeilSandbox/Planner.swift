@@ -236,6 +236,8 @@ public enum Planner {
             .bind(source: i.hostWorkdir, target: workdir, readOnly: false),
         ]
         if let id = i.hostWorkdirIdentity { ops.append(.verify(workdir, device: id.device, inode: id.inode)) }
+        // Before anything else lands below the workdir: the repository's own files only.
+        ops.append(.gitControl(workdir))
         return ops
     }
 

@@ -72,13 +72,16 @@ private let profilesDirectory = URL(fileURLWithPath: #filePath)
         #expect(Set(p.env.pass).isDisjoint(with: p.inspector.keys))
     }
 
-    /// The built-in values, plus the vendors' SDK variables (what a user's own agent reads).
+    /// The built-in values, plus the vendors' SDK variables (what a user's own agent reads) and
+    /// a neutral git identity (GitControl keeps the workdir repository's configuration read-only).
     @Test func defaultIsTheBuiltInNeutralProfile() throws {
         var p = try loader.load("default")
         #expect(p.extends == nil)
+        #expect(p.filesystem.homeWrite == [.init(path: ".gitconfig", text: "[user]\n\tname = user\n\temail = user@localhost\n")])
         p.description = ""
         p.inspector.baseURLs = []
         p.inspector.keys = []
+        p.filesystem.homeWrite = []
         #expect(p == Profile(name: "default"))
     }
 

@@ -23,6 +23,21 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
 }
 
 @Suite struct PlannerTests {
+    /// The workdir's repository is guarded right after the workdir is bound and checked, before
+    /// any other mount (a profile's, an agent's tree) can land below it.
+    @Test func theWorkdirRepositoryIsGuardedRightAfterTheBind() {
+        var profile = Profile(name: "default")
+        profile.filesystem.readWrite = [.init(source: "/home/alice/src/app/out")]
+        var i = inputs(profile: profile)
+        i.hostWorkdirIdentity = (1, 2)
+        let ops = Planner.plan(i).mounts
+        let bind = ops.firstIndex(of: .bind(source: "/home/alice/src/app", target: "/home/user/app", readOnly: false))!
+        #expect(ops[bind + 1] == .verify("/home/user/app", device: 1, inode: 2))
+        #expect(ops[bind + 2] == .gitControl("/home/user/app"))
+        #expect(ops.filter { if case .gitControl = $0 { return true } else { return false } }.count == 1)
+        #expect(ops.firstIndex { if case .bind(let s, _, _, _) = $0 { return s == "/home/alice/src/app/out" } else { return false } }! > bind + 2)
+    }
+
     @Test func systemDirectoriesAreReadOnlyAndSymlinksKept() {
         let plan = Planner.plan(inputs())
         #expect(plan.mounts.contains(.bind(source: "/usr", target: "/usr", readOnly: true)))

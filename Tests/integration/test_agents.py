@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
 import time
 from pathlib import Path
 
@@ -293,6 +294,23 @@ def test_aider_headless(veil_agent, upstream, aider_workdir):
     # Nothing but the chat completion: no update check, no analytics, no model-price fetch
     # (those go to other hosts, which the sandbox cannot reach anyway).
     assert {req["path"] for req in upstream.requests} <= {"/v1/chat/completions"}
+
+
+def test_aider_headless_in_a_git_repository(veil_agent, upstream, aider_workdir):
+    """aider in a repository: the repository's configuration is read-only inside, and aider,
+    finding no git identity, would write one there and fail; the profile home's neutral
+    ~/.gitconfig spares it. The user's configuration is left as it was."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(aider_workdir.parent), "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q", str(aider_workdir)], env=env, check=True)
+    subprocess.run(["git", "-C", str(aider_workdir), "add", "hello.py"], env=env, check=True)
+    subprocess.run(["git", "-C", str(aider_workdir), "-c", "user.name=u", "-c", "user.email=u@example.com",
+                    "commit", "-qm", "start"], env=env, check=True)
+    config = (aider_workdir / ".git" / "config").read_bytes()
+    argv = [a for a in aider_args("--yes-always", "--message", "say hi") if a != "--no-git"]
+    r = veil_agent(AIDER_PROFILE, upstream.url, argv, cwd=aider_workdir)
+    assert_clean_pass(r, upstream, OPENAI_TEST_KEY)
+    assert "Git repo: .git" in r.stdout, r.describe()
+    assert (aider_workdir / ".git" / "config").read_bytes() == config
 
 
 @pytest.mark.parametrize("kind", ["workdir", "timezone"])

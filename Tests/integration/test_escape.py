@@ -517,6 +517,121 @@ def test_profile_paths_cannot_climb_out(home, workdir, tmp_path, bind):
     assert r.returncode != 0 and "STARTED" not in r.stdout and "filesystem.ro" in r.stderr, (r.returncode, r.stderr)
 
 
+GIT_ATTACKS = r"""
+import json, os, shutil, subprocess, sys
+MONITOR = '[core]\n\tfsmonitor = "touch PWNED-%s; false"\n'
+def config():  # `git status` runs the fsmonitor command
+    open(".git/config", "a").write(MONITOR % "config")
+def hook():  # `git commit` runs pre-commit
+    open(".git/hooks/pre-commit", "w").write("#!/bin/sh\ntouch PWNED-hook\n")
+    os.chmod(".git/hooks/pre-commit", 0o755)
+def replace_config():
+    shutil.copy(".git/config", ".git/c2")
+    open(".git/c2", "a").write(MONITOR % "replace")
+    os.rename(".git/c2", ".git/config")
+def move_git():  # and back: a repository the agent swaps in for the user's
+    os.rename(".git", ".git-old")
+    os.rename(".git-old", ".git")
+def move_hooks():
+    os.rename(".git/hooks", ".git/hooks-old")
+    os.rename(".git/hooks-old", ".git/hooks")
+def commondir():  # git takes the configuration of the directory it names
+    for d in ["objects", "refs"]:
+        shutil.copytree(".git/" + d, "evil/" + d)
+    shutil.copy(".git/HEAD", "evil/HEAD")
+    open("evil/config", "w").write(open(".git/config").read() + MONITOR % "commondir")
+    open(".git/commondir", "w").write("../evil\n")
+attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, commondir]}
+os.chdir(sys.argv[1])
+# Committing works (first: git run after these attacks would run them inside).
+ident = ["-c", "user.name=a", "-c", "user.email=a@example.com"]
+open("work.txt", "w").write("work\n")
+out = {"commit": subprocess.run(["git", "add", "work.txt"]).returncode
+       or subprocess.run(["git", *ident, "commit", "-qm", "work"]).returncode}
+for name in sys.argv[2:]:
+    try:
+        attacks[name]()
+        out[name] = "done"
+    except OSError as e:
+        out[name] = e.strerror
+print(json.dumps(out))
+"""
+GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "commondir"]
+
+
+def git_repo(path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(path.parent), "GIT_CONFIG_NOSYSTEM": "1"}
+    path.mkdir(exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(path)], env=env, check=True)
+    subprocess.run(["git", "-C", str(path), "-c", "user.name=u", "-c", "user.email=u@example.com", "commit", "-q",
+                    "--allow-empty", "-m", "start"], env=env, check=True)
+    return env
+
+
+def host_git_runs(path, env):
+    """What the user does next on the host: status, then a commit. The markers say what ran."""
+    subprocess.run(["git", "status"], cwd=path, env=env, capture_output=True)
+    subprocess.run(["git", "-c", "user.name=u", "-c", "user.email=u@example.com", "commit", "-q", "--allow-empty",
+                    "-m", "host"], cwd=path, env=env, capture_output=True)
+    return sorted(p.name for p in path.iterdir() if p.name.startswith("PWNED-"))
+
+
+def test_control_an_agent_outside_veil_makes_the_users_git_run_its_code(tmp_path):
+    """Without veil, each attack on the repository gets its code run by the user's next git."""
+    ran = {}
+    for name in ["config", "hook", "replace_config", "commondir"]:
+        repo = tmp_path / name
+        env = git_repo(repo)
+        r = subprocess.run([PY, "-c", GIT_ATTACKS, ".", name], cwd=repo, env=env, capture_output=True, text=True)
+        assert json.loads(r.stdout)[name] == "done", r.stderr
+        ran[name] = host_git_runs(repo, env)
+    assert ran == {"config": ["PWNED-config"], "hook": ["PWNED-hook"], "replace_config": ["PWNED-replace"],
+                   "commondir": ["PWNED-commondir"]}
+
+
+@pytest.mark.parametrize("layout", ["workdir", "subdirectory"])
+def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, workdir, layout):
+    """Inside, the repository's configuration and hooks are read-only and .git stays where it
+    is (a mount point: not renamed, removed or replaced), while committing works; a
+    `commondir` (nothing was there to make read-only) is moved aside when the run ends. The
+    user's next git on the host runs nothing of the agent's. The same for a repository in a
+    subdirectory of the workdir (a folder of projects)."""
+    repo = workdir if layout == "workdir" else workdir / "app"
+    env = git_repo(repo)
+    r = run_in_veil(["--", PY, "-c", GIT_ATTACKS, "." if layout == "workdir" else "app", *GIT_ATTACK_NAMES],
+                    home, workdir)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"config": "Read-only file system", "hook": "Read-only file system",
+                   "replace_config": "Device or resource busy", "move_git": "Device or resource busy",
+                   "move_hooks": "Device or resource busy", "commondir": "done", "commit": 0}, out
+    at = ".git" if layout == "workdir" else "app/.git"
+    assert f"moved to {at}/commondir.veil-blocked" in r.stderr, r.stderr
+    assert not (repo / ".git" / "commondir").exists() and (repo / ".git" / "commondir.veil-blocked").exists()
+    assert host_git_runs(repo, env) == []
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=repo, env=env, capture_output=True, text=True).stdout
+    assert log.split() == ["host", "work", "start"], log
+
+
+def test_a_linked_worktree_keeps_its_git_file(home, tmp_path):
+    """A linked worktree's `.git` is a file naming the repository's directory: the agent cannot
+    point it at a repository of its own (read-only, and not replaceable by a rename)."""
+    env = git_repo(tmp_path / "main")
+    subprocess.run(["git", "-C", str(tmp_path / "main"), "worktree", "add", "-q", str(tmp_path / "linked")],
+                   env=env, check=True)
+    gitfile = (tmp_path / "linked" / ".git").read_text()
+    script = ("import json, os\nout = {}\n"
+              "for name, f in [('write', lambda: open('.git', 'w').write('gitdir: evil\\n')),\n"
+              "                ('rename', lambda: (open('g2', 'w').write('gitdir: evil\\n'), os.rename('g2', '.git')))]:\n"
+              "    try: f(); out[name] = 'done'\n"
+              "    except OSError as e: out[name] = e.strerror\n"
+              "print(json.dumps(out))\n")
+    r = run_in_veil(["--", PY, "-c", script], home, tmp_path / "linked")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"write": "Read-only file system", "rename": "Device or resource busy"}
+    assert (tmp_path / "linked" / ".git").read_text() == gitfile
+
+
 def sandbox_leftovers(own_ns):
     """Processes of ours in a PID namespace other than the test's (a sandbox's)."""
     left = []

@@ -154,8 +154,11 @@ def test_nothing_planted_is_readable(home, workdir):
     blob = json.dumps({k: v for k, v in p.items()})
     for marker in MARKERS:
         assert marker not in blob, f"{marker} visible inside: {blob[blob.find(marker) - 80: blob.find(marker) + 80]}"
-    # The host home (and its .npmrc/.gitconfig) is not there; the neutral home is.
-    assert ".npmrc" not in p["ls_home"] and ".gitconfig" not in p["ls_home"]
+    # The host home (and its .npmrc/.gitconfig) is not there; the neutral home is, with the
+    # profile's neutral git identity (the grep below shows the host's name is not in it).
+    assert ".npmrc" not in p["ls_home"]
+    r = veil(["--", "/bin/cat", "/home/user/.gitconfig"], home, workdir)
+    assert r.stdout == "[user]\n\tname = user\n\temail = user@localhost\n", r.stdout
     assert "root" not in p["ls_root"] and "mnt" not in p["ls_root"] and "boot" not in p["ls_root"]
     assert p["pid1_environ"].startswith("ERR:")  # PID 1 is not dumpable
     assert p["pid1_cmdline"].rstrip("\0") == "/sbin/init"

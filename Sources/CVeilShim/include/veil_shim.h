@@ -22,6 +22,12 @@ int veil_memfd(void);
 int veil_pivot_root(const char *new_root, const char *put_old);
 // Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
 int veil_mount_setattr_rdonly(const char *path, int recursive);
+// Binds the file or directory an O_PATH descriptor names onto itself (open_tree, move_mount).
+int veil_bind_onto_itself(int fd, int readonly);
+// O_PATH, which Swift's Glibc module leaves out (it needs _GNU_SOURCE); shim.c checks the value.
+#define VEIL_O_PATH 010000000
+// renameat2(RENAME_NOREPLACE) within one directory: never over an existing name.
+int veil_rename_noreplace(int dirfd, const char *from, const char *to);
 // seccomp(SECCOMP_SET_MODE_FILTER) with a compiled BPF program of `count` instructions.
 int veil_seccomp_load(const void *filter, unsigned short count);
 int veil_get_no_new_privs(void);

@@ -35,6 +35,9 @@ public enum MountOp: Sendable, Equatable {
     /// Fails the launch unless the directory at this sandbox path is the host directory veil
     /// checked (a bind source swapped between the check and the bind is refused).
     case verify(String, device: UInt64, inode: UInt64)
+    /// The git repositories of the workdir at this sandbox path (its own, its subdirectories')
+    /// keep their control files read-only and their `.git` in place (GitControl).
+    case gitControl(String)
 
     /// The directory a `.dir` op makes (RootFiles.mountPoints makes nothing else).
     var mountPointPath: String? {
@@ -47,6 +50,7 @@ public enum MountOp: Sendable, Equatable {
         switch self {
         case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _),
              .readOnly(let path), .hide(let path): return path
+        case .gitControl(let workdir): return workdir + "/.git"
         case .bind(_, let target, _, _): return target
         case .dir, .copy, .symlink, .file, .verify, .sysctl: return nil
         }

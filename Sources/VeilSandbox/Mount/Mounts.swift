@@ -87,6 +87,8 @@ enum Mounts {
             guard fd >= 0 else { return }
             _ = value.withCString { write(fd, $0, strlen($0)) }
             close(fd)
+        case .gitControl(let workdir):
+            try GitControl.protect(workdir: newRoot + workdir)
         case .hide(let path):
             // Asked first: a bind of the wrong kind fails only after the kernel has copied the
             // source mount, and undoing that waits for an RCU grace period (milliseconds on a

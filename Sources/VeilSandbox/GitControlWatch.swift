@@ -1,0 +1,104 @@
+import CVeilShim
+import Glibc
+import VeilProfile
+
+/// The other half of GitControl, on the host: what the sandbox could not make read-only in the
+/// workdir's repositories because it was not there at launch (a `commondir` pointing git at a
+/// configuration elsewhere, a `config.worktree`, a hooks directory a repository lacked) is
+/// looked for after the run. One the agent made is moved aside, never deleted, and named on
+/// stderr: the next `git status` on the host would otherwise run what it says.
+public struct GitControlWatch: Sendable, Equatable {
+    public struct Repository: Sendable, Equatable {
+        /// "" for the workdir's own, else the subdirectory's name.
+        public var path: String
+        /// Of GitControl's names, those its `.git` lacked at launch.
+        public var absent: [String]
+    }
+
+    /// The repositories GitControl guards, as they were at launch.
+    public var repositories: [Repository]
+
+    /// Moved-aside names end so: `.git/commondir.veil-blocked`.
+    static let suffix = ".veil-blocked"
+
+    /// The workdir had a `.git` directory at launch.
+    public var hadRepository: Bool { repositories.contains { $0.path.isEmpty } }
+
+    /// Before the launch (the agent has not run yet).
+    public static func atLaunch(workdir: String) -> GitControlWatch {
+        guard let wd = openWorkdir(workdir) else { return GitControlWatch(repositories: []) }
+        defer { close(wd) }
+        let candidates = [""] + HostFiles.list(workdir).filter { $0 != ".git" }
+        return GitControlWatch(repositories: candidates.compactMap { path in
+            guard let git = openRepository(wd, path) else { return nil }
+            defer { close(git) }
+            return Repository(path: path, absent: GitControl.readOnly.filter { !exists(git, $0) })
+        })
+    }
+
+    /// After the run: what the agent made is moved aside; one line each for stderr.
+    public func afterRun(workdir: String) -> [String] {
+        guard let wd = Self.openWorkdir(workdir) else { return [] }
+        defer { close(wd) }
+        var lines: [String] = []
+        if !hadRepository, let git = Self.openRepository(wd, "") {
+            close(git)
+            lines.append("veil: the agent made a git repository in the workdir (.git): git run there on the host does what "
+                         + "its configuration and hooks say; read .git/config and .git/hooks before using git in it")
+        }
+        for repository in repositories {
+            guard let git = Self.openRepository(wd, repository.path) else { continue }
+            defer { close(git) }
+            let at = repository.path.isEmpty ? ".git/" : repository.path + "/.git/"
+            for name in Self.planted(absent: repository.absent, present: { Self.exists(git, $0) }) {
+                let what = "veil: the agent made \(at)\(name) in the workdir, from which git on the host would take commands"
+                let moved = Self.moveAside(git, name), failure = errno
+                if let moved {
+                    lines.append("\(what): moved to \(at)\(moved)")
+                } else {
+                    lines.append("\(what), and veil could not move it (\(String(cString: strerror(failure)))): remove it before using git there")
+                }
+            }
+        }
+        return lines
+    }
+
+    /// Of the names absent at launch, those there now (in GitControl's order).
+    static func planted(absent: [String], present: (String) -> Bool) -> [String] {
+        absent.filter(present)
+    }
+
+    private static func openWorkdir(_ workdir: String) -> Int32? {
+        let wd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        return wd >= 0 ? wd : nil
+    }
+
+    /// `path`'s `.git` directory below the workdir `wd`, opened without following a symlink at
+    /// any step.
+    private static func openRepository(_ wd: Int32, _ path: String) -> Int32? {
+        var dir = wd
+        if !path.isEmpty {
+            dir = openat(wd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard dir >= 0 else { return nil }
+        }
+        defer { if dir != wd { close(dir) } }
+        let git = openat(dir, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        return git >= 0 ? git : nil
+    }
+
+    /// Anything by that name, a symlink included (git would follow it).
+    private static func exists(_ dir: Int32, _ name: String) -> Bool {
+        var st = stat()
+        return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+    }
+
+    /// Renamed within `.git`, never over an existing name; the new name, or nil (errno set).
+    private static func moveAside(_ git: Int32, _ name: String) -> String? {
+        for n in 1...9 {
+            let to = name + suffix + (n == 1 ? "" : "-\(n)")
+            if veil_rename_noreplace(git, name, to) == 0 { return to }
+            if errno != EEXIST { return nil }
+        }
+        return nil
+    }
+}
