@@ -38,8 +38,6 @@ public enum RunLauncher {
         /// Started before the plan, when the run needs its CA (`InspectorProcess.spawnEarly`).
         var inspector: InspectorProcess?
         var workdir: String
-        /// The workdir repository's control files the sandbox could not protect (GitControlWatch).
-        var git: GitControlWatch
     }
 
     /// `pending`: the sandbox gets the plan's basics as soon as the profile is known.
@@ -94,16 +92,16 @@ public enum RunLauncher {
 
             var plan = Planner.plan(inputs)
             if !profile.filesystem.homeWrite.isEmpty {
+                // The agent's variables, for `${NAME}`: made only for a text that names one.
                 var agentEnvironment: [String: String] = [:]
-                for entry in plan.environment {
+                for entry in plan.environment where profile.filesystem.homeWrite.contains(where: { $0.text.utf8.contains(0x24) }) {
                     guard let eq = entry.firstIndex(of: "=") else { continue }
                     agentEnvironment[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
                 }
                 state.writeIn(profile.filesystem.homeWrite, environment: agentEnvironment, profile: profile.name)
             }
             plan.terminal = TerminalControl.current()
-            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early,
-                            workdir: workdir, git: .atLaunch(workdir: workdir))
+            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early, workdir: workdir)
         } catch {
             early?.abandon()
             throw error
@@ -112,7 +110,10 @@ public enum RunLauncher {
 
     static func launch(_ p: Prepared, _ pending: Sandbox.Pending, core: String) throws -> Int32 {
         let sandbox: Sandbox
-        do { sandbox = try pending.completeSetup(p.plan) } catch {
+        // What the sandbox cannot guard in the workdir's repositories, seen before the agent
+        // exists and while the sandbox mounts (GitControlWatch).
+        var git = GitControlWatch.none
+        do { sandbox = try pending.completeSetup(p.plan) { git = .atLaunch(workdir: p.workdir) } } catch {
             p.inspector?.abandon()
             throw error
         }
@@ -157,7 +158,7 @@ public enum RunLauncher {
         } else if startFailed && status == 0 {
             status = 125
         }
-        for line in p.git.afterRun(workdir: p.workdir) { stderrLine(line) }
+        for line in git.afterRun(workdir: p.workdir) { stderrLine(line) }
         return status
     }
 

@@ -13,8 +13,10 @@ public enum ConfinedPath {
     }
 
     /// Creates `relative` below the directory `root` with `contents`, unless something is
-    /// there already (false). Missing directories on the way are made (0700).
-    public static func createIfAbsent(root: String, _ relative: String, contents: [UInt8], mode: mode_t = 0o600) throws -> Bool {
+    /// there already (false). Missing directories on the way are made (0700). `contents` is
+    /// made only when the file is (most launches find it there).
+    public static func createIfAbsent(root: String, _ relative: String, contents: @autoclosure () -> [UInt8],
+                                      mode: mode_t = 0o600) throws -> Bool {
         let parts = try components(relative, path: root + "/" + relative)
         let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootFD >= 0 else { throw Refused(path: root, reason: String(cString: strerror(errno))) }
@@ -25,7 +27,7 @@ public enum ConfinedPath {
         if fd < 0 && errno == EEXIST { return false }
         guard fd >= 0 else { throw Refused(path: root + "/" + relative, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        try writeAll(fd, contents, path: root + "/" + relative)
+        try writeAll(fd, contents(), path: root + "/" + relative)
         return true
     }
 
@@ -44,9 +46,12 @@ public enum ConfinedPath {
         defer { close(baseFD) }
         let dir = try walk(from: baseFD, parts.dropLast(), create: false, path: absolute)
         defer { close(dir) }
-        let fd = openat(dir, String(parts.last!), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : 0), 0o600)
+        // O_NONBLOCK: a FIFO planted there would otherwise hold veil until something reads it.
+        let fd = openat(dir, String(parts.last!), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (append ? O_APPEND : 0), 0o600)
         guard fd >= 0 else {
-            throw Refused(path: absolute, reason: errno == ELOOP ? "is a symbolic link; veil does not follow it" : String(cString: strerror(errno)))
+            let reason = errno == ELOOP ? "is a symbolic link; veil does not follow it"
+                : errno == ENXIO ? "is a FIFO; veil does not write to it" : String(cString: strerror(errno))
+            throw Refused(path: absolute, reason: reason)
         }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1 else {

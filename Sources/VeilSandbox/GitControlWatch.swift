@@ -6,17 +6,23 @@ import VeilProfile
 /// workdir's repositories because it was not there at launch (a `commondir` pointing git at a
 /// configuration elsewhere, a `config.worktree`, a hooks directory a repository lacked) is
 /// looked for after the run. One the agent made is moved aside, never deleted, and named on
-/// stderr: the next `git status` on the host would otherwise run what it says.
+/// stderr: the next `git status` on the host would otherwise run what it says. So are files
+/// the agent hid from `git status` through the index, which stays writable (GitIndex).
 public struct GitControlWatch: Sendable, Equatable {
     public struct Repository: Sendable, Equatable {
         /// "" for the workdir's own, else the subdirectory's name.
         public var path: String
         /// Of GitControl's names, those its `.git` lacked at launch.
         public var absent: [String]
+        /// Its index's entries that `git status` skipped at launch (nil: not read).
+        public var hidden: Set<String>? = nil
     }
 
     /// The repositories GitControl guards, as they were at launch.
     public var repositories: [Repository]
+
+    /// Nothing watched (before the launch has looked).
+    public static let none = GitControlWatch(repositories: [])
 
     /// Moved-aside names end so: `.git/commondir.veil-blocked`.
     static let suffix = ".veil-blocked"
@@ -32,7 +38,8 @@ public struct GitControlWatch: Sendable, Equatable {
         return GitControlWatch(repositories: candidates.compactMap { path in
             guard let git = openRepository(wd, path) else { return nil }
             defer { close(git) }
-            return Repository(path: path, absent: GitControl.readOnly.filter { !exists(git, $0) })
+            return Repository(path: path, absent: GitControl.readOnly.filter { !exists(git, $0) },
+                              hidden: readIndex(git)?.hidden)
         })
     }
 
@@ -59,6 +66,13 @@ public struct GitControlWatch: Sendable, Equatable {
                     lines.append("\(what), and veil could not move it (\(String(cString: strerror(failure)))): remove it before using git there")
                 }
             }
+            if let before = repository.hidden, let now = Self.readIndex(git)?.hidden, !now.subtracting(before).isEmpty {
+                let new = now.subtracting(before).sorted()
+                let shown = new.prefix(5).joined(separator: ", ") + (new.count > 5 ? ", …" : "")
+                lines.append("veil: the agent hid its changes to \(new.count) file\(new.count == 1 ? "" : "s") from `git status` in "
+                             + "\(repository.path.isEmpty ? "the workdir's repository" : repository.path + "/") (assume-unchanged or "
+                             + "skip-worktree): \(shown); `git update-index --no-assume-unchanged --no-skip-worktree FILE` shows them")
+            }
         }
         return lines
     }
@@ -84,6 +98,26 @@ public struct GitControlWatch: Sendable, Equatable {
         defer { if dir != wd { close(dir) } }
         let git = openat(dir, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         return git >= 0 ? git : nil
+    }
+
+    /// The index of the repository whose `.git` is `git`, when it is a regular file veil reads
+    /// (up to 64 MiB: larger ones, of the largest monorepos, are not looked at).
+    private static func readIndex(_ git: Int32) -> GitIndex? {
+        // O_NONBLOCK: a FIFO planted there would block the open for a writer.
+        let fd = openat(git, "index", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= 64 << 20 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            done += n
+        }
+        return GitIndex(bytes)
     }
 
     /// Anything by that name, a symlink included (git would follow it).

@@ -74,8 +74,9 @@ public final class Sandbox {
         }
 
         /// Step three: the rest of the plan goes to PID 1, which makes its mounts while veil
-        /// writes the root's plain files, then sends the seccomp filter.
-        public func completeSetup(_ plan: LaunchPlan) throws -> Sandbox {
+        /// writes the root's plain files, then sends the seccomp filter. `beforeTheAgent` runs
+        /// meanwhile, before PID 1 may start the agent.
+        public func completeSetup(_ plan: LaunchPlan, beforeTheAgent: () throws -> Void = {}) throws -> Sandbox {
             let plan = plan.withCanonicalSources
             try sendBasics(plan.basics)
             guard basics == plan.basics else { throw SandboxError(.plan, errno: EINVAL, "the plan's basics changed after they were sent") }
@@ -101,6 +102,7 @@ public final class Sandbox {
                 // filter, which it reads last (built in, or compiled by veil while it switches).
                 try sandbox.build(mountPoints, under: root, then: .mountPoints)
                 try sandbox.build(outside, under: root, then: .files) {
+                    try beforeTheAgent()
                     if let a = admission, !a.wait() {
                         throw SandboxError(.limits, errno: EPERM, "move the sandbox into its cgroup \(cgroup!.directories.joined(separator: ", "))")
                     }

@@ -62,8 +62,7 @@ public struct StateDirs: Sendable, Equatable {
     /// Like `carryIn`, nothing in the home is followed.
     public func writeIn(_ files: [Profile.HomeWrite], environment: [String: String], profile: String) {
         for file in files where !file.path.contains("..") {
-            let text = file.expanded(in: environment)
-            _ = try? ConfinedPath.createIfAbsent(root: home(profile), file.path, contents: Array(text.utf8))
+            _ = try? ConfinedPath.createIfAbsent(root: home(profile), file.path, contents: Array(file.expanded(in: environment).utf8))
         }
     }
 }

@@ -6,9 +6,13 @@ import Testing
 /// launch) is moved aside after the run, without following anything the agent planted.
 @Suite struct GitControlWatchTests {
     /// A scratch workdir with a repository like `git init` makes: config, hooks, objects.
-    static func repository() -> String {
+    static func scratch() -> String {
         var template = Array("/tmp/veil-gitwatch-XXXXXX".utf8CString)
-        let dir = String(cString: mkdtemp(&template)!)
+        return String(cString: mkdtemp(&template)!)
+    }
+
+    static func repository() -> String {
+        let dir = scratch()
         for d in [".git", ".git/hooks", ".git/objects"] { mkdir(dir + "/" + d, 0o755) }
         write(dir + "/.git/config", "[core]\n")
         return dir

@@ -275,13 +275,16 @@ def test_home_files_copy_follows_no_symlink_the_agent_planted(home, workdir, tmp
 
 def test_record_and_report_are_never_written_through_planted_links(home, workdir, tmp_path):
     """The agent plants a symlink where the next run's --record goes, a hard link where its
-    --report goes, and during the run swaps the report for a symlink: veil refuses to write
-    through any of them, and the targets stay untouched."""
+    --report goes, a FIFO where another report goes, and during the run swaps the report for a
+    symlink: veil refuses to write through any of them, at once, and the targets stay untouched."""
     victim = tmp_path / "victim"
     victim.write_text("precious")
     (workdir / "keep").write_text("keep")
-    r = run_in_veil(["--", "/bin/sh", "-c", f"ln -s {victim} rec.jsonl; ln keep report.json"], home, workdir)
+    r = run_in_veil(["--", "/bin/sh", "-c", f"ln -s {victim} rec.jsonl; ln keep report.json; mkfifo fifo.json"], home, workdir)
     assert r.returncode == 0, r.stderr
+    # A FIFO where the report goes: refused at once, not waited on for a reader.
+    r = run_in_veil(["--upstream", "stub", "--report", "fifo.json", "--", "/bin/true"], home, workdir, timeout=30)
+    assert r.returncode == 125 and "FIFO" in r.stderr, r.stderr
     r = run_in_veil(["--upstream", "stub", "--record", "rec.jsonl", "--", "/bin/true"], home, workdir)
     assert r.returncode == 125 and "symbolic link" in r.stderr, r.stderr
     r = run_in_veil(["--upstream", "stub", "--report", "report.json", "--", "/bin/true"], home, workdir)
@@ -535,13 +538,16 @@ def move_git():  # and back: a repository the agent swaps in for the user's
 def move_hooks():
     os.rename(".git/hooks", ".git/hooks-old")
     os.rename(".git/hooks-old", ".git/hooks")
+def hide():  # a change `git status` no longer shows
+    open("work.txt", "a").write("hidden\n")
+    subprocess.run(["git", "update-index", "--assume-unchanged", "work.txt"], check=True)
 def commondir():  # git takes the configuration of the directory it names
     for d in ["objects", "refs"]:
         shutil.copytree(".git/" + d, "evil/" + d)
     shutil.copy(".git/HEAD", "evil/HEAD")
     open("evil/config", "w").write(open(".git/config").read() + MONITOR % "commondir")
     open(".git/commondir", "w").write("../evil\n")
-attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, commondir]}
+attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, hide, commondir]}
 os.chdir(sys.argv[1])
 # Committing works (first: git run after these attacks would run them inside).
 ident = ["-c", "user.name=a", "-c", "user.email=a@example.com"]
@@ -556,7 +562,7 @@ for name in sys.argv[2:]:
         out[name] = e.strerror
 print(json.dumps(out))
 """
-GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "commondir"]
+GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "hide", "commondir"]
 
 
 def git_repo(path):
@@ -604,9 +610,11 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     out = json.loads(r.stdout)
     assert out == {"config": "Read-only file system", "hook": "Read-only file system",
                    "replace_config": "Device or resource busy", "move_git": "Device or resource busy",
-                   "move_hooks": "Device or resource busy", "commondir": "done", "commit": 0}, out
+                   "move_hooks": "Device or resource busy", "hide": "done", "commondir": "done", "commit": 0}, out
     at = ".git" if layout == "workdir" else "app/.git"
     assert f"moved to {at}/commondir.veil-blocked" in r.stderr, r.stderr
+    where = "the workdir's repository" if layout == "workdir" else "app/"
+    assert f"hid its changes to 1 file from `git status` in {where} (assume-unchanged or skip-worktree): work.txt" in r.stderr
     assert not (repo / ".git" / "commondir").exists() and (repo / ".git" / "commondir.veil-blocked").exists()
     assert host_git_runs(repo, env) == []
     log = subprocess.run(["git", "log", "--format=%s"], cwd=repo, env=env, capture_output=True, text=True).stdout
