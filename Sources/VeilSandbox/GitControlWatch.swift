@@ -35,11 +35,12 @@ public struct GitControlWatch: Sendable, Equatable {
         guard let wd = openWorkdir(workdir) else { return GitControlWatch(repositories: []) }
         defer { close(wd) }
         let candidates = [""] + HostFiles.list(workdir).filter { $0 != ".git" }
+        var budget = indexBudget
         return GitControlWatch(repositories: candidates.compactMap { path in
             guard let git = openRepository(wd, path) else { return nil }
             defer { close(git) }
             return Repository(path: path, absent: GitControl.readOnly.filter { !exists(git, $0) },
-                              hidden: readIndex(git)?.hidden)
+                              hidden: readIndex(git, budget: &budget)?.hidden)
         })
     }
 
@@ -66,7 +67,8 @@ public struct GitControlWatch: Sendable, Equatable {
                     lines.append("\(what), and veil could not move it (\(String(cString: strerror(failure)))): remove it before using git there")
                 }
             }
-            if let before = repository.hidden, let now = Self.readIndex(git)?.hidden, !now.subtracting(before).isEmpty {
+            var budget = Self.indexBudget
+            if let before = repository.hidden, let now = Self.readIndex(git, budget: &budget)?.hidden, !now.subtracting(before).isEmpty {
                 let new = now.subtracting(before).sorted()
                 let shown = new.prefix(5).joined(separator: ", ") + (new.count > 5 ? ", …" : "")
                 lines.append("veil: the agent hid its changes to \(new.count) file\(new.count == 1 ? "" : "s") from `git status` in "
@@ -100,15 +102,20 @@ public struct GitControlWatch: Sendable, Equatable {
         return git >= 0 ? git : nil
     }
 
-    /// The index of the repository whose `.git` is `git`, when it is a regular file veil reads
-    /// (up to 64 MiB: larger ones, of the largest monorepos, are not looked at).
-    private static func readIndex(_ git: Int32) -> GitIndex? {
+    /// The indexes read at launch, together, and each after the run: the largest monorepos'
+    /// (and a folder of many large ones beyond the first few) are not looked at.
+    static let indexBudget = 64 << 20
+
+    /// The index of the repository whose `.git` is `git`, when it is a regular file that fits
+    /// in what is left of `budget`.
+    private static func readIndex(_ git: Int32, budget: inout Int) -> GitIndex? {
         // O_NONBLOCK: a FIFO planted there would block the open for a writer.
         let fd = openat(git, "index", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= 64 << 20 else { return nil }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= budget else { return nil }
+        budget -= Int(st.st_size)
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var done = 0
         while done < bytes.count {

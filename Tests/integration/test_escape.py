@@ -538,6 +538,10 @@ def move_git():  # and back: a repository the agent swaps in for the user's
 def move_hooks():
     os.rename(".git/hooks", ".git/hooks-old")
     os.rename(".git/hooks-old", ".git/hooks")
+def move_repo():  # and back: a directory of the agent's, with a repository of its own, at its name
+    here = os.getcwd()
+    os.rename(here, here + "-old")
+    os.rename(here + "-old", here)
 def hide():  # a change `git status` no longer shows
     open("work.txt", "a").write("hidden\n")
     subprocess.run(["git", "update-index", "--assume-unchanged", "work.txt"], check=True)
@@ -547,7 +551,7 @@ def commondir():  # git takes the configuration of the directory it names
     shutil.copy(".git/HEAD", "evil/HEAD")
     open("evil/config", "w").write(open(".git/config").read() + MONITOR % "commondir")
     open(".git/commondir", "w").write("../evil\n")
-attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, hide, commondir]}
+attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, move_repo, hide, commondir]}
 os.chdir(sys.argv[1])
 # Committing works (first: git run after these attacks would run them inside).
 ident = ["-c", "user.name=a", "-c", "user.email=a@example.com"]
@@ -562,7 +566,7 @@ for name in sys.argv[2:]:
         out[name] = e.strerror
 print(json.dumps(out))
 """
-GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "hide", "commondir"]
+GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "move_repo", "hide", "commondir"]
 
 
 def git_repo(path):
@@ -601,7 +605,8 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     is (a mount point: not renamed, removed or replaced), while committing works; a
     `commondir` (nothing was there to make read-only) is moved aside when the run ends. The
     user's next git on the host runs nothing of the agent's. The same for a repository in a
-    subdirectory of the workdir (a folder of projects)."""
+    subdirectory of the workdir (a folder of projects), whose directory cannot be renamed
+    either (it would leave a directory of the agent's at its name)."""
     repo = workdir if layout == "workdir" else workdir / "app"
     env = git_repo(repo)
     r = run_in_veil(["--", PY, "-c", GIT_ATTACKS, "." if layout == "workdir" else "app", *GIT_ATTACK_NAMES],
@@ -610,7 +615,8 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     out = json.loads(r.stdout)
     assert out == {"config": "Read-only file system", "hook": "Read-only file system",
                    "replace_config": "Device or resource busy", "move_git": "Device or resource busy",
-                   "move_hooks": "Device or resource busy", "hide": "done", "commondir": "done", "commit": 0}, out
+                   "move_hooks": "Device or resource busy", "move_repo": "Device or resource busy", "hide": "done",
+                   "commondir": "done", "commit": 0}, out
     at = ".git" if layout == "workdir" else "app/.git"
     assert f"moved to {at}/commondir.veil-blocked" in r.stderr, r.stderr
     where = "the workdir's repository" if layout == "workdir" else "app/"

@@ -7,8 +7,8 @@ import VeilProfile
 /// drivers, `core.sshCommand` in its configuration, and a configuration elsewhere when
 /// `.git/commondir` points there. An agent that wrote any of them would run code as the user,
 /// outside the sandbox, the next time the user typed `git status`. So inside, the files of an
-/// existing repository that git takes commands from are read-only, and `.git` is a mount point
-/// the agent cannot rename, remove or replace; objects, refs, the index and HEAD stay writable,
+/// existing repository that git takes commands from are read-only, and `.git` (and a
+/// subdirectory holding one) is a mount point the agent cannot rename, remove or replace; objects, refs, the index and HEAD stay writable,
 /// so committing works. What cannot be made read-only because it is not there yet (a
 /// `commondir`, a `config.worktree`) is looked for after the run (GitControlWatch).
 enum GitControl {
@@ -29,7 +29,15 @@ enum GitControl {
             let dir = openat(root, name, VEIL_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard dir >= 0 else { continue }  // a file, gone, or a symlink (not followed)
             defer { close(dir) }
-            try protectRepository(below: dir, name + "/")
+            guard let (git, _) = try entry(dir, ".git", name + "/") else { continue }
+            close(git)
+            // The project's directory stays where it is too: renamed, it would leave a
+            // directory of the agent's making, with a repository of its own, at its name.
+            try check(.mount, "pin \(name)", veil_bind_onto_itself(dir, 0))
+            let pinned = openat(root, name, VEIL_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            try check(.mount, "open the pinned \(name)", pinned)
+            defer { close(pinned) }
+            try protectRepository(below: pinned, name + "/")
         }
     }
 
