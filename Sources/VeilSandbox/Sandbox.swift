@@ -37,7 +37,8 @@ public final class Sandbox {
         let (ours, theirs) = try LaunchChannel.pair()
         let uid = getuid(), gid = getgid()
         var report: Int32 = -1
-        let helper = veil_clone_aside(veil_sandbox_namespaces(), CPUPlacement.moveAside() ? 1 : 0, &report)
+        let othersIdle = CPUPlacement.moveAside()
+        let helper = veil_clone_aside(veil_sandbox_namespaces(), othersIdle ? 1 : 0, &report)
         if helper < 0 {
             let e = errno
             ours.close()
@@ -49,7 +50,7 @@ public final class Sandbox {
             InitSequence.run(outsideUID: uid, outsideGID: gid, channel: theirs)
         }
         theirs.close()
-        return Pending(helper: helper, report: report, channel: ours)
+        return Pending(helper: helper, report: report, channel: ours, othersIdle: othersIdle)
     }
 
     /// A sandbox whose PID 1 waits for its plan.
@@ -59,9 +60,11 @@ public final class Sandbox {
         private var channel: LaunchChannel?
         private var pid: pid_t = 0
         private var basics: LaunchPlan.Basics?
+        /// Nothing else was runnable when PID 1 was made (CPUPlacement).
+        private let othersIdle: Bool
 
-        fileprivate init(helper: pid_t, report: Int32, channel: LaunchChannel) {
-            (self.helper, self.report, self.channel) = (helper, report, channel)
+        fileprivate init(helper: pid_t, report: Int32, channel: LaunchChannel, othersIdle: Bool) {
+            (self.helper, self.report, self.channel, self.othersIdle) = (helper, report, channel, othersIdle)
         }
 
         /// Step two, as soon as the profile is known: PID 1 maps its ids and enters the staging
@@ -83,7 +86,7 @@ public final class Sandbox {
             // Which of the root's ops the sandbox makes and which veil writes, decided once:
             // veil makes the mount points on the new root's own tmpfs, then the plain files.
             let (outside, inside) = RootFiles.split(plan.mounts)
-            let mountPoints = RootFiles.mountPoints(plan.mounts, isDirectory: Sandbox.isDirectory)
+            let mountPoints = RootFiles.premade(plan.mounts, othersIdle: othersIdle, isDirectory: Sandbox.isDirectory)
             try send(.plan(InitPlan(plan, mounts: inside, madeByVeil: mountPoints.compactMap { $0.mountPointPath })),
                      stage: .plan, what: "the plan")
             let cgroup = Cgroup.create(limits: plan.limits)

@@ -31,6 +31,16 @@ import Testing
         #expect(!outside.contains { $0.mountTarget != nil })
     }
 
+    /// veil makes mount points ahead only when nothing else wants the CPUs: otherwise both
+    /// sides would make them.
+    @Test func mountPointsAreMadeAheadOnlyOnAnIdleMachine() {
+        let plan = Planner.plan(inputs())
+        let all = RootFiles.mountPoints(plan.mounts, isDirectory: { _ in true })
+        #expect(!all.isEmpty)
+        #expect(RootFiles.premade(plan.mounts, othersIdle: true, isDirectory: { _ in true }) == all)
+        #expect(RootFiles.premade(plan.mounts, othersIdle: false, isDirectory: { _ in true }).isEmpty)
+    }
+
     @Test func mountPointsOnTheRootTmpfsAreMadeByVeilParentsFirst() {
         let ops: [MountOp] = [
             .bind(source: "/usr", target: "/usr", readOnly: true), .dir("/etc", mode: 0o711),
