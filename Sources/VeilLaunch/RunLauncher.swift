@@ -92,9 +92,10 @@ public enum RunLauncher {
 
             var plan = Planner.plan(inputs)
             if !profile.filesystem.homeWrite.isEmpty {
-                // The agent's variables, for `${NAME}`: made only for a text that names one.
+                // The agent's variables, for `${NAME}`: made only when a text names one.
+                let namesOne = profile.filesystem.homeWrite.contains { $0.text.utf8.contains(UInt8(ascii: "$")) }
                 var agentEnvironment: [String: String] = [:]
-                for entry in plan.environment where profile.filesystem.homeWrite.contains(where: { $0.text.utf8.contains(0x24) }) {
+                for entry in plan.environment where namesOne {
                     guard let eq = entry.firstIndex(of: "=") else { continue }
                     agentEnvironment[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
                 }
