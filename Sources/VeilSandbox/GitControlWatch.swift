@@ -32,7 +32,7 @@ public struct GitControlWatch: Sendable, Equatable {
 
     /// Before the launch (the agent has not run yet).
     public static func atLaunch(workdir: String) -> GitControlWatch {
-        guard let wd = openWorkdir(workdir) else { return GitControlWatch(repositories: []) }
+        guard let wd = openWorkdir(workdir) else { return .none }
         defer { close(wd) }
         let candidates = [""] + HostFiles.list(workdir).filter { $0 != ".git" }
         var budget = indexBudget
@@ -116,14 +116,7 @@ public struct GitControlWatch: Sendable, Equatable {
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= budget else { return nil }
         budget -= Int(st.st_size)
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            done += n
-        }
+        guard let bytes = HostFiles.read(fd: fd), bytes.count == Int(st.st_size) else { return nil }
         return GitIndex(bytes)
     }
 
