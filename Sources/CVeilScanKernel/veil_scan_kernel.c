@@ -27,23 +27,33 @@ static const uint8_t json_lo[16] = {
 static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 // Bytes that start a character that can be covert (Covert.classify is not .none for some
-// scalar they start), by nibbles, exact: bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_,
-// 0x10 and 0x20 for the C0 controls (but tab, LF and CR), 0x40 for DEL. C2 (NBSP, soft
-// hyphen, C1 controls), CA-CF (modifier apostrophes, combining marks, Greek), D0-D4
-// (Cyrillic), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic, Syriac, Thaana and NKo marks and
+// scalar they start) or that the normalised view changes (Fold.swift), by nibbles, exact:
+// bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_, 0x10 and 0x20 for the C0 controls (but
+// tab, LF and CR), 0x40 for DEL. C2 (NBSP, soft hyphen, C1 controls), C4 C5 C7 C9 (letters
+// the view folds: dotless i, long s, the ligatures IJ, LJ, NJ, DZ, Latin alpha and iota: not
+// marked, `user ɑlice` passed the view unread), CA-CF (modifier apostrophes, combining marks, Greek), D0-D5
+// (Cyrillic; Armenian look-alikes), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic, Syriac, Thaana and NKo marks and
 // format characters), E0-E3 (marks and format characters of the Indic and other scripts,
 // punctuation, spaces, fillers, braille blank), EA (Cyrillic extended, marks), EE EF (private
 // use, selectors, BOM, fullwidth forms), F0 (format characters and marks of plane 1), F3
-// (tags, selectors, plane 15), F4 (plane 16). Latin letters (C3-C9), CJK and Hangul and the
-// rest are never visited: in prose full of accented words they were most of the scan's
-// work. Nor is F0 9F, the start of every emoji (U+1F000-1FFFF, none covert): chat text is
-// full of them, and the context rules that care (emoji sequences) look back from the
-// selector or joiner.
-static const uint8_t lead_lo[16] = {0x3E, 0x36, 0x37, 0x3E, 0x3A, 0x30, 0x32, 0x32,
-                                    0x32, 0x22, 0x25, 0x33, 0x33, 0x23, 0x37, 0x77};
+// (tags, selectors, plane 15), F4 (plane 16). The other accented Latin letters (C3 C6 C8),
+// CJK and Hangul and the rest are never visited: in prose full of accented words they were
+// most of the scan's work. Nor is F0 9F, the start of every emoji (U+1F000-1FFFF, none
+// covert), but for F0 9F 84-87 and F0 9F AF (U+1F100-1F1FF, U+1FB00-1FBFF: squared and
+// parenthesised letters, segmented digits, which the view reads as ASCII, and the flags):
+// chat text is full of emoji, and the context rules that care (emoji sequences) look back
+// from the selector or joiner.
+static const uint8_t lead_lo[16] = {0x3E, 0x36, 0x37, 0x3E, 0x3B, 0x33, 0x32, 0x33,
+                                    0x32, 0x23, 0x25, 0x33, 0x33, 0x23, 0x37, 0x77};
 static const uint8_t lead_hi[16] = {0x10, 0x20, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0x01, 0x02, 0x04, 0x08};
 
-int veil_kernel_covert_start(uint8_t b, uint8_t c) { return (lead_lo[b & 15] & lead_hi[b >> 4]) && !(b == 0xF0 && c == 0x9F); }
+static inline int is_plain_emoji(uint8_t b, uint8_t c, uint8_t d) {
+    return b == 0xF0 && c == 0x9F && (d & 0xFC) != 0x84 && d != 0xAF;
+}
+
+int veil_kernel_covert_start(uint8_t b, uint8_t c, uint8_t d) {
+    return (lead_lo[b & 15] & lead_hi[b >> 4]) && !is_plain_emoji(b, c, d);
+}
 
 // The fallback for other CPUs, and the reference the vector versions must equal: one byte
 // at a time, from the same tables.
@@ -56,7 +66,7 @@ static masks classify_portable(const uint8_t *q, const veil_kernel_tables *t) {
             t->third_lo[d & 15] & t->third_hi[d >> 4])
             m.look |= bit;
         uint8_t cls = json_lo[b & 15] & json_hi[b >> 4];
-        if (veil_kernel_covert_start(b, c)) m.look |= bit;
+        if (veil_kernel_covert_start(b, c, d)) m.look |= bit;
         if (b == '"') m.quote |= bit;
         if (b == '\\') m.backslash |= bit;
         if (!cls) m.bad |= bit;
@@ -95,6 +105,7 @@ static uint64_t next_decoded_portable(const uint8_t *q) {
         V cls = and_(shuf(j_lo, lo), shuf(j_hi, hi));                                        \
         uint64_t full = W == 64 ? ~0ULL : (1ULL << W) - 1;                                   \
         V emoji = and_(eq(v, set1(0xF0)), eq(v1, set1(0x9F)));                              \
+        emoji = andnot(or_(eq(and_(v2, set1(0xFC)), set1(0x84)), eq(v2, set1(0xAF))), emoji); \
         V look = or_(a, andnot(emoji, and_(shuf(l_lo, lo), shuf(l_hi, hi))));               \
         m.look |= (~(uint64_t)(uint32_t)mask(eq(look, zero)) & full) << h;                   \
         m.quote |= (uint64_t)(uint32_t)mask(eq(v, set1('"'))) << h;                          \
@@ -155,7 +166,9 @@ AVX512 static masks classify_avx512(const uint8_t *q, const veil_kernel_tables *
     __mmask64 lead = _mm512_test_epi8_mask(LOOK(lead_lo, v), LOOK(lead_hi, hi));
     __m512i cls = _mm512_and_si512(LOOK(json_lo, v), LOOK(json_hi, hi));
 #undef LOOK
-    __mmask64 emoji = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xF0)) & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8((char)0x9F));
+    __mmask64 emoji = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xF0)) & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8((char)0x9F))
+        & ~(_mm512_cmpeq_epi8_mask(_mm512_and_si512(v2, _mm512_set1_epi8((char)0xFC)), _mm512_set1_epi8((char)0x84))
+            | _mm512_cmpeq_epi8_mask(v2, _mm512_set1_epi8((char)0xAF)));
     masks m;
     m.look = anchor | (lead & ~emoji);
     m.quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));

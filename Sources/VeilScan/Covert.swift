@@ -32,10 +32,15 @@ enum Covert {
         if c < 0x0530 {
             // U+037E GREEK QUESTION MARK is the classic look-alike of `;`.
             if c == 0x037E { return .lookalike }
+            // Combining Cyrillic marks are marks, not letters: the view drops them, as it does
+            // U+0301 (`Shang\u{0483}hai` is the time zone), and a run of them is data.
+            if c >= 0x0483 && c <= 0x0489 { return .mark }
             return (c == 0x03BC || c == 0x03A9 || c == 0x0374 || c == 0x0387) ? .none : .confusableLetter
         }
         if c >= 0x3040 && c < 0xD800 {
-            if c >= 0xA640 && c <= 0xA69F { return .confusableLetter }
+            if c >= 0xA640 && c <= 0xA69F {
+                return (0xA66F ... 0xA67D).contains(c) || c >= 0xA69E ? byProperties(c) : .confusableLetter
+            }
             // CJK and Hangul syllables hold no mark, format or space: no lookup for them.
             return (c >= 0x3400 && c < 0xA000) || c >= 0xAC00 ? .none : byProperties(c)
         }
@@ -43,7 +48,7 @@ enum Covert {
         if c < 0x2070 { return generalPunctuation(c) }
         if c < 0x3040 {
             if c == 0x2212 || c == 0x2215 { return .lookalike }
-            return c >= 0x2DE0 && c <= 0x2DFF ? .confusableLetter : byProperties(c)
+            return byProperties(c)  // U+2DE0-2DFF, combining Cyrillic letters, are marks (Mn)
         }
         if c >= 0xFF01 && c <= 0xFF5E { return .lookalike }
         return byProperties(c)

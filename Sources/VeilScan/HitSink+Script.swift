@@ -17,6 +17,10 @@ extension HitSink {
         // at every Cyrillic letter, and an array per word was most of its scan.
         var latin = 0, greek = 0, cyrillic = 0
         var i = start
+        // The letters after `pos` are not visited again: the view's trigger is read here for
+        // each (`тсео` holds look-alikes after a first letter that is none), and the visits
+        // resume at the first one of another class (a combining Cyrillic letter is a mark).
+        var resume: Int? = nil
         while i < n, i - pos < HitSink.maxWordBytes, let d = HitSink.decode(p, n, i), let s = Covert.script(d.cp) {
             switch s {
             case .latin: latin += 1
@@ -24,10 +28,15 @@ extension HitSink {
             case .cyrillic: cyrillic += 1
             case .other: break
             }
+            if i > pos, resume == nil {
+                if Fold.changes(d.cp) { foldFound = true }
+                let c = Covert.classify(d.cp)
+                if c != .none && c != .confusableLetter { resume = i }
+            }
             i += d.len
         }
         wordCheckedUntil = i
-        covertResume = max(covertResume, i)
+        covertResume = max(covertResume, resume ?? i)
         guard (latin > 0 ? 1 : 0) + (greek > 0 ? 1 : 0) + (cyrillic > 0 ? 1 : 0) >= 2 else { return }
         // Report the letters of the minority script(s): the odd ones out in the word.
         let major: Covert.Script = latin >= greek && latin >= cyrillic ? .latin : (cyrillic >= greek ? .cyrillic : .greek)

@@ -15,6 +15,9 @@ struct HiddenDataTests {
         ("plane16\u{10FFFD}x", .privateUse, [0x10FFFD], "\u{10FFFD}"),
         ("tags\u{E0080}\u{E00FF}x", .tag, [0xE0080, 0xE00FF], "\u{E0080}"),
         ("z\u{0300}\u{0301}\u{0302}\u{0303}\u{0304}algo", .markRun, [0x300, 0x301, 0x302, 0x303, 0x304], "\u{0300}"),
+        // Combining Cyrillic letters count as Cyrillic in a word; the word's check must not
+        // step over them.
+        ("тест\u{2DE0}\u{2DE1}\u{2DE2}\u{2DE3}\u{2DE4}ы", .markRun, [0x2DE0, 0x2DE1, 0x2DE2, 0x2DE3, 0x2DE4], "\u{2DE0}"),
         ("nul\u{0000}x", .invisible, [0x0000], "\u{0000}"),
         ("bell\u{0007}x", .invisible, [0x0007], "\u{0007}"),
         ("del\u{007F}x", .invisible, [0x007F], "\u{007F}"),

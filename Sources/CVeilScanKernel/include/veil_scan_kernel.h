@@ -24,10 +24,10 @@ typedef struct veil_json_carry {
     uint64_t in_string;  // all ones: the next block starts inside a string
 } veil_json_carry;
 
-/// Nonzero when a character starting with bytes `b c` can be covert: b is a control (but tab,
-/// LF, CR) or a UTF-8 lead byte some covert character starts with (the kernel's table), and
-/// b c is not F0 9F (emoji).
-int veil_kernel_covert_start(uint8_t b, uint8_t c);
+/// Nonzero when a character starting with bytes `b c d` can be covert or is changed by the
+/// normalised view: b is a control (but tab, LF, CR) or a UTF-8 lead byte such a character
+/// starts with (the kernel's table), and b c d is not a plain emoji (F0 9F but 84-87, AF).
+int veil_kernel_covert_start(uint8_t b, uint8_t c, uint8_t d);
 
 /// The best `isa` this CPU runs.
 int32_t veil_kernel_best_isa(void);
@@ -35,7 +35,8 @@ int32_t veil_kernel_best_isa(void);
 /// JSON body: for the 64-byte blocks from `start` (a multiple of 64, counted from the body
 /// start, with `carry` from the blocks before), at most `words` of them, writes a bit per
 /// byte: real quotes; `{ } [ ] ,` outside strings; inside strings, anchor hits and
-/// the lead bytes of characters that can be covert (veil_kernel_covert_start) when not part
+/// the lead bytes of characters that can be covert or that the view changes
+/// (veil_kernel_covert_start) when not part
 /// of an escape, and backslashes starting `\u` or `\/`.
 /// Returns the blocks written (and `carry` after them), or -1 when a byte outside strings
 /// cannot be JSON (`carry` then as it was).
