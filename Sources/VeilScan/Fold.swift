@@ -54,9 +54,25 @@ enum Fold {
     struct Table {
         var pageIndex = [Int16](repeating: -1, count: 0x200)
         var pages: [[UInt8]?] = []
+        /// The same results as single words, for the view's loop (no array to retain per
+        /// scalar): 0 unchanged; else 0x10, the length in the low four bits (15: longer than
+        /// seven bytes, ask `of`) and the bytes from bit 8 on.
+        var packed: [UInt64] = []
         var changed = [UInt64](repeating: 0, count: 0x20000 >> 6)
         /// The most view bytes a byte of text becomes (`⒇`, three bytes, is `(20)`).
         var growth = 1
+    }
+
+    static func pack(_ f: [UInt8]) -> UInt64 {
+        guard f.count <= 7 else { return 0x1F }
+        return f.enumerated().reduce(0x10 | UInt64(f.count)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset + 8) }
+    }
+
+    /// `body` with the packed table: its page index (by scalar >> 8) and its pages.
+    @inline(__always)
+    static func withPacked<R>(_ body: (UnsafeBufferPointer<Int16>, UnsafeBufferPointer<UInt64>) -> R) -> R {
+        let t = table
+        return t.pageIndex.withUnsafeBufferPointer { index in t.packed.withUnsafeBufferPointer { body(index, $0) } }
     }
 
     /// Bytes of view per byte of text, at most: what a view's buffer must hold.
@@ -74,8 +90,10 @@ enum Fold {
             if t.pageIndex[block] < 0 {
                 t.pageIndex[block] = Int16(t.pages.count / 256)
                 t.pages += [[UInt8]?](repeating: nil, count: 256)
+                t.packed += [UInt64](repeating: 0, count: 256)
             }
             t.pages[Int(t.pageIndex[block]) &* 256 &+ Int(c & 0xFF)] = f
+            t.packed[Int(t.pageIndex[block]) &* 256 &+ Int(c & 0xFF)] = pack(f)
             t.changed[Int(c >> 6)] |= 1 << UInt64(c & 63)
             let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
             t.growth = max(t.growth, (f.count + len - 1) / len)

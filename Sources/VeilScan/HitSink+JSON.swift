@@ -89,7 +89,7 @@ extension HitSink {
                 walk.inString = false
                 walk.resume = end + 1
                 walk.bare = end + 1
-            default: visit(p, n, pos, m)
+            default: if mustVisit(p, n, pos, m) { visit(p, n, pos, m) }
             }
             return nil
         }

@@ -56,26 +56,41 @@ extension HitSink {
     /// letter into an escape letter (`\` + U+200D + `zh-CN`).
     static func normalise(_ p: UnsafeRawPointer, _ n: Int, _ escapes: Bool, _ out: UnsafeMutablePointer<UInt8>,
                           _ origin: UnsafeMutablePointer<Int32>) -> (Int, Bool) {
-        var i = 0, o = 0, changed = false
-        while i < n {
-            let b = Matcher.byte(p, i)
-            if b &- 0x20 < 0x5F || (escapes && Matcher.isEscapeLetter(p, i)) {
-                out[o] = b; origin[o] = Int32(i); o += 1; i += 1
-                continue
+        // The table's packed words, not `Fold.of`'s arrays: a retain and a release per
+        // scalar were a third of a scan of Russian prose.
+        Fold.withPacked { index, packed in
+            var i = 0, o = 0, changed = false
+            while i < n {
+                let b = Matcher.byte(p, i)
+                if b &- 0x20 < 0x5F || (escapes && Matcher.isEscapeLetter(p, i)) {
+                    out[o] = b; origin[o] = Int32(i); o += 1; i += 1
+                    continue
+                }
+                guard let (cp, len) = HitSink.decode(p, n, i) else {
+                    out[o] = b; origin[o] = Int32(i); o += 1; i += 1
+                    continue
+                }
+                var word: UInt64 = 0
+                if cp < 0x20000, !(0xD800 ... 0xDFFF).contains(cp) {
+                    let page = Int(index[Int(cp >> 8)])
+                    if page >= 0 { word = packed[page &* 256 &+ Int(cp & 0xFF)] }
+                } else if let folded = Fold.of(cp) {
+                    word = Fold.pack(folded)
+                }
+                if word & 0xF == 0xF, let folded = Fold.of(cp) {  // longer than a word holds
+                    for x in folded { out[o] = x; origin[o] = Int32(i); o += 1 }
+                    changed = true
+                } else if word != 0 {
+                    var bytes = word >> 8
+                    for _ in 0 ..< Int(word & 0xF) { out[o] = UInt8(truncatingIfNeeded: bytes); origin[o] = Int32(i); o += 1; bytes >>= 8 }
+                    changed = true
+                } else {
+                    for k in i ..< i + len { out[o] = Matcher.byte(p, k); origin[o] = Int32(k); o += 1 }
+                }
+                i += len
             }
-            guard let (cp, len) = HitSink.decode(p, n, i) else {
-                out[o] = b; origin[o] = Int32(i); o += 1; i += 1
-                continue
-            }
-            if Fold.changes(cp), let folded = Fold.of(cp) {
-                for x in folded { out[o] = x; origin[o] = Int32(i); o += 1 }
-                changed = true
-            } else {
-                for k in i ..< i + len { out[o] = Matcher.byte(p, k); origin[o] = Int32(k); o += 1 }
-            }
-            i += len
+            return (o, changed)
         }
-        return (o, changed)
     }
 
     /// A JSON string scanned in place, `p[stringStart ..< end]`.

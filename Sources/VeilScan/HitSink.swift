@@ -88,7 +88,8 @@ struct HitSink {
                 while w < filled {
                     var bits = out[w]
                     while bits != 0 {
-                        visit(p, n, (block + w) << 6 + bits.trailingZeroBitCount, m)
+                        let pos = (block + w) << 6 + bits.trailingZeroBitCount
+                        if mustVisit(p, n, pos, m) { visit(p, n, pos, m) }
                         bits &= bits &- 1
                     }
                     w = HitSink.nextWord(out, w + 1, filled)
@@ -107,6 +108,24 @@ struct HitSink {
         var w = from
         while w < end, out[w] == 0 { w += 1 }
         return w
+    }
+
+    /// Whether `visit` can do anything at `pos`: not at a lead byte no pattern is anchored
+    /// at when it is inside a stretch already checked (a word of Russian prose: its letters
+    /// after the first), in the second look (which reads anchors only), or when it starts a
+    /// two-byte scalar neither covert nor changed by the view (Polish `ł`, Turkish `ş`: their
+    /// lead bytes start `ſ` and `ı` too). Inlined: Russian and Polish prose have a mark at
+    /// most letters, and the call was most of the cost of the ones that do nothing.
+    @inline(__always)
+    func mustVisit(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) -> Bool {
+        let b = p.load(fromByteOffset: pos, as: UInt8.self)
+        let c = m.compiled
+        guard b >= 0x80, c.byteFlags[Int(b)] == 0 else { return true }
+        guard view == nil, pos >= covertResume else { return false }
+        guard b &- 0xC2 < 0x1E, pos + 1 < n else { return true }
+        let b1 = p.load(fromByteOffset: pos + 1, as: UInt8.self)
+        // Not a continuation byte: `covert` finds no scalar here either.
+        return b1 & 0xC0 == 0x80 && !c.isQuiet(UInt32(b & 0x1F) << 6 | UInt32(b1 & 0x3F))
     }
 
     /// One flagged position: canary anchors first, then the character and date checks.

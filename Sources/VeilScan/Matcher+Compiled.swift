@@ -31,11 +31,15 @@ final class CompiledPatterns: @unchecked Sendable {
     /// turned away here without touching the 256 KiB index.
     let pairBits: UnsafeMutableBufferPointer<UInt64>
     /// Per raw byte: `singleFlag` when its folded form anchors a single-byte pattern,
-    /// `rawFlag` when it starts an exact-case anchor.
+    /// `rawFlag` when it starts an exact-case anchor, `pairFlag` when its folded form starts
+    /// any other; 0: no pattern is anchored at this byte.
     let byteFlags: UnsafeMutableBufferPointer<UInt8>
-    static let singleFlag: UInt8 = 1, rawFlag: UInt8 = 2
+    static let singleFlag: UInt8 = 1, rawFlag: UInt8 = 2, pairFlag: UInt8 = 4
     /// The prefilter of the C kernel (Matcher+Prefilter.swift).
     let kernel: UnsafeMutablePointer<veil_kernel_tables>
+    /// One bit per scalar below U+0800: neither covert nor changed by the view. The kernel
+    /// marks lead bytes, not scalars: `ł` shares C5 with `ſ`, and a visit of it does nothing.
+    let quiet = CompiledPatterns.quietScalars
 
     init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16],
          kernel: veil_kernel_tables) {
@@ -74,10 +78,25 @@ final class CompiledPatterns: @unchecked Sendable {
             if k >= 1 << 16 { byteFlags[k >> 8 & 0xFF] |= CompiledPatterns.rawFlag }
         }
         for b in 0 ..< 256 {
+            let first = Int(Matcher.fold(UInt8(b))) << 8
+            if pairIndex[first ..< first + 256].contains(where: { $0 != 0 }) { byteFlags[b] |= CompiledPatterns.pairFlag }
             if singleIndex[Int(Matcher.fold(UInt8(b)))] != 0 { byteFlags[b] |= CompiledPatterns.singleFlag }
             if singleIndex[256 + b] != 0 { byteFlags[b] |= CompiledPatterns.rawFlag }
         }
     }
+
+    /// Made once per process; never freed.
+    nonisolated(unsafe) private static let quietScalars: UnsafeMutablePointer<UInt64> = {
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 0x800 / 64)
+        bits.initialize(repeating: 0, count: 0x800 / 64)
+        for c in UInt32(0) ..< 0x800 where Covert.classify(c) == .none && !Fold.changes(c) {
+            bits[Int(c >> 6)] |= 1 << UInt64(c & 63)
+        }
+        return bits
+    }()
+
+    /// Whether the scalar U+0080 ..< U+0800 is quiet.
+    @inline(__always) func isQuiet(_ c: UInt32) -> Bool { quiet[Int(c >> 6)] & 1 << UInt64(c & 63) != 0 }
 
     /// Bucket (1-based, 0: none) of patterns anchored on the pair with this key.
     @inline(__always) func pair(_ key: Int) -> Int {

@@ -24,7 +24,10 @@ import VeilProfile
         var growth = 1
         for c in UInt32(0) ..< 0x20000 where !(0xD800 ... 0xDFFF).contains(c) {
             let expected = Fold.compute(c)
-            if Fold.of(c) != expected || Fold.changes(c) != (expected != nil) { wrong.append(c) }
+            let packed = Fold.withPacked { index, pages in index[Int(c >> 8)] < 0 ? 0 : pages[Int(index[Int(c >> 8)]) * 256 + Int(c & 0xFF)] }
+            if Fold.of(c) != expected || Fold.changes(c) != (expected != nil) || packed != (expected.map(Fold.pack) ?? 0) {
+                wrong.append(c)
+            }
             let len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
             growth = max(growth, ((expected?.count ?? 0) + len - 1) / len)
         }
