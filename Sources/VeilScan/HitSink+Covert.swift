@@ -49,7 +49,7 @@ extension HitSink {
             if cp == 0x2013 && HitSink.isNumericRange(p, n, pos, len) { return }
             addCharacter(.lookalike, p, n, pos, pos + len, cp, word: word(p, n, pos, len))
         case .space: addCharacter(.unusualSpace, p, n, pos, pos + len, cp)
-        case .confusableLetter: if pos >= wordCheckedUntil { mixedScript(p, n, pos) }
+        case .confusableLetter: if pos >= wordCheckedUntil { mixedScript(p, n, pos, m) }
         }
     }
 

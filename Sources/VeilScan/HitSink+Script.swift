@@ -6,7 +6,7 @@ extension HitSink {
     /// Longest stretch examined either side of the suspicious letter.
     static let maxWordBytes = 96
 
-    mutating func mixedScript(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int) {
+    mutating func mixedScript(_ p: UnsafeRawPointer, _ n: Int, _ pos: Int, _ m: Matcher) {
         // Walk back to the start of the word.
         var start = pos
         while pos - start < HitSink.maxWordBytes, let prev = HitSink.previous(p, n, start),
@@ -29,9 +29,9 @@ extension HitSink {
             case .other: break
             }
             if i > pos, resume == nil {
-                if Fold.changes(d.cp) { foldFound = true }
-                let c = Covert.classify(d.cp)
-                if c != .none && c != .confusableLetter { resume = i }
+                let t = d.cp < 0x800 ? m.compiled.traits(d.cp) : CompiledPatterns.traits(of: d.cp)
+                if t & CompiledPatterns.changedTrait != 0 { foldFound = true }
+                if t & (CompiledPatterns.covertTrait | CompiledPatterns.letterTrait) == CompiledPatterns.covertTrait { resume = i }
             }
             i += d.len
         }

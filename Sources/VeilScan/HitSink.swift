@@ -125,7 +125,7 @@ struct HitSink {
         guard b &- 0xC2 < 0x1E, pos + 1 < n else { return true }
         let b1 = p.load(fromByteOffset: pos + 1, as: UInt8.self)
         // Not a continuation byte: `covert` finds no scalar here either.
-        return b1 & 0xC0 == 0x80 && !c.isQuiet(UInt32(b & 0x1F) << 6 | UInt32(b1 & 0x3F))
+        return b1 & 0xC0 == 0x80 && c.traits(UInt32(b & 0x1F) << 6 | UInt32(b1 & 0x3F)) != 0
     }
 
     /// One flagged position: canary anchors first, then the character and date checks.

@@ -37,9 +37,12 @@ final class CompiledPatterns: @unchecked Sendable {
     static let singleFlag: UInt8 = 1, rawFlag: UInt8 = 2, pairFlag: UInt8 = 4
     /// The prefilter of the C kernel (Matcher+Prefilter.swift).
     let kernel: UnsafeMutablePointer<veil_kernel_tables>
-    /// One bit per scalar below U+0800: neither covert nor changed by the view. The kernel
-    /// marks lead bytes, not scalars: `ł` shares C5 with `ſ`, and a visit of it does nothing.
-    let quiet = CompiledPatterns.quietScalars
+    /// Per scalar below U+0800, what the scan asks of it without a call: `changedTrait` (the
+    /// view changes it), `covertTrait` (Covert.classify is not .none), `letterTrait` (it is a
+    /// `.confusableLetter`). The kernel marks lead bytes, not scalars: `ł` shares C5 with `ſ`,
+    /// and a visit of it does nothing; a Russian word's letters are read here one by one.
+    let traits = CompiledPatterns.scalarTraits
+    static let changedTrait: UInt8 = 1, covertTrait: UInt8 = 2, letterTrait: UInt8 = 4
 
     init(patterns ps: [Pattern], buckets: [[Int]], pairIndex: [UInt16], singleIndex: [UInt16],
          kernel: veil_kernel_tables) {
@@ -86,17 +89,20 @@ final class CompiledPatterns: @unchecked Sendable {
     }
 
     /// Made once per process; never freed.
-    nonisolated(unsafe) private static let quietScalars: UnsafeMutablePointer<UInt64> = {
-        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 0x800 / 64)
-        bits.initialize(repeating: 0, count: 0x800 / 64)
-        for c in UInt32(0) ..< 0x800 where Covert.classify(c) == .none && !Fold.changes(c) {
-            bits[Int(c >> 6)] |= 1 << UInt64(c & 63)
-        }
-        return bits
+    nonisolated(unsafe) private static let scalarTraits: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 0x800)
+        for c in UInt32(0) ..< 0x800 { t[Int(c)] = traits(of: c) }
+        return t
     }()
 
-    /// Whether the scalar U+0080 ..< U+0800 is quiet.
-    @inline(__always) func isQuiet(_ c: UInt32) -> Bool { quiet[Int(c >> 6)] & 1 << UInt64(c & 63) != 0 }
+    /// The traits of any scalar, asked of Fold and Covert.
+    static func traits(of c: UInt32) -> UInt8 {
+        let k = Covert.classify(c)
+        return (Fold.changes(c) ? changedTrait : 0) | (k != .none ? covertTrait : 0) | (k == .confusableLetter ? letterTrait : 0)
+    }
+
+    /// The traits of a scalar below U+0800.
+    @inline(__always) func traits(_ c: UInt32) -> UInt8 { traits[Int(c & 0x7FF)] }
 
     /// Bucket (1-based, 0: none) of patterns anchored on the pair with this key.
     @inline(__always) func pair(_ key: Int) -> Int {
