@@ -6,8 +6,9 @@
 
 proxy: prompt JSON with accented words and emoji, a few long strings (the proxy benchmark's).
 scan:  other-scripts-1m.json, Chinese and Russian prose (every junction and most letters not
-       ASCII); json-heavy-1m.json, tool calls and results as deep JSON with many short
-       strings (a string boundary every ~10 bytes: the cost per string, not per byte).
+       ASCII); latin-extended-1m.json, Polish and Turkish prose; json-heavy-1m.json, tool calls
+       and results as deep JSON with many short strings (a string boundary every ~10 bytes: the
+       cost per string, not per byte).
 The built-in ASCII corpus is `veil bench scan` without --file.
 """
 import json, random, sys
@@ -58,6 +59,20 @@ def other_scripts(size):
     return conversation(size, message)
 
 
+def latin_extended(size):
+    """Polish and Turkish prose: Latin letters whose lead bytes (C4 C5) also start letters the
+    view changes (ı, ſ), so the kernel marks them; Turkish's ı is itself one."""
+    random.seed(17)
+    pl = ("serwer zwraca wartość gdy wywołujący przekazuje argument test sprawdza moduł błąd budowanie "
+          "żądanie odpowiedź łączność źródło").split()
+    tr = "sunucu bir değer döndürür çağıran argüman geçirdiğinde test modülü kontrol eder hata işleme yapılandırma".split()
+    def message(i):
+        text = " ".join(random.choice(pl if i % 2 == 0 else tr) for _ in range(random.randint(20, 200)))
+        return ({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]},
+                len(text.encode()) + 60)
+    return conversation(size, message)
+
+
 def json_heavy(size):
     random.seed(13)
     names = "id name path kind size mode owner tags status line col".split()
@@ -71,7 +86,8 @@ def json_heavy(size):
 
 
 def scan(out):
-    for name, body in (("other-scripts-1m", other_scripts(1 << 20)), ("json-heavy-1m", json_heavy(1 << 20))):
+    for name, body in (("other-scripts-1m", other_scripts(1 << 20)), ("latin-extended-1m", latin_extended(1 << 20)),
+                       ("json-heavy-1m", json_heavy(1 << 20))):
         open(f"{out}/{name}.json", "wb").write(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
 
 
