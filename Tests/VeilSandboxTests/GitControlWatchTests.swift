@@ -41,7 +41,7 @@ import Testing
         let dir = Self.repository()
         defer { Self.remove(dir) }
         let watch = GitControlWatch.atLaunch(workdir: dir)
-        #expect(watch == GitControlWatch(repositories: [.init(path: "", absent: ["config.worktree", "modules", "worktrees", "commondir"])]))
+        #expect(watch == GitControlWatch(repositories: [.init(path: "", absent: ["config.worktree", "modules", "worktrees", "commondir", "info"])]))
         #expect(watch.afterRun(workdir: dir).isEmpty)
         #expect(Self.names(dir + "/.git") == ["config", "hooks", "objects"])
     }
@@ -105,7 +105,7 @@ import Testing
         mkdir(dir + "/docs", 0o755)
         symlink("app", dir + "/link")
         let watch = GitControlWatch.atLaunch(workdir: dir)
-        #expect(watch.repositories == [.init(path: "app", absent: ["config.worktree", "modules", "worktrees", "commondir"])])
+        #expect(watch.repositories == [.init(path: "app", absent: ["config.worktree", "modules", "worktrees", "commondir", "info"])])
         #expect(!watch.hadRepository)
         Self.write(dir + "/app/.git/commondir", "../../evil\n")
         let lines = watch.afterRun(workdir: dir)

@@ -6,6 +6,7 @@ protection held, not that the attack was misaimed. Runs as root and as an unpriv
 (scripts/integration-tests); without VEIL_BIN it skips locally and fails in CI.
 """
 import json
+import shutil
 import signal
 import socket
 import os
@@ -551,7 +552,12 @@ def commondir():  # git takes the configuration of the directory it names
     shutil.copy(".git/HEAD", "evil/HEAD")
     open("evil/config", "w").write(open(".git/config").read() + MONITOR % "commondir")
     open(".git/commondir", "w").write("../evil\n")
-attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, move_repo, hide, commondir]}
+def exclude():  # a new file `git status` does not list
+    open("planted.py", "w").write("import os\n")
+    os.makedirs(".git/info", exist_ok=True)
+    open(".git/info/exclude", "a").write("planted.py\n")
+attacks = {f.__name__: f for f in [config, hook, replace_config, move_git, move_hooks, move_repo, hide, commondir,
+                                   exclude]}
 os.chdir(sys.argv[1])
 # Committing works (first: git run after these attacks would run them inside).
 ident = ["-c", "user.name=a", "-c", "user.email=a@example.com"]
@@ -566,7 +572,8 @@ for name in sys.argv[2:]:
         out[name] = e.strerror
 print(json.dumps(out))
 """
-GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "move_repo", "hide", "commondir"]
+GIT_ATTACK_NAMES = ["config", "hook", "replace_config", "move_git", "move_hooks", "move_repo", "hide", "commondir",
+                    "exclude"]
 
 
 def git_repo(path):
@@ -597,6 +604,16 @@ def test_control_an_agent_outside_veil_makes_the_users_git_run_its_code(tmp_path
         ran[name] = host_git_runs(repo, env)
     assert ran == {"config": ["PWNED-config"], "hook": ["PWNED-hook"], "replace_config": ["PWNED-replace"],
                    "commondir": ["PWNED-commondir"]}
+    repo = tmp_path / "exclude"
+    env = git_repo(repo)
+    r = subprocess.run([PY, "-c", GIT_ATTACKS, ".", "exclude"], cwd=repo, env=env, capture_output=True, text=True)
+    assert json.loads(r.stdout)["exclude"] == "done", r.stderr
+    assert "planted.py" not in untracked(repo, env)
+
+
+def untracked(path, env):
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=path, env=env,
+                          capture_output=True, text=True).stdout
 
 
 @pytest.mark.parametrize("layout", ["workdir", "subdirectory"])
@@ -609,6 +626,8 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     either (it would leave a directory of the agent's at its name)."""
     repo = workdir if layout == "workdir" else workdir / "app"
     env = git_repo(repo)
+    if layout == "subdirectory":
+        shutil.rmtree(repo / ".git" / "info")  # nothing there to make read-only: looked for after the run
     r = run_in_veil(["--", PY, "-c", GIT_ATTACKS, "." if layout == "workdir" else "app", *GIT_ATTACK_NAMES],
                     home, workdir)
     assert r.returncode == 0, r.stderr
@@ -616,9 +635,12 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     assert out == {"config": "Read-only file system", "hook": "Read-only file system",
                    "replace_config": "Device or resource busy", "move_git": "Device or resource busy",
                    "move_hooks": "Device or resource busy", "move_repo": "Device or resource busy", "hide": "done",
-                   "commondir": "done", "commit": 0}, out
+                   "commondir": "done", "commit": 0,
+                   "exclude": "Read-only file system" if layout == "workdir" else "done"}, out
     at = ".git" if layout == "workdir" else "app/.git"
     assert f"moved to {at}/commondir.veil-blocked" in r.stderr, r.stderr
+    assert (f"moved to {at}/info.veil-blocked" in r.stderr) == (layout == "subdirectory"), r.stderr
+    assert "?? planted.py" in untracked(repo, env)
     where = "the workdir's repository" if layout == "workdir" else "app/"
     assert f"hid its changes to 1 file from `git status` in {where} (assume-unchanged or skip-worktree): work.txt" in r.stderr
     assert not (repo / ".git" / "commondir").exists() and (repo / ".git" / "commondir.veil-blocked").exists()

@@ -12,8 +12,9 @@ import VeilProfile
 /// objects, refs, the index and HEAD stay writable, so committing works. What cannot be made read-only because it is not there yet (a
 /// `commondir`, a `config.worktree`) is looked for after the run (GitControlWatch).
 enum GitControl {
-    /// What git reads commands from, below a repository's `.git` directory.
-    static let readOnly = ["config", "config.worktree", "hooks", "modules", "worktrees", "commondir"]
+    /// What git reads commands from, below a repository's `.git` directory, and `info`, whose
+    /// `exclude` would hide the agent's new files from `git status`.
+    static let readOnly = ["config", "config.worktree", "hooks", "modules", "worktrees", "commondir", "info"]
 
     /// Applied in the sandbox before any mount lands below the workdir (sandbox path `workdir`,
     /// under the staging root): its own repository and those of its immediate subdirectories (a
