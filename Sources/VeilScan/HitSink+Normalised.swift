@@ -66,6 +66,23 @@ extension HitSink {
                     out[o] = b; origin[o] = Int32(i); o += 1; i += 1
                     continue
                 }
+                // A two-byte scalar kept, dropped or made one byte (Cyrillic, Greek, `ı`):
+                // without a branch on which, for prose that mixes look-alikes and other letters.
+                if b &- 0xC2 < 0x1E, i + 1 < n, Matcher.byte(p, i + 1) & 0xC0 == 0x80 {
+                    let b1 = Matcher.byte(p, i + 1), cp = Int(b & 0x1F) << 6 | Int(b1 & 0x3F)
+                    let page = Int(index[cp >> 8])
+                    let word = page < 0 ? 0 : packed[page &* 256 &+ (cp & 0xFF)]
+                    if word & 0xF <= 1 {
+                        let keep = word == 0
+                        out[o] = keep ? b : UInt8(truncatingIfNeeded: word >> 8)
+                        out[o + 1] = b1
+                        origin[o] = Int32(i); origin[o + 1] = Int32(i + 1)
+                        o += keep ? 2 : Int(word & 0xF)
+                        changed = changed || !keep
+                        i += 2
+                        continue
+                    }
+                }
                 guard let (cp, len) = HitSink.decode(p, n, i) else {
                     out[o] = b; origin[o] = Int32(i); o += 1; i += 1
                     continue
