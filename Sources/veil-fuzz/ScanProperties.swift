@@ -56,6 +56,16 @@ enum ScanProperties {
             if disguised.count < 900, let hidden = uncovered(findings, disguised, ["[U+0301]": "", "[U+0430]": "a"]) {
                 fail("look-alikes and marks hid \(hidden)", body)
             }
+            // Alone, without a mark that always sends a text through the view: letters whose
+            // lead bytes the kernel once left unmarked.
+            let latin = scanner.scanBody(insideStrings(body) { b, out in out += latinLookalikes[b] ?? [b] }, api: .anthropic)
+            let undo = Dictionary(uniqueKeysWithValues: latinLookalikes.map { b, bytes in
+                ("[" + codePointName(String(decoding: bytes, as: UTF8.self).unicodeScalars.first!.value) + "]",
+                 String(UnicodeScalar(b)))
+            })
+            if latin.count < 900, let hidden = uncovered(findings, latin, undo) {
+                fail("Latin look-alikes hid \(hidden)", body)
+            }
         }
         guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
         else { return }
@@ -159,6 +169,14 @@ enum ScanProperties {
     }
 
     static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+    /// Letters the view reads as ASCII, each of another lead byte: Latin alpha, dotless i,
+    /// long s, Armenian ho and oh, a squared capital A.
+    static let latinLookalikes: [UInt8: [UInt8]] = [
+        UInt8(ascii: "a"): Array("\u{0251}".utf8), UInt8(ascii: "i"): Array("\u{0131}".utf8),
+        UInt8(ascii: "s"): Array("\u{017F}".utf8), UInt8(ascii: "h"): Array("\u{0570}".utf8),
+        UInt8(ascii: "o"): Array("\u{0585}".utf8), UInt8(ascii: "A"): Array("\u{1F130}".utf8),
+    ]
 
     /// `body` with `rewrite` writing each byte inside a string; quotes, bytes outside strings
     /// and escapes (a `\u` with its four hex digits) are copied as they are.
