@@ -30,10 +30,10 @@ static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0,
 // scalar they start) or that the normalised view changes (Fold.swift), by nibbles, exact:
 // bit 1 for 0xC_, 2 for 0xD_, 4 for 0xE_, 8 for 0xF_, 0x10 and 0x20 for the C0 controls (but
 // tab, LF and CR), 0x40 for DEL. C2 (NBSP, soft hyphen, C1 controls), C4 C5 C7 C9 (letters
-// the view folds: dotless i, long s, the ligatures IJ, LJ, NJ, DZ, Latin alpha and iota: not
-// marked, `user ɑlice` passed the view unread), CA-CF (modifier apostrophes, combining marks, Greek), D0-D5
-// (Cyrillic; Armenian look-alikes), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic, Syriac, Thaana and NKo marks and
-// format characters), E0-E3 (marks and format characters of the Indic and other scripts,
+// the view folds: dotless i, long s, the ligatures IJ LJ NJ DZ, Latin alpha and iota; left
+// unmarked, `user ɑlice` went upstream unread), CA-CF (modifier apostrophes, combining marks,
+// Greek), D0-D5 (Cyrillic; Armenian look-alikes), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic,
+// Syriac, Thaana and NKo marks and format characters), E0-E3 (marks and format characters of the Indic and other scripts,
 // punctuation, spaces, fillers, braille blank), EA (Cyrillic extended, marks), EE EF (private
 // use, selectors, BOM, fullwidth forms), F0 (format characters and marks of plane 1), F3
 // (tags, selectors, plane 15), F4 (plane 16). The other accented Latin letters (C3 C6 C8),
@@ -166,7 +166,8 @@ AVX512 static masks classify_avx512(const uint8_t *q, const veil_kernel_tables *
     __mmask64 lead = _mm512_test_epi8_mask(LOOK(lead_lo, v), LOOK(lead_hi, hi));
     __m512i cls = _mm512_and_si512(LOOK(json_lo, v), LOOK(json_hi, hi));
 #undef LOOK
-    __mmask64 emoji = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xF0)) & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8((char)0x9F))
+    __mmask64 emoji = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xF0))
+        & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8((char)0x9F))
         & ~(_mm512_cmpeq_epi8_mask(_mm512_and_si512(v2, _mm512_set1_epi8((char)0xFC)), _mm512_set1_epi8((char)0x84))
             | _mm512_cmpeq_epi8_mask(v2, _mm512_set1_epi8((char)0xAF)));
     masks m;

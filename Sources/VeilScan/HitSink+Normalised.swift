@@ -99,7 +99,9 @@ extension HitSink {
                     changed = true
                 } else if word != 0 {
                     var bytes = word >> 8
-                    for _ in 0 ..< Int(word & 0xF) { out[o] = UInt8(truncatingIfNeeded: bytes); origin[o] = Int32(i); o += 1; bytes >>= 8 }
+                    for _ in 0 ..< Int(word & 0xF) {
+                        out[o] = UInt8(truncatingIfNeeded: bytes); origin[o] = Int32(i); o += 1; bytes >>= 8
+                    }
                     changed = true
                 } else {
                     for k in i ..< i + len { out[o] = Matcher.byte(p, k); origin[o] = Int32(k); o += 1 }

@@ -31,7 +31,8 @@ extension HitSink {
             if i > pos, resume == nil {
                 let t = d.cp < 0x800 ? m.compiled.traits(d.cp) : CompiledPatterns.traits(of: d.cp)
                 if t & CompiledPatterns.changedTrait != 0 { foldFound = true }
-                if t & (CompiledPatterns.covertTrait | CompiledPatterns.letterTrait) == CompiledPatterns.covertTrait { resume = i }
+                let covertOnly = t & (CompiledPatterns.covertTrait | CompiledPatterns.letterTrait) == CompiledPatterns.covertTrait
+                if covertOnly { resume = i }
             }
             i += d.len
         }

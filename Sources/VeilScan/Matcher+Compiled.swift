@@ -82,7 +82,9 @@ final class CompiledPatterns: @unchecked Sendable {
         }
         for b in 0 ..< 256 {
             let first = Int(Matcher.fold(UInt8(b))) << 8
-            if pairIndex[first ..< first + 256].contains(where: { $0 != 0 }) { byteFlags[b] |= CompiledPatterns.pairFlag }
+            if pairIndex[first ..< first + 256].contains(where: { $0 != 0 }) {
+                byteFlags[b] |= CompiledPatterns.pairFlag
+            }
             if singleIndex[Int(Matcher.fold(UInt8(b)))] != 0 { byteFlags[b] |= CompiledPatterns.singleFlag }
             if singleIndex[256 + b] != 0 { byteFlags[b] |= CompiledPatterns.rawFlag }
         }
@@ -98,7 +100,8 @@ final class CompiledPatterns: @unchecked Sendable {
     /// The traits of any scalar, asked of Fold and Covert.
     static func traits(of c: UInt32) -> UInt8 {
         let k = Covert.classify(c)
-        return (Fold.changes(c) ? changedTrait : 0) | (k != .none ? covertTrait : 0) | (k == .confusableLetter ? letterTrait : 0)
+        return (Fold.changes(c) ? changedTrait : 0) | (k != .none ? covertTrait : 0)
+            | (k == .confusableLetter ? letterTrait : 0)
     }
 
     /// The traits of a scalar below U+0800.

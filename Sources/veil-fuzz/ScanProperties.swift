@@ -58,7 +58,8 @@ enum ScanProperties {
             }
             // Alone, without a mark that always sends a text through the view: letters whose
             // lead bytes the kernel once left unmarked.
-            let latin = scanner.scanBody(insideStrings(body) { b, out in out += latinLookalikes[b] ?? [b] }, api: .anthropic)
+            let substituted = insideStrings(body) { b, out in out += latinLookalikes[b] ?? [b] }
+            let latin = scanner.scanBody(substituted, api: .anthropic)
             let undo = Dictionary(uniqueKeysWithValues: latinLookalikes.map { b, bytes in
                 ("[" + codePointName(String(decoding: bytes, as: UTF8.self).unicodeScalars.first!.value) + "]",
                  String(UnicodeScalar(b)))
