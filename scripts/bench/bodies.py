@@ -48,29 +48,29 @@ def conversation(size, message):
     return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": msgs}
 
 
-def other_scripts(size):
-    random.seed(11)
-    zh = "服务器 返回 一个 值 当 调用者 传递 参数 测试 检查 重构 模块 导入 错误 处理 配置 构建 部署 请求 响应 代码 审查".split()
-    ru = "сервер возвращает значение когда вызывающий передаёт аргумент тест проверяет модуль ошибка сборка запрос ответ".split()
+def prose(size, seed, even, odd):
+    """A conversation of prose: user turns in words of `even`, assistant turns in those of `odd`."""
+    random.seed(seed)
     def message(i):
-        text = " ".join(random.choice(zh if i % 2 == 0 else ru) for _ in range(random.randint(20, 200)))
+        text = " ".join(random.choice(even if i % 2 == 0 else odd) for _ in range(random.randint(20, 200)))
         return ({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]},
                 len(text.encode()) + 60)
     return conversation(size, message)
+
+
+def other_scripts(size):
+    zh = "服务器 返回 一个 值 当 调用者 传递 参数 测试 检查 重构 模块 导入 错误 处理 配置 构建 部署 请求 响应 代码 审查".split()
+    ru = "сервер возвращает значение когда вызывающий передаёт аргумент тест проверяет модуль ошибка сборка запрос ответ".split()
+    return prose(size, 11, zh, ru)
 
 
 def latin_extended(size):
     """Polish and Turkish prose: Latin letters whose lead bytes (C4 C5) also start letters the
     view changes (ı, ſ), so the kernel marks them; Turkish's ı is itself one."""
-    random.seed(17)
     pl = ("serwer zwraca wartość gdy wywołujący przekazuje argument test sprawdza moduł błąd budowanie "
           "żądanie odpowiedź łączność źródło").split()
     tr = "sunucu bir değer döndürür çağıran argüman geçirdiğinde test modülü kontrol eder hata işleme yapılandırma".split()
-    def message(i):
-        text = " ".join(random.choice(pl if i % 2 == 0 else tr) for _ in range(random.randint(20, 200)))
-        return ({"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": text}]},
-                len(text.encode()) + 60)
-    return conversation(size, message)
+    return prose(size, 17, pl, tr)
 
 
 def json_heavy(size):

@@ -9,8 +9,9 @@ import VeilProfile
 /// outside the sandbox, the next time the user typed `git status`. So inside, the files of an
 /// existing repository that git takes commands from are read-only, and `.git` (and a
 /// subdirectory holding one) is a mount point the agent cannot rename, remove or replace;
-/// objects, refs, the index and HEAD stay writable, so committing works. What cannot be made read-only because it is not there yet (a
-/// `commondir`, a `config.worktree`) is looked for after the run (GitControlWatch).
+/// objects, refs, the index and HEAD stay writable, so committing works. What cannot be made
+/// read-only because it is not there yet (a `commondir`, a `config.worktree`) is looked for
+/// after the run (GitControlWatch).
 enum GitControl {
     /// What git reads commands from, below a repository's `.git` directory, and `info`, whose
     /// `exclude` would hide the agent's new files from `git status`.
