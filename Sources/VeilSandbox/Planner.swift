@@ -193,14 +193,20 @@ public enum Planner {
     /// host's uid 0, which owns these files: writable, core_pattern alone runs a program of
     /// the agent's choosing as real root on the host. Read-only as under bubblewrap and Docker,
     /// plus the other root-writable entries (mtrr, pressure triggers, drivers).
-    static let procReadOnly = ["sys", "sysrq-trigger", "irq", "bus", "fs", "mtrr", "pressure", "driver"]
+    static let procReadOnly = ["sys", "sysrq-trigger", "irq", "fs", "mtrr", "pressure", "driver"]
     /// Kernel memory, other users' keys, timers and hardware lists: hidden as Docker hides them.
     static let procHidden = ["kcore", "keys", "key-users", "timer_list", "timer_stats", "sched_debug",
                              "latency_stats", "acpi", "scsi", "asound",
                              // Every device with an interrupt, network interfaces by name.
                              "interrupts",
                              // The kernel's build configuration names its build (CONFIG_LOCALVERSION).
-                             "config.gz"]
+                             "config.gz",
+                             // The machine's maker, as the model name in cpuinfo would: PCI vendor
+                             // and device ids and input devices (`bus`, root-writable besides),
+                             // firmware devices by ACPI id (`AMZNC10C:00` in iomem), and the
+                             // drivers the kernel holds (ena, hv_vmbus, nvidia).
+                             "bus", "iomem", "ioports", "kallsyms", "modules", "vmallocinfo", "slabinfo",
+                             "misc", "devices"]
 
     /// /proc/cpuinfo with the processor's marketing name (a cloud's custom part names the
     /// cloud) replaced; the flags, counts and sizes runtimes read stay.

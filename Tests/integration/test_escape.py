@@ -6,6 +6,7 @@ protection held, not that the attack was misaimed. Runs as root and as an unpriv
 (scripts/integration-tests); without VEIL_BIN it skips locally and fails in CI.
 """
 import json
+import re
 import shutil
 import signal
 import socket
@@ -69,6 +70,27 @@ def host_identity(home, workdir):
     name = socket.gethostname()
     if len(name) >= 4 and name != "localhost" and any(c.isdigit() or c == "-" for c in name):
         values["host name"] = name
+    values.update(host_hardware())
+    return values
+
+
+def host_hardware():
+    """What names the machine's maker: PCI vendor and device ids (`1d0f` is Amazon's, `1ae0`
+    Google's) and firmware devices by ACPI id (`AMZNC10C:00`)."""
+    values = {}
+    try:
+        for line in open("/proc/bus/pci/devices"):
+            ids = line.split("\t")[1]
+            values["pci device " + ids] = ids
+    except OSError:
+        pass
+    for table in ("/proc/iomem", "/proc/ioports"):
+        try:
+            text = open(table).read()
+        except OSError:
+            continue
+        for acpi in re.findall(r": ([A-Z][A-Z0-9]{2,3}[0-9A-F]{4}):[0-9A-F]{2}$", text, re.M):
+            values["firmware device " + acpi] = acpi
     return values
 
 
@@ -94,6 +116,9 @@ def test_control_the_identity_walker_finds_the_host_outside(home, workdir):
     assert "boot id" in found["/proc/sys/kernel/random/boot_id"]
     if os.path.exists("/etc/machine-id"):
         assert "machine-id" in found["/etc/machine-id"]
+    # The machine has PCI devices, and each is listed where every process can read it.
+    pci = [k for k in host_hardware() if k.startswith("pci device")]
+    assert pci and set(pci) <= set(found["/proc/bus/pci/devices"]), found
 
 
 CERTIFICATES = """
@@ -162,15 +187,17 @@ def test_global_sysctls_refuse_writes(home, workdir, path):
 def test_kernel_internals_are_hidden(home, workdir):
     script = ("import os, json\nout = {}\n"
               "for p in ['/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/proc/kcore', '/proc/acpi', '/proc/scsi',\n"
-              "          '/proc/interrupts']:\n"
+              "          '/proc/interrupts', '/proc/bus', '/proc/iomem', '/proc/ioports', '/proc/kallsyms',\n"
+              "          '/proc/modules', '/proc/vmallocinfo', '/proc/slabinfo', '/proc/misc', '/proc/devices']:\n"
               "    if not os.path.exists(p): continue\n"
-              "    out[p] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p, 'rb').read(4096).decode('latin-1')\n"
+              "    try: out[p] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p, 'rb').read(4096).decode('latin-1')\n"
+              "    except PermissionError: pass  # root's alone (slabinfo, vmallocinfo): shows nothing\n"
               "print(json.dumps(out))")
     r = run_in_veil(["--", PY, "-c", script], home, workdir)
     assert r.returncode == 0, r.stderr
     shown = json.loads(r.stdout)
     # This kernel has them: the hiding is really exercised.
-    assert "/proc/timer_list" in shown and "/proc/interrupts" in shown
+    assert {"/proc/timer_list", "/proc/interrupts", "/proc/bus", "/proc/iomem", "/proc/kallsyms"} <= set(shown)
     assert all(v in ("", []) for v in shown.values()), shown
 
 
