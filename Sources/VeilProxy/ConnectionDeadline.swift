@@ -13,8 +13,9 @@ struct ConnectionDeadline: Equatable {
 
 /// Request bytes held at once over every connection (`max_buffered_bytes`): sixteen unfinished
 /// 60 MiB bodies must not hold a gigabyte of the host's memory. A connection reserves what its
-/// body will occupy (its declared length at once, as that is what veil allocates) and gives it
-/// back when its exchange ends.
+/// body will occupy (its declared length at once, as that is what veil allocates) and the
+/// body's decoded view, and gives them back when its exchange ends; a WebSocket what it has
+/// read of a message not yet sent on (WebSocketHeld).
 final class BufferBudget: Sendable {
     let limit: Int
     private let used = NIOLockedValueBox(0)
@@ -32,6 +33,9 @@ final class BufferBudget: Sendable {
     func release(_ bytes: Int) { used.withLockedValue { $0 -= bytes } }
 
     var inUse: Int { used.withLockedValue { $0 } }
+
+    /// Why a request (503) or a WebSocket (1013) was refused for want of room: SDKs retry.
+    var full: String { "the inspector holds its limit of \(limit) bytes of requests; retry" }
 }
 
 extension ProxyHandler {
@@ -98,6 +102,15 @@ extension ProxyHandler {
         guard needed > held else { return true }
         guard core.buffers.reserve(needed - held) else { return false }
         held = needed
+        return true
+    }
+
+    /// Reserves `bytes` more for as long as the exchange lasts: the body as the scanner reads
+    /// it (BodyView), when that is not the body itself. A compressed body a thousandth of the
+    /// cap can decode to the cap, and the view is kept until the response ends (the record).
+    func holdView(_ bytes: Int) -> Bool {
+        guard core.buffers.reserve(bytes) else { return false }
+        held += bytes
         return true
     }
 

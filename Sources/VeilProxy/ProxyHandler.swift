@@ -165,8 +165,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .overloaded:
             // Refused with 503, which SDKs retry, rather than the host running out of memory.
             releaseHeld()
-            (status, message) = (.serviceUnavailable,
-                                 "veil: the inspector holds its limit of \(core.config.maxBufferedBytes) bytes of requests; retry")
+            (status, message) = (.serviceUnavailable, "veil: " + core.buffers.full)
         case .timedOut:
             (status, message) = (.requestTimeout, "veil: the request did not arrive within \(core.config.requestTimeoutSeconds) s")
         case .malformed(let why):
@@ -179,21 +178,24 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if refusal.closesAtOnce { perform(machine.close(), context: context) }
     }
 
-    /// A compressed or encoded body is decoded for the scanner (`ex.decoded`, BodyView); one
-    /// veil cannot read is answered here (415, 400, 413 or 501) and false returned.
+    /// A compressed or encoded body is decoded for the scanner (`ex.decoded`, BodyView), and
+    /// the view held as the body is; one veil cannot read is answered here (415, 400, 413 or
+    /// 501), one the shared bound has no room for 503, and false returned.
     private func undoContentEncoding(_ ex: Exchange, context: ChannelHandlerContext) -> Bool {
+        let refusal: (HTTPResponseStatus, String)
         do {
             ex.decoded = try BodyView.decoded(ex.body, headers: ex.head.headers, limit: core.config.maxBodyBytes)
-            return true
+            guard let view = ex.decoded, !holdView(view.readableBytes) else { return true }
+            ex.decoded = nil
+            refusal = (.serviceUnavailable, "veil: " + core.buffers.full)
         } catch {
-            core.stats.update { $0.rejected += 1 }
-            core.stats.refused(ex.requestLine, status: Int(error.status.code),
-                               reason: core.neutral.apply(error.message(limit: core.config.maxBodyBytes)))
-            ex.decision = .reject
-            finishWithError(ex, status: error.status, message: error.message(limit: core.config.maxBodyBytes),
-                            context: context)
-            return false
+            refusal = (error.status, error.message(limit: core.config.maxBodyBytes))
         }
+        core.stats.update { $0.rejected += 1 }
+        core.stats.refused(ex.requestLine, status: Int(refusal.0.code), reason: core.neutral.apply(refusal.1))
+        ex.decision = .reject
+        finishWithError(ex, status: refusal.0, message: refusal.1, context: context)
+        return false
     }
 
     /// The request is complete: inspect, decide, then answer or forward.

@@ -30,6 +30,9 @@ struct WebSocketMessages {
         self.deflate = deflate
     }
 
+    /// No message is half read.
+    var betweenMessages: Bool { frames.isEmpty }
+
     mutating func add(_ frame: WebSocketFrame) -> Action {
         switch frame.opcode {
         case .ping, .pong, .connectionClose:

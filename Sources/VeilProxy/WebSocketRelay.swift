@@ -45,13 +45,15 @@ enum WebSocketRelay {
         ex.status = 101
         core.finished(ex)
         handler.machine.leftHTTP()
-        let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer)
+        let held = WebSocketHeld(budget: core.buffers)
+        let side = WebSocketAgentSide(core: core, upgrade: ex, deflate: deflate, peer: peer, held: held)
         pipeline.removeHandler(name: names.encoder).assumeIsolated()
             .flatMap { pipeline.removeHandler(handler) }
             .flatMap { channel.writeAndFlush(answer) }
             .flatMapThrowing {
                 try pipeline.addHandlers([
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: core.config.maxBodyBytes)), WebSocketFrameEncoder(), side,
+                    held, ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: core.config.maxBodyBytes)),
+                    WebSocketFrameEncoder(), side,
                 ])
             }
             .flatMap { pipeline.removeHandler(name: names.decoder) }
@@ -258,12 +260,14 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
     let upgrade: Exchange
     let peer: WebSocketRelay.Peer
     private var messages: WebSocketMessages
+    private let held: WebSocketHeld
     private var closed = false
 
-    init(core: SharedResources, upgrade: Exchange, deflate: Bool, peer: WebSocketRelay.Peer) {
+    init(core: SharedResources, upgrade: Exchange, deflate: Bool, peer: WebSocketRelay.Peer, held: WebSocketHeld) {
         self.core = core
         self.upgrade = upgrade
         self.peer = peer
+        self.held = held
         messages = WebSocketMessages(limit: core.config.maxBodyBytes, deflate: deflate)
     }
 
@@ -274,13 +278,25 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             break
         case .control(let frame):
             control(frame, context: context)
+            if messages.betweenMessages { held.release() }
         case .refuse(let code, let why):
-            core.stats.update { $0.rejected += 1 }
-            core.stats.refused("WS " + upgrade.path, status: Self.number(code), reason: "veil: " + why)
-            close(context, code: code, reason: "veil: " + why)
+            refuse(code, why, context: context)
         case .message(let frames, let payload, _):
             message(frames, payload: payload, context: context)
+            held.release()
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is WebSocketHeld.Exhausted else { return context.fireUserInboundEventTriggered(event) }
+        // 1013, try again later: the 503 of a request.
+        refuse(.unknown(1013), core.buffers.full, context: context)
+    }
+
+    private func refuse(_ code: WebSocketErrorCode, _ why: String, context: ChannelHandlerContext) {
+        core.stats.update { $0.rejected += 1 }
+        core.stats.refused("WS " + upgrade.path, status: Self.number(code), reason: "veil: " + why)
+        close(context, code: code, reason: "veil: " + why)
     }
 
     private func control(_ frame: WebSocketFrame, context: ChannelHandlerContext) {

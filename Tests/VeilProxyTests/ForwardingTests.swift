@@ -95,19 +95,8 @@ import VeilScan
     }
 
     @Test func upstreamSilenceIs504() async throws {
-        // A socket that listens but never answers: the connection is made, no head ever comes.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = silentUpstream()
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(fd, p, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, p, &len) == 0
-            }
-        }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
             routes: [Route(api: .unknown, upstream: .url("http://127.0.0.1:\(port)"))], readTimeoutSeconds: 1))
         defer { inspector.shutdown() }

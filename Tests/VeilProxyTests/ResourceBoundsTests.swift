@@ -7,10 +7,10 @@ import VeilScan
 /// refused (item 7).
 @Suite("resource bounds and refusals") struct ResourceBoundsTests {
     static func inspector(requestTimeout: Int64 = 30, idleTimeout: Int64 = 75, maxBuffered: Int = 256 << 20,
-                          record: String? = nil) throws -> Inspector {
-        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)],
+                          record: String? = nil, upstream: Upstream = .stub, readTimeout: Int64 = 600) throws -> Inspector {
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: upstream)],
                                      canaries: [Canary(label: "user name", value: "zebulonquixote")],
-                                     recordPath: record, connectAllow: ["api.example.com"])
+                                     recordPath: record, connectAllow: ["api.example.com"], readTimeoutSeconds: readTimeout)
         config.requestTimeoutSeconds = requestTimeout
         config.idleTimeoutSeconds = idleTimeout
         config.maxBufferedBytes = maxBuffered
@@ -73,6 +73,36 @@ import VeilScan
         first.send(String(repeating: "x", count: length - 6 - 2) + "\"}")
         #expect(await first.read(until: "}").hasPrefix("HTTP/1.1 "))
         #expect(inspector.summary().refusals.contains { $0.status == 503 })
+    }
+
+    /// The attack: a gzip body of 2 KiB decodes to 700 KiB, which veil keeps for the scan and
+    /// the record until the response ends. Held as the body is, one of two such requests finds
+    /// no room (503) while the other waits for its upstream; without that, a few hundred
+    /// connections held 64 MiB each of the host's memory, sending a thousandth of it. Once
+    /// that one is answered (504 here) its room is free again.
+    @Test func decodedBodiesCountAgainstTheBound() async throws {
+        let (fd, port) = silentUpstream()
+        defer { close(fd) }
+        let inspector = try Self.inspector(maxBuffered: 1 << 20, upstream: .url("http://127.0.0.1:\(port)"), readTimeout: 2)
+        defer { inspector.shutdown() }
+        let body = Compress.gzip(Array(("{\"a\":\"" + String(repeating: "x", count: 700 << 10) + "\"}").utf8))
+        #expect(body.count < 4 << 10)
+        func post(_ c: RawClient) {
+            c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+                   + "content-length: \(body.count)\r\n\r\n")
+            c.sendBytes(body)
+        }
+        let first = try RawClient(port: inspector.port), second = try RawClient(port: inspector.port)
+        defer { first.close(); second.close() }
+        post(first)
+        post(second)
+        let answers = [await first.read(until: "}}"), await second.read(until: "}}")]
+        #expect(answers.filter { $0.hasPrefix("HTTP/1.1 503") && $0.contains("retry") }.count == 1, "\(answers)")
+        #expect(answers.filter { $0.hasPrefix("HTTP/1.1 504") }.count == 1, "\(answers)")
+        let third = try RawClient(port: inspector.port)
+        defer { third.close() }
+        post(third)
+        #expect(await third.read(until: "}}").hasPrefix("HTTP/1.1 504"))
     }
 
     /// Every refusal is in the record (host, reason, time) and the report; findings are listed

@@ -52,6 +52,22 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { done in Thread { done.resume(returning: work()) }.start() }
 }
 
+/// A socket on loopback that listens and never answers: the connection is made, no head ever
+/// comes back. Its descriptor (close it) and port.
+func silentUpstream() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+            bind(fd, p, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, p, &len) == 0
+        }
+    }
+    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+}
+
 func tempPath(_ name: String) -> String {
     NSTemporaryDirectory() + "veil-proxy-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
 }

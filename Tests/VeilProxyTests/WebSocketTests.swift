@@ -33,9 +33,12 @@ import VeilScan
             var out: [UInt8] = [(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]
             if payload.count < 126 {
                 out.append(0x80 | UInt8(payload.count))
-            } else {
+            } else if payload.count < 1 << 16 {
                 out.append(0x80 | 126)
                 out += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+            } else {
+                out.append(0x80 | 127)
+                out += (0 ..< 8).reversed().map { UInt8(truncatingIfNeeded: payload.count >> ($0 * 8)) }
             }
             let mask: [UInt8] = [1, 2, 3, 4]
             out += mask
@@ -138,6 +141,45 @@ import VeilScan
         let got = await c.frames(until: 0x8)
         #expect(got.first?.opcode == 0xA)  // the pong
         #expect(got.last?.opcode == 0x8)
+    }
+
+    /// The attack: one unfinished frame per socket, each below the body cap, which NIO's
+    /// decoder keeps until its last byte. They count against max_buffered_bytes as request
+    /// bodies do: of two such sockets one is closed with 1013 (try again later) while the
+    /// other waits, where a few hundred sockets held 64 MiB each of the host's memory. Once
+    /// the other's message has gone on, its room is free again.
+    @Test func unfinishedFramesCountAgainstTheBound() async throws {
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)])
+        config.maxBufferedBytes = 1 << 20
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let frame = Client.frame(Array(Self.createMessage(String(repeating: "x", count: 700 << 10)).utf8), opcode: 0x1)
+        let first = try Client(port: inspector.port), second = try Client(port: inspector.port)
+        defer { first.raw.close(); second.raw.close() }
+        #expect(await first.handshake().hasPrefix("HTTP/1.1 101"))
+        #expect(await second.handshake().hasPrefix("HTTP/1.1 101"))
+        first.raw.sendBytes(Array(frame.dropLast()))
+        second.raw.sendBytes(Array(frame.dropLast()))
+        // The refused one closes at once; the other hears nothing (the read's 5 s pass).
+        async let a = first.frames(until: 0x8)
+        async let b = second.frames(until: 0x8)
+        let heard = await [a, b]
+        let closed = heard.indices.filter { !heard[$0].isEmpty }
+        try #require(closed.count == 1, "\(heard.map { $0.map(\.opcode) })")
+        let close = heard[closed[0]].last!
+        #expect(close.opcode == 0x8)
+        #expect(close.payload.count >= 2 && Int(close.payload[0]) << 8 | Int(close.payload[1]) == 1013)
+        #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self).contains("retry"))
+        // The other was not touched: its message ends and the stub answers it.
+        let other = closed[0] == 0 ? second : first
+        other.raw.sendBytes([frame.last!])
+        #expect(await other.frames { op, _ in op == 0x1 || op == 0x8 }.last?.opcode == 0x1)
+        let third = try Client(port: inspector.port)
+        defer { third.raw.close() }
+        #expect(await third.handshake().hasPrefix("HTTP/1.1 101"))
+        third.raw.sendBytes(frame)
+        #expect(await third.frames { op, _ in op == 0x1 || op == 0x8 }.last?.opcode == 0x1)
+        #expect(inspector.summary().refusals.contains { $0.status == 1013 })
     }
 
     /// A canary in the upgrade request itself is blocked before any socket exists.
