@@ -24,7 +24,10 @@ final class WebSocketHeld: ChannelInboundHandler {
         guard !exhausted else { return }
         let bytes = unwrapInboundIn(data).readableBytes
         guard budget.reserve(bytes) else {
+            // This socket's bytes go no further: their room is free at once, not when the
+            // close completes, so another socket that fits beside them does not fail too.
             exhausted = true
+            release()
             context.fireUserInboundEventTriggered(Exhausted())
             return
         }
