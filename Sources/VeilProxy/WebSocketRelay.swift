@@ -66,6 +66,12 @@ enum WebSocketRelay {
             }
     }
 
+    /// Reading `channel` stops or goes on: each side of a relay is read only while the other
+    /// takes what it is sent. Both sides share one event loop, where this runs.
+    static func reading(_ channel: Channel, _ on: Bool) {
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
+    }
+
     /// The upstream's socket: TCP, through the host's proxy (CONNECT) where its settings name
     /// one, TLS for https (verified with the host's trust), the agent's upgrade request with the
     /// real key put back, and its answer. A 101 switches both sides to frames; anything else
@@ -343,6 +349,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         case .upstream(let up):
             for frame in frames { up.write(Self.outgoing(frame), promise: nil) }
             up.flush()
+            if !up.isWritable { WebSocketRelay.reading(context.channel, false) }
         case .stub:
             for text in core.stub.webSocketMessages(Array(payload.readableBytesView)) {
                 let data = context.channel.allocator.buffer(string: text)
@@ -350,6 +357,12 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             }
             context.flush()
         }
+    }
+
+    /// The agent takes what waited for it: the upstream is read again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .upstream(let up) = peer { WebSocketRelay.reading(up, true) }
+        context.fireChannelWritabilityChanged()
     }
 
     static func number(_ code: WebSocketErrorCode) -> Int {
@@ -395,7 +408,8 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// The upstream's end: its frames go to the agent as they are.
+/// The upstream's end: its frames go to the agent as they are, no faster than the agent takes
+/// them (the upstream is not read while the agent's socket is full).
 final class WebSocketUpstreamSide: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     let agent: Channel
@@ -403,7 +417,17 @@ final class WebSocketUpstreamSide: ChannelInboundHandler, RemovableChannelHandle
     init(agent: Channel) { self.agent = agent }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { agent.write(unwrapInboundIn(data), promise: nil) }
-    func channelReadComplete(context: ChannelHandlerContext) { agent.flush() }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        agent.flush()
+        if !agent.isWritable { WebSocketRelay.reading(context.channel, false) }
+    }
+
+    /// The upstream takes the agent's messages again: the agent is read again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { WebSocketRelay.reading(agent, true) }
+        context.fireChannelWritabilityChanged()
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         agent.close(promise: nil)

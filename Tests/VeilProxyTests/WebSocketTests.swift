@@ -182,6 +182,70 @@ import VeilScan
         #expect(inspector.summary().refusals.contains { $0.status == 1013 })
     }
 
+    /// The attack the other way: an agent that sends faster than its upstream reads. veil
+    /// stops reading the agent once the upstream's socket is full, instead of holding every
+    /// message in the host's memory: the agent's sends stall for good (without it, veil read on
+    /// as fast as it could inspect, and only the test's 20 s ended it).
+    @Test func anAgentIsReadNoFasterThanTheUpstreamTakesIt() async throws {
+        let up = try WebSocketUpstream()
+        defer { up.stop() }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:]))
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        c.send("hold")
+        let one = Client.frame(Array(Self.createMessage(String(repeating: "x", count: 4000)).utf8), opcode: 0x1)
+        let stream = Array((0 ..< 256).map { _ in one }.joined())
+        let fd = c.raw.fd
+        let stalled = await offPool { () -> Bool in
+            let start = ContinuousClock.now
+            var offset = 0, lastProgress = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(20) {
+                let n = stream.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_DONTWAIT)) }
+                if n > 0 {
+                    offset = (offset + n) % stream.count
+                    lastProgress = .now
+                } else if n < 0 && errno != EAGAIN {
+                    return false  // closed: not what this test is about
+                } else if ContinuousClock.now - lastProgress > .seconds(2) {
+                    return true
+                } else {
+                    usleep(2000)
+                }
+            }
+            return false
+        }
+        #expect(stalled, "veil kept reading the messages of an agent whose upstream took none of them")
+        #expect(inspector.summary().refusals.map(\.reason) == [])
+    }
+
+    /// And from the upstream: a model streaming to an agent that does not read. veil stops
+    /// reading the upstream once the agent's socket is full, so what it holds stays a few
+    /// socket buffers (the upstream's writes stall), where it read on to the flood's end.
+    @Test func anUpstreamIsReadNoFasterThanTheAgentTakesIt() async throws {
+        let up = try WebSocketUpstream()
+        defer { up.stop() }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:]))
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        c.send("flood")
+        // Until the flood stops growing for a second (or reaches its end), never reading.
+        let settled = await offPool { () -> Int in
+            var last = -1
+            for _ in 0 ..< 20 where up.flooded != last && up.flooded < WebSocketUpstream.floodCap {
+                last = up.flooded
+                sleep(1)
+            }
+            return up.flooded
+        }
+        #expect(settled > 0 && settled < 64 << 20, "the upstream wrote \(settled) bytes to an agent that read none")
+    }
+
     /// A canary in the upgrade request itself is blocked before any socket exists.
     @Test func aCanaryInTheUpgradeIsA400() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])

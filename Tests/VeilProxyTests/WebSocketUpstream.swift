@@ -12,6 +12,7 @@ final class WebSocketUpstream: @unchecked Sendable {
     private let lock = NSLock()
     private var _heads: [HTTPRequestHead] = []
     private var _messages: [String] = []
+    private var _flooded = 0
 
     init() throws {
         let upgrader = NIOWebSocketServerUpgrader(
@@ -31,6 +32,10 @@ final class WebSocketUpstream: @unchecked Sendable {
     var port: Int { channel.localAddress!.port! }
     var heads: [HTTPRequestHead] { lock.lock(); defer { lock.unlock() }; return _heads }
     var messages: [String] { lock.lock(); defer { lock.unlock() }; return _messages }
+    /// Bytes written so far in answer to `flood`.
+    var flooded: Int { lock.lock(); defer { lock.unlock() }; return _flooded }
+    /// Where a flood stops, whether or not anyone reads it.
+    static let floodCap = 256 << 20
 
     func stop() {
         try? channel.close().wait()
@@ -39,11 +44,17 @@ final class WebSocketUpstream: @unchecked Sendable {
 
     fileprivate func record(head: HTTPRequestHead) { lock.lock(); _heads.append(head); lock.unlock() }
     fileprivate func record(message: String) { lock.lock(); _messages.append(message); lock.unlock() }
+    fileprivate func record(flooded bytes: Int) { lock.lock(); _flooded += bytes; lock.unlock() }
 
+    /// Answers a text message with `echo: <text>`; `flood` with 64 KiB frames for as long as
+    /// its socket takes them (up to `floodCap`), as a model streaming a long answer would;
+    /// after `hold` it reads nothing more.
     final class Echo: ChannelInboundHandler {
         typealias InboundIn = WebSocketFrame
         typealias OutboundOut = WebSocketFrame
         let upstream: WebSocketUpstream
+        private var flooding = false
+        private var sent = 0
         init(upstream: WebSocketUpstream) { self.upstream = upstream }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -54,8 +65,31 @@ final class WebSocketUpstream: @unchecked Sendable {
             }
             let text = String(buffer: frame.unmaskedData)
             upstream.record(message: text)
+            if text == "flood" {
+                flooding = true
+                return flood(context)
+            }
+            if text == "hold" {
+                // Reads nothing more: what is sent to it waits in veil.
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+                return
+            }
             let reply = context.channel.allocator.buffer(string: "echo: " + text)
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
+        }
+
+        func channelWritabilityChanged(context: ChannelHandlerContext) {
+            if flooding { flood(context) }
+        }
+
+        private func flood(_ context: ChannelHandlerContext) {
+            let chunk = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
+            while context.channel.isWritable && sent < WebSocketUpstream.floodCap {
+                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: chunk)), promise: nil)
+                sent += chunk.readableBytes
+                upstream.record(flooded: chunk.readableBytes)
+            }
+            context.flush()
         }
     }
 }
