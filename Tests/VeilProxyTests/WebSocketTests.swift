@@ -182,6 +182,15 @@ import VeilScan
         #expect(inspector.summary().refusals.contains { $0.status == 1013 })
     }
 
+    /// An inspector relaying to `up`, and an agent's socket through it, upgraded.
+    static func relay(to up: WebSocketUpstream) async throws -> (Inspector, Client) {
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:]))
+        let c = try Client(port: inspector.port)
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        return (inspector, c)
+    }
+
     /// The attack the other way: an agent that sends faster than its upstream reads. veil
     /// stops reading the agent once the upstream's socket is full, instead of holding every
     /// message in the host's memory: the agent's sends stall for good (without it, veil read on
@@ -189,12 +198,8 @@ import VeilScan
     @Test func anAgentIsReadNoFasterThanTheUpstreamTakesIt() async throws {
         let up = try WebSocketUpstream()
         defer { up.stop() }
-        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:]))
-        defer { inspector.shutdown() }
-        let c = try Client(port: inspector.port)
-        defer { c.raw.close() }
-        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        let (inspector, c) = try await Self.relay(to: up)
+        defer { c.raw.close(); inspector.shutdown() }
         c.send("hold")
         let one = Client.frame(Array(Self.createMessage(String(repeating: "x", count: 4000)).utf8), opcode: 0x1)
         let stream = Array((0 ..< 256).map { _ in one }.joined())
@@ -227,12 +232,8 @@ import VeilScan
     @Test func anUpstreamIsReadNoFasterThanTheAgentTakesIt() async throws {
         let up = try WebSocketUpstream()
         defer { up.stop() }
-        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
-            routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:]))
-        defer { inspector.shutdown() }
-        let c = try Client(port: inspector.port)
-        defer { c.raw.close() }
-        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        let (inspector, c) = try await Self.relay(to: up)
+        defer { c.raw.close(); inspector.shutdown() }
         c.send("flood")
         // Until the flood stops growing for a second (or reaches its end), never reading.
         let settled = await offPool { () -> Int in
