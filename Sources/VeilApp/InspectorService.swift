@@ -105,6 +105,7 @@ public enum InspectorService {
         // connection at all: what the agent sends inside a tunnel goes there too.
         config.tunnelsFollowRoutes = o.upstream != nil
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
+        config.maxConnections = profile.inspector.maxConnections
         config.ownTypography = profile.inspector.ownTypography
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)

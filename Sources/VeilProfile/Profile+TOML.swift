@@ -51,6 +51,7 @@ extension Profile {
         if !inspector.ownTypography.isEmpty { lines.append("own_typography = \(W.stringArray(inspector.ownTypography))") }
         lines.append("max_body_bytes = \(inspector.maxBodyBytes)")
         lines.append("max_buffered_bytes = \(inspector.maxBufferedBytes)")
+        lines.append("max_connections = \(inspector.maxConnections)")
         lines.append("request_timeout_seconds = \(inspector.requestTimeoutSeconds)")
         lines.append("idle_timeout_seconds = \(inspector.idleTimeoutSeconds)")
         lines += ["", "[inspector.base_urls]"]

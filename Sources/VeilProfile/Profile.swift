@@ -114,6 +114,9 @@ public struct Profile: Sendable, Equatable {
         /// Request bytes held at once over all the agent's connections (503 beyond it): many
         /// bodies left unfinished must not hold the host's memory.
         public var maxBufferedBytes: Int = 256 << 20
+        /// The agent's connections open at once (closed at once beyond it): each holds buffers
+        /// of its own (a read, a head being received), which the byte bound above does not see.
+        public var maxConnections: Int = 512
         /// From a request's first byte to its last (408 and a close beyond it): a client that
         /// sends its head a byte a second does not keep a connection forever.
         public var requestTimeoutSeconds: Int = 30

@@ -15,6 +15,9 @@ extension ProfileDecoder {
         p.maxBufferedBytes = try s.integer("max_buffered_bytes") { v in
             (1...(Int64(1) << 40)).contains(v) ? nil : "\(v) must be between 1 and 2^40 bytes"
         }.map { Int($0) }
+        p.maxConnections = try s.integer("max_connections") { v in
+            (1...1_000_000).contains(v) ? nil : "\(v) must be between 1 and 1000000"
+        }.map { Int($0) }
         for (key, path) in [("request_timeout_seconds", \ProfileLayer.InspectorPatch.requestTimeoutSeconds),
                             ("idle_timeout_seconds", \ProfileLayer.InspectorPatch.idleTimeoutSeconds)] {
             p[keyPath: path] = try s.integer(key) { v in (1...86_400).contains(v) ? nil : "\(v) must be 1 to 86400 seconds" }

@@ -202,6 +202,7 @@ kind = "iso-date"
 #   connect_allow = ["host", "host:port", "*.domain"]   hosts a CONNECT may reach
 #   max_body_bytes = 67108864    requests above this get 413
 #   max_buffered_bytes = 268435456   request bytes held at once over all connections (503 beyond)
+#   max_connections = 512        the agent's connections open at once (closed beyond)
 #   request_timeout_seconds = 30 from a request's first byte to its last (408 and a close beyond)
 #   idle_timeout_seconds = 75    an idle keep-alive connection is closed after this
 #   own_typography = ["Don’t"]   words the agent itself writes with curly quotes or dashes
@@ -269,6 +270,7 @@ keys = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY
 connect_allow = []
 max_body_bytes = 67_108_864
 max_buffered_bytes = 268_435_456
+max_connections = 512
 request_timeout_seconds = 30
 idle_timeout_seconds = 75
 

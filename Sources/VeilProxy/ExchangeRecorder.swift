@@ -59,11 +59,14 @@ final class ExchangeRecorder: Sendable {
 public enum InspectorError: Error, CustomStringConvertible {
     case record(path: String, reason: String)
     case listen(String)
+    /// An agent connection beyond `max_connections`, closed.
+    case connections(String)
 
     public var description: String {
         switch self {
         case .record(let path, let reason): return "veil: cannot open the record file \(path): \(reason)"
         case .listen(let reason): return "veil: the inspector cannot listen: \(reason)"
+        case .connections(let why): return why
         }
     }
 }

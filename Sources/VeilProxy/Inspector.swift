@@ -72,6 +72,14 @@ public final class Inspector: Sendable {
     /// connection.
     private static func configureConnection(_ channel: Channel, core: SharedResources) throws {
         guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
+        // Each connection holds buffers no byte bound sees (its reads, a head being received):
+        // beyond `max_connections` one is closed at once (NIO closes it when this throws).
+        guard core.connections.reserve(1) else {
+            let why = "veil: the inspector has its limit of \(core.config.maxConnections) agent connections open"
+            core.stats.refused("connection", status: 503, reason: why)
+            throw InspectorError.connections(why)
+        }
+        channel.closeFuture.whenComplete { _ in core.connections.release(1) }
         // TCP_NODELAY at IPPROTO_TCP (a socketOption would set SOL_SOCKET 1, SO_DEBUG, which only
         // root may set).
         try options.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)

@@ -33,6 +33,8 @@ public struct InspectorConfig: Sendable {
     public var maxBodyBytes: Int
     /// Request bytes held at once over all connections; beyond it, 503 and a close.
     public var maxBufferedBytes: Int = 256 << 20
+    /// Agent connections open at once (`max_connections`); one beyond is closed at once.
+    public var maxConnections: Int = 512
     /// From a request's first byte to its last; beyond it, 408 and a close.
     public var requestTimeoutSeconds: Int64 = 30
     /// An idle keep-alive connection is closed after this.

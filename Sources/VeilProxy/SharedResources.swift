@@ -24,6 +24,8 @@ final class SharedResources: Sendable {
     let stats = LiveSummary()
     /// Request bytes held over all connections (max_buffered_bytes).
     let buffers: BufferBudget
+    /// Agent connections open (max_connections), counted the same way, one each.
+    let connections: BufferBudget
     let stub = StubResponder()
     /// One client per event loop and upstream proxy ("" = direct). Per event loop so that an
     /// agent connection, its upstream connection and every callback share one thread (no
@@ -36,6 +38,7 @@ final class SharedResources: Sendable {
     init(config: InspectorConfig, group: EventLoopGroup) throws {
         self.config = config
         buffers = BufferBudget(limit: config.maxBufferedBytes)
+        connections = BufferBudget(limit: config.maxConnections)
         scanner = VeilScanner(config: ScanConfig(canaries: config.canaries, rules: config.rules,
                                                             ownTypography: Set(config.ownTypography)))
         routes = RouteTable(routes: config.routes, allow: AllowList(config.connectAllow))

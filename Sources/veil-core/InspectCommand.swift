@@ -75,6 +75,7 @@ struct InspectCommand: ParsableCommand {
         if Verbosity.level > 0 { config.onExchange = { Verbosity.say(1, "inspect: " + $0) } }
         config.ownTypography = profile.inspector.ownTypography
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
+        config.maxConnections = profile.inspector.maxConnections
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         if !config.connectAllow.isEmpty {

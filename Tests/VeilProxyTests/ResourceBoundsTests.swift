@@ -7,13 +7,15 @@ import VeilScan
 /// refused (item 7).
 @Suite("resource bounds and refusals") struct ResourceBoundsTests {
     static func inspector(requestTimeout: Int64 = 30, idleTimeout: Int64 = 75, maxBuffered: Int = 256 << 20,
-                          record: String? = nil, upstream: Upstream = .stub, readTimeout: Int64 = 600) throws -> Inspector {
+                          maxConnections: Int = 512, record: String? = nil, upstream: Upstream = .stub,
+                          readTimeout: Int64 = 600) throws -> Inspector {
         var config = InspectorConfig(routes: [Route(api: .unknown, upstream: upstream)],
                                      canaries: [Canary(label: "user name", value: "zebulonquixote")],
                                      recordPath: record, connectAllow: ["api.example.com"], readTimeoutSeconds: readTimeout)
         config.requestTimeoutSeconds = requestTimeout
         config.idleTimeoutSeconds = idleTimeout
         config.maxBufferedBytes = maxBuffered
+        config.maxConnections = maxConnections
         return try Inspector.start(host: "127.0.0.1", port: 0, config: config)
     }
 
@@ -103,6 +105,30 @@ import VeilScan
         defer { third.close() }
         post(third)
         #expect(await third.read(until: "}}").hasPrefix("HTTP/1.1 504"))
+    }
+
+    /// The attack: connections that each hold a little that no byte bound sees (a head being
+    /// received, a read's buffer), by the thousand. Beyond max_connections one is closed at
+    /// once, the others are served, and a closed one's place is free again.
+    @Test func connectionsAreBounded() async throws {
+        let inspector = try Self.inspector(maxConnections: 2)
+        defer { inspector.shutdown() }
+        let first = try RawClient(port: inspector.port), second = try RawClient(port: inspector.port)
+        defer { first.close(); second.close() }
+        first.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+        #expect(await first.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        let third = try RawClient(port: inspector.port)
+        defer { third.close() }
+        #expect(await third.peerCloses())
+        second.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+        #expect(await second.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        #expect(inspector.summary().refusals.contains { $0.request == "connection" && $0.reason.contains("2 agent connections") })
+        _ = Glibc.shutdown(first.fd, Int32(SHUT_RDWR))
+        try await Task.sleep(for: .milliseconds(300))
+        let fourth = try RawClient(port: inspector.port)
+        defer { fourth.close() }
+        fourth.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+        #expect(await fourth.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
     }
 
     /// Every refusal is in the record (host, reason, time) and the report; findings are listed
