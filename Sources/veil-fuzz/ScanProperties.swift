@@ -81,18 +81,23 @@ enum ScanProperties {
 
     /// The canaries of `before` whose matched text no canary of `after` holds (after
     /// `undo` takes the disguise out of its detail), or nil when there are none.
+    /// A canary found in `before` and not in `after`: no excerpt there, `undo` applied, holds
+    /// its excerpt (a longer canary's may: a dropped character can let it cover a shorter
+    /// one), and none of the same canary is held in it (an excerpt runs on to the end of the
+    /// word, which a zero-width space ends: `payments` then invalid bytes is the whole run
+    /// without spaces, `payments` alone with them).
     static func uncovered(_ before: [Finding], _ after: [Finding], _ undo: [String: String]) -> [String]? {
-        func text(_ f: Finding) -> String {
+        func text(_ f: Finding) -> (label: Substring, excerpt: Substring, shown: String) {
             var d = f.detail
             for (from, to) in undo { d = d.replacingOccurrences(of: from, with: to) }
-            return String(d.drop { $0 != "\"" })
+            let quoted = d.drop { $0 != "\"" }
+            return (d.prefix(d.count - quoted.count), quoted.dropFirst().dropLast(), String(quoted))
         }
         let still = after.filter { $0.kind == .canary }.map(text)
         let hidden = before.filter { $0.kind == .canary }.map(text).filter { t in
-            let inner = t.dropFirst().dropLast()
-            return !still.contains { $0.contains(inner) }
+            !still.contains { $0.excerpt.contains(t.excerpt) || $0.label == t.label && t.excerpt.contains($0.excerpt) }
         }
-        return hidden.isEmpty ? nil : hidden.sorted()
+        return hidden.isEmpty ? nil : hidden.map(\.shown).sorted()
     }
 
     /// What a finding says, without where in the bytes (which the variants move).
