@@ -33,9 +33,9 @@ static const uint8_t json_hi[16] = {0x01, 0, 0x42, 0x04, 0x08, 0x80, 0x10, 0xA0,
 // the view folds: dotless i, long s, the ligatures IJ LJ NJ DZ, Latin alpha and iota; left
 // unmarked, `user ɑlice` went upstream unread), CA-CF (modifier apostrophes, combining marks,
 // Greek), D0-D5 (Cyrillic; Armenian look-alikes), D6 D7 (Hebrew marks), D8 D9 DB-DF (Arabic,
-// Syriac, Thaana and NKo marks and format characters), E0-E3 (marks and format characters of the Indic and other scripts,
-// punctuation, spaces, fillers, braille blank), EA (Cyrillic extended, marks), EE EF (private
-// use, selectors, BOM, fullwidth forms), F0 (format characters and marks of plane 1), F3
+// Syriac, Thaana and NKo marks and format characters), E0-E3 (marks and format characters of
+// the Indic and other scripts, punctuation, spaces, fillers, braille blank), EA (Cyrillic
+// extended, marks), EE EF (private use, selectors, BOM, fullwidth forms), F0 (format characters and marks of plane 1), F3
 // (tags, selectors, plane 15), F4 (plane 16). The other accented Latin letters (C3 C6 C8),
 // CJK and Hangul and the rest are never visited: in prose full of accented words they were
 // most of the scan's work. Nor is F0 9F, the start of every emoji (U+1F000-1FFFF, none

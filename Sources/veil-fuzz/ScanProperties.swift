@@ -79,11 +79,10 @@ enum ScanProperties {
         }
     }
 
-    /// The canaries of `before` whose matched text no canary of `after` holds (after
-    /// `undo` takes the disguise out of its detail), or nil when there are none.
-    /// A canary found in `before` and not in `after`: no excerpt there, `undo` applied, holds
+    /// The canaries of `before` that `after` lost, or nil when there are none. One is still
+    /// there when an excerpt of `after` (`undo` taking the disguise out of its detail) holds
     /// its excerpt (a longer canary's may: a dropped character can let it cover a shorter
-    /// one), and none of the same canary is held in it (an excerpt runs on to the end of the
+    /// one), or the same canary's excerpt is held in it (an excerpt runs on to the end of the
     /// word, which a zero-width space ends: `payments` then invalid bytes is the whole run
     /// without spaces, `payments` alone with them).
     static func uncovered(_ before: [Finding], _ after: [Finding], _ undo: [String: String]) -> [String]? {

@@ -113,22 +113,23 @@ import VeilScan
     @Test func connectionsAreBounded() async throws {
         let inspector = try Self.inspector(maxConnections: 2)
         defer { inspector.shutdown() }
+        func served(_ c: RawClient) async -> Bool {
+            c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
+            return await c.read(until: "has_more").hasPrefix("HTTP/1.1 200")
+        }
         let first = try RawClient(port: inspector.port), second = try RawClient(port: inspector.port)
         defer { first.close(); second.close() }
-        first.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
-        #expect(await first.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        #expect(await served(first))
         let third = try RawClient(port: inspector.port)
         defer { third.close() }
         #expect(await third.peerCloses())
-        second.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
-        #expect(await second.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        #expect(await served(second))
         #expect(inspector.summary().refusals.contains { $0.request == "connection" && $0.reason.contains("2 agent connections") })
         _ = Glibc.shutdown(first.fd, Int32(SHUT_RDWR))
         try await Task.sleep(for: .milliseconds(300))
         let fourth = try RawClient(port: inspector.port)
         defer { fourth.close() }
-        fourth.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nanthropic-version: 1\r\n\r\n")
-        #expect(await fourth.read(until: "has_more").hasPrefix("HTTP/1.1 200"))
+        #expect(await served(fourth))
     }
 
     /// Every refusal is in the record (host, reason, time) and the report; findings are listed

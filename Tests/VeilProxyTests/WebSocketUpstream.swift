@@ -54,7 +54,6 @@ final class WebSocketUpstream: @unchecked Sendable {
         typealias OutboundOut = WebSocketFrame
         let upstream: WebSocketUpstream
         private var flooding = false
-        private var sent = 0
         init(upstream: WebSocketUpstream) { self.upstream = upstream }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -84,9 +83,8 @@ final class WebSocketUpstream: @unchecked Sendable {
 
         private func flood(_ context: ChannelHandlerContext) {
             let chunk = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
-            while context.channel.isWritable && sent < WebSocketUpstream.floodCap {
+            while context.channel.isWritable && upstream.flooded < WebSocketUpstream.floodCap {
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: chunk)), promise: nil)
-                sent += chunk.readableBytes
                 upstream.record(flooded: chunk.readableBytes)
             }
             context.flush()
