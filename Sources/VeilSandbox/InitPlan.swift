@@ -99,7 +99,7 @@ extension LaunchPlan.Basics {
 }
 
 private enum OpTag: UInt8 {
-    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl, gitControl
+    case dir, tmpfs, bind, copy, device, symlink, file, proc, devpts, mask, readOnly, hide, verify, sysctl, gitControl, scratch
 }
 
 /// The launch channel's binary form, written (WireReader reads it back).
@@ -128,6 +128,7 @@ struct WireWriter {
         switch op {
         case .dir(let path, let mode): tag(.dir); string(path); int(mode)
         case .tmpfs(let path, let mode): tag(.tmpfs); string(path); int(mode)
+        case .scratch(let path, let mode): tag(.scratch); string(path); int(mode)
         case .bind(let source, let target, let readOnly, let optional):
             tag(.bind); string(source); string(target); bool(readOnly); bool(optional)
         case .copy(let source, let target, let optional): tag(.copy); string(source); string(target); bool(optional)
@@ -184,6 +185,7 @@ struct WireReader {
         switch tag {
         case .dir: return .dir(try string(), mode: try int())
         case .tmpfs: return .tmpfs(try string(), mode: try int())
+        case .scratch: return .scratch(try string(), mode: try int())
         case .bind: return .bind(source: try string(), target: try string(), readOnly: try bool(), optional: try bool())
         case .copy: return .copy(source: try string(), target: try string(), optional: try bool())
         case .device: return .device(try string())

@@ -29,6 +29,7 @@ enum InitSequence {
             guard case .plan(let plan)? = try channel.receive()?.0 else { _exit(125) }
             let image = AgentImage(plan)
             try Mounts.stageMasks(plan.mounts)
+            try Mounts.stageScratch(plan.mounts, memoryMB: plan.limits.memoryMB)
             // veil makes the directories to mount on meanwhile, then writes the root's files
             // while we mount (RootFiles). Where it is late, we make the directories too.
             let made = try RootHandoff.done(.mountPoints, over: channel) ? plan.madeByVeil : []

@@ -1,3 +1,4 @@
+import Glibc
 import VeilProfile
 
 /// Everything the planner reads, gathered by the caller. Pure data, so planning is tested
@@ -30,6 +31,8 @@ public struct PlanInputs: Sendable {
     /// The run CA's certificate (PEM) when the inspector terminates TLS: the sandbox then
     /// trusts it alone, in place of the host's certificate directory.
     public var runCA: String? = nil
+    /// The unit of kernel.shmall.
+    public var pageSize = Int(getpagesize())
 
     public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
                 command: ResolvedCommand, arguments: [String], hostWorkdir: String,
@@ -159,6 +162,7 @@ public enum Planner {
         if i.profile.limits.pids > 0, KernelIdentity.pidMaxIsPerNamespace(release: i.hostKernelRelease) {
             ops.append(.sysctl("/proc/sys/kernel/pid_max", value: "\(max(i.profile.limits.pids + 1, 301))"))
         }
+        ops += ipcBounds(memoryMB: i.profile.limits.memoryMB, pageSize: i.pageSize)
         ops += procReadOnly.map { .readOnly("/proc/" + $0) } + procHidden.map { .hide("/proc/" + $0) }
         ops += [
             // The host's boot id is a stable machine fingerprint.
@@ -176,7 +180,7 @@ public enum Planner {
         ops += ["null", "zero", "full", "random", "urandom", "tty"].map { .device("/dev/" + $0) }
         ops += [
             .devpts("/dev/pts"), .symlink("/dev/ptmx", to: "pts/ptmx"),
-            .tmpfs("/dev/shm", mode: 0o1777),
+            .scratch("/dev/shm", mode: 0o1777),
             .symlink("/dev/fd", to: "/proc/self/fd"), .symlink("/dev/stdin", to: "/proc/self/fd/0"),
             .symlink("/dev/stdout", to: "/proc/self/fd/1"), .symlink("/dev/stderr", to: "/proc/self/fd/2"),
             // Nothing new in /dev; the devices, pts and shm below keep their own flags.
@@ -184,9 +188,20 @@ public enum Planner {
             // /sys shows only what runtimes read to count CPUs.
             .dir("/sys"),
             .bind(source: "/sys/devices/system/cpu", target: "/sys/devices/system/cpu", readOnly: true, optional: true),
-            .tmpfs("/tmp", mode: 0o1777), .dir("/var"), .tmpfs("/var/tmp", mode: 0o1777), .tmpfs("/run"),
+            .scratch("/tmp", mode: 0o1777), .dir("/var"), .scratch("/var/tmp", mode: 0o1777), .scratch("/run", mode: 0o755),
         ]
         return ops
+    }
+
+    /// SysV shared memory and message queues are kept by the sandbox's IPC namespace, outside
+    /// every rlimit and, without a cgroup of the run, outside every bound: shared memory up to
+    /// `memory_mb` in all, message queues as many as hold `memory_mb` at 16 KiB each (msgmnb).
+    static func ipcBounds(memoryMB: Int, pageSize: Int) -> [MountOp] {
+        guard memoryMB > 0 else { return [] }
+        let bytes = memoryMB << 20
+        return [.sysctl("/proc/sys/kernel/shmmax", value: "\(bytes)"),
+                .sysctl("/proc/sys/kernel/shmall", value: "\(bytes / pageSize)"),
+                .sysctl("/proc/sys/kernel/msgmni", value: "\(min(memoryMB * 64, 32000))")]
     }
 
     /// Host-global kernel settings under /proc. When veil runs as root the agent's uid is the

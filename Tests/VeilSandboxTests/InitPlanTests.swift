@@ -15,7 +15,7 @@ import Testing
         .file("/etc/hostname", contents: "localhost\n", mode: 0o644), .proc("/proc"), .devpts("/dev/pts"),
         .mask("/proc/sys/kernel/random/boot_id", contents: "0b1c\n"), .readOnly("/proc/sys"), .hide("/proc/kcore"),
         .sysctl("/proc/sys/kernel/pid_max", value: "4097"), .verify("/home/user/w", device: 1 << 40, inode: 7),
-        .gitControl("/home/user/w"),
+        .gitControl("/home/user/w"), .scratch("/dev/shm", mode: 0o1777),
     ]
 
     static func plan() -> InitPlan {

@@ -38,6 +38,28 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(ops.firstIndex { if case .bind(let s, _, _, _) = $0 { return s == "/home/alice/src/app/out" } else { return false } }! > bind + 2)
     }
 
+    /// What the agent may write outside its trees is one scratch tmpfs (one size bound, not a
+    /// tmpfs's default of half the host's memory four times), and SysV IPC is bounded by
+    /// memory_mb before /proc/sys goes read-only.
+    @Test func memoryKeptOutsideProcessesIsBoundedByMemoryMB() {
+        var profile = Profile(name: "default")
+        profile.limits.memoryMB = 64
+        var i = inputs(profile: profile)
+        i.pageSize = 4096
+        let ops = Planner.plan(i).mounts
+        let scratch = ops.compactMap { op -> String? in if case .scratch(let path, _) = op { return path } else { return nil } }
+        #expect(Set(scratch) == ["/tmp", "/var/tmp", "/dev/shm", "/run"])
+        #expect(!ops.contains { if case .tmpfs(let path, _) = $0 { return path != "/dev" } else { return false } })
+        let ipc: [MountOp] = [.sysctl("/proc/sys/kernel/shmmax", value: "67108864"),
+                              .sysctl("/proc/sys/kernel/shmall", value: "16384"),
+                              .sysctl("/proc/sys/kernel/msgmni", value: "4096")]
+        for op in ipc { #expect(ops.firstIndex(of: op)! < ops.firstIndex(of: .readOnly("/proc/sys"))!) }
+        profile.limits.memoryMB = 0
+        i.profile = profile
+        #expect(!Planner.plan(i).mounts.contains { if case .sysctl(let path, _) = $0 { return path.contains("kernel/s") || path.contains("msg") } else { return false } })
+        #expect(Planner.ipcBounds(memoryMB: 8192, pageSize: 65536).last == .sysctl("/proc/sys/kernel/msgmni", value: "32000"))
+    }
+
     @Test func systemDirectoriesAreReadOnlyAndSymlinksKept() {
         let plan = Planner.plan(inputs())
         #expect(plan.mounts.contains(.bind(source: "/usr", target: "/usr", readOnly: true)))
@@ -171,6 +193,7 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
 /// them), so every op that mounts must name where it lands.
 @Test func mountingOpsNameTheirTarget() {
     #expect(MountOp.tmpfs("/tmp").mountTarget == "/tmp")
+    #expect(MountOp.scratch("/run", mode: 0o755).mountTarget == "/run")
     #expect(MountOp.bind(source: "/h", target: "/home/user", readOnly: false).mountTarget == "/home/user")
     #expect(MountOp.proc("/proc").mountTarget == "/proc")
     #expect(MountOp.devpts("/dev/pts").mountTarget == "/dev/pts")

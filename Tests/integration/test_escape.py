@@ -455,6 +455,57 @@ def test_fork_bomb_and_memory_hog_are_bounded(home, workdir, tmp_path):
     assert set(veil_cgroups()) <= before
 
 
+MEMORY_FILES = r"""
+import ctypes, os
+def fill(d):
+    mib = 0
+    try:
+        with open(d + "/fill", "wb", buffering=0) as f:
+            while mib < 48:  # the test's own cap: without a bound each holds 48 MiB
+                f.write(b"x" * (1 << 20))
+                mib += 1
+    except OSError:
+        pass
+    return mib
+dirs = ("/tmp", "/var/tmp", "/dev/shm", "/run")
+files = [fill(d) for d in dirs]
+for d in dirs:
+    os.unlink(d + "/fill")
+made = 0
+try:
+    while made < 20000:
+        open("/tmp/i%d" % made, "w").close()
+        made += 1
+except OSError:
+    pass
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+# IPC_PRIVATE, IPC_CREAT | 0600: the second 48 MiB segment is past a 64 MiB total.
+segments = [libc.shmget(0, 48 << 20, 0o1600) >= 0 for _ in range(2)]
+print(sum(files), made, *segments)
+"""
+
+
+def test_memory_kept_as_files_is_bounded(home, workdir, tmp_path):
+    """memory_mb bounds what the agent keeps in memory outside its processes, which no rlimit
+    counts and, without a cgroup of the run (this host: cgroup v1), nothing else does: files on
+    /tmp, /var/tmp, /dev/shm and /run together (each was a tmpfs of half the host's memory),
+    their inodes, and, as root, SysV shared memory (the kernel lets only the owner of the IPC
+    namespace's uid 0 set its bounds, which an ordinary user's sandbox does not map). Without a
+    bound (the control, same run) all of it goes."""
+    bounded, unbounded = tmp_path / "bounded.toml", tmp_path / "unbounded.toml"
+    bounded.write_text("[limits]\nmemory_mb = 64\n")
+    unbounded.write_text("[limits]\nmemory_mb = 0\n")
+    r = run_in_veil(["--profile", str(unbounded), "--", PY, "-c", MEMORY_FILES], home, workdir)
+    assert r.returncode == 0 and r.stdout.split() == ["192", "20000", "True", "True"], (r.stdout, r.stderr)
+    r = run_in_veil(["--profile", str(bounded), "--", PY, "-c", MEMORY_FILES], home, workdir)
+    assert r.returncode == 0, r.stderr
+    written, made, first, second = r.stdout.split()
+    # 64 MiB shared by the four, 64 inodes a MiB (4,096, a few taken).
+    assert 60 <= int(written) <= 64 and 4000 < int(made) < 4096, r.stdout
+    assert first == "True" and (second == "False" or not ROOT), r.stdout
+
+
 def test_open_files_and_cpu_time_are_bounded(home, workdir, tmp_path):
     profile = tmp_path / "p.toml"
     profile.write_text("[limits]\nopen_files = 100\ncpu_seconds = 1\n")

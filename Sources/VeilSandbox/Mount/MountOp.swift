@@ -6,6 +6,9 @@ public enum MountOp: Sendable, Equatable {
     case dir(String, mode: UInt32 = 0o755)
     /// A fresh tmpfs.
     case tmpfs(String, mode: UInt32 = 0o755)
+    /// A directory of the run's one scratch tmpfs, bound at this path: /tmp, /var/tmp, /dev/shm
+    /// and /run share one bound on what the agent can keep in memory as files (Mounts.stageScratch).
+    case scratch(String, mode: UInt32)
     /// A host path bound at a sandbox path. `optional` binds are skipped when the source is missing.
     case bind(source: String, target: String, readOnly: Bool, optional: Bool = false)
     /// A small host file copied into the new root (a mount costs more than a copy).
@@ -48,7 +51,7 @@ public enum MountOp: Sendable, Equatable {
     /// The sandbox path a mount lands on (nil for ops that only create files).
     var mountTarget: String? {
         switch self {
-        case .tmpfs(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _),
+        case .tmpfs(let path, _), .scratch(let path, _), .device(let path), .proc(let path), .devpts(let path), .mask(let path, _),
              .readOnly(let path), .hide(let path): return path
         case .gitControl(let workdir): return workdir + "/.git"
         case .bind(_, let target, _, _): return target

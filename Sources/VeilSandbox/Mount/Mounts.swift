@@ -19,7 +19,7 @@ enum Mounts {
     static func enterStaging() throws {
         try check(.mount, "staging tmpfs on /tmp", mount("tmpfs", "/tmp", "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755"))
         try check(.mount, "chdir /tmp", chdir("/tmp"))
-        for d in ["newroot", "oldroot", "masks"] { try check(.mount, "mkdir \(d)", mkdir(d, 0o755)) }
+        for d in ["newroot", "oldroot", "masks", "scratch"] { try check(.mount, "mkdir \(d)", mkdir(d, 0o755)) }
         try check(.pivotRoot, "pivot into staging", veil_pivot_root(".", "oldroot"))
         try check(.pivotRoot, "chdir /", chdir("/"))
         try check(.mount, "new root tmpfs", mount("tmpfs", newRoot, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755"))
@@ -50,6 +50,10 @@ enum Mounts {
             try tree.makeDirs(path, mode: 0o755)
             let options = "mode=0" + String(mode, radix: 8)
             try check(.mount, "tmpfs on \(path)", mount("tmpfs", newRoot + path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options))
+        case .scratch(let path, _):
+            try tree.makeDirs(path, mode: 0o755)
+            // Takes the scratch mount's nosuid and nodev with it.
+            try check(.mount, "scratch on \(path)", mount(stagedScratch(path), newRoot + path, nil, UInt(MS_BIND), nil))
         case .bind(let source, let target, let readOnly, let optional):
             try bind(oldRoot + source, target, readOnly: readOnly, optional: optional, what: source, tree: &tree)
         case .device(let path):
@@ -116,8 +120,28 @@ enum Mounts {
     static let emptyDirMask = masks + "/.emptydir"
     static let readOnlyProc = masks + "/proc"
     /// `/proc/version` is staged as `/masks/_proc_version`.
-    static func stagedMask(_ path: String) -> String {
-        masks + "/" + String(decoding: path.utf8.map { $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    static func stagedMask(_ path: String) -> String { masks + "/" + flattened(path) }
+    static let scratch = "/scratch"
+    /// `/var/tmp` is staged as `/scratch/_var_tmp`.
+    static func stagedScratch(_ path: String) -> String { scratch + "/" + flattened(path) }
+    private static func flattened(_ path: String) -> String {
+        String(decoding: path.utf8.map { $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+
+    /// The run's one scratch tmpfs, with a directory for each `.scratch` op. A tmpfs of each
+    /// would let the agent keep a tmpfs's default size (half the host's memory) four times
+    /// over, in pages that no rlimit counts and, without a cgroup of the run, nothing bounds.
+    /// `memoryMB` bounds the bytes, and the inodes too, which the size does not count (about
+    /// 1 KiB of kernel memory each): 64 a MiB.
+    static func stageScratch(_ ops: [MountOp], memoryMB: Int) throws {
+        let saved = umask(0)
+        defer { umask(saved) }
+        var options = "mode=0755"
+        if memoryMB > 0 { options += ",size=\(memoryMB)m,nr_inodes=\(max(memoryMB * 64, 1024))" }
+        try check(.mount, "tmpfs on \(scratch)", mount("tmpfs", scratch, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options))
+        for case .scratch(let path, let mode) in ops {
+            try check(.mount, "mkdir \(stagedScratch(path))", mkdir(stagedScratch(path), mode))
+        }
     }
 
     /// What masks and hides bind from, made up front on a tmpfs of their own that then goes

@@ -35,7 +35,7 @@ enum RootFiles {
             let dir: String, mode: UInt32
             switch op {
             case .dir(let path, let m): (dir, mode) = (path, m)
-            case .tmpfs(let path, _), .devpts(let path): (dir, mode) = (path, 0o755)
+            case .tmpfs(let path, _), .scratch(let path, _), .devpts(let path): (dir, mode) = (path, 0o755)
             case .proc(let path): (dir, mode) = (path, 0o555)
             case .bind(let source, let target, _, _) where isDirectory(source): (dir, mode) = (target, 0o755)
             default: continue
