@@ -313,6 +313,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             if frame.opcode == .ping {
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
                                       promise: nil)
+                pauseWhileAgentIsFull(context)
             } else if frame.opcode == .connectionClose {
                 close(context, code: .normalClosure, reason: "")
             }
@@ -356,12 +357,25 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: data)), promise: nil)
             }
             context.flush()
+            pauseWhileAgentIsFull(context)
         }
     }
 
-    /// The agent takes what waited for it: the upstream is read again.
+    /// The stub answers on the agent's own socket: an agent that sends and does not read is
+    /// not read either until it takes the answers waiting for it.
+    private func pauseWhileAgentIsFull(_ context: ChannelHandlerContext) {
+        if !context.channel.isWritable { WebSocketRelay.reading(context.channel, false) }
+    }
+
+    /// The agent takes what waited for it: its peer, the upstream or (the stub) the agent
+    /// itself, is read again.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .upstream(let up) = peer { WebSocketRelay.reading(up, true) }
+        if context.channel.isWritable {
+            switch peer {
+            case .upstream(let up): WebSocketRelay.reading(up, true)
+            case .stub: WebSocketRelay.reading(context.channel, true)
+            }
+        }
         context.fireChannelWritabilityChanged()
     }
 

@@ -66,6 +66,39 @@ import VeilScan
             }
         }
 
+        /// Sends `message` again and again without reading, until the socket takes nothing for
+        /// 2 s (true) or 20 s pass.
+        func sendsStall(_ message: String) async -> Bool {
+            await send(message, within: .seconds(20), quiet: .seconds(2)).stalled
+        }
+
+        /// How much of `message`, again and again, the socket took (until `enough`), and
+        /// whether it stalled (took nothing for `quiet`).
+        func send(_ message: String, within: Duration, quiet: Duration, enough: Int = .max) async -> (sent: Int, stalled: Bool) {
+            let one = Self.frame(Array(message.utf8), opcode: 0x1)
+            let stream = Array((0 ..< max(1, 1 << 20 / one.count)).map { _ in one }.joined())
+            let fd = raw.fd
+            return await offPool { () -> (Int, Bool) in
+                let start = ContinuousClock.now
+                var offset = 0, sent = 0, lastProgress = ContinuousClock.now
+                while ContinuousClock.now - start < within && sent < enough {
+                    let n = stream.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_DONTWAIT)) }
+                    if n > 0 {
+                        offset = (offset + n) % stream.count
+                        sent += n
+                        lastProgress = .now
+                    } else if n < 0 && errno != EAGAIN {
+                        return (sent, false)  // closed: not what these tests are about
+                    } else if ContinuousClock.now - lastProgress > quiet {
+                        return (sent, true)
+                    } else {
+                        usleep(2000)
+                    }
+                }
+                return (sent, false)
+            }
+        }
+
         static func parse(_ b: [UInt8]) -> (UInt8, [UInt8], Int)? {
             guard b.count >= 2 else { return nil }
             var length = Int(b[1] & 0x7F), at = 2
@@ -201,29 +234,29 @@ import VeilScan
         let (inspector, c) = try await Self.relay(to: up)
         defer { c.raw.close(); inspector.shutdown() }
         c.send("hold")
-        let one = Client.frame(Array(Self.createMessage(String(repeating: "x", count: 4000)).utf8), opcode: 0x1)
-        let stream = Array((0 ..< 256).map { _ in one }.joined())
-        let fd = c.raw.fd
-        let stalled = await offPool { () -> Bool in
-            let start = ContinuousClock.now
-            var offset = 0, lastProgress = ContinuousClock.now
-            while ContinuousClock.now - start < .seconds(20) {
-                let n = stream.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_DONTWAIT)) }
-                if n > 0 {
-                    offset = (offset + n) % stream.count
-                    lastProgress = .now
-                } else if n < 0 && errno != EAGAIN {
-                    return false  // closed: not what this test is about
-                } else if ContinuousClock.now - lastProgress > .seconds(2) {
-                    return true
-                } else {
-                    usleep(2000)
-                }
-            }
-            return false
-        }
+        let stalled = await c.sendsStall(Self.createMessage(String(repeating: "x", count: 4000)))
         #expect(stalled, "veil kept reading the messages of an agent whose upstream took none of them")
         #expect(inspector.summary().refusals.map(\.reason) == [])
+    }
+
+    /// The same with the stub, which answers on the agent's own socket: an agent that sends
+    /// and never reads the answers is not read on (veil kept every answer in the host's memory,
+    /// reading on until the test's 20 s ended it), and is read again once it takes them.
+    @Test func theStubReadsAnAgentNoFasterThanItTakesTheAnswers() async throws {
+        let inspector = try startInspector(.stub)
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        // Messages of 4 KB: fewer to answer for each byte the sockets hold, so a slow (debug)
+        // build answering what it has read is not taken for a pause.
+        let message = Self.createMessage(String(repeating: "x", count: 4000))
+        #expect(await c.sendsStall(message), "veil kept answering an agent that read no answer")
+        let reader = Task { var got = 0; while case let more = await c.raw.readBytes(), !more.isEmpty { got += more.count }; return got }
+        // What the sockets hold is answered first; then the agent's sends go on.
+        let (sent, _) = await c.send(message, within: .seconds(15), quiet: .seconds(15), enough: 2 << 20)
+        c.raw.close()
+        #expect(sent > 1 << 20, "the agent was read again only for \(sent) bytes once it read its answers")
+        #expect(await reader.value > 1 << 20)
     }
 
     /// And from the upstream: a model streaming to an agent that does not read. veil stops
