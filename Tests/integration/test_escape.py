@@ -795,6 +795,29 @@ except OSError as e:
 """
 
 
+PTYS = r"""
+import os
+held = []
+try:
+    while len(held) < 400:  # the test's own cap
+        held.append(os.openpty())
+except OSError as e:
+    print(len(held), e.errno)
+else:
+    print(len(held), 0)
+"""
+
+
+def test_ptys_are_bounded(home, workdir):
+    """The sandbox's ptys come from the host's pool (kernel.pty.max, less the host's reserve):
+    an agent holding them all would leave none to other sandboxes and containers. It gets 256
+    (ENOSPC after); the host's own instance gives the same program all 400."""
+    r = run_in_veil(["--", PY, "-c", PTYS], home, workdir)
+    assert r.returncode == 0 and r.stdout.split() == ["256", "28"], (r.stdout, r.stderr)
+    outside = subprocess.run([PY, "-c", PTYS], capture_output=True, text=True, timeout=60)
+    assert outside.stdout.split() == ["400", "0"], outside.stdout
+
+
 def test_tiocsti_under_a_real_pty(home, workdir):
     """Typing into the terminal veil runs on (TIOCSTI) from inside, on a real pty. The control
     runs the same program on a pty outside veil: where this kernel allows TIOCSTI there

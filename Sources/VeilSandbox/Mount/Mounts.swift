@@ -65,8 +65,11 @@ enum Mounts {
             try check(.mount, "proc on \(path)", mount("proc", newRoot + path, "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
         case .devpts(let path):
             try tree.makeDirs(path, mode: 0o755)
+            // The sandbox's ptys come from the host's pool (kernel.pty.max, 4096, less the
+            // host's own reserve): without a max one agent could take every pty of every other
+            // sandbox and container on the host.
             try check(.mount, "devpts on \(path)", mount("devpts", newRoot + path, "devpts", UInt(MS_NOSUID | MS_NOEXEC),
-                                                        "newinstance,ptmxmode=0666,mode=620"))
+                                                        "newinstance,ptmxmode=0666,mode=620,max=\(maxTerminals)"))
         case .mask(let path, _):
             try cover(newRoot + path, with: stagedMask(path), what: "mask \(path)")
         case .readOnly(let path) where path.hasPrefix("/proc/"):
@@ -114,6 +117,9 @@ enum Mounts {
         if e == ENOENT && access(target, F_OK) != 0 && errno == ENOENT { return }
         throw SandboxError(.mount, errno: e, what())
     }
+
+    /// Terminals the sandbox may hold open at once.
+    static let maxTerminals = 256
 
     static let masks = "/masks"
     static let emptyMask = masks + "/.empty"
