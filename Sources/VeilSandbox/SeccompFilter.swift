@@ -18,7 +18,7 @@ public enum SeccompFilter {
     public static let denied: [String] = [
         // Mounts and root changes: the sandbox's file view is fixed.
         "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
-        "fsmount", "fspick", "mount_setattr",
+        "fsmount", "fspick", "mount_setattr", "open_tree_attr",
         // Reading or steering other processes.
         "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
         // Kernel attack surface and introspection.
@@ -35,6 +35,11 @@ public enum SeccompFilter {
         "nfsservctl", "uselib", "ustat", "sysfs", "_sysctl", "iopl", "ioperm", "vhangup",
         "modify_ldt", "vm86", "vm86old", "move_pages", "migrate_pages",
     ]
+
+    /// Denied syscalls that a libseccomp older than the kernel may not know by name, by their
+    /// number (one for every architecture since Linux 5.1's common table): a rule by name alone
+    /// would be skipped there, and the call allowed.
+    static let numbers: [String: Int32] = ["open_tree_attr": 467]
 
     static let cloneNewUser: UInt64 = 0x1000_0000
     static let tiocsti: UInt64 = 0x5412
@@ -125,7 +130,8 @@ public enum SeccompFilter {
         try attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree")
 
         for name in denyList(policy) {
-            let nr = seccomp_syscall_resolve_name(name)
+            var nr = seccomp_syscall_resolve_name(name)
+            if nr == __NR_SCMP_ERROR, let known = numbers[name] { nr = known }
             if nr == __NR_SCMP_ERROR {
                 if policy.extraDeny.contains(name) { throw SandboxError(.seccomp, errno: EINVAL, "unknown syscall '\(name)'") }
                 continue
