@@ -16,6 +16,8 @@ public struct GitControlWatch: Sendable, Equatable {
         public var absent: [String]
         /// Its index's entries that `git status` skipped at launch (nil: not read).
         public var hidden: Set<String>? = nil
+        /// More were marked than GitIndex keeps.
+        public var hiddenIncomplete = false
     }
 
     /// The repositories GitControl guards, as they were at launch.
@@ -39,8 +41,9 @@ public struct GitControlWatch: Sendable, Equatable {
         return GitControlWatch(repositories: candidates.compactMap { path in
             guard let git = openRepository(wd, path) else { return nil }
             defer { close(git) }
+            let index = readIndex(git, budget: &budget)
             return Repository(path: path, absent: GitControl.readOnly.filter { !exists(git, $0) },
-                              hidden: readIndex(git, budget: &budget)?.hidden)
+                              hidden: index?.hidden, hiddenIncomplete: index?.incomplete ?? false)
         })
     }
 
@@ -68,10 +71,15 @@ public struct GitControlWatch: Sendable, Equatable {
                 }
             }
             var budget = Self.indexBudget
-            if let before = repository.hidden, let now = Self.readIndex(git, budget: &budget)?.hidden, !now.subtracting(before).isEmpty {
-                let new = now.subtracting(before).sorted()
-                let shown = new.prefix(5).joined(separator: ", ") + (new.count > 5 ? ", …" : "")
-                lines.append("veil: the agent hid its changes to \(new.count) file\(new.count == 1 ? "" : "s") from `git status` in "
+            guard let before = repository.hidden, let now = Self.readIndex(git, budget: &budget) else { continue }
+            let new = now.hidden.subtracting(before).sorted()
+            // Marks past what veil keeps, where there were none at launch, are new ones too.
+            let beyond = now.incomplete && !repository.hiddenIncomplete
+            if !new.isEmpty || beyond {
+                let count = !beyond ? "\(new.count) file\(new.count == 1 ? "" : "s")" : new.isEmpty ? "files" : "more than \(new.count) files"
+                let shown = new.isEmpty ? "more paths than veil reads"
+                    : new.prefix(5).joined(separator: ", ") + (new.count > 5 || beyond ? ", …" : "")
+                lines.append("veil: the agent hid its changes to \(count) from `git status` in "
                              + "\(repository.path.isEmpty ? "the workdir's repository" : repository.path + "/") (assume-unchanged or "
                              + "skip-worktree): \(shown); `git update-index --no-assume-unchanged --no-skip-worktree FILE` shows them")
             }

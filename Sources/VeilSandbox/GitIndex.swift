@@ -8,15 +8,25 @@
 public struct GitIndex: Sendable, Equatable {
     public var assumeUnchanged: Set<String> = []
     public var skipWorktree: Set<String> = []
+    /// More entries are marked than were kept (`keptBytes`).
+    public var incomplete = false
 
     public var hidden: Set<String> { assumeUnchanged.union(skipWorktree) }
+
+    /// The marked paths kept, together, and of each path its first PATH_MAX bytes (no longer
+    /// path names a file git checks out). Format 4 drops from each path what it shares with
+    /// the previous one, so an index the agent wrote could name a million paths of up to a
+    /// million bytes each in 64 MiB: spelled out one by one, on the host and outside every
+    /// limit of the sandbox, that was terabytes.
+    static let keptBytes = 64 << 20
+    static let longestPath = 4096
 
     /// nil: not an index of a format veil reads (or cut short).
     public init?(_ bytes: [UInt8]) {
         guard bytes.count >= 12, bytes[0] == 0x44, bytes[1] == 0x49, bytes[2] == 0x52, bytes[3] == 0x43 else { return nil }
         let version = Self.u32(bytes, 4), count = Self.u32(bytes, 8)
         guard (2...4).contains(version) else { return nil }
-        var at = 12
+        var at = 12, kept = 0
         var path: [UInt8] = []
         for _ in 0..<count {
             guard at + 62 <= bytes.count else { return nil }
@@ -45,9 +55,15 @@ public struct GitIndex: Sendable, Equatable {
                 at = entryStart + (nul - entryStart + 8) & ~7
                 guard at <= bytes.count else { return nil }
             }
-            if flags & 0x8000 != 0 { assumeUnchanged.insert(String(decoding: path, as: UTF8.self)) }
-            if extended & 0x4000 != 0 { skipWorktree.insert(String(decoding: path, as: UTF8.self)) }
+            if flags & 0x8000 != 0 { Self.keep(path, in: &assumeUnchanged, kept: &kept, incomplete: &incomplete) }
+            if extended & 0x4000 != 0 { Self.keep(path, in: &skipWorktree, kept: &kept, incomplete: &incomplete) }
         }
+    }
+
+    private static func keep(_ path: [UInt8], in marked: inout Set<String>, kept: inout Int, incomplete: inout Bool) {
+        let name = path.prefix(longestPath)
+        guard kept + name.count <= keptBytes else { return incomplete = true }
+        if marked.insert(String(decoding: name, as: UTF8.self)).inserted { kept += name.count }
     }
 
     private static func u32(_ b: [UInt8], _ i: Int) -> Int {

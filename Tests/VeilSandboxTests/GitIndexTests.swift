@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 import VeilProfile
@@ -34,6 +35,53 @@ import VeilProfile
             if let index = GitIndex(Array(bytes[..<n])) { #expect(index.hidden.isSubset(of: ["src/deep/b"])) }
         }
         #expect(GitIndex(Array("DIRC".utf8) + [0, 0, 0, 9, 0, 0, 0, 0]) == nil)
+    }
+
+    /// An index in format 4 as an agent could write it: each entry drops `drop` bytes of the
+    /// previous path and adds `add`; every entry marked assume-unchanged.
+    static func crafted(_ count: Int, first: [UInt8], drop: Int, add: (Int) -> [UInt8]) -> [UInt8] {
+        func u32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        var out = Array("DIRC".utf8) + u32(4) + u32(count)
+        for i in 0..<count {
+            out += [UInt8](repeating: 0, count: 60) + [0x8F, 0xFF]  // assume-valid, name length 0xFFF
+            out += i == 0 ? [0] + first : [UInt8(drop)] + add(i)
+            out.append(0)
+        }
+        return out
+    }
+
+    /// The attack on veil itself: paths that share all but their last bytes cost the agent a
+    /// few bytes each in format 4, and were spelled out whole by veil on the host (20,000 of
+    /// them here, 280 MB; 64 MiB of index made terabytes). Each path is kept to PATH_MAX,
+    /// all of them to `keptBytes`, and an index with more marks than that says so.
+    @Test func anIndexThatSpellsOutMoreThanItHoldsIsBounded() throws {
+        let growing = try #require(GitIndex(Self.crafted(20_000, first: Array(repeating: 0x61, count: 4096), drop: 0) { _ in [0x62] }))
+        // Numbers, not the index: a failure would print every path.
+        let longest = growing.assumeUnchanged.map(\.utf8.count).max() ?? 0, paths = growing.assumeUnchanged.count
+        #expect(longest <= GitIndex.longestPath && paths == 1)
+        #expect(!growing.incomplete)
+        // Distinct paths of PATH_MAX bytes, a few bytes of index each, past the bound.
+        let beyond = GitIndex.keptBytes / GitIndex.longestPath + 10
+        let many = try #require(GitIndex(Self.crafted(beyond, first: Array(repeating: 0x61, count: 4096), drop: 4) { i in
+            Array(String(format: "%04x", i % 65536).utf8)
+        }))
+        let incomplete = many.incomplete, kept = many.assumeUnchanged.reduce(0) { $0 + $1.utf8.count }
+        #expect(incomplete && kept <= GitIndex.keptBytes)
+    }
+
+    /// Marks past what veil keeps are named after the run (where the launch's index had none).
+    @Test func marksBeyondWhatVeilKeepsAreNamed() throws {
+        let dir = GitControlWatchTests.scratch()
+        defer { GitControlWatchTests.remove(dir) }
+        let git = "git -c user.name=u -c user.email=u@example.com"
+        #expect(system("cd '\(dir)' && \(git) init -q . && echo a > a && \(git) add . && \(git) commit -qm x") == 0)
+        let watch = GitControlWatch.atLaunch(workdir: dir)
+        let many = Self.crafted(GitIndex.keptBytes / GitIndex.longestPath + 10, first: Array(repeating: 0x61, count: 4096), drop: 4) { i in
+            Array(String(format: "%04x", i % 65536).utf8)
+        }
+        #expect(FileManager.default.createFile(atPath: dir + "/.git/index", contents: Data(many)))
+        let lines = watch.afterRun(workdir: dir)
+        #expect(lines.count == 1 && lines[0].hasPrefix("veil: the agent hid its changes to more than "), "\(lines)")
     }
 
     /// A mark the agent set is named after the run; one there at launch is the user's.
