@@ -299,9 +299,20 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         refuse(.unknown(1013), core.buffers.full, context: context)
     }
 
+    /// Counted, named in `--report` and recorded as an HTTP refusal is (a message that never
+    /// went on is an exchange a record's reader should see).
     private func refuse(_ code: WebSocketErrorCode, _ why: String, context: ChannelHandlerContext) {
         core.stats.update { $0.rejected += 1 }
         core.stats.refused("WS " + upgrade.path, status: Self.number(code), reason: "veil: " + why)
+        if core.recorder != nil || core.config.onExchange != nil {
+            let ex = Exchange(head: HTTPRequestHead(version: .http1_1, method: .RAW(value: "WS"), uri: upgrade.head.uri),
+                              absolute: nil, api: upgrade.api, body: ByteBuffer())
+            ex.upstream = upgrade.upstream
+            ex.decision = .reject
+            ex.status = Self.number(code)
+            ex.error = "veil: " + why
+            core.finished(ex)
+        }
         close(context, code: code, reason: "veil: " + why)
     }
 
@@ -417,8 +428,19 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// The frame decoder's errors are refusals too: one frame past the body cap is the message
+    /// past it (1009, as when its frames add up past it), a malformed frame 1002. A socket's
+    /// own error (a reset) is no refusal.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        close(context, code: .protocolError, reason: "veil: \(error)")
+        guard !closed else { return }
+        switch error {
+        case NIOWebSocketError.invalidFrameLength:
+            refuse(.messageTooLarge, "message larger than the inspector's limit of \(core.config.maxBodyBytes) bytes", context: context)
+        case is NIOWebSocketError:
+            refuse(.protocolError, "\(error)", context: context)
+        default:
+            close(context, code: .protocolError, reason: "veil: \(error)")
+        }
     }
 }
 

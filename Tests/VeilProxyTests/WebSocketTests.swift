@@ -239,6 +239,28 @@ import VeilScan
         #expect(inspector.summary().refusals.map(\.reason) == [])
     }
 
+    /// A message refused unread (here one frame over the body cap: 1009, where it was a 1002
+    /// counted nowhere) is named in the report and leaves a record line, as a refused request
+    /// does: a record's reader sees every message that did not go on.
+    @Test func aRefusedMessageIsRecorded() async throws {
+        let record = NSTemporaryDirectory() + "ws-refused-\(UUID().uuidString).jsonl"
+        defer { unlink(record) }
+        let inspector = try startInspector(.stub, maxBody: 512, record: record)
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        c.send(Self.createMessage(String(repeating: "x", count: 1000)))
+        let close = await c.frames(until: 0x8).last
+        #expect(close.map { Int($0.payload[0]) << 8 | Int($0.payload[1]) } == 1009)
+        #expect(inspector.summary().refusals.map(\.status) == [1009])
+        inspector.shutdown()
+        let lines = (try String(contentsOfFile: record, encoding: .utf8)).split(separator: "\n")
+        let last = try #require(lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(last["method"] as? String == "WS" && last["decision"] as? String == "reject" && last["status"] as? Int == 1009,
+                "\(last)")
+    }
+
     /// The same with the stub, which answers on the agent's own socket: an agent that sends
     /// and never reads the answers is not read on (veil kept every answer in the host's memory,
     /// reading on until the test's 20 s ended it), and is read again once it takes them.
