@@ -111,3 +111,17 @@ import Testing
         #expect((gemini.json["error"] as? [String: Any])?["status"] as? String == "INVALID_ARGUMENT", "\(gemini.body)")
     }
 }
+
+/// The stub's own JSON writer writes what JSONSerialization wrote (sorted keys, slashes as
+/// they are), byte for byte: recorded stub answers stay the same.
+@Test func theStubsJSONIsJSONSerializations() throws {
+    let text = "a \"quote\", a \\ backslash, a / slash, \n\r\t\u{8}\u{C}\u{1}\u{1F} controls, é, 😀, \u{2028}"
+    let object: [String: Any] = [
+        "tools": [1, 2], "tool_choice": "auto", "Zeta": NSNull(), "alpha": ["b": true, "a": false],
+        "a10": 1.0, "a9": 0.5, "a09": 2, "a9b": -3, "temperature": 1.0, "top_p": 0.25, "text": text,
+        "content": [["type": "text", "text": text], [String: Any](), [Any]()], "input_tokens": 12,
+        "output_text": "", "created_at": 1_735_689_600, "_private": 0, "Upper_case": "x", "upper": "y",
+    ]
+    let expected = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    #expect(StubJSON.encode(object) == String(decoding: expected, as: UTF8.self))
+}

@@ -97,11 +97,7 @@ public struct StubResponder: Sendable {
         return r
     }
 
-    static func encode(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func encode(_ object: Any) -> String { StubJSON.encode(object) }
 
     static func json(_ object: Any) -> StubReply {
         StubReply(status: 200, contentType: "application/json", parts: [encode(object)], streaming: false)
