@@ -9,7 +9,7 @@ import VeilProfile
 ///
 /// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
-/// ioctl, socket and personality inspect arguments.
+/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD), socket and personality inspect arguments.
 ///
 /// veil sends the BPF program (`program`: built in for the default policy, compiled for a
 /// profile's own) on the launch channel once the sandbox has its files (LaunchMessage.filter
@@ -44,6 +44,7 @@ public enum SeccompFilter {
     static let cloneNewUser: UInt64 = 0x1000_0000
     static let tiocsti: UInt64 = 0x5412
     static let tioclinux: UInt64 = 0x541C
+    static let tiocsetd: UInt64 = 0x5423
     /// Socket families an agent uses: unix, inet, inet6, netlink. Raw sockets never.
     static let allowedFamilies: [UInt64] = [1, 2, 10, 16]
 
@@ -157,9 +158,11 @@ public enum SeccompFilter {
         if !allow.contains("clone3") {
             try rule(ctx, actErrno(ENOSYS), seccomp_syscall_resolve_name("clone3"), [], "clone3")
         }
-        // Typing into the terminal's input queue, and the Linux console's ioctls.
+        // Typing into the terminal's input queue, the Linux console's ioctls, and a line
+        // discipline (n_hdlc, n_gsm and the like: kernel code an agent never needs, with a
+        // history of local privilege escalations).
         if !allow.contains("ioctl") {
-            for req in [tiocsti, tioclinux] {
+            for req in [tiocsti, tioclinux, tiocsetd] {
                 try rule(ctx, eperm, seccomp_syscall_resolve_name("ioctl"),
                          [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
             }

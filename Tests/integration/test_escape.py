@@ -818,6 +818,27 @@ def test_ptys_are_bounded(home, workdir):
     assert outside.stdout.split() == ["400", "0"], outside.stdout
 
 
+LDISC = r"""
+import fcntl, os, struct, termios
+master, slave = os.openpty()
+try:
+    fcntl.ioctl(slave, termios.TIOCSETD, struct.pack("i", 0))  # N_TTY, the one it has
+    print("OK")
+except OSError as e:
+    print(e.errno)
+"""
+
+
+def test_line_discipline_cannot_be_set(home, workdir):
+    """TIOCSETD attaches a line discipline (n_hdlc, n_gsm, ...) to a tty: kernel code no agent
+    needs, with a history of local privilege escalations. Refused even for N_TTY on a pty of
+    the agent's own (control: outside, the same program sets it)."""
+    r = run_in_veil(["--", PY, "-c", LDISC], home, workdir)
+    assert r.returncode == 0 and r.stdout.strip() == "1", (r.stdout, r.stderr)  # EPERM
+    outside = subprocess.run([PY, "-c", LDISC], capture_output=True, text=True, timeout=60)
+    assert outside.stdout.strip() == "OK", outside.stdout
+
+
 def test_tiocsti_under_a_real_pty(home, workdir):
     """Typing into the terminal veil runs on (TIOCSTI) from inside, on a real pty. The control
     runs the same program on a pty outside veil: where this kernel allows TIOCSTI there

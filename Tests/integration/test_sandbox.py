@@ -202,6 +202,7 @@ out = {k: sc(*v) for k, v in calls.items()}
 fd = os.open("/dev/tty", os.O_RDWR) if os.path.exists("/dev/tty") and os.isatty(0) else -1
 out["ioctl_tiocsti"] = sc(16, 0, 0x5412, ctypes.addressof(ctypes.c_char(b"x")))
 out["ioctl_tioclinux"] = sc(16, 0, 0x541C, 0)
+out["ioctl_tiocsetd"] = sc(16, 0, 0x5423, ctypes.addressof(ctypes.c_int(0)))
 out["clone3"] = sc(435, 0, 0)
 out["personality_query"] = "OK" if libc.personality(0xffffffff) != -1 else "denied"
 out["getppid"] = sc(110)
