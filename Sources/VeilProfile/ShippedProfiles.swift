@@ -218,8 +218,9 @@ kind = "iso-date"
 # [limits]                       what the agent may use; 0 is no limit (core_mb 0: no core files)
 #   pids = 4096                  processes and threads of the whole sandbox (its PID namespace's
 #                                pid_max, Linux 6.14+, at least 300) and RLIMIT_NPROC
-#   memory_mb = 8192             RLIMIT_DATA of each process, and a cgroup v2's memory.max
-#                                (swap 0) where veil can make one
+#   memory_mb = 8192             RLIMIT_DATA of each process; /tmp, /var/tmp, /dev/shm and
+#                                /run together (one tmpfs); a cgroup v2's memory.max (swap 0)
+#                                where veil can make one
 #   open_files = 65536           RLIMIT_NOFILE (at most the host's hard limit)
 #   core_mb = 0                  RLIMIT_CORE
 #   cpu_seconds = 0              RLIMIT_CPU (SIGXCPU, then SIGKILL)
