@@ -97,7 +97,9 @@ public enum Doctor {
         let pids = pidMaxPerNamespace ? "pids for the whole sandbox (its PID namespace's pid_max)"
             : "pids per sandbox user (RLIMIT_NPROC; not for root: this kernel is older than 6.14, whose pid_max is per PID namespace)"
         let memory = cgroup.map { "memory for the whole sandbox (a cgroup v2 under \($0))" }
-            ?? "memory per process (RLIMIT_DATA; for the whole sandbox, run veil in a delegated cgroup v2 subtree: systemd-run --user --scope -p Delegate=yes veil …, or a container with its own cgroup namespace)"
+            ?? ("memory per process (RLIMIT_DATA) and of files in memory (/tmp, /var/tmp, /dev/shm, /run: one tmpfs); for the whole "
+                + "sandbox, shared memory included, run veil in a delegated cgroup v2 subtree: systemd-run --user --scope -p Delegate=yes "
+                + "veil …, or a container with its own cgroup namespace")
         return Check(name: "resource limits", ok: true, detail: "\(pids); \(memory); open files, core, CPU time per process")
     }
 
