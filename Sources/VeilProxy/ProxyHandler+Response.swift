@@ -98,13 +98,7 @@ extension ProxyHandler {
             ?? String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         core.stats.refused(head.method.rawValue + " " + target,
                            status: Int(status.code), reason: core.neutral.apply(reason))
-        guard core.recorder != nil || core.config.onExchange != nil else { return }
-        let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
-        ex.via = tunnel?.via
-        ex.decision = .reject
-        ex.status = Int(status.code)
-        ex.error = reason
-        core.finished(ex)
+        core.finishedRefusal(head, api: api, status: Int(status.code), reason: reason, via: tunnel?.via)
     }
 
     /// A refusal's answer; the connection closes after it.

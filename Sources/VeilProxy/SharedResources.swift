@@ -77,6 +77,20 @@ final class SharedResources: Sendable {
         say("\(ex.head.method.rawValue) \(ex.path)\(ex.via.map { " (\($0))" } ?? "")\(target): \(ex.decision.rawValue) \(ex.status)\(findings)")
     }
 
+    /// A refusal that has no exchange of its own (an HTTP 413, 408, 503, a WebSocket message
+    /// closed unread) as one, for the record and the live lines; made only where one is read.
+    func finishedRefusal(_ head: HTTPRequestHead, api: APIKind, status: Int, reason: String, via: String? = nil,
+                         upstream: String = "") {
+        guard recorder != nil || config.onExchange != nil else { return }
+        let ex = Exchange(head: head, absolute: nil, api: api, body: ByteBuffer())
+        ex.via = via
+        ex.upstream = upstream
+        ex.decision = .reject
+        ex.status = status
+        ex.error = reason
+        finished(ex)
+    }
+
     static func key(_ p: HostProxySettings.ProxyServer?) -> String {
         p.map { "\($0.host):\($0.port)" } ?? ""
     }

@@ -304,15 +304,8 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
     private func refuse(_ code: WebSocketErrorCode, _ why: String, context: ChannelHandlerContext) {
         core.stats.update { $0.rejected += 1 }
         core.stats.refused("WS " + upgrade.path, status: Self.number(code), reason: "veil: " + why)
-        if core.recorder != nil || core.config.onExchange != nil {
-            let ex = Exchange(head: HTTPRequestHead(version: .http1_1, method: .RAW(value: "WS"), uri: upgrade.head.uri),
-                              absolute: nil, api: upgrade.api, body: ByteBuffer())
-            ex.upstream = upgrade.upstream
-            ex.decision = .reject
-            ex.status = Self.number(code)
-            ex.error = "veil: " + why
-            core.finished(ex)
-        }
+        core.finishedRefusal(HTTPRequestHead(version: .http1_1, method: .RAW(value: "WS"), uri: upgrade.head.uri),
+                             api: upgrade.api, status: Self.number(code), reason: "veil: " + why, upstream: upgrade.upstream)
         close(context, code: code, reason: "veil: " + why)
     }
 
@@ -324,7 +317,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             if frame.opcode == .ping {
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)),
                                       promise: nil)
-                pauseWhileAgentIsFull(context)
+                pauseAgent(whileFull: context.channel, context)
             } else if frame.opcode == .connectionClose {
                 close(context, code: .normalClosure, reason: "")
             }
@@ -361,21 +354,21 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         case .upstream(let up):
             for frame in frames { up.write(Self.outgoing(frame), promise: nil) }
             up.flush()
-            if !up.isWritable { WebSocketRelay.reading(context.channel, false) }
+            pauseAgent(whileFull: up, context)
         case .stub:
             for text in core.stub.webSocketMessages(Array(payload.readableBytesView)) {
                 let data = context.channel.allocator.buffer(string: text)
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: data)), promise: nil)
             }
             context.flush()
-            pauseWhileAgentIsFull(context)
+            pauseAgent(whileFull: context.channel, context)
         }
     }
 
-    /// The stub answers on the agent's own socket: an agent that sends and does not read is
-    /// not read either until it takes the answers waiting for it.
-    private func pauseWhileAgentIsFull(_ context: ChannelHandlerContext) {
-        if !context.channel.isWritable { WebSocketRelay.reading(context.channel, false) }
+    /// The agent is not read while what its messages made waits in `channel`: the upstream's
+    /// socket, or (the stub answers there) the agent's own, for an agent that does not read.
+    private func pauseAgent(whileFull channel: Channel, _ context: ChannelHandlerContext) {
+        if !channel.isWritable { WebSocketRelay.reading(context.channel, false) }
     }
 
     /// The agent takes what waited for it: its peer, the upstream or (the stub) the agent
