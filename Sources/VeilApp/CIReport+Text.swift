@@ -52,7 +52,5 @@ extension CIReport {
 
     /// An agent's text (a JSON key in a path) goes to a terminal: controls are shown as code
     /// points, never sent (an escape sequence could rewrite what the user reads).
-    static func shown(_ s: String) -> String {
-        s.replacingScalars { u in u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "[U+\(XML.hex(u.value))]" : nil }
-    }
+    static func shown(_ s: String) -> String { TerminalText.line(s) }
 }

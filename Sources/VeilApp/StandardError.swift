@@ -1,12 +1,9 @@
 import Foundation
-
-func stderrLine(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
-}
+import VeilProfile
 
 /// A line said while the agent runs and may own the terminal (the block notice).
 func stderrNotice(_ s: String) {
-    FileHandle.standardError.write(Data(TerminalNotice.render(s, raw: TerminalNotice.isRaw(STDERR_FILENO)).utf8))
+    FileHandle.standardError.write(Data(TerminalNotice.render(TerminalText.line(s), raw: TerminalNotice.isRaw(STDERR_FILENO)).utf8))
 }
 
 /// A full-screen agent (Claude Code, Codex, aider) puts the terminal in raw mode, where "\n"

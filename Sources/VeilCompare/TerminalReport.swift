@@ -1,5 +1,8 @@
+import VeilProfile
+
 // The terminal view: colour only on a TTY; without one, changes are marked [-removed-] and
-// {+added+} (wdiff style), so a log or a CI page shows them just as clearly.
+// {+added+} (wdiff style), so a log or a CI page shows them just as clearly. The agent's text
+// in it (its output, the tail of its standard error in a note) is shown, never obeyed.
 
 public struct TerminalStyle: Sendable {
     public var color: Bool
@@ -37,7 +40,7 @@ public enum TerminalReport {
             out += differences(r.output, sides: ("host", "veil"), style: style, indent: "  ")
         }
         out += volatileLines(r.requests.volatile + r.outputVolatile, style: style)
-        out += r.notes.map { "note: " + $0 }
+        out += r.notes.map { "note: " + TerminalText.lines($0) }
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -54,7 +57,7 @@ public enum TerminalReport {
         for d in r.result.dimensions {
             for v in d.variations {
                 let result: String
-                if let e = v.error { result = style.paint("CHANGED (run failed: \(e))", "1;31") } else if v.changed {
+                if let e = v.error { result = style.paint("CHANGED (run failed: \(TerminalText.line(e)))", "1;31") } else if v.changed {
                     result = style.paint("CHANGED", "1;31") + " " + kinds(v.differences)
                 } else {
                     result = style.paint("unchanged", "32")
@@ -77,7 +80,7 @@ public enum TerminalReport {
         }
         out += volatileLines(r.result.volatile, style: style)
         out += ownTypographyLines(r.ownTypography, style: style)
-        out += r.notes.map { "note: " + $0 }
+        out += r.notes.map { "note: " + TerminalText.lines($0) }
         return out.joined(separator: "\n") + "\n"
     }
 

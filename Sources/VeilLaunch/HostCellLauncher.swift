@@ -1,4 +1,5 @@
 import Glibc
+import VeilProfile
 import VeilSandbox
 
 /// `veil __host-arm …`: compare's host arm (`HostCell`), run by the launcher because a user

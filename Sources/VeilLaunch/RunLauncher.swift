@@ -214,7 +214,3 @@ public enum RunLauncher {
     }
 }
 
-func stderrLine(_ s: String) {
-    let line = Array((s + "\n").utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}

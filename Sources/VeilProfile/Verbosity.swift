@@ -9,10 +9,11 @@ public enum Verbosity {
 
     public static func set(_ level: Int) { Self.level = max(0, level) }
 
-    /// One `veil: …` line on standard error when the level is at least `at`.
+    /// One `veil: …` line on standard error when the level is at least `at` (a request's target
+    /// in it is the agent's text: shown, not obeyed).
     public static func say(_ at: Int, _ message: @autoclosure () -> String) {
         guard level >= at else { return }
-        let line = Array(("veil: " + message() + "\n").utf8)
+        let line = Array(("veil: " + TerminalText.line(message()) + "\n").utf8)
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

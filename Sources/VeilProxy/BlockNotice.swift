@@ -1,4 +1,5 @@
 import Foundation
+import VeilProfile
 import VeilScan
 
 /// The line veil writes to the terminal when it blocks a request, so the user learns of it
@@ -38,7 +39,7 @@ public enum BlockNotice {
     static func shownTarget(_ target: String, findings: [Finding], canaries: [Canary]) -> String {
         if findings.contains(where: { $0.path == "uri" }) { return "‹request target›" }
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        return clip(hideCanaries(path, canaries), 80)
+        return TerminalText.line(clip(hideCanaries(path, canaries), 80))
     }
 
     static func hideCanaries(_ text: String, _ canaries: [Canary]) -> String {

@@ -60,7 +60,7 @@ public struct GitControlWatch: Sendable, Equatable {
         for repository in repositories {
             guard let git = Self.openRepository(wd, repository.path) else { continue }
             defer { close(git) }
-            let at = repository.path.isEmpty ? ".git/" : repository.path + "/.git/"
+            let at = repository.path.isEmpty ? ".git/" : TerminalText.line(repository.path) + "/.git/"
             for name in Self.planted(absent: repository.absent, present: { Self.exists(git, $0) }) {
                 let what = "veil: the agent made \(at)\(name) in the workdir, from which git on the host would take commands"
                 let moved = Self.moveAside(git, name), failure = errno
@@ -77,10 +77,11 @@ public struct GitControlWatch: Sendable, Equatable {
             let beyond = now.incomplete && !repository.hiddenIncomplete
             if !new.isEmpty || beyond {
                 let count = !beyond ? "\(new.count) file\(new.count == 1 ? "" : "s")" : new.isEmpty ? "files" : "more than \(new.count) files"
+                // The paths are the agent's: shown, never obeyed by the terminal (TerminalText).
                 let shown = new.isEmpty ? "more paths than veil reads"
-                    : new.prefix(5).joined(separator: ", ") + (new.count > 5 || beyond ? ", …" : "")
+                    : new.prefix(5).map(TerminalText.line).joined(separator: ", ") + (new.count > 5 || beyond ? ", …" : "")
                 lines.append("veil: the agent hid its changes to \(count) from `git status` in "
-                             + "\(repository.path.isEmpty ? "the workdir's repository" : repository.path + "/") (assume-unchanged or "
+                             + "\(repository.path.isEmpty ? "the workdir's repository" : TerminalText.line(repository.path) + "/") (assume-unchanged or "
                              + "skip-worktree): \(shown); `git update-index --no-assume-unchanged --no-skip-worktree FILE` shows them")
             }
         }

@@ -77,4 +77,18 @@ import Testing
         #expect(t.contains("tz = Asia/Urumqi: the same differences as tz = Asia/Shanghai"))
         #expect(t.contains("CHANGED") && t.contains("depends on: tz"))
     }
+
+    /// A note carries the tail of the agent's standard error, which went to a file during the
+    /// runs: its escape sequences are shown, not sent to the user's terminal with the report.
+    @Test func theAgentsStandardErrorInANoteIsShownNotObeyed() {
+        let result = ProbeResult(dimensions: [ProbeDimension(name: "user", changed: true, variations: [
+            ProbeVariation(value: "ivanov", changed: true, differences: [], error: "veil run failed (exit 125): \u{1B}]0;x\u{07}"),
+        ])], volatile: [], baselineRequests: 1)
+        let report = ProbeReport(command: ["x"], result: result, wallSeconds: 1, runs: 3, parallel: 1,
+                                 notes: ["baseline: exited 1: \u{1B}[2J\u{1B}]52;c;aGk=\u{07}\nsecond line"])
+        let t = TerminalReport.probe(report, style: TerminalStyle(color: false))
+        #expect(!t.contains("\u{1B}") && !t.contains("\u{07}"))
+        #expect(t.contains("note: baseline: exited 1: [U+001B][2J[U+001B]]52;c;aGk=[U+0007]\nsecond line"))
+        #expect(t.contains("run failed: veil run failed (exit 125): [U+001B]]0;x[U+0007]"))
+    }
 }

@@ -52,4 +52,13 @@ final class NoticeLines: @unchecked Sendable {
         #expect(line == "veil: blocked POST /v1/responses: rule \"no-corp\" at $.system and 1 more"
             + " — rerun with --record FILE to see it")
     }
+
+    /// The request target is the agent's text, and the notice goes to the user's terminal.
+    @Test func theTargetCannotWriteToTheTerminal() {
+        let f = Finding(kind: .rule, path: "$.system", offset: 3, detail: "rule \"no-corp\" forbids \"acme\"",
+                        excerpt: "acme", rule: "no-corp")
+        let line = BlockNotice.line(method: "POST", target: "/v1/\u{1B}]0;x\u{07}\u{9B}2J\nveil: ok?k=v", findings: [f],
+                                    blocking: [f], canaries: [], recordPath: nil)
+        #expect(line.hasPrefix("veil: blocked POST /v1/[U+001B]]0;x[U+0007][U+009B]2J[U+000A]veil: ok: rule"), "\(line)")
+    }
 }

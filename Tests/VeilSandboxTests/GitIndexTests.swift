@@ -99,4 +99,21 @@ import VeilProfile
             "veil: the agent hid its changes to 1 file from `git status` in the workdir's repository (assume-unchanged or "
                 + "skip-worktree): a; `git update-index --no-assume-unchanged --no-skip-worktree FILE` shows them"])
     }
+
+    /// The agent names the files: a name that is a terminal's escape sequence, or that ends the
+    /// line and starts one of veil's, is shown as code points (the run's stderr is the user's
+    /// terminal even when the agent's own output went to a file).
+    @Test func aHiddenFilesNameCannotWriteToTheTerminal() {
+        let dir = GitControlWatchTests.scratch()
+        defer { GitControlWatchTests.remove(dir) }
+        let git = "git -c user.name=u -c user.email=u@example.com"
+        let name = "a$(printf '\\033]52;c;aGk=\\007\\033[1A\\nveil: done')"
+        #expect(system("cd '\(dir)' && \(git) init -q . && echo a > \"\(name)\" && \(git) add . && \(git) commit -qm x") == 0)
+        let watch = GitControlWatch.atLaunch(workdir: dir)
+        #expect(system("cd '\(dir)' && git update-index --assume-unchanged \"\(name)\"") == 0)
+        let lines = watch.afterRun(workdir: dir)
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("): a[U+001B]]52;c;aGk=[U+0007][U+001B][1A[U+000A]veil: done; `git") == true, "\(lines)")
+        #expect(lines.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 } })
+    }
 }

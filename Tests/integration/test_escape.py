@@ -42,9 +42,9 @@ def workdir(tmp_path):
     return w
 
 
-def run_in_veil(args, home, workdir, timeout=120, env_extra=None, **kw):
+def run_in_veil(args, home, workdir, timeout=120, env_extra=None, text=True, **kw):
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TERM": "xterm", **(env_extra or {})}
-    return subprocess.run([VEIL, "run", *args], cwd=workdir, env=env, capture_output=True, text=True,
+    return subprocess.run([VEIL, "run", *args], cwd=workdir, env=env, capture_output=True, text=text,
                           timeout=timeout, **kw)
 
 
@@ -725,6 +725,31 @@ def test_the_workdir_repository_cannot_be_made_to_run_code_on_the_host(home, wor
     assert host_git_runs(repo, env) == []
     log = subprocess.run(["git", "log", "--format=%s"], cwd=repo, env=env, capture_output=True, text=True).stdout
     assert log.split() == ["host", "work", "start"], log
+
+
+HIDE_AN_ESCAPE = r"""
+import subprocess, sys
+name = "x\x1b]0;agent was here\x07\x1b]52;c;aGk=\x07\x1b[1A\x1b[2K\x9b2J\nveil: nothing was hidden"
+open(name, "w").write("x\n")
+ident = ["-c", "user.name=a", "-c", "user.email=a@example.com"]
+for cmd in [["add", name], [*ident, "commit", "-qm", "x"], ["update-index", "--assume-unchanged", name]]:
+    subprocess.run(["git", *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+"""
+
+
+def test_the_agents_file_names_cannot_write_to_the_users_terminal(home, workdir):
+    """veil's own lines after the run name files the agent chose; as names they could carry a
+    terminal's escape sequences (retitle the window, set the clipboard, erase and rewrite the
+    lines above) to the user's terminal, outside the sandbox, even when the agent's output went
+    to a file. They are shown as code points. Control: the name really reaches veil's line."""
+    git_repo(workdir)
+    r = run_in_veil(["--", PY, "-c", HIDE_AN_ESCAPE], home, workdir, text=False)
+    assert r.returncode == 0, r.stderr
+    assert b"hid its changes to 1 file" in r.stderr, r.stderr
+    assert (b"x[U+001B]]0;agent was here[U+0007][U+001B]]52;c;aGk=[U+0007][U+001B][1A[U+001B][2K"
+            b"[U+009B]2J[U+000A]veil: nothing was hidden") in r.stderr, r.stderr
+    assert not any(b < 0x20 and b not in b"\n" for b in r.stderr), r.stderr
+    assert b"\x1b" not in r.stderr and b"\xc2\x9b" not in r.stderr and b"\nveil: nothing was hidden" not in r.stderr
 
 
 def test_a_linked_worktree_keeps_its_git_file(home, tmp_path):
