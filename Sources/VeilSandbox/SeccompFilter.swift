@@ -9,7 +9,8 @@ import VeilProfile
 ///
 /// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
-/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD), socket and personality inspect arguments.
+/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD, the console's KD and VT blocks), socket and
+/// personality inspect arguments.
 ///
 /// veil sends the BPF program (`program`: built in for the default policy, compiled for a
 /// profile's own) on the launch channel once the sandbox has its files (LaunchMessage.filter
@@ -45,6 +46,10 @@ public enum SeccompFilter {
     static let tiocsti: UInt64 = 0x5412
     static let tioclinux: UInt64 = 0x541C
     static let tiocsetd: UInt64 = 0x5423
+    /// The Linux console's ioctls, each family a block of 256 numbers with no size or
+    /// direction bits: KD* and the font and screen maps (`K`, linux/kd.h), VT* (`V` 0x00–0xFF;
+    /// V4L2's `V` ioctls carry size bits, so they are not in it).
+    static let consoleBlocks: [UInt64] = [0x4B00, 0x5600]
     /// Socket families an agent uses: unix, inet, inet6, netlink. Raw sockets never.
     static let allowedFamilies: [UInt64] = [1, 2, 10, 16]
 
@@ -160,11 +165,17 @@ public enum SeccompFilter {
         }
         // Typing into the terminal's input queue, the Linux console's ioctls, and a line
         // discipline (n_hdlc, n_gsm and the like: kernel code an agent never needs, with a
-        // history of local privilege escalations).
+        // history of local privilege escalations). The console's: whoever has a virtual
+        // terminal as controlling terminal may switch consoles, set modes, fonts, LEDs and the
+        // keyboard's mode, and veil hands the agent its terminal. The kernel reads only the
+        // request's low 32 bits, so only those are compared.
         if !allow.contains("ioctl") {
+            let ioctl = seccomp_syscall_resolve_name("ioctl")
             for req in [tiocsti, tioclinux, tiocsetd] {
-                try rule(ctx, eperm, seccomp_syscall_resolve_name("ioctl"),
-                         [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
+                try rule(ctx, eperm, ioctl, [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
+            }
+            for block in consoleBlocks {
+                try rule(ctx, eperm, ioctl, [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FF00, block)], "ioctl")
             }
         }
         if !allow.contains("socket") {

@@ -864,6 +864,60 @@ def test_line_discipline_cannot_be_set(home, workdir):
     assert outside.stdout.strip() == "OK", outside.stdout
 
 
+# KDSETLED 0xFF hands the keyboard's LEDs back to the keyboard (the console's default: no
+# change on a console nobody set); VT_ACTIVATE 12 shows console 12, the one the test uses; the
+# same KDSETLED with bits above the 32 the kernel reads, which a filter comparing all 64 misses.
+CONSOLE = r"""
+import ctypes, errno, json
+libc = ctypes.CDLL(None, use_errno=True)
+def ioctl(request, arg):
+    ctypes.set_errno(0)
+    r = libc.syscall(16, 0, ctypes.c_long(request), ctypes.c_long(arg))
+    return "OK" if r == 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+print(json.dumps({"leds": ioctl(0x4B32, 0xFF), "activate": ioctl(0x5606, 12),
+                  "leds_high_bits": ioctl(0x4B32 - (1 << 32), 0xFF)}))
+"""
+# As root: a session whose controlling terminal is virtual console 12, as a user logged in on
+# the Linux console has; the control runs as an ordinary uid with no capabilities, then veil.
+ON_A_CONSOLE = r"""
+import json, os, subprocess, sys
+fd = os.open("/dev/tty12", os.O_RDWR)  # a session leader without one: it becomes our terminal
+assert os.tcgetpgrp(fd) == os.getpgrp(), "console 12 is another session's terminal"
+os.dup2(fd, 0)
+# The console shown now (VT_GETSTATE), shown again at the end: the host is left as it was.
+import fcntl, struct
+shown = struct.unpack("HHH", fcntl.ioctl(fd, 0x5603, b"\0" * 6))[0]
+nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+outside = subprocess.run(nobody + [sys.executable, "-c", sys.argv[1]], capture_output=True, text=True)
+inside = subprocess.run([sys.argv[2], "run", "--", sys.executable, "-c", sys.argv[1]], capture_output=True, text=True)
+fcntl.ioctl(fd, 0x5606, shown)
+print(json.dumps({"outside": outside.stdout + outside.stderr, "inside": inside.stdout, "veil": inside.stderr}))
+"""
+
+
+def test_the_linux_console_cannot_be_driven(home, workdir):
+    """On the Linux console (a virtual terminal), whoever has it as controlling terminal may
+    drive it with the KD and VT ioctls: switch consoles, set its mode, fonts, LEDs, keyboard
+    mode — host state outside the sandbox, and kernel code with a history of privilege
+    escalations (VT_DISALLOCATE, VT_RESIZEX, KDFONTOP, KDGKBSENT CVEs). veil hands the agent
+    its own terminal, so the agent would have that right. Refused by the filter, whatever the
+    upper 32 bits. As root on a real console (control: an ordinary uid without capabilities on
+    the same console does it); as an ordinary user, who has no console here, on a pipe, where
+    the kernel says ENOTTY and the filter EPERM first."""
+    if ROOT:
+        r = subprocess.run([PY, "-c", ON_A_CONSOLE, CONSOLE, VEIL], cwd=workdir, capture_output=True, text=True,
+                           timeout=120, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+        assert r.returncode == 0, r.stderr
+        res = json.loads(r.stdout)
+        assert json.loads(res["outside"]) == {"leds": "OK", "activate": "OK", "leds_high_bits": "OK"}, res
+        assert json.loads(res["inside"]) == {"leds": "EPERM", "activate": "EPERM", "leds_high_bits": "EPERM"}, res
+    else:
+        r = run_in_veil(["--", PY, "-c", CONSOLE], home, workdir, stdin=subprocess.DEVNULL)
+        assert json.loads(r.stdout) == {"leds": "EPERM", "activate": "EPERM", "leds_high_bits": "EPERM"}, (r.stdout, r.stderr)
+        outside = subprocess.run([PY, "-c", CONSOLE], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert json.loads(outside.stdout) == {"leds": "ENOTTY", "activate": "ENOTTY", "leds_high_bits": "ENOTTY"}, outside.stdout
+
+
 def test_tiocsti_under_a_real_pty(home, workdir):
     """Typing into the terminal veil runs on (TIOCSTI) from inside, on a real pty. The control
     runs the same program on a pty outside veil: where this kernel allows TIOCSTI there
