@@ -9,7 +9,7 @@ import VeilProfile
 ///
 /// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
-/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD, the console's KD and VT blocks), socket and
+/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD, TIOCEXCL, the console's KD and VT blocks), socket and
 /// personality inspect arguments.
 ///
 /// veil sends the BPF program (`program`: built in for the default policy, compiled for a
@@ -46,6 +46,7 @@ public enum SeccompFilter {
     static let tiocsti: UInt64 = 0x5412
     static let tioclinux: UInt64 = 0x541C
     static let tiocsetd: UInt64 = 0x5423
+    static let tiocexcl: UInt64 = 0x540C
     /// The Linux console's ioctls, each family a block of 256 numbers with no size or
     /// direction bits: KD* and the font and screen maps (`K`, linux/kd.h), VT* (`V` 0x00–0xFF;
     /// V4L2's `V` ioctls carry size bits, so they are not in it).
@@ -165,13 +166,14 @@ public enum SeccompFilter {
         }
         // Typing into the terminal's input queue, the Linux console's ioctls, and a line
         // discipline (n_hdlc, n_gsm and the like: kernel code an agent never needs, with a
-        // history of local privilege escalations). The console's: whoever has a virtual
+        // history of local privilege escalations). Exclusive mode (TIOCEXCL) outlives the
+        // agent: later opens of the user's terminal (sudo's password prompt) fail. The console's: whoever has a virtual
         // terminal as controlling terminal may switch consoles, set modes, fonts, LEDs and the
         // keyboard's mode, and veil hands the agent its terminal. The kernel reads only the
         // request's low 32 bits, so only those are compared.
         if !allow.contains("ioctl") {
             let ioctl = seccomp_syscall_resolve_name("ioctl")
-            for req in [tiocsti, tioclinux, tiocsetd] {
+            for req in [tiocsti, tioclinux, tiocsetd, tiocexcl] {
                 try rule(ctx, eperm, ioctl, [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
             }
             for block in consoleBlocks {

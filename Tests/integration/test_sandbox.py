@@ -203,6 +203,7 @@ fd = os.open("/dev/tty", os.O_RDWR) if os.path.exists("/dev/tty") and os.isatty(
 out["ioctl_tiocsti"] = sc(16, 0, 0x5412, ctypes.addressof(ctypes.c_char(b"x")))
 out["ioctl_tioclinux"] = sc(16, 0, 0x541C, 0)
 out["ioctl_tiocsetd"] = sc(16, 0, 0x5423, ctypes.addressof(ctypes.c_int(0)))
+out["ioctl_tiocexcl"] = sc(16, 0, 0x540C)
 out["ioctl_kdsetled"] = sc(16, 0, 0x4B32, 0xFF)  # the Linux console's KD and VT blocks
 out["ioctl_kdfontop"] = sc(16, 0, 0x4B72, 0)
 out["ioctl_vt_activate"] = sc(16, 0, 0x5606, 1)
