@@ -38,6 +38,8 @@ public enum RunLauncher {
         /// Started before the plan, when the run needs its CA (`InspectorProcess.spawnEarly`).
         var inspector: InspectorProcess?
         var workdir: String
+        /// The terminal's modes before the agent, put back after it.
+        var terminalModes: TerminalModes?
     }
 
     /// `pending`: the sandbox gets the plan's basics as soon as the profile is known.
@@ -102,7 +104,8 @@ public enum RunLauncher {
                 state.writeIn(profile.filesystem.homeWrite, environment: agentEnvironment, profile: profile.name)
             }
             plan.terminal = TerminalControl.current()
-            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early, workdir: workdir)
+            return Prepared(profileName: profile.name, plan: plan, handoff: handoff, inspector: early, workdir: workdir,
+                            terminalModes: TerminalModes.save(plan.terminal))
         } catch {
             early?.abandon()
             throw error
@@ -141,13 +144,17 @@ public enum RunLauncher {
         // agent's first connection, so a run that never talks to a model pays nothing for it.
         if o.wantsResults { startInspector() }
         var status: Int32
+        let modes = p.terminalModes
         do {
             try sandbox.awaitExec()
             status = sandbox.wait(onFirstConnection: attempted ? nil : startInspector)
         } catch {
+            modes?.restore()
             _ = inspector?.stop()
             throw error
         }
+        // Before veil's own lines, which a raw terminal would run together.
+        modes?.restore()
         let hits = reportLimits(status: status, limits: p.plan.limits, cgroup: sandbox.cgroup)
         if let i = inspector {
             let found = i.stop(hits: hits)

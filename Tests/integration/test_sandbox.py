@@ -437,6 +437,46 @@ def test_job_control_at_a_terminal(home, workdir):
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
 
 
+RAW_THEN = r"""
+import os, signal, sys, tty
+tty.setraw(0)  # as a full-screen agent does
+if sys.argv[1] == "killed":
+    os.kill(os.getpid(), signal.SIGKILL)  # it never puts the modes back
+"""
+
+
+@pytest.mark.parametrize("end", ["exits", "killed"])
+def test_the_terminal_is_left_as_it_was(home, workdir, end):
+    """An agent that leaves the terminal raw (killed, crashed, careless) does not leave the
+    user's shell without echo: veil puts back the modes it found. Control: the same program
+    outside veil leaves them changed, and the shell does not repair them."""
+    import pty
+
+    def around(cmd):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(workdir)
+            script = f"stty -g; {cmd} {PY} -c '{RAW_THEN}' {end}; echo; stty -g"
+            os.execve("/bin/sh", ["/bin/sh", "-c", script], {**host_env(home), "TERM": "xterm"})
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.waitpid(pid, 0)
+        os.close(fd)
+        return [l for l in out.decode().replace("\r", "").split("\n") if l.count(":") > 10]
+
+    before, after = around(f"{VEIL} run --")
+    assert before == after
+    before, after = around("")
+    assert before != after
+
+
 def test_doctor(home, workdir):
     r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
