@@ -477,6 +477,32 @@ def test_the_terminal_is_left_as_it_was(home, workdir, end):
     assert before != after
 
 
+def test_a_script_reads_the_terminal_after_veil(home, workdir):
+    """A script that runs veil and then reads the terminal (`read answer`): the terminal's
+    foreground was left to the agent's group, gone with the sandbox, and the read failed at
+    once (EIO for a read from a background group nobody can continue). veil takes the
+    foreground back."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(workdir)
+        os.execve("/bin/sh", ["/bin/sh", "-c", f"{VEIL} run -- /bin/true; read x; echo READ=$x"],
+                  {**host_env(home), "TERM": "xterm"})
+    os.write(fd, b"typed\n")  # waits in the terminal's input until someone reads it
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    os.close(fd)
+    assert b"READ=typed" in out, out
+
+
 def test_doctor(home, workdir):
     r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
