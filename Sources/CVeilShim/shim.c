@@ -299,23 +299,30 @@ static void agent_fail(struct veil_agent_spec *s, int stage, const char *detail)
 #define VEIL_NATIVE_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-// uname(2) goes to PID 1 (SECCOMP_RET_USER_NOTIF), everything else on to the main filter.
-// Loaded before it, since the main filter may refuse seccomp(2) itself.
-static int uname_notify_filter(void) {
+// What PID 1 decides for the agent (SECCOMP_RET_USER_NOTIF), everything else on to the main
+// filter: uname(2), and at a terminal TIOCSPGRP (on the request's low 32 bits, all the kernel
+// reads). Loaded before the main filter, since that may refuse seccomp(2) itself.
+static int agent_notify_filter(int terminal) {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, VEIL_NATIVE_ARCH, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // foreign ABIs: the main filter refuses them
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_uname, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_uname, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),  // little-endian: the low half
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSPGRP, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
+    // Without a terminal the agent has a session of its own, and every pty there is its own:
+    // its ioctls are not asked about.
+    if (terminal < 0) code[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 }
 
-int veil_uname_answer(int listener, const struct utsname *answer) {
+int veil_notify_answer(int listener, const struct utsname *answer, int terminal) {
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
     memset(&req, 0, sizeof req);
@@ -326,6 +333,13 @@ int veil_uname_answer(int listener, const struct utsname *answer) {
         struct iovec local = {(void *)answer, sizeof *answer};
         struct iovec remote = {(void *)(uintptr_t)req.data.args[0], sizeof *answer};
         if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof *answer) resp.error = -EFAULT;
+    } else if (req.data.nr == __NR_ioctl && terminal >= 0 && tcgetpgrp(terminal) <= 0) {
+        // The terminal's foreground is outside the sandbox (the shell's, veil's in the
+        // background, another job's: all read as 0 here): the agent may not take it, on any
+        // descriptor, or it would read what the user types to the shell. Decided by that state
+        // alone, not by which tty the descriptor is: the agent could swap the descriptor
+        // between this answer and the call.
+        resp.error = -EPERM;
     } else {
         resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     }
@@ -365,8 +379,8 @@ static int agent_child(void *arg) {
     (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) agent_fail(s, VEIL_AGENT_NO_NEW_PRIVS, "prctl(PR_SET_NO_NEW_PRIVS)");
     // Seccomp is the last thing before execve: it could forbid the steps above.
-    s->uname_listener = uname_notify_filter();
-    if (s->uname_listener < 0) agent_fail(s, VEIL_AGENT_SECCOMP, "load the uname notifier (SECCOMP_RET_USER_NOTIF, Linux 5.0+)");
+    s->notify_listener = agent_notify_filter(s->terminal);
+    if (s->notify_listener < 0) agent_fail(s, VEIL_AGENT_SECCOMP, "load the notifier (SECCOMP_RET_USER_NOTIF, Linux 5.0+)");
     if (veil_seccomp_load(s->filter, s->filter_len) != 0) agent_fail(s, VEIL_AGENT_SECCOMP, "load the filter");
     execve(s->path, s->argv, s->envp);
     agent_fail(s, VEIL_AGENT_EXEC, s->path);
@@ -377,9 +391,9 @@ pid_t veil_spawn_agent(struct veil_agent_spec *spec) {
     const size_t size = 64 * 1024;
     char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -1;
-    // CLONE_FILES: the uname listener the child makes lands in PID 1's table too; execve then
+    // CLONE_FILES: the notifier's listener the child makes lands in PID 1's table too; execve then
     // gives the agent a table of its own, without the close-on-exec listener.
-    spec->uname_listener = -1;
+    spec->notify_listener = -1;
     memset(&spec->failure, 0, sizeof spec->failure);
     pid_t pid = clone(agent_child, stack + size, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, (void *)spec);
     int e = errno;

@@ -10,14 +10,14 @@ enum AgentExec {
     /// `filter`: a BPF program as received and checked (whole instructions, at most 65535).
     /// Returns the agent's pid and the listener of its uname calls (KernelIdentity), once the
     /// agent runs; throws where its spawn failed (the child has exited then; reap it).
-    static func spawn(_ image: AgentImage, filter: [UInt8]) throws -> (pid: pid_t, unameListener: Int32) {
+    static func spawn(_ image: AgentImage, filter: [UInt8]) throws -> (pid: pid_t, notifyListener: Int32) {
         let (pid, listener, failure) = filter.withUnsafeBytes { bpf in
             var spec = veil_agent_spec(cwd: image.cwd, path: image.path, argv: image.argv, envp: image.envp,
                                        filter: bpf.baseAddress, filter_len: UInt16(filter.count / 8),
                                        failure: veil_agent_failure(), terminal: image.terminal.fd,
-                                       foreground: image.terminal.foreground ? 1 : 0, uname_listener: -1)
+                                       foreground: image.terminal.foreground ? 1 : 0, notify_listener: -1)
             let pid = veil_spawn_agent(&spec)
-            return (pid, spec.uname_listener, spec.failure)
+            return (pid, spec.notify_listener, spec.failure)
         }
         if pid < 0 { throw SandboxError(.exec, errno: errno, "clone for the agent") }
         if let stage = Self.stage(failure.stage) {

@@ -56,10 +56,12 @@ enum InitSequence {
             var answer = plan.kernel.answer()
             let agent = try AgentExec.spawn(image, filter: filter)
             _ = channel.send(.agentStarted)
-            // PID 1 answers the agent's uname calls until the agent and its descendants are gone.
+            // PID 1 answers the agent's uname calls, and decides its TIOCSPGRP at a terminal
+            // (not while the foreground is outside), until the agent and its descendants are gone.
+            let terminal = image.terminal.fd
             let status = withUnsafePointer(to: &answer) { reply in
-                SignalForwarding.wait(for: agent.pid, reapAll: true, terminal: image.terminal.fd,
-                                      service: (agent.unameListener, { KernelIdentity.serve(agent.unameListener, answer: reply) }))
+                SignalForwarding.wait(for: agent.pid, reapAll: true, terminal: terminal,
+                                      service: (agent.notifyListener, { _ = veil_notify_answer(agent.notifyListener, reply, terminal) }))
             }
             // Nothing outlives the agent: then veil may return before the kernel has torn
             // the namespaces down.

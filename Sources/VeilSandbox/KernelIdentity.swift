@@ -1,4 +1,3 @@
-import CVeilShim
 import Glibc
 
 /// The kernel as the agent sees it. A UTS namespace changes only the host name: the release
@@ -39,11 +38,6 @@ public struct KernelIdentity: Sendable, Equatable {
         Self.set(&u.release, release)
         Self.set(&u.version, version)
         return u
-    }
-
-    /// PID 1: answers one pending uname of the agent's.
-    static func serve(_ listener: Int32, answer: UnsafePointer<utsname>) {
-        _ = veil_uname_answer(listener, answer)
     }
 
     private static func set<T>(_ tuple: inout T, _ value: String) {

@@ -503,6 +503,96 @@ def test_a_script_reads_the_terminal_after_veil(home, workdir):
     assert b"READ=typed" in out, out
 
 
+GRAB = r"""
+import errno, json, os, select, signal, sys, time
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # ignored, the kernel lets a background tcsetpgrp through
+time.sleep(1.0)  # the shell has its prompt back
+try:
+    os.tcsetpgrp(0, os.getpgrp())
+    took = "OK"
+except OSError as e:
+    took = errno.errorcode[e.errno]
+got = ""
+if took == "OK" and select.select([0], [], [], 6)[0]:
+    got = os.read(0, 100).decode()
+open(sys.argv[1], "w").write(json.dumps({"took": took, "read": got}))
+"""
+
+
+def test_an_agent_in_the_background_cannot_take_the_terminal(home, workdir):
+    """`veil run -- agent &` (or Ctrl-Z, bg): the agent shares the shell's terminal and
+    session, and any process there may make its own group the terminal's foreground, then read
+    what the user types to the shell next (a sudo password). Inside veil, PID 1 refuses that
+    while the foreground is outside the sandbox. Control: the same program started the same
+    way outside veil takes the terminal and reads the typed line."""
+    import shutil
+    sock = f"veil-grab-{os.getpid()}"
+    (workdir / "grab.py").write_text(GRAB)
+    env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
+                    f"env -i {env} TERM=xterm bash --norc --noprofile -i"], check=True)
+
+    def keys(*k):
+        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
+
+    def attempt(command, out):
+        keys(f"{command} {PY} grab.py {out} &", "Enter")
+        time.sleep(2.5)
+        keys("typed-to-the-shell", "Enter")
+        for _ in range(100):
+            if (workdir / out).exists() and (workdir / out).read_text():
+                return json.loads((workdir / out).read_text())
+            time.sleep(0.1)
+        raise AssertionError("no result from " + command)
+
+    try:
+        time.sleep(0.3)
+        assert attempt(f"{VEIL} run --", "inside.json") == {"took": "EPERM", "read": ""}
+        outside = attempt("", "outside.json")
+        assert outside["took"] == "OK" and "typed-to-the-shell" in outside["read"], outside
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
+def test_a_shell_inside_keeps_its_job_control(home, workdir):
+    """An interactive shell as the agent moves the terminal's foreground among its own jobs
+    (TIOCSPGRP, which PID 1 decides): in the foreground it may, so Ctrl-Z stops its job and
+    `fg` resumes it, as outside."""
+    sock = f"veil-shell-{os.getpid()}"
+    env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
+                    f"env -i {env} TERM=xterm {VEIL} run -- bash --norc --noprofile -i"], check=True)
+
+    def screen():
+        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-J"], capture_output=True, text=True).stdout
+
+    def keys(*k):
+        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
+
+    def wait(text):
+        for _ in range(100):
+            s = screen()
+            if text in s:
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not on screen:\n{s}")
+
+    try:
+        wait("$")
+        keys("sleep 100", "Enter")
+        time.sleep(0.5)
+        keys("C-z")
+        wait("Stopped")
+        keys("fg", "Enter")
+        time.sleep(0.5)
+        keys("C-c")
+        keys("echo DONE-$((6*7))", "Enter")
+        s = wait("DONE-42")
+        assert "no job control" not in s and "cannot set terminal process group" not in s, s
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
 def test_doctor(home, workdir):
     r = subprocess.run([VEIL, "doctor"], cwd=workdir, env=host_env(home), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr

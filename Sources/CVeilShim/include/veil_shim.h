@@ -97,14 +97,16 @@ struct veil_agent_spec {
     int terminal;
     int foreground;
     // Set by the child: the seccomp listener whose notifications are the agent's uname calls
-    // (see veil_uname_answer). The child shares PID 1's descriptor table until its execve.
-    int uname_listener;
+    // and, at a terminal, its TIOCSPGRP (see veil_notify_answer). The child shares PID 1's
+    // descriptor table until its execve.
+    int notify_listener;
 };
 pid_t veil_spawn_agent(struct veil_agent_spec *spec);
 // Answers one notification on `listener`: a uname(2) gets `answer` written into the caller's
-// buffer (process_vm_writev; EFAULT when that fails, e.g. a non-dumpable caller), anything
-// else runs as it would. Returns 0, or -1 with errno when no notification could be read.
+// buffer (process_vm_writev; EFAULT when that fails, e.g. a non-dumpable caller); a TIOCSPGRP
+// is refused (EPERM) while `terminal`'s foreground group is outside the sandbox; anything else
+// runs as it would. Returns 0, or -1 with errno when no notification could be read.
 struct utsname;
-int veil_uname_answer(int listener, const struct utsname *answer);
+int veil_notify_answer(int listener, const struct utsname *answer, int terminal);
 // Threads of the calling process (from /proc/self/stat), or -1.
 int veil_thread_count(void);
