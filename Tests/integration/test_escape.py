@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from terminal import on_pty
+
 VEIL = os.environ.get("VEIL_BIN")
 if not VEIL:
     if os.environ.get("CI") == "true":
@@ -918,35 +920,18 @@ def test_the_linux_console_cannot_be_driven(home, workdir):
         assert json.loads(outside.stdout) == {"leds": "ENOTTY", "activate": "ENOTTY", "leds_high_bits": "ENOTTY"}, outside.stdout
 
 
-def on_pty(argv, home, workdir):
-    """argv's output, run with a new pty as its controlling terminal (as in a terminal window)."""
-    import pty
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(workdir)
-        os.execve(argv[0], argv, {"PATH": "/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"})
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
-    os.close(fd)
-    return out.decode(errors="replace")
+def on_terminal(argv, home, workdir):
+    return on_pty(argv, {"PATH": "/usr/bin:/bin", "HOME": str(home), "TERM": "xterm"}, workdir)
 
 
 def test_tiocsti_under_a_real_pty(home, workdir):
     """Typing into the terminal veil runs on (TIOCSTI) from inside, on a real pty. The control
     runs the same program on a pty outside veil: where this kernel allows TIOCSTI there
     (dev.tty.legacy_tiocsti=1, or root), it injects."""
-    inside = on_pty([VEIL, "run", "--", PY, "-c", STI], home, workdir)
+    inside = on_terminal([VEIL, "run", "--", PY, "-c", STI], home, workdir)
     assert "refused" in inside and "INJECTED" not in inside, inside
     legacy = open("/proc/sys/dev/tty/legacy_tiocsti").read().strip() if os.path.exists("/proc/sys/dev/tty/legacy_tiocsti") else "1"
-    outside = on_pty([PY, "-c", STI], home, workdir)
+    outside = on_terminal([PY, "-c", STI], home, workdir)
     assert ("INJECTED" in outside) == (legacy == "1" or ROOT), outside
 
 
@@ -968,9 +953,9 @@ def test_the_terminal_cannot_be_made_exclusive(home, workdir):
     ssh's password prompts, git's credential prompt read /dev/tty) fails with EBUSY for whoever
     lacks CAP_SYS_ADMIN, until someone clears it. Refused inside (control: outside, the same
     program sets it, reads it back, and clears it)."""
-    inside = on_pty([VEIL, "run", "--", PY, "-c", EXCL], home, workdir)
+    inside = on_terminal([VEIL, "run", "--", PY, "-c", EXCL], home, workdir)
     assert "refused 1" in inside and "exclusive" not in inside, inside
-    outside = on_pty([PY, "-c", EXCL], home, workdir)
+    outside = on_terminal([PY, "-c", EXCL], home, workdir)
     assert "exclusive 1" in outside, outside
 
 

@@ -16,6 +16,8 @@ import http.server
 
 import pytest
 
+from terminal import Tmux, on_pty
+
 VEIL = os.environ.get("VEIL_BIN")
 if not VEIL:
     if os.environ.get("CI") == "true":
@@ -396,45 +398,28 @@ def test_job_control_at_a_terminal(home, workdir):
     group of its own; Ctrl-Z stops the whole job and gives the shell its prompt, fg resumes the
     agent with the terminal, a resize reaches it, Ctrl-C interrupts it."""
     import shutil
-    sock = f"veil-jc-{os.getpid()}"
     shutil.copy(os.path.join(os.path.dirname(__file__), "agent_tty.py"), workdir / "agent_tty.py")
     env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
-    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
-                    f"env -i {env} TERM=xterm bash --norc --noprofile -i"], check=True)
-
-    def screen():
-        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-J"], capture_output=True, text=True).stdout
-
-    def keys(*k):
-        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
-
-    def wait(text, after=0):
-        for _ in range(150):
-            s = screen()
-            if s.count(text) > after:
-                return s
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not on screen:\n{s}")
-
+    t = Tmux("veil-jc", f"env -i {env} TERM=xterm bash --norc --noprofile -i", workdir)
     try:
         time.sleep(0.3)
-        keys(f"{VEIL} run -- {PY} agent_tty.py; echo EXIT=$?", "Enter")
-        assert "READY fg=True size=30x100" in wait("READY")
-        keys("one", "Enter")
-        wait("GOT one fg=True")
-        keys("C-z")
-        s = wait("Stopped")
-        keys("fg", "Enter")
+        t.keys(f"{VEIL} run -- {PY} agent_tty.py; echo EXIT=$?", "Enter")
+        assert "READY fg=True size=30x100" in t.wait("READY")
+        t.keys("one", "Enter")
+        t.wait("GOT one fg=True")
+        t.keys("C-z")
+        s = t.wait("Stopped")
+        t.keys("fg", "Enter")
         time.sleep(0.5)
-        keys("two", "Enter")
-        wait("GOT two fg=True")
-        subprocess.run(["tmux", "-L", sock, "resize-window", "-x", "90", "-y", "25"], check=True)
-        wait("RESIZED 25x90")
-        keys("C-c")
-        wait("INTERRUPTED")
+        t.keys("two", "Enter")
+        t.wait("GOT two fg=True")
+        t.resize(90, 25)
+        t.wait("RESIZED 25x90")
+        t.keys("C-c")
+        t.wait("INTERRUPTED")
         assert "GOT two" not in s
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        t.close()
 
 
 RAW_THEN = r"""
@@ -450,26 +435,10 @@ def test_the_terminal_is_left_as_it_was(home, workdir, end):
     """An agent that leaves the terminal raw (killed, crashed, careless) does not leave the
     user's shell without echo: veil puts back the modes it found. Control: the same program
     outside veil leaves them changed, and the shell does not repair them."""
-    import pty
-
     def around(cmd):
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.chdir(workdir)
-            script = f"stty -g; {cmd} {PY} -c '{RAW_THEN}' {end}; echo; stty -g"
-            os.execve("/bin/sh", ["/bin/sh", "-c", script], {**host_env(home), "TERM": "xterm"})
-        out = b""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        os.waitpid(pid, 0)
-        os.close(fd)
-        return [l for l in out.decode().replace("\r", "").split("\n") if l.count(":") > 10]
+        script = f"stty -g; {cmd} {PY} -c '{RAW_THEN}' {end}; echo; stty -g"
+        out = on_pty(["/bin/sh", "-c", script], {**host_env(home), "TERM": "xterm"}, workdir)
+        return [l for l in out.replace("\r", "").split("\n") if l.count(":") > 10]
 
     before, after = around(f"{VEIL} run --")
     assert before == after
@@ -482,25 +451,9 @@ def test_a_script_reads_the_terminal_after_veil(home, workdir):
     foreground was left to the agent's group, gone with the sandbox, and the read failed at
     once (EIO for a read from a background group nobody can continue). veil takes the
     foreground back."""
-    import pty
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(workdir)
-        os.execve("/bin/sh", ["/bin/sh", "-c", f"{VEIL} run -- /bin/true; read x; echo READ=$x"],
-                  {**host_env(home), "TERM": "xterm"})
-    os.write(fd, b"typed\n")  # waits in the terminal's input until someone reads it
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
-    os.close(fd)
-    assert b"READ=typed" in out, out
+    out = on_pty(["/bin/sh", "-c", f"{VEIL} run -- /bin/true; read x; echo READ=$x"], {**host_env(home), "TERM": "xterm"},
+                 workdir, typed=b"typed\n")
+    assert "READ=typed" in out, out
 
 
 GRAB = r"""
@@ -525,20 +478,14 @@ def test_an_agent_in_the_background_cannot_take_the_terminal(home, workdir):
     what the user types to the shell next (a sudo password). Inside veil, PID 1 refuses that
     while the foreground is outside the sandbox. Control: the same program started the same
     way outside veil takes the terminal and reads the typed line."""
-    import shutil
-    sock = f"veil-grab-{os.getpid()}"
     (workdir / "grab.py").write_text(GRAB)
     env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
-    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
-                    f"env -i {env} TERM=xterm bash --norc --noprofile -i"], check=True)
-
-    def keys(*k):
-        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
+    t = Tmux("veil-grab", f"env -i {env} TERM=xterm bash --norc --noprofile -i", workdir)
 
     def attempt(command, out):
-        keys(f"{command} {PY} grab.py {out} &", "Enter")
+        t.keys(f"{command} {PY} grab.py {out} &", "Enter")
         time.sleep(2.5)
-        keys("typed-to-the-shell", "Enter")
+        t.keys("typed-to-the-shell", "Enter")
         for _ in range(100):
             if (workdir / out).exists() and (workdir / out).read_text():
                 return json.loads((workdir / out).read_text())
@@ -551,46 +498,29 @@ def test_an_agent_in_the_background_cannot_take_the_terminal(home, workdir):
         outside = attempt("", "outside.json")
         assert outside["took"] == "OK" and "typed-to-the-shell" in outside["read"], outside
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        t.close()
 
 
 def test_a_shell_inside_keeps_its_job_control(home, workdir):
     """An interactive shell as the agent moves the terminal's foreground among its own jobs
     (TIOCSPGRP, which PID 1 decides): in the foreground it may, so Ctrl-Z stops its job and
     `fg` resumes it, as outside."""
-    sock = f"veil-shell-{os.getpid()}"
     env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
-    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workdir),
-                    f"env -i {env} TERM=xterm {VEIL} run -- bash --norc --noprofile -i"], check=True)
-
-    def screen():
-        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-J"], capture_output=True, text=True).stdout
-
-    def keys(*k):
-        subprocess.run(["tmux", "-L", sock, "send-keys", *k], check=True)
-
-    def wait(text):
-        for _ in range(100):
-            s = screen()
-            if text in s:
-                return s
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not on screen:\n{s}")
-
+    t = Tmux("veil-shell", f"env -i {env} TERM=xterm {VEIL} run -- bash --norc --noprofile -i", workdir)
     try:
-        wait("$")
-        keys("sleep 100", "Enter")
+        t.wait("$")
+        t.keys("sleep 100", "Enter")
         time.sleep(0.5)
-        keys("C-z")
-        wait("Stopped")
-        keys("fg", "Enter")
+        t.keys("C-z")
+        t.wait("Stopped")
+        t.keys("fg", "Enter")
         time.sleep(0.5)
-        keys("C-c")
-        keys("echo DONE-$((6*7))", "Enter")
-        s = wait("DONE-42")
+        t.keys("C-c")
+        t.keys("echo DONE-$((6*7))", "Enter")
+        s = t.wait("DONE-42")
         assert "no job control" not in s and "cannot set terminal process group" not in s, s
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        t.close()
 
 
 def test_doctor(home, workdir):
