@@ -270,8 +270,10 @@ class Tmux:
 
     def cmd(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
-                              check=check, timeout=30, env=env)
+        r = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30, env=env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} exited {r.returncode}: {r.stderr.strip()}")
+        return r
 
     def start(self, argv: list[str], env: dict[str, str], cwd: Path | str,
               width: int = 200, height: int = 50) -> "TmuxSession":
@@ -283,9 +285,11 @@ class Tmux:
         env = dict(env)
         env.setdefault("TERM", "xterm-256color")
         shell = ("env -i " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " "
-                 + shlex.join(argv) + f"; echo $? > {shlex.quote(str(status))}; exec sleep 600")
+                 + shlex.join(argv) + f"; echo $? > {shlex.quote(str(status))}; trap '' INT; exec sleep 600")
         # The trailing sleep keeps the pane (and the agent's last screen) after the command
-        # ends; kill-server at teardown ends it.
+        # ends; kill-server at teardown ends it. It ignores Ctrl-C: a quit's second Ctrl-C that
+        # comes after the agent is gone reaches the pane's shell, as it would without veil, and
+        # would end the session and, with it, the tmux server.
         self.cmd("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                  "-c", str(cwd), shell)
         return TmuxSession(self, name, status)
