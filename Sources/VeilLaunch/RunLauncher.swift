@@ -220,4 +220,3 @@ public enum RunLauncher {
         return String(decoding: out, as: UTF8.self)
     }
 }
-

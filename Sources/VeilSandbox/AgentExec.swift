@@ -8,8 +8,9 @@ import Glibc
 /// the child shares until its exec, and is thrown here as the stage's SandboxError.
 enum AgentExec {
     /// `filter`: a BPF program as received and checked (whole instructions, at most 65535).
-    /// Returns the agent's pid and the listener of its uname calls (KernelIdentity), once the
-    /// agent runs; throws where its spawn failed (the child has exited then; reap it).
+    /// Returns the agent's pid and the listener of its notifier (uname, and TIOCSPGRP at a
+    /// terminal: veil_notify_answer), once the agent runs; throws where its spawn failed (the
+    /// child has exited then; reap it).
     static func spawn(_ image: AgentImage, filter: [UInt8]) throws -> (pid: pid_t, notifyListener: Int32) {
         let (pid, listener, failure) = filter.withUnsafeBytes { bpf in
             var spec = veil_agent_spec(cwd: image.cwd, path: image.path, argv: image.argv, envp: image.envp,

@@ -167,10 +167,10 @@ public enum SeccompFilter {
         // Typing into the terminal's input queue, the Linux console's ioctls, and a line
         // discipline (n_hdlc, n_gsm and the like: kernel code an agent never needs, with a
         // history of local privilege escalations). Exclusive mode (TIOCEXCL) outlives the
-        // agent: later opens of the user's terminal (sudo's password prompt) fail. The console's: whoever has a virtual
-        // terminal as controlling terminal may switch consoles, set modes, fonts, LEDs and the
-        // keyboard's mode, and veil hands the agent its terminal. The kernel reads only the
-        // request's low 32 bits, so only those are compared.
+        // agent: later opens of the user's terminal (sudo's password prompt) fail. The
+        // console's: whoever has a virtual terminal as controlling terminal may switch
+        // consoles, set modes, fonts, LEDs and the keyboard's mode, and veil hands the agent its
+        // terminal. The kernel reads only the request's low 32 bits, so only those are compared.
         if !allow.contains("ioctl") {
             let ioctl = seccomp_syscall_resolve_name("ioctl")
             for req in [tiocsti, tioclinux, tiocsetd, tiocexcl] {
