@@ -458,15 +458,18 @@ def test_a_script_reads_the_terminal_after_veil(home, workdir):
 
 GRAB = r"""
 import errno, json, os, select, signal, sys, time
-signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # ignored, the kernel lets a background tcsetpgrp through
-time.sleep(1.0)  # the shell has its prompt back
+# Ignored, the kernel lets a background tcsetpgrp through; a read that would stop it fails instead.
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+signal.signal(signal.SIGTTIN, signal.SIG_IGN)
+time.sleep(0.5)  # the shell has started the foreground job
 try:
     os.tcsetpgrp(0, os.getpgrp())
     took = "OK"
 except OSError as e:
     took = errno.errorcode[e.errno]
+open(sys.argv[1] + ".took", "w").write(took)
 got = ""
-if took == "OK" and select.select([0], [], [], 6)[0]:
+if took == "OK" and select.select([0], [], [], 10)[0]:
     got = os.read(0, 100).decode()
 open(sys.argv[1], "w").write(json.dumps({"took": took, "read": got}))
 """
@@ -475,28 +478,34 @@ open(sys.argv[1], "w").write(json.dumps({"took": took, "read": got}))
 def test_an_agent_in_the_background_cannot_take_the_terminal(home, workdir):
     """`veil run -- agent &` (or Ctrl-Z, bg): the agent shares the shell's terminal and
     session, and any process there may make its own group the terminal's foreground, then read
-    what the user types to the shell next (a sudo password). Inside veil, PID 1 refuses that
-    while the foreground is outside the sandbox. Control: the same program started the same
-    way outside veil takes the terminal and reads the typed line."""
+    what the user types to the foreground program (a sudo password prompt; here a `sleep`
+    stands in for it, so nothing else reads). Inside veil, PID 1 refuses that while the
+    foreground is outside the sandbox. Control: the same program started the same way outside
+    veil takes the terminal and reads the typed line."""
     (workdir / "grab.py").write_text(GRAB)
     env = " ".join(f"{k}='{v}'" for k, v in host_env(home).items())
     t = Tmux("veil-grab", f"env -i {env} TERM=xterm bash --norc --noprofile -i", workdir)
 
-    def attempt(command, out):
-        t.keys(f"{command} {PY} grab.py {out} &", "Enter")
-        time.sleep(2.5)
-        t.keys("typed-to-the-shell", "Enter")
-        for _ in range(100):
-            if (workdir / out).exists() and (workdir / out).read_text():
-                return json.loads((workdir / out).read_text())
+    def file(name, seconds=20):
+        for _ in range(seconds * 10):
+            if (workdir / name).exists() and (workdir / name).read_text():
+                return (workdir / name).read_text()
             time.sleep(0.1)
-        raise AssertionError("no result from " + command)
+        raise AssertionError(f"no {name}:\n{t.screen()}")
+
+    def attempt(command, out):
+        t.keys(f"{command} {PY} grab.py {out} & sleep 8; echo back > {out}.shell", "Enter")
+        file(out + ".took")  # typed only once the attempt is over
+        t.keys("typed-to-the-foreground", "Enter")
+        result = json.loads(file(out))
+        file(out + ".shell")  # the shell is back at its prompt
+        return result
 
     try:
         time.sleep(0.3)
         assert attempt(f"{VEIL} run --", "inside.json") == {"took": "EPERM", "read": ""}
         outside = attempt("", "outside.json")
-        assert outside["took"] == "OK" and "typed-to-the-shell" in outside["read"], outside
+        assert outside["took"] == "OK" and "typed-to-the-foreground" in outside["read"], outside
     finally:
         t.close()
 
