@@ -94,7 +94,7 @@ let package = Package(
             path: "Sources/VeilProxy", swiftSettings: swift6),
         // Pure evidence: pairing recorded requests, structural and character diffs, volatile
         // values, attribution, and the terminal/JSON/HTML reports of compare and probe.
-        .target(name: "VeilCompare", dependencies: ["VeilScan"], path: "Sources/VeilCompare", swiftSettings: swift6),
+        .target(name: "VeilCompare", dependencies: ["VeilProfile", "VeilScan"], path: "Sources/VeilCompare", swiftSettings: swift6),
         // What the commands do: run sessions, doctor, compare and probe.
         .target(
             name: "VeilApp",
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "VeilCompareTests", dependencies: ["VeilCompare"], path: "Tests/VeilCompareTests", swiftSettings: strict),
         .testTarget(name: "VeilAppTests", dependencies: ["VeilApp", "VeilLaunch", "VeilProxy", "VeilProfile"], path: "Tests/VeilAppTests", swiftSettings: strict),
         .testTarget(name: "VeilLaunchTests", dependencies: ["VeilLaunch"], path: "Tests/VeilLaunchTests", swiftSettings: strict),
-        .testTarget(name: "VeilScanTests", dependencies: ["VeilScan"], path: "Tests/VeilScanTests", swiftSettings: strict),
+        .testTarget(name: "VeilScanTests", dependencies: ["VeilScan", "VeilProfile"], path: "Tests/VeilScanTests", swiftSettings: strict),
         .testTarget(
             name: "VeilProxyTests",
             dependencies: [

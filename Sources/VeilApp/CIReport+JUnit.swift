@@ -76,13 +76,8 @@ enum XML {
             case "\"" where attribute: return "&quot;"
             case "'" where attribute: return "&apos;"
             case "\t", "\n", "\r": return attribute ? "&#\(u.value);" : nil
-            default: return u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF ? "[U+\(hex(u.value))]" : nil
+            default: return u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF ? "[" + codePointName(u.value) + "]" : nil
             }
         }
-    }
-
-    static func hex(_ v: UInt32) -> String {
-        let h = String(v, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - h.count)) + h
     }
 }

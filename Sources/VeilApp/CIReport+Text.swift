@@ -22,21 +22,23 @@ extension CIReport {
         return out.map { $0 + "\n" }.joined()
     }
 
+    /// An agent's text (a JSON key in a path, a refusal's request) goes to a terminal: shown
+    /// through TerminalText, never obeyed.
     private static func textSection(_ input: Input) -> [String] {
         let s = input.summary
-        var out = ["\(shown(input.path)): \(counts(s))", "  findings: \(s.findings) (\(bySeverity(s)))"]
+        var out = ["\(TerminalText.line(input.path)): \(counts(s))", "  findings: \(s.findings) (\(bySeverity(s)))"]
         let width = s.findingList.map(\.kind.count).max() ?? 0
         for f in s.findingList {
             let kind = f.kind + String(repeating: " ", count: width - f.kind.count)
             let level = f.severity + String(repeating: " ", count: max(0, 10 - f.severity.count))
-            out.append("    \(level) \(shown(kind))  \(shown(f.what))  \(shown(place(f)))")
+            out.append("    \(level) \(TerminalText.line(kind))  \(TerminalText.line(f.what))  \(TerminalText.line(place(f)))")
         }
         for (level, n) in unlisted(s) {
             out.append("    \(n) more \(level.rawValue) finding(s) not listed (a report lists the first 1000)")
         }
         if !s.refusals.isEmpty {
             out.append("  refusals: \(s.refusals.count)")
-            out += s.refusals.map { "    \($0.time)  \($0.status)  \(shown($0.request))  \(shown($0.reason))" }
+            out += s.refusals.map { "    \($0.time)  \($0.status)  \(TerminalText.line($0.request))  \(TerminalText.line($0.reason))" }
         }
         if let l = s.limitsHit {
             out.append("  limits hit: \(l.pidsRefused) process(es) refused, \(l.oomKills) OOM kill(s)"
@@ -49,8 +51,4 @@ extension CIReport {
         "\(s.requests) request(s): \(s.forwarded) forwarded, \(s.blocked) blocked, \(s.rejected) rejected, "
             + "\(s.errors) upstream error(s), \(s.tunnels) tunnel(s)"
     }
-
-    /// An agent's text (a JSON key in a path) goes to a terminal: controls are shown as code
-    /// points, never sent (an escape sequence could rewrite what the user reads).
-    static func shown(_ s: String) -> String { TerminalText.line(s) }
 }

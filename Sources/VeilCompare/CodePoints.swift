@@ -1,3 +1,4 @@
+import VeilProfile
 import VeilScan
 
 // The code points of a change as structure, for the JSON and HTML reports: `[U+02BC]` written

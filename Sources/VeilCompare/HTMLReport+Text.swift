@@ -1,3 +1,4 @@
+import VeilProfile
 import VeilScan
 
 // Text on the report page. Visible characters are shown as themselves (escaped), so `’` and

@@ -22,15 +22,20 @@ public enum TerminalText {
         for u in s.unicodeScalars {
             let v = u.value
             if (v < 0x20 || (0x7F ... 0x9F).contains(v)) && !(keepingLines && (v == 0x0A || v == 0x09)) {
-                out.append(contentsOf: "[U+00\(hexDigit(v >> 4))\(hexDigit(v & 0xF))]".unicodeScalars)
+                out.append(contentsOf: ("[" + codePointName(v) + "]").unicodeScalars)
             } else {
                 out.append(u)
             }
         }
         return String(out)
     }
+}
 
-    static func hexDigit(_ v: UInt32) -> Character { Character(Unicode.Scalar(UInt8(v < 10 ? 0x30 + v : 0x37 + v))) }
+/// `U+02BC` (at least four hex digits, as Unicode writes them): how veil names a code point
+/// wherever it shows one instead of sending it.
+public func codePointName(_ cp: UInt32) -> String {
+    let hex = String(cp, radix: 16, uppercase: true)
+    return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
 }
 
 /// One line of veil's own on standard error, in one write; an agent's text in it is shown,

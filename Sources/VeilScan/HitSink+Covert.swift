@@ -1,3 +1,5 @@
+import VeilProfile
+
 // Covert-channel characters in context. The class of a code point comes from Covert.swift;
 // whether it is a finding depends on its neighbours: U+FE0F after an emoji is presentation,
 // U+2019 between two letters is inside a word, a Cyrillic letter is only suspicious in a

@@ -1,3 +1,5 @@
+import VeilProfile
+
 // Findings end up in terminals, JSON records and API error messages. Anything that is not
 // printable ASCII is written as [U+XXXX] so that the covert characters themselves never
 // travel onwards and a reader sees exactly which code point was there.
@@ -21,12 +23,6 @@ public func visible(_ s: Substring) -> String {
 }
 
 public func visible(_ s: String) -> String { visible(Substring(s)) }
-
-/// `U+02BC` (at least four hex digits, as Unicode writes them).
-public func codePointName(_ cp: UInt32) -> String {
-    let hex = String(cp, radix: 16, uppercase: true)
-    return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-}
 
 /// `U+02BC MODIFIER LETTER APOSTROPHE`, from the standard library's Unicode names.
 public func describeCodePoint(_ cp: UInt32) -> String {

@@ -1,4 +1,5 @@
 import Testing
+import VeilProfile
 @testable import VeilScan
 
 /// Each covert-channel class: found, with the right kind, path, byte offset and code points.
