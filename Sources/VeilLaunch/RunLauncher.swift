@@ -85,6 +85,7 @@ public enum RunLauncher {
                 profileHome: state.home(profile.name), machineID: machineID, bootID: randomUUID(), layout: .probe())
             inputs.hostWorkdirIdentity = (checked.device, checked.inode)
             inputs.hostKernelRelease = HostKernel.uname().release
+            inputs.agentIsHostRoot = getuid() == 0
             inputs.hostCPUInfo = HostFiles.read("/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) }
             inputs.environmentOverrides = wiring.environment
             inputs.inspectorPort = port

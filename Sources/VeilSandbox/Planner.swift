@@ -33,6 +33,9 @@ public struct PlanInputs: Sendable {
     public var runCA: String? = nil
     /// The unit of kernel.shmall.
     public var pageSize = Int(getpagesize())
+    /// The agent's uid maps to the host's root (veil runs as root): root-only kernel files
+    /// under /proc are then readable to it (procRootOnly).
+    public var agentIsHostRoot = false
 
     public init(profile: Profile, hostEnvironment: [String: String], hostHome: String,
                 command: ResolvedCommand, arguments: [String], hostWorkdir: String,
@@ -164,6 +167,7 @@ public enum Planner {
         }
         ops += ipcBounds(memoryMB: i.profile.limits.memoryMB, pageSize: i.pageSize)
         ops += procReadOnly.map { .readOnly("/proc/" + $0) } + procHidden.map { .hide("/proc/" + $0) }
+        if i.agentIsHostRoot { ops += procRootOnly.map { .hide("/proc/" + $0) } }
         ops += [
             // The host's boot id is a stable machine fingerprint.
             .mask("/proc/sys/kernel/random/boot_id", contents: i.bootID + "\n"),
@@ -209,6 +213,14 @@ public enum Planner {
     /// the agent's choosing as real root on the host. Read-only as under bubblewrap and Docker,
     /// plus the other root-writable entries (mtrr, pressure triggers, drivers).
     static let procReadOnly = ["sys", "sysrq-trigger", "irq", "fs", "mtrr", "pressure", "driver"]
+    /// What only the host's root may read, and the agent may when it maps to root: every
+    /// physical page's flags, use count and memory cgroup (a map for Rowhammer-style attacks),
+    /// the page allocator's free lists (read under the zone lock: a way to stall the host),
+    /// the serial ports' character counts (keystroke timing of a serial console), and a
+    /// refresh of every CPU's memory counters that each read of `stat_refresh` runs. An
+    /// unprivileged veil's agent cannot read them, so they are hidden only for a root one.
+    static let procRootOnly = ["kpageflags", "kpagecount", "kpagecgroup", "pagetypeinfo", "tty/driver",
+                               "sys/vm/stat_refresh"]
     /// Kernel memory, other users' keys, timers and hardware lists: hidden as Docker hides them.
     static let procHidden = ["kcore", "keys", "key-users", "timer_list", "timer_stats", "sched_debug",
                              "latency_stats", "acpi", "scsi", "asound",

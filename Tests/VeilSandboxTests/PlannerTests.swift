@@ -147,6 +147,18 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         #expect(!ops[(dev + 1)...].contains { ($0.mountTarget ?? "").hasPrefix("/dev/") })
     }
 
+    /// Root-only kernel files are hidden when the agent maps to the host's root, and only then
+    /// (an unprivileged veil's agent cannot open them: no bind spent).
+    @Test func rootOnlyKernelFilesAreHiddenForARootAgent() {
+        var i = inputs()
+        let asUser = Planner.plan(i).mounts
+        i.agentIsHostRoot = true
+        let asRoot = Planner.plan(i).mounts
+        for name in ["kpageflags", "kpagecount", "kpagecgroup", "pagetypeinfo", "tty/driver", "sys/vm/stat_refresh"] {
+            #expect(asRoot.contains(.hide("/proc/" + name)) && !asUser.contains(.hide("/proc/" + name)), "\(name)")
+        }
+    }
+
     @Test func agentUnderHostHomeIsMappedAndScriptsRunThroughTheirInterpreter() {
         var cmd = ResolvedCommand(hostPath: "/home/alice/.venv/bin/aider")
         cmd.trees = ["/home/alice/.venv"]

@@ -203,6 +203,73 @@ def test_kernel_internals_are_hidden(home, workdir):
     assert all(v in ("", []) for v in shown.values()), shown
 
 
+# Every procfs file under /proc this process can read (a mask veil binds is no procfs file).
+PROC_READER = """
+import json, os, stat
+shown, procfs = [], set()
+for line in open("/proc/self/mountinfo"):
+    fields = line.split()
+    if fields[fields.index("-") + 1] == "proc":
+        major, minor = fields[2].split(":")
+        procfs.add(os.makedev(int(major), int(minor)))
+def walk(d):
+    try: names = os.listdir(d)
+    except OSError: return
+    for n in names:
+        p = os.path.join(d, n)
+        if d == "/proc" and (n.isdigit() or n in ("self", "thread-self", "kmsg")): continue
+        try: st = os.lstat(p)
+        except OSError: continue
+        if stat.S_ISDIR(st.st_mode): walk(p)
+        elif stat.S_ISREG(st.st_mode) and st.st_dev in procfs:
+            try:
+                fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    os.read(fd, 64)
+                    shown.append(p)
+                finally: os.close(fd)
+            except OSError: pass
+walk("/proc")
+print(json.dumps(shown))
+"""
+# What a root agent reads that an ordinary user cannot, and why that is no host's secret.
+PROC_ROOT_ONLY_ALLOWED = {
+    "/proc/sys/kernel/cad_pid": "the host's init as the sandbox's PID namespace sees it: 0",
+    "/proc/sys/kernel/usermodehelper/bset": "the kernel's capability mask for helpers, all bits",
+    "/proc/sys/kernel/usermodehelper/inheritable": "the same",
+    "/proc/sys/vm/mmap_rnd_bits": "the architecture's address-space randomisation setting",
+    "/proc/sys/vm/mmap_rnd_compat_bits": "the same for 32-bit processes",
+    # This VM's kernel's own settings (not upstream Linux): a scheduler knob and pipe counters.
+    "/proc/sys/kernel/sched_vcpu_pack": "", "/proc/sys/fs/pipe-keep": "",
+}
+
+
+def test_a_root_agent_reads_no_more_of_the_kernel_than_an_ordinary_user(home, workdir):
+    """As root the agent's uid is the host's root, to whom the kernel shows root-only files
+    under /proc: every physical page's flags, use count and memory cgroup, the allocator's free
+    lists (read under the zone lock), the serial ports' character counts, a refresh of every
+    CPU's counters. The control reads the same tree outside, as an ordinary user (uid 65534
+    without capabilities when the test runs as root): what the agent reads beyond that must be
+    its own namespaces' or the same on every host."""
+    r = run_in_veil(["--", PY, "-c", PROC_READER], home, workdir)
+    assert r.returncode == 0, r.stderr
+    inside = set(json.loads(r.stdout))
+    ordinary = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all"] if ROOT else []
+    outside = subprocess.run(ordinary + [PY, "-c", PROC_READER], capture_output=True, text=True, cwd="/",
+                             timeout=60)
+    assert outside.returncode == 0, outside.stderr
+    assert len(inside) > 300, inside  # the walk really read /proc and /proc/sys
+    beyond = {p for p in inside - set(json.loads(outside.stdout))
+              # The sandbox's own network namespace, which its root owns.
+              if not p.startswith("/proc/sys/net/") and p not in PROC_ROOT_ONLY_ALLOWED}
+    assert beyond == set(), sorted(beyond)
+    if ROOT:
+        # The attack is real on this host: root outside reads what the agent must not.
+        root = subprocess.run([PY, "-c", PROC_READER], capture_output=True, text=True, timeout=60)
+        assert {"/proc/kpageflags", "/proc/pagetypeinfo", "/proc/sys/vm/stat_refresh"} <= set(json.loads(root.stdout))
+
+
 def test_no_core_dumps(home, workdir):
     """RLIMIT_CORE is 0 and cannot be raised: a crash inside hands the host's core handler nothing."""
     script = ("import resource, os, signal\n"
