@@ -78,6 +78,7 @@ public enum Planner {
 
         p.mounts = systemMounts(i.layout)
             + etcMounts(i, home: home)
+            + i.layout.toolConfigs.map { .hide($0) }  // SystemLayout.toolConfigs
             + kernelMounts(i, kernel: p.kernel)
             + homeMounts(i, home: home)
             + agentMounts(i)

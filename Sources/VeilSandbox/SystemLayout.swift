@@ -11,6 +11,8 @@ public struct SystemLayout: Sendable, Equatable {
     public var etc: [String] = []
     public var etcFiles: [String] = []
     public var locales: Set<String> = []
+    /// `toolConfigCandidates` present on this host: hidden in the sandbox.
+    public var toolConfigs: [String] = []
     public var shell = "/bin/sh"
 
     public init() {}
@@ -29,6 +31,20 @@ public struct SystemLayout: Sendable, Equatable {
         "locale.alias", "gai.conf", "host.conf", "magic", "magic.mime", "shells", "login.defs",
         "python3", "python3.11", "python3.12", "perl", "vim", "nanorc", "xdg", "fonts",
         "localtime.d", "selinux", "java-17-openjdk",
+    ]
+
+    /// Package managers' system-wide settings inside the bound trees (/usr, /opt, and /etc/xdg
+    /// of the /etc allowlist): a company's registry mirror names it, and a token or password
+    /// in one is the host's secret. The agent's tools keep their settings in its own home.
+    public static let toolConfigCandidates = [
+        "/usr/etc/npmrc", "/usr/local/etc/npmrc",  // npm's global config ($PREFIX/etc/npmrc)
+        "/usr/lib/node_modules/npm/npmrc", "/usr/local/lib/node_modules/npm/npmrc",
+        "/usr/share/nodejs/npm/npmrc",  // npm's built-in one
+        "/etc/xdg/pip/pip.conf", "/etc/xdg/uv/uv.toml",
+        // CARGO_HOME of CI images.
+        "/usr/local/cargo/config.toml", "/usr/local/cargo/config", "/usr/local/cargo/credentials.toml",
+        "/usr/local/cargo/credentials",
+        "/opt/conda/.condarc", "/opt/conda/condarc",
     ]
 
     public static func probe() -> SystemLayout {
@@ -59,6 +75,7 @@ public struct SystemLayout: Sendable, Equatable {
                 closedir(d)
             }
         }
+        l.toolConfigs = toolConfigCandidates.filter { var st = stat(); return lstat($0, &st) == 0 }
         l.shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"
         return l
     }

@@ -159,6 +159,20 @@ func inputs(command: ResolvedCommand = ResolvedCommand(hostPath: "/usr/bin/claud
         }
     }
 
+    /// Package managers' system-wide settings the host has are hidden after every bind that
+    /// brings them in (/etc/xdg is one of /etc's).
+    @Test func hostToolConfigsAreHiddenAfterTheirTreesAreBound() {
+        var i = inputs()
+        i.layout.etc.append("xdg")
+        i.layout.toolConfigs = ["/usr/local/etc/npmrc", "/etc/xdg/pip/pip.conf"]
+        let ops = Planner.plan(i).mounts
+        for path in i.layout.toolConfigs {
+            let hide = ops.firstIndex(of: .hide(path))
+            let lastBind = ops.lastIndex { if case .bind(_, let target, _, _) = $0 { return path.hasPrefix(target + "/") } else { return false } }
+            #expect(hide != nil && lastBind != nil && hide! > lastBind!, "\(path)")
+        }
+    }
+
     @Test func agentUnderHostHomeIsMappedAndScriptsRunThroughTheirInterpreter() {
         var cmd = ResolvedCommand(hostPath: "/home/alice/.venv/bin/aider")
         cmd.trees = ["/home/alice/.venv"]

@@ -164,6 +164,40 @@ def test_the_hosts_certificate_store_stays_out(home, workdir, profile):
     assert not set(found) & {k for k in host if not k.startswith("file ")}
 
 
+# A host's package managers' system-wide settings, each naming a company's mirror with its
+# token. The test lays them over the host's directories in a mount namespace of its own.
+TOOL_CONFIGS = {"/etc/xdg/pip/pip.conf": "[global]\nindex-url = https://ci:s3cret@pypi.acme-corp.example/simple\n",
+                "/etc/xdg/uv/uv.toml": "index-url = \"https://pypi.acme-corp.example/simple\"\n",
+                "/usr/local/etc/npmrc": "registry=https://npm.acme-corp.example/\n//npm.acme-corp.example/:_authToken=npm_s3cret\n"}
+
+
+def test_the_hosts_package_manager_settings_stay_out(tmp_path, home, workdir):
+    """npm's global npmrc under /usr (or /usr/local), pip's and uv's under /etc/xdg (on the
+    /etc allowlist): bound in with their trees, a company's mirror and its token went with
+    them. Inside they read empty; the control, in the same mount namespace outside veil,
+    reads them."""
+    script = ["set -e"]
+    # A tmpfs over /etc/xdg with what it held, and one over /usr/local (the test runs nothing
+    # from there), each then given a company's settings.
+    shutil.copytree("/etc/xdg", tmp_path / "xdg", symlinks=True)
+    script += [f"mount -t tmpfs tmpfs /etc/xdg && cp -a {tmp_path}/xdg/. /etc/xdg/", "mount -t tmpfs tmpfs /usr/local"]
+    for path, text in TOOL_CONFIGS.items():
+        staged = tmp_path / path.strip("/").replace("/", "_")
+        staged.write_text(text)
+        script.append(f"mkdir -p {os.path.dirname(path)} && cp {staged} {path}")
+    show = tmp_path / "show.py"
+    show.write_text("import json\nout = {}\nfor p in %r:\n    try: out[p] = open(p).read()\n"
+                    "    except OSError as e: out[p] = e.strerror\nprint(json.dumps(out))" % list(TOOL_CONFIGS))
+    os.chmod(tmp_path, 0o755)
+    script += [f"{PY} {show}", f"cd {workdir} && HOME={home} {VEIL} run -- {PY} -c \"$(cat {show})\""]
+    r = subprocess.run(["unshare", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    outside, inside = (json.loads(line) for line in r.stdout.splitlines()[-2:])
+    assert outside == TOOL_CONFIGS  # the control: they are there, mirrors and tokens
+    assert all("acme-corp" not in text for text in inside.values()), inside
+
+
 def test_control_bare_namespaces_leave_proc_sys_writable_for_root(tmp_path):
     """The walker finds the hole where it exists: in bare namespaces with a fresh /proc and the
     caller's uid mapped, as veil had them, core_pattern opens for writing when the caller is
