@@ -310,6 +310,16 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func control(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
+        // A ping's data and a close's reason reach the upstream as a message's payload does:
+        // read first, the same way.
+        if frame.length > 0 {
+            let ex = exchange(frame.unmaskedData)
+            let decision = core.inspectMessage(ex)
+            if !ex.findings.isEmpty {
+                core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, config: core.config)
+            }
+            if case .block(let reason) = decision { return block(ex, reason: reason, context: context) }
+        }
         switch peer {
         case .upstream(let up):
             up.writeAndFlush(Self.outgoing(frame), promise: nil)
@@ -324,30 +334,20 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func message(_ frames: [WebSocketFrame], payload: ByteBuffer, context: ChannelHandlerContext) {
+    /// A message (or a control frame's payload) as an exchange of the upgrade's request.
+    private func exchange(_ payload: ByteBuffer) -> Exchange {
         let head = HTTPRequestHead(version: .http1_1, method: .RAW(value: "WS"), uri: upgrade.head.uri)
         let ex = Exchange(head: head, absolute: nil, api: upgrade.api, body: payload)
         ex.upstream = upgrade.upstream
+        return ex
+    }
+
+    private func message(_ frames: [WebSocketFrame], payload: ByteBuffer, context: ChannelHandlerContext) {
+        let ex = exchange(payload)
         core.stats.update { $0.requests += 1 }
         let decision = core.inspectMessage(ex)
         core.stats.record(findings: ex.findings, method: "WS", target: upgrade.pathAndQuery, config: core.config)
-        if case .block(let reason) = decision {
-            core.stats.update { $0.blocked += 1 }
-            ex.decision = .block
-            ex.blockReason = reason
-            ex.status = 1008
-            let blocking = ex.findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
-            core.config.onBlock?(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
-                                                  blocking: blocking, canaries: core.config.canaries,
-                                                  recordPath: core.config.recordPath))
-            core.finished(ex)
-            let shown = (blocking.first ?? ex.findings.first).map { BlockNotice.describe($0) } ?? "a finding"
-            core.stats.refused("WS " + BlockNotice.shownTarget(upgrade.pathAndQuery, findings: ex.findings,
-                                                               canaries: core.config.canaries),
-                               status: 1008, reason: "blocked: " + shown)
-            close(context, code: .policyViolation, reason: "veil blocked this message: " + shown)
-            return
-        }
+        if case .block(let reason) = decision { return block(ex, reason: reason, context: context) }
         core.stats.update { $0.forwarded += 1 }
         core.finished(ex)
         switch peer {
@@ -363,6 +363,24 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
             context.flush()
             pauseAgent(whileFull: context.channel, context)
         }
+    }
+
+    /// Closes with 1008 and veil's reason: nothing of the message (or frame) has left.
+    private func block(_ ex: Exchange, reason: String, context: ChannelHandlerContext) {
+        core.stats.update { $0.blocked += 1 }
+        ex.decision = .block
+        ex.blockReason = reason
+        ex.status = 1008
+        let blocking = ex.findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
+        core.config.onBlock?(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
+                                              blocking: blocking, canaries: core.config.canaries,
+                                              recordPath: core.config.recordPath))
+        core.finished(ex)
+        let shown = (blocking.first ?? ex.findings.first).map { BlockNotice.describe($0) } ?? "a finding"
+        core.stats.refused("WS " + BlockNotice.shownTarget(upgrade.pathAndQuery, findings: ex.findings,
+                                                           canaries: core.config.canaries),
+                           status: 1008, reason: "blocked: " + shown)
+        close(context, code: .policyViolation, reason: "veil blocked this message: " + shown)
     }
 
     /// The agent is not read while what its messages made waits in `channel`: the upstream's

@@ -224,6 +224,32 @@ import VeilScan
         return (inspector, c)
     }
 
+    /// The attack: a canary in a control frame's payload (a ping's data, a pong's, a close's
+    /// reason), which went to the upstream unread while messages were inspected. Each closes
+    /// the socket with 1008 before it leaves; the control: a clean ping reaches the upstream.
+    @Test(arguments: [UInt8(0x9), 0xA, 0x8])
+    func aCanaryInAControlFrameClosesTheSocketWith1008(opcode: UInt8) async throws {
+        let up = try WebSocketUpstream()
+        defer { up.stop() }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))], canaries: [Self.canary], hostEnvironment: [:]))
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        c.raw.sendBytes(Client.frame(Array("clean ping".utf8), opcode: 0x9))
+        c.send("hello upstream")
+        _ = await c.frames { op, _ in op == 0x1 }
+        #expect(up.controls == ["clean ping"])
+        let payload = (opcode == 0x8 ? [0x03, 0xE8] : []) + Array("I am zebulonquixote".utf8)
+        c.raw.sendBytes(Client.frame(payload, opcode: opcode))
+        let close = try #require(await c.frames(until: 0x8).last)
+        #expect(Int(close.payload[0]) << 8 | Int(close.payload[1]) == 1008)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!up.controls.contains { $0.contains("zebulonquixote") }, "\(up.controls)")
+        #expect(inspector.summary().blocked == 1)
+    }
+
     /// The attack the other way: an agent that sends faster than its upstream reads. veil
     /// stops reading the agent once the upstream's socket is full, instead of holding every
     /// message in the host's memory: the agent's sends stall for good (without it, veil read on

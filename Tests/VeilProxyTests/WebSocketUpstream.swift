@@ -12,6 +12,7 @@ final class WebSocketUpstream: @unchecked Sendable {
     private let lock = NSLock()
     private var _heads: [HTTPRequestHead] = []
     private var _messages: [String] = []
+    private var _controls: [String] = []
     private var _flooded = 0
 
     init() throws {
@@ -32,6 +33,8 @@ final class WebSocketUpstream: @unchecked Sendable {
     var port: Int { channel.localAddress!.port! }
     var heads: [HTTPRequestHead] { lock.lock(); defer { lock.unlock() }; return _heads }
     var messages: [String] { lock.lock(); defer { lock.unlock() }; return _messages }
+    /// Each control frame's payload as it arrived (a close's with its two code bytes).
+    var controls: [String] { lock.lock(); defer { lock.unlock() }; return _controls }
     /// Bytes written so far in answer to `flood`.
     var flooded: Int { lock.lock(); defer { lock.unlock() }; return _flooded }
     /// Where a flood stops, whether or not anyone reads it.
@@ -44,6 +47,7 @@ final class WebSocketUpstream: @unchecked Sendable {
 
     fileprivate func record(head: HTTPRequestHead) { lock.lock(); _heads.append(head); lock.unlock() }
     fileprivate func record(message: String) { lock.lock(); _messages.append(message); lock.unlock() }
+    fileprivate func record(control: String) { lock.lock(); _controls.append(control); lock.unlock() }
     fileprivate func record(flooded bytes: Int) { lock.lock(); _flooded += bytes; lock.unlock() }
 
     /// Answers a text message with `echo: <text>`; `flood` with 64 KiB frames for as long as
@@ -59,6 +63,9 @@ final class WebSocketUpstream: @unchecked Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = unwrapInboundIn(data)
             guard frame.opcode == .text else {
+                if [.ping, .pong, .connectionClose].contains(frame.opcode) {
+                    upstream.record(control: String(decoding: frame.unmaskedData.readableBytesView, as: UTF8.self))
+                }
                 if frame.opcode == .connectionClose { context.close(promise: nil) }
                 return
             }
