@@ -72,6 +72,10 @@ struct WebSocketMessages {
 
 /// permessage-deflate (RFC 7692) undone for the scan: one raw-deflate stream for the whole
 /// connection, so messages that use the window of earlier ones (context takeover) read too.
+/// A message that ends its stream (a final block) leaves the next one to a fresh stream, as an
+/// upstream that agreed `client_no_context_takeover` reads it: an ended stream reads every
+/// later message as empty, and the scan saw nothing of them. Bytes after a stream's end,
+/// which no reader inflates, refuse the message rather than go on unread.
 final class MessageInflater {
     private var stream = z_stream()
     private let ready: Bool
@@ -103,6 +107,11 @@ final class MessageInflater {
                 let n = chunk.count - Int(stream.avail_out)
                 out.writeBytes(chunk[..<n])
                 guard out.readableBytes <= limit else { return nil }
+                if produced == Z_STREAM_END {
+                    // Only what veil appended (the empty block's tail) may be left.
+                    guard stream.avail_in <= 4, inflateReset(&stream) == Z_OK else { return nil }
+                    break
+                }
                 if n == 0 { break }
             } while stream.avail_in > 0 || stream.avail_out == 0
             return out

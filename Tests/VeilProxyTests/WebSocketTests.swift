@@ -418,6 +418,51 @@ import VeilScan
         }
     }
 
+    /// The attack: a first message that ends its deflate stream (a final block), then a second
+    /// in a stream of its own, as `client_no_context_takeover` has it and gorilla-style
+    /// upstreams read it. veil read every message after the first as empty, and the second's
+    /// canary went on; now each stream's end leaves the next message to a fresh one. Bytes after
+    /// a stream's end (which no reader inflates) refuse the message.
+    @Test func aMessageAfterAFinalDeflateBlockIsReadAsTheUpstreamReadsIt() throws {
+        let first = Self.createMessage("hello"), second = Self.createMessage("zebulonquixote")
+        var messages = WebSocketMessages(limit: 1 << 20, deflate: true)
+        let alloc = ByteBufferAllocator()
+        for text in [first, second] {
+            let frame = WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: alloc.buffer(bytes: deflateFinished(text)))
+            guard case .message(_, let payload, _) = messages.add(frame) else {
+                Issue.record("not a message")
+                return
+            }
+            #expect(String(buffer: payload) == text)
+        }
+        var trailing = WebSocketMessages(limit: 1 << 20, deflate: true)
+        let hidden = deflateFinished(first) + Array("zebulonquixote".utf8)
+        if case .refuse(let code, _) = trailing.add(WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: alloc.buffer(bytes: hidden))) {
+            #expect(code == .dataInconsistentWithMessage)
+        } else {
+            Issue.record("bytes after the deflate stream's end passed unread")
+        }
+    }
+
+    /// One whole raw deflate stream, ended with a final block (Z_FINISH).
+    func deflateFinished(_ text: String) -> [UInt8] {
+        var z = z_stream()
+        deflateInit2_(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        defer { deflateEnd(&z) }
+        var input = Array(text.utf8)
+        var out = [UInt8](repeating: 0, count: 4096)
+        input.withUnsafeMutableBufferPointer { i in
+            out.withUnsafeMutableBufferPointer { o in
+                z.next_in = i.baseAddress
+                z.avail_in = UInt32(i.count)
+                z.next_out = o.baseAddress
+                z.avail_out = UInt32(o.count)
+                _ = deflate(&z, Z_FINISH)
+            }
+        }
+        return Array(out[..<(4096 - Int(z.avail_out))])
+    }
+
     /// Two messages through one raw deflate stream with a sync flush each, as permessage-deflate
     /// with context takeover sends them (the 00 00 FF FF tail removed).
     func deflateTwo(_ a: String, _ b: String) -> ([UInt8], [UInt8]) {
