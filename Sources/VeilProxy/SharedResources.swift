@@ -239,8 +239,26 @@ final class SharedResources: Sendable {
         var findings = scanner.scanTarget(target.utf8.contains(UInt8(ascii: "?")) ? withoutKeys(target) : target)
         findings += scanner.scanHeaders(headerList)
         findings += ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
+        if ex.decoded != nil { findings += sentBytesFindings(ex, besides: findings) }
         ex.findings = findings
         guard !findings.isEmpty else { return .forward }
         return decide(findings, modes: config.modes, rules: config.rules)
+    }
+
+    /// A body decoded for the scan (a content-encoding undone, a charset transcoded, a form's
+    /// fields) still goes upstream as it was sent, and some readers take those bytes as they
+    /// are: ASCII JSON labelled `charset=utf-16le` is CJK to the view and plain text to a
+    /// json.loads that ignores the label; a gzip header's file name, a zstd skippable frame are
+    /// dropped by the decoding and logged raw. The sent bytes are read too, for canaries and
+    /// the profile's rules (binary has no text whose characters would mean anything), and what
+    /// the view did not already find is added, its path `sent-bytes`.
+    private func sentBytesFindings(_ ex: Exchange, besides found: [Finding]) -> [Finding] {
+        ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: .unknown) }.compactMap { f in
+            guard f.kind == .canary || f.kind == .rule,
+                  !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail && $0.rule == f.rule }) else { return nil }
+            var f = f
+            f.path = "sent-bytes"
+            return f
+        }
     }
 }

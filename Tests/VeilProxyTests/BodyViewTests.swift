@@ -153,11 +153,37 @@ import VeilScan
         #expect((refused.json["error"] as? [String: Any])?["message"] as? String
             == RequestCoding.Failure.unreadable("charset koi8-r").message(limit: 0))
         #expect(up.seen.isEmpty)
+        // The attacks: bytes the view reads otherwise or drops, sent as they are. ASCII JSON
+        // labelled UTF-16 (CJK to the view, plain to a json.loads that ignores the label), a
+        // gzip header's file name and comment, a zstd skippable frame before a clean frame.
+        var even = Array(Self.json.utf8)
+        if even.count % 2 == 1 { even.append(0x20) }
+        let clean = Array(#"{"messages":[{"role":"user","content":"hello"}]}"#.utf8)
+        let zone = Array("Asia/Shanghai".utf8)
+        let gzipped = Compress.gzip(clean)
+        let named = Array(gzipped[..<3]) + [gzipped[3] | 0x18] + Array(gzipped[4..<10]) + zone + [0] + zone + [0]
+            + Array(gzipped[10...])
+        let skippable: [UInt8] = [0x50, 0x2A, 0x4D, 0x18] + withUnsafeBytes(of: UInt32(zone.count).littleEndian, Array.init) + zone
+        let disguised: [([UInt8], [(String, String)])] = [
+            (even, [("content-type", "application/json; charset=utf-16le")]),
+            (even, [("content-type", "text/plain; charset=utf-16be")]),
+            (named, [("content-type", "application/json"), ("content-encoding", "gzip")]),
+            (skippable + Compress.zstd(clean), [("content-type", "application/json"), ("content-encoding", "zstd")]),
+        ]
+        for (bytes, headers) in disguised {
+            let got = try await request(inspector.port, "/v1/chat/completions", bytes: bytes, headers: headers)
+            #expect(got.status == 400 && got.body.contains("time zone"), "\(headers): \(got.status) \(got.body)")
+        }
+        #expect(up.seen.isEmpty)
+        // The control: the same containers without the zone go on.
+        let plainGzip = try await request(inspector.port, "/v1/chat/completions", bytes: gzipped,
+                                          headers: [("content-type", "application/json"), ("content-encoding", "gzip")])
+        #expect(plainGzip.status == 200)
         // A file upload goes on as it was sent.
         let upload = multipart(file: "hello", partHeaders: "Content-Type: text/plain\r\n")
         let ok = try await request(inspector.port, "/v1/files", bytes: upload,
                                    headers: [("content-type", "multipart/form-data; boundary=XyZ")])
         #expect(ok.status == 200)
-        #expect(up.seen.first?.body == upload)
+        #expect(up.seen.last?.body == upload)
     }
 }
