@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -300,15 +302,18 @@ static void agent_fail(struct veil_agent_spec *s, int stage, const char *detail)
 #endif
 
 // What PID 1 decides for the agent (SECCOMP_RET_USER_NOTIF), everything else on to the main
-// filter: uname(2), and at a terminal TIOCSPGRP (on the request's low 32 bits, all the kernel
-// reads). Loaded before the main filter, since that may refuse seccomp(2) itself.
+// filter: uname(2), statfs(2) and fstatfs(2), and at a terminal TIOCSPGRP (on the request's
+// low 32 bits, all the kernel reads). Loaded before the main filter, since that may refuse
+// seccomp(2) itself.
 static int agent_notify_filter(int terminal) {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, VEIL_NATIVE_ARCH, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // foreign ABIs: the main filter refuses them
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_uname, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_uname, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_statfs, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fstatfs, 3, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),  // little-endian: the low half
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSPGRP, 0, 1),
@@ -317,9 +322,46 @@ static int agent_notify_filter(int terminal) {
     };
     // Without a terminal the agent has a session of its own, and every pty there is its own:
     // its ioctls are not asked about.
-    if (terminal < 0) code[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    if (terminal < 0) code[7] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+// A statfs(2) or fstatfs(2) of the agent's, made here with the filesystem's identity left out:
+// ext4, xfs and btrfs derive f_fsid from the disk's UUID, a number that names the machine and
+// outlives every run. PID 1 has the agent's uid and no capabilities, and shares its root and
+// mounts: a path resolves for it as for the agent (a relative one from the caller's cwd), and
+// a descriptor is reached through /proc/PID/fd. What the kernel would say otherwise (ENOENT,
+// EACCES, ELOOP) is said; a caller that cannot be read (non-dumpable) gets EFAULT, as uname does.
+static int answer_statfs(int listener, const struct seccomp_notif *req) {
+    char path[PATH_MAX + 64];
+    if (req->data.nr == __NR_fstatfs) {
+        int fd = (int)req->data.args[0];
+        if (fd < 0) return -EBADF;
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", req->pid, fd);
+    } else {
+        // The name, read up to its NUL; a name ending where the caller's memory ends reads short.
+        char name[PATH_MAX];
+        uintptr_t at = (uintptr_t)req->data.args[0];
+        size_t first = 4096 - (at & 4095);
+        struct iovec local = {name, sizeof name};
+        struct iovec remote[2] = {{(void *)at, first}, {(void *)(at + first), sizeof name - first}};
+        ssize_t n = process_vm_readv(req->pid, &local, 1, remote, 2, 0);
+        if (n <= 0) return -EFAULT;
+        if (!memchr(name, 0, (size_t)n)) return n == (ssize_t)sizeof name ? -ENAMETOOLONG : -EFAULT;
+        if (name[0] == 0) return -ENOENT;
+        if (name[0] == '/') snprintf(path, sizeof path, "%s", name);
+        else snprintf(path, sizeof path, "/proc/%d/cwd/%s", req->pid, name);
+    }
+    struct statfs st;
+    if (statfs(path, &st) != 0) return errno == ENOENT && req->data.nr == __NR_fstatfs ? -EBADF : -errno;
+    memset(&st.f_fsid, 0, sizeof st.f_fsid);
+    // The pid is still the caller's (it could have died and its number gone to another).
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0) return -ESRCH;
+    struct iovec local = {&st, sizeof st};
+    struct iovec remote = {(void *)(uintptr_t)req->data.args[1], sizeof st};
+    if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof st) return -EFAULT;
+    return 0;
 }
 
 int veil_notify_answer(int listener, const struct utsname *answer, int terminal) {
@@ -333,6 +375,8 @@ int veil_notify_answer(int listener, const struct utsname *answer, int terminal)
         struct iovec local = {(void *)answer, sizeof *answer};
         struct iovec remote = {(void *)(uintptr_t)req.data.args[0], sizeof *answer};
         if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof *answer) resp.error = -EFAULT;
+    } else if (req.data.nr == __NR_statfs || req.data.nr == __NR_fstatfs) {
+        resp.error = answer_statfs(listener, &req);
     } else if (req.data.nr == __NR_ioctl && terminal >= 0 && tcgetpgrp(terminal) <= 0) {
         // The terminal's foreground is outside the sandbox (the shell's, veil's in the
         // background, another job's: all read as 0 here): the agent may not take it, on any

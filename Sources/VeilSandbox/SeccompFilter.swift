@@ -9,7 +9,8 @@ import VeilProfile
 ///
 /// Every unconditional rule keys on the syscall number alone, so the kernel's constant-action
 /// cache serves all allowed syscalls without running the filter; only clone, unshare,
-/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD, TIOCEXCL, the console's KD and VT blocks), socket and
+/// ioctl (TIOCSTI, TIOCLINUX, TIOCSETD, TIOCEXCL, the console's KD and VT blocks, a
+/// filesystem's UUID and label), socket and
 /// personality inspect arguments.
 ///
 /// veil sends the BPF program (`program`: built in for the default policy, compiled for a
@@ -51,6 +52,13 @@ public enum SeccompFilter {
     /// direction bits: KD* and the font and screen maps (`K`, linux/kd.h), VT* (`V` 0x00–0xFF;
     /// V4L2's `V` ioctls carry size bits, so they are not in it).
     static let consoleBlocks: [UInt64] = [0x4B00, 0x5600]
+    /// A filesystem's identity, which outlives every run and names the machine: its UUID
+    /// (FS_IOC_GETFSUUID, ext4's EXT4_IOC_GETFSUUID, btrfs's FS_INFO, DEV_INFO and
+    /// GET_SUBVOL_INFO), its label (FS_IOC_GETFSLABEL) and its sysfs name (`ext4/vda`). Refused
+    /// as a filesystem without them refuses (ENOTTY); statfs's f_fsid, made from the same UUID,
+    /// PID 1 answers without (veil_notify_answer).
+    static let filesystemIdentity: [UInt64] = [0x8011_1500, 0x8008_662C, 0x8400_941F, 0xD000_941E, 0x81F8_943C,
+                                               0x8100_9431, 0x8081_1501]
     /// Socket families an agent uses: unix, inet, inet6, netlink. Raw sockets never.
     static let allowedFamilies: [UInt64] = [1, 2, 10, 16]
 
@@ -178,6 +186,9 @@ public enum SeccompFilter {
             }
             for block in consoleBlocks {
                 try rule(ctx, eperm, ioctl, [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FF00, block)], "ioctl")
+            }
+            for req in filesystemIdentity {
+                try rule(ctx, actErrno(ENOTTY), ioctl, [cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFF_FFFF, req)], "ioctl")
             }
         }
         if !allow.contains("socket") {

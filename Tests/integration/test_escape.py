@@ -198,6 +198,54 @@ def test_the_hosts_package_manager_settings_stay_out(tmp_path, home, workdir):
     assert all("acme-corp" not in text for text in inside.values()), inside
 
 
+# A filesystem's identity as statfs and the identity ioctls give it, and statfs's errors.
+FILESYSTEM_IDENTITY = """
+import errno, fcntl, json, os
+out = {"fsid": {}, "ioctl": {}, "errors": {}}
+for p in ["/usr", ".", os.environ["HOME"], "/tmp"]:
+    out["fsid"][p] = os.statvfs(p).f_fsid
+fd = os.open("/usr/bin", os.O_RDONLY)
+out["fsid"]["fd"] = os.fstatvfs(fd).f_fsid
+os.makedirs("sub", exist_ok=True)
+os.chdir("sub")
+out["fsid"]["../ from a subdirectory"] = os.statvfs("..").f_fsid
+out["blocks"] = os.statvfs("..").f_blocks
+# FS_IOC_GETFSUUID, EXT4_IOC_GETFSUUID, FS_IOC_GETFSLABEL, FS_IOC_GETFSSYSFSPATH
+for name, req, size in [("uuid", 0x80111500, 17), ("ext4 uuid", 0x8008662C, 8), ("label", 0x81009431, 256),
+                        ("sysfs", 0x80811501, 129)]:
+    try:
+        fcntl.ioctl(fd, req, bytearray(size) if name != "ext4 uuid" else bytearray(b"\x10" + bytes(27)))
+        out["ioctl"][name] = "ok"
+    except OSError as e:
+        out["ioctl"][name] = errno.errorcode[e.errno]
+for what, call in [("missing", lambda: os.statvfs("/nonexistent/x")), ("empty", lambda: os.statvfs("")),
+                   ("bad fd", lambda: os.fstatvfs(999))]:
+    try: call(); out["errors"][what] = "ok"
+    except OSError as e: out["errors"][what] = errno.errorcode[e.errno]
+print(json.dumps(out))
+"""
+
+
+def test_the_filesystem_identity_stays_out(home, workdir):
+    """ext4, xfs and btrfs make statfs's f_fsid from the disk's UUID: one number, the same in
+    every run, every profile and for every user, that names the machine (`stat -f`, Python's
+    statvfs). The identity ioctls give the UUID itself, the label and the sysfs name
+    (`ext4/vda`). Inside, f_fsid is 0 wherever it is asked (a path, a relative path, a
+    descriptor) and the ioctls are ENOTTY, as on a filesystem without them; statfs's answers and
+    errors are otherwise the kernel's. The control: outside, the same calls give the id."""
+    r = run_in_veil(["--", PY, "-c", FILESYSTEM_IDENTITY], home, workdir)
+    assert r.returncode == 0, r.stderr
+    inside = json.loads(r.stdout)
+    assert set(inside["fsid"].values()) == {0}, inside
+    assert set(inside["ioctl"].values()) == {"ENOTTY"}, inside
+    assert inside["errors"] == {"missing": "ENOENT", "empty": "ENOENT", "bad fd": "EBADF"}, inside
+    outside = json.loads(subprocess.run([PY, "-c", FILESYSTEM_IDENTITY], cwd=workdir, env={**os.environ, "HOME": str(home)},
+                                        capture_output=True, text=True, check=True).stdout)
+    assert outside["fsid"]["/usr"] != 0 and outside["fsid"]["."] != 0, outside
+    assert outside["ioctl"]["sysfs"] == "ok" and outside["ioctl"]["uuid"] == "ok", outside
+    assert inside["blocks"] == outside["blocks"] and outside["errors"] == inside["errors"]
+
+
 def test_control_bare_namespaces_leave_proc_sys_writable_for_root(tmp_path):
     """The walker finds the hole where it exists: in bare namespaces with a fresh /proc and the
     caller's uid mapped, as veil had them, core_pattern opens for writing when the caller is

@@ -103,7 +103,8 @@ struct veil_agent_spec {
 };
 pid_t veil_spawn_agent(struct veil_agent_spec *spec);
 // Answers one notification on `listener`: a uname(2) gets `answer` written into the caller's
-// buffer (process_vm_writev; EFAULT when that fails, e.g. a non-dumpable caller); a TIOCSPGRP
+// buffer (process_vm_writev; EFAULT when that fails, e.g. a non-dumpable caller); a statfs(2)
+// or fstatfs(2) is made by PID 1 and answered without the filesystem's id; a TIOCSPGRP
 // is refused (EPERM) while `terminal`'s foreground group is outside the sandbox; anything else
 // runs as it would. Returns 0, or -1 with errno when no notification could be read.
 struct utsname;
