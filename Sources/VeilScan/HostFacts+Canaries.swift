@@ -68,6 +68,12 @@ extension HostFacts {
             let builder = procVersion[procVersion.index(after: open)..<close]
             if builder.contains("@"), builder.utf8.count >= 6 { out.append(("kernel build host", String(builder))) }
         }
+        // The vDSO's, which no namespace hides: a distribution's release as its salt (the
+        // cloud's, `amzn2023`), and an id that names this exact build.
+        if kernelBuildSalt.utf8.count >= 6, kernelBuildSalt.contains(where: \.isLetter) {
+            out.append(("kernel build", kernelBuildSalt))
+        }
+        if kernelBuildID.utf8.count >= 32 { out.append(("kernel build id", kernelBuildID)) }
         return out
     }
 

@@ -22,6 +22,10 @@ public struct HostFacts: Sendable, Codable, Equatable {
     public var kernelRelease: String = ""
     public var kernelVersion: String = ""
     public var procVersion: String = ""
+    /// The vDSO's build salt and build id (HostKernel.vdsoNotes): every process inside can
+    /// read them from its own memory.
+    public var kernelBuildSalt: String = ""
+    public var kernelBuildID: String = ""
 
     public init() {}
 
@@ -57,6 +61,7 @@ public struct HostFacts: Sendable, Codable, Equatable {
         f.addresses = interfaceAddresses()
         (f.kernelRelease, f.kernelVersion) = HostKernel.uname()
         f.procVersion = readFirstLine("/proc/version") ?? ""
+        (f.kernelBuildSalt, f.kernelBuildID) = HostKernel.vdsoNotes()
         return f
     }
 

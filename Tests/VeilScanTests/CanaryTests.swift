@@ -227,6 +227,34 @@ struct CanaryTests {
         plain.kernelVersion = "#1 SMP PREEMPT_DYNAMIC"
         #expect(!plain.canaries().contains { $0.label.hasPrefix("kernel") })
     }
+
+    /// The vDSO's build salt and build id, read from this process's own vDSO as the agent
+    /// reads its own, are canaries; so are those of an image parsed here.
+    @Test func theVDSOsNotesAreCanaries() {
+        var f = HostFacts()
+        (f.kernelBuildSalt, f.kernelBuildID) = ("6.1.102-1.182.amzn2023.x86_64", String(repeating: "9e", count: 20))
+        let values = Set(f.canaries().map(\.value))
+        #expect(values.isSuperset(of: ["6.1.102-1.182.amzn2023.x86_64", String(repeating: "9e", count: 20)]))
+        // An ELF64 image with one PT_NOTE segment holding both notes.
+        var image = [UInt8](repeating: 0, count: 256)
+        func put<T: FixedWidthInteger>(_ v: T, at: Int) { withUnsafeBytes(of: v.littleEndian) { image.replaceSubrange(at..<at + $0.count, with: $0) } }
+        put(UInt32(0x464C_457F), at: 0); image[4] = 2; image[5] = 1
+        put(UInt64(64), at: 32); put(UInt16(56), at: 54); put(UInt16(1), at: 56)
+        put(UInt32(4), at: 64); put(UInt64(128), at: 72)
+        var notes: [UInt8] = []
+        for (owner, type, desc) in [("Linux", UInt32(0x100), Array("7.1.0-x.cloud9".utf8) + [0]), ("GNU", 3, [UInt8](0..<20))] {
+            let name = Array(owner.utf8) + [0]
+            for v in [UInt32(name.count), UInt32(desc.count), type] { withUnsafeBytes(of: v.littleEndian) { notes += $0 } }
+            notes += name + [UInt8](repeating: 0, count: (4 - name.count % 4) % 4)
+            notes += desc + [UInt8](repeating: 0, count: (4 - desc.count % 4) % 4)
+        }
+        put(UInt64(notes.count), at: 64 + 32)
+        image.replaceSubrange(128..<128 + notes.count, with: notes)
+        let parsed = image.withUnsafeBytes { HostKernel.notes(ofELF: $0.baseAddress!) }
+        #expect(parsed.buildSalt == "7.1.0-x.cloud9" && parsed.buildID == "000102030405060708090a0b0c0d0e0f10111213")
+        // This kernel's vDSO has a build id (Linux has written one since 2.6.23).
+        #expect(HostKernel.vdsoNotes().buildID.utf8.count == 40)
+    }
 }
 
 /// The proxy and base-URL hosts captured as canaries: the host of each value as `Authority`

@@ -547,6 +547,57 @@ def test_the_host_kernel_release_is_a_canary(home, workdir):
     assert "SENT" not in r.stdout and "kernel release" in r.stdout, r.stdout
 
 
+# The vDSO's notes as a process reads them from its own memory: the build salt and build id.
+VDSO_NOTES = r"""
+import ctypes, struct
+libc = ctypes.CDLL(None)
+libc.getauxval.restype = ctypes.c_ulong
+base = libc.getauxval(33)  # AT_SYSINFO_EHDR
+head = ctypes.string_at(base, 64)
+phoff, phentsize, phnum = struct.unpack_from("<Q", head, 32)[0], *struct.unpack_from("<HH", head, 54)
+salt, build_id = "", ""
+for i in range(phnum):
+    ph = ctypes.string_at(base + phoff + i * phentsize, phentsize)
+    if struct.unpack_from("<I", ph, 0)[0] != 4:
+        continue
+    offset, size = struct.unpack_from("<Q", ph, 8)[0], struct.unpack_from("<Q", ph, 32)[0]
+    notes, at = ctypes.string_at(base + offset, size), 0
+    while at + 12 <= len(notes):
+        namesz, descsz, kind = struct.unpack_from("<III", notes, at)
+        name = notes[at + 12:at + 12 + namesz].rstrip(b"\0")
+        desc_at = at + 12 + (namesz + 3) // 4 * 4
+        desc = notes[desc_at:desc_at + descsz]
+        if name == b"Linux" and kind == 0x100: salt = desc.rstrip(b"\0").decode()
+        if name == b"GNU" and kind == 3: build_id = desc.hex()
+        at = desc_at + (descsz + 3) // 4 * 4
+"""
+
+
+def test_the_kernel_build_in_the_vdso_is_a_canary(home, workdir):
+    """The kernel maps its vDSO into every process, and its notes name the exact build (an id)
+    and, on many distributions, the full release (`6.1.102-1.182.amzn2023.x86_64`): no namespace
+    hides a process's own memory. The agent reads the same notes inside as the host outside,
+    and a request carrying them is blocked."""
+    outside = {}
+    exec(VDSO_NOTES, outside)
+    assert len(outside["build_id"]) == 40, outside["build_id"]
+    script = VDSO_NOTES + (
+        "import json, os, urllib.request\n"
+        "print(json.dumps([salt, build_id]))\n"
+        "for value in [salt, build_id]:\n"
+        "    if len(value) < 6: continue\n"
+        "    body = json.dumps({'model': 'm', 'max_tokens': 5, 'messages': [{'role': 'user', 'content': 'kernel ' + value}]})\n"
+        "    req = urllib.request.Request(os.environ['ANTHROPIC_BASE_URL'] + '/v1/messages', data=body.encode(),"
+        " headers={'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01'})\n"
+        "    try:\n        urllib.request.urlopen(req); print('SENT')\n"
+        "    except Exception as e:\n        print(e.read().decode())\n")
+    r = run_in_veil(["--profile", "claude-code", "--upstream", "stub", "--", PY, "-c", script], home, workdir)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert json.loads(lines[0]) == [outside["salt"], outside["build_id"]]
+    assert "SENT" not in r.stdout and r.stdout.count("kernel build") == 1 + (len(outside["salt"]) >= 6), r.stdout
+
+
 BOMB = r"""
 import os, sys, time
 n = 0
