@@ -2,7 +2,7 @@ import Glibc
 import VeilProfile
 
 /// The neutral path of the user's workdir inside the sandbox: `/home/user/<basename>` when the
-/// basename is plain and says nothing of the host, else `project-<hash>`. A registry keeps
+/// basename is plain and says nothing of the host, else `project-<8 random hex digits>`. A registry keeps
 /// distinct host directories on distinct names, so agents' per-project state never collides.
 public enum WorkdirNaming {
     public static func isPlain(_ name: String) -> Bool {
@@ -13,24 +13,25 @@ public enum WorkdirNaming {
         }
     }
 
-    /// FNV-1a, 32 bits shown: stable across runs and machines.
-    public static func shortHash(_ s: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let hex = String(h, radix: 16)
-        return String(String(repeating: "0", count: max(0, 16 - hex.count)) + hex).prefix(8).description
+    /// Eight random hex digits. Not a hash of the path: the name reaches the model in every
+    /// prompt (the agent's cwd), and a hash would let anyone holding a guess of the host path
+    /// (`/home/alice/acme-payroll`) confirm it. The registry keeps the name stable.
+    public static func randomSuffix() -> String {
+        let hex = String(UInt32.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 8 - hex.utf8.count) + hex
     }
 
     /// Picks the name for `hostPath`. `taken` maps names already used to their host paths;
     /// `avoid` lists host facts (user name, host name) that must not appear in the name.
-    public static func name(for hostPath: String, taken: [String: String], avoid: [String]) -> String {
+    public static func name(for hostPath: String, taken: [String: String], avoid: [String],
+                            suffix: () -> String = randomSuffix) -> String {
         // Byte for byte, as the kernel compares paths: String's == would call a composed and a
         // decomposed é equal and give two directories one name.
         if let existing = taken.first(where: { $0.value.utf8.elementsEqual(hostPath.utf8) }) { return existing.key }
         let base = basename(hostPath)
         let lower = base.lowercased()
         let leaks = avoid.contains { $0.count >= 3 && lower.contains($0.lowercased()) }
-        var candidate = isPlain(base) && !leaks && base != "user" ? base : "project-" + shortHash(hostPath)
+        var candidate = isPlain(base) && !leaks && base != "user" ? base : "project-" + suffix()
         var n = 2
         let stem = candidate
         while taken[candidate] != nil {

@@ -19,6 +19,28 @@ import VeilProfile
         else { #expect(name == expected) }
     }
 
+    /// The attack: a name made from the path (FNV-1a of it, before) let anyone with a guess of
+    /// the host path confirm it from the cwd the agent puts in every prompt. Two hosts (two
+    /// registries) name the same path apart, and neither name is the old hash.
+    @Test func aProjectNameSaysNothingOfItsPath() throws {
+        let path = "/home/alice/src/acme payroll"
+        var names: [String] = []
+        for _ in 0..<2 {
+            let dir = "/tmp/veil-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            mkdir(dir, 0o700)
+            defer { _ = system("rm -rf '\(dir)'") }
+            let name = try WorkdirRegistry.neutralName(for: path, stateRoot: dir, avoid: [])
+            #expect(try WorkdirRegistry.neutralName(for: path, stateRoot: dir, avoid: []) == name)  // stable on a host
+            names.append(name)
+        }
+        #expect(names[0] != names[1], "\(names)")
+        var fnv: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in path.utf8 { fnv = (fnv ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(fnv, radix: 16)
+        let old = "project-" + (String(repeating: "0", count: 16 - hex.utf8.count) + hex).prefix(8)
+        #expect(!names.contains(old))
+    }
+
     @Test func registryKeepsDistinctProjectsDistinctAndStable() throws {
         let dir = "/tmp/veil-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         mkdir(dir, 0o700)
