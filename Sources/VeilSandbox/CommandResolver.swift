@@ -132,14 +132,16 @@ public enum CommandResolver {
     }
 }
 
+// On UTF-8 bytes: a search by Character walks grapheme clusters (177,000 instructions of a
+// launch, callgrind), and "/" is ASCII, so every cut falls on a character boundary.
 func dirname(_ p: String) -> String {
-    guard let i = p.lastIndex(of: "/") else { return "." }
+    guard let i = p.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
     return i == p.startIndex ? "/" : String(p[..<i])
 }
 
 func basename(_ p: String) -> String {
-    guard let i = p.lastIndex(of: "/") else { return p }
-    return String(p[p.index(after: i)...])
+    guard let i = p.utf8.lastIndex(of: UInt8(ascii: "/")) else { return p }
+    return String(p[p.utf8.index(after: i)...])
 }
 
 extension String {

@@ -50,15 +50,25 @@ public enum WorkdirRegistry {
         guard fd >= 0 else { throw SandboxError(.state, errno: errno, file) }
         defer { close(fd) }
         flock(fd, LOCK_EX)
+        // On bytes: a directory seen before (the usual case) is found by comparing each line's
+        // path, with no table of the others and no String per line.
+        let bytes = HostFiles.read(fd: fd) ?? []
+        let wanted = Array(hostPath.utf8)
+        var entries: [(name: Range<Int>, path: Range<Int>)] = []
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            if let tab = bytes[start..<end].firstIndex(of: UInt8(ascii: "\t")), tab > start, tab + 1 < end {
+                if bytes[(tab + 1)..<end].elementsEqual(wanted) {
+                    return String(decoding: bytes[start..<tab], as: UTF8.self)
+                }
+                entries.append((start..<tab, (tab + 1)..<end))
+            }
+            start = end + 1
+        }
         var taken: [String: String] = [:]
-        let text = String(decoding: HostFiles.read(fd: fd) ?? [], as: UTF8.self)
-        for line in text.fields(UInt8(ascii: "\n")) {
-            guard let tab = line.utf8.firstIndex(of: UInt8(ascii: "\t")) else { continue }
-            let name = line[..<tab], path = line[line.utf8.index(after: tab)...]
-            guard !name.isEmpty, !path.isEmpty else { continue }
-            // A directory seen before (the usual case) needs no table of the others.
-            if path.utf8.elementsEqual(hostPath.utf8) { return String(name) }
-            taken[String(name)] = String(path)
+        for entry in entries {
+            taken[String(decoding: bytes[entry.name], as: UTF8.self)] = String(decoding: bytes[entry.path], as: UTF8.self)
         }
         let name = WorkdirNaming.name(for: hostPath, taken: taken, avoid: avoid)
         if taken[name] == nil {

@@ -23,6 +23,21 @@ import Testing
         #expect(inside == [ops[1], ops[2], ops[6], ops[7], ops[8], ops[9], ops[10], ops[11], ops[12]])
     }
 
+    /// Directory prefixes, as RootFiles asks them: "/etc" is not above "/etcx", the root is
+    /// above everything, and bytes compare as the kernel's (a composed é is not a decomposed one).
+    @Test func pathPrefixesCompareWholeComponentsByteForByte() {
+        let set = PathPrefixes(["/etc", "/home/user", "/caf\u{E9}"])
+        #expect(set.contain(onOrAbove: "/etc") && set.contain(onOrAbove: "/etc/ssl/certs"))
+        #expect(!set.contain(onOrAbove: "/etc", properly: true) && set.contain(onOrAbove: "/etc/ssl", properly: true))
+        #expect(!set.contain(onOrAbove: "/etcx") && !set.contain(onOrAbove: "/") && !set.contain(onOrAbove: "/home"))
+        #expect(set.contain(onOrBelow: "/home") && set.contain(onOrBelow: "/home/user"))
+        #expect(!set.contain(onOrBelow: "/home/user/app") && !set.contain(onOrBelow: "/hom") && !set.contain(onOrBelow: "/etc/ssl"))
+        #expect(set.contain(onOrAbove: "/caf\u{E9}/x") && !set.contain(onOrAbove: "/cafe\u{301}/x"))
+        let root = PathPrefixes(["/"])
+        #expect(root.contain(onOrAbove: "/usr") && root.contain(onOrAbove: "/usr", properly: true) && !root.contain(onOrBelow: "/usr"))
+        #expect(!PathPrefixes([String]()).contain(onOrAbove: "/usr"))
+    }
+
     @Test func thePlannedRootSplitsAsExpected() {
         let (outside, inside) = RootFiles.split(Planner.plan(inputs()).mounts)
         #expect(outside.contains(.symlink("/bin", to: "usr/bin")))

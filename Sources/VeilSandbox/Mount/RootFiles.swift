@@ -17,13 +17,13 @@ enum RootFiles {
     /// when its host source is one (`isDirectory`); a bind of a file, and anything at or
     /// below a symlink or file op, is left to the sandbox.
     static func mountPoints(_ ops: [MountOp], isDirectory: (String) -> Bool) -> [MountOp] {
-        let targets = ops.compactMap(\.mountTarget).map { $0 == "/" ? "/" : $0 + "/" }
-        let files = ops.compactMap { op -> String? in
+        let targets = PathPrefixes(ops.compactMap(\.mountTarget))
+        let files = PathPrefixes(ops.compactMap { op -> String? in
             switch op {
-            case .copy(_, let path, _), .file(let path, _, _), .symlink(let path, _): return path + "/"
+            case .copy(_, let path, _), .file(let path, _, _), .symlink(let path, _): return path
             default: return nil
             }
-        }
+        })
         var made: [MountOp] = [], seen: Set<String> = ["/"]
         func make(_ dir: String, mode: UInt32) {
             guard !seen.contains(dir) else { return }
@@ -40,10 +40,8 @@ enum RootFiles {
             case .bind(let source, let target, _, _) where isDirectory(source): (dir, mode) = (target, 0o755)
             default: continue
             }
-            let below = dir + "/"
-            let underAMount = targets.contains { below.hasPrefix($0) && below != $0 }
-            let throughAFile = files.contains { below.hasPrefix($0) }
-            if !underAMount && !throughAFile { make(dir, mode: mode) }
+            let underAMount = targets.contain(onOrAbove: dir, properly: true)
+            if !underAMount && !files.contain(onOrAbove: dir) { make(dir, mode: mode) }
         }
         return made
     }
@@ -61,11 +59,9 @@ enum RootFiles {
     /// plan is on, above or below (a mount would hide them, they belong in a mount the
     /// sandbox has yet to make, or the sandbox's mount point is made through them, in order).
     static func split(_ ops: [MountOp]) -> (outside: [MountOp], inside: [MountOp]) {
-        // As directory prefixes, made once: "/a" is on or under "/a/" when "/a/" starts it.
-        let targets = ops.compactMap(\.mountTarget).map { $0 == "/" ? "/" : $0 + "/" }
+        let targets = PathPrefixes(ops.compactMap(\.mountTarget))
         func underAMount(_ path: String) -> Bool {
-            let dir = path + "/"
-            return targets.contains { dir.startsBytewise(with: $0) || $0.startsBytewise(with: dir) }
+            targets.contain(onOrAbove: path) || targets.contain(onOrBelow: path)
         }
         var outside: [MountOp] = [], inside: [MountOp] = []
         for op in ops {

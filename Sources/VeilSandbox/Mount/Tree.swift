@@ -66,19 +66,32 @@ struct Tree {
         if n != bytes.count { throw SandboxError(.mount, errno: errno, "write \(path)") }
     }
 
-    /// A host file's contents, copied in the kernel (no buffer of ours).
+    /// A host file's contents, read and written: sendfile's splice costs more per call than
+    /// these small files' bytes (17 against 10 µs for /etc/shells, 26 against 20 µs for a
+    /// 35 KB ld.so.cache, into tmpfs).
     func copy(_ from: Int32, to path: String, what: String) throws {
         var st = stat()
         try check(.mount, "stat \(what)", fstat(from, &st))
         let fd = openat(dir, base + path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         try check(.mount, "create \(path)", fd)
         defer { close(fd) }
-        var left = Int(st.st_size)
-        while left > 0 {
-            let n = sendfile(fd, from, nil, left)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { throw SandboxError(.mount, errno: n < 0 ? errno : EIO, "copy \(what)") }
-            left -= n
+        let size = Int(st.st_size)
+        try withUnsafeTemporaryAllocation(byteCount: max(size, 1), alignment: 16) { buffer in
+            let bytes = buffer.baseAddress!
+            var done = 0
+            while done < size {
+                let n = read(from, bytes + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw SandboxError(.mount, errno: n < 0 ? errno : EIO, "copy \(what)") }
+                done += n
+            }
+            done = 0
+            while done < size {
+                let n = Glibc.write(fd, bytes + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw SandboxError(.mount, errno: n < 0 ? errno : EIO, "copy \(what)") }
+                done += n
+            }
         }
     }
 }
