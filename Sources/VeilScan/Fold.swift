@@ -134,7 +134,9 @@ enum Fold {
 
     /// Letters of other scripts, and punctuation, that look like ASCII (after UTS #39's
     /// confusables.txt, the common ones): Cyrillic, Greek, Armenian, Cherokee and IPA
-    /// letters, and the dashes, slashes and dots a canary holds. Case is kept, so that an
+    /// letters, Latin small capitals, and the dashes, slashes and dots a canary holds. The
+    /// en and em dashes are not among them: prose is full of them, and each would have the
+    /// text read twice (they are `lookalike` findings inside an ASCII word). Case is kept, so that an
     /// acronym (PRC) still matches only in its case.
     static let confusables: [UInt32: UInt8] = {
         let pairs: [(String, String)] = [
@@ -146,8 +148,11 @@ enum Fold {
             ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "ABEZHIKMNOPTYXC"),
             // Armenian, Cherokee, IPA and other Latin look-alikes
             ("օսհոցզ", "ouhngq"), ("ᎪᏴᏟᎬᎻᏆᎫᏦᏞᎷᏃ", "ABCEHIJKLMZ"), ("ıɑɩʏ", "iaiy"),
+            // Latin small capitals: those drawn as a lowercase letter, and the others as the
+            // capital they are (canaries match without case, acronyms aside).
+            ("ᴄᴏᴑᴜᴠᴡᴢꜱ", "coouvwzs"), ("ᴀʙᴅᴇɢʜɪᴊᴋʟᴍɴᴘʀᴛ", "ABDEGHIJKLMNPRT"),
             // Punctuation inside canaries: paths, host names, offsets, locales
-            ("‐‑‒−⁃∕⁄∶꞉", "-----//::"),
+            ("‐‑‒−⁃˗∕⁄∶꞉", "------//::"),
         ]
         var t: [UInt32: UInt8] = [:]
         for (from, to) in pairs {

@@ -33,6 +33,10 @@ struct NormalisedTests {
         ("offset ＋０８：００ here", "time zone offset", "＋", [0xFF0B, 0xFF10, 0xFF18, 0xFF1A, 0xFF10, 0xFF10]),
         ("at UTC\u{2212}8? no: UTC\u{FF0B}8", "time zone offset", "UTC\u{FF0B}", [0xFF0B]),
         ("TZ=ＰＲＣ", "time zone", "Ｐ", [0xFF30, 0xFF32, 0xFF23]),
+        // Latin small capitals and the modifier minus (they passed unseen).
+        ("user \u{1D00}\u{029F}\u{026A}\u{1D04}\u{1D07} here", "user name", "\u{1D00}", [0x1D00, 0x029F, 0x026A, 0x1D04, 0x1D07]),
+        ("tz Asia/Shan\u{0262}hai", "time zone", "Asia", [0x0262]),
+        ("on alice\u{02D7}thinkpad", "host name", "alice", [0x02D7]),
     ]
 
     @Test(arguments: disguised.indices)
