@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import VeilProfile
+import VeilScan
 
 /// Where a CONNECT went: what the agent's requests inside it are forwarded to.
 struct TunnelOrigin: Equatable, Sendable {
@@ -37,6 +38,13 @@ enum ConnectTunnel {
         guard core.routes.allow.permits(host: target.host, port: target.port) else {
             return .failure(Refusal(status: .forbidden, message: "veil: CONNECT to \(target) is not allowed by the profile"))
         }
+        // A name of the agent's choosing under a wildcard entry goes to DNS and SNI as it is.
+        let found = core.hostFindings(target.host, port: target.port)
+        if !found.isEmpty, case .block = decide(found, modes: core.config.modes, rules: core.config.rules) {
+            let what = found.first.map { $0.kind == .canary ? "a canary (\($0.detail.split(separator: " \"").first ?? ""))" : $0.kind.rawValue } ?? ""
+            return .failure(Refusal(status: .forbidden, message: "veil: CONNECT refused: the host name carries \(what)",
+                                    shownTarget: "(a host name veil refused):\(target.port)"))
+        }
         guard core.config.runCA != nil else {
             return .failure(Refusal(status: .forbidden,
                                     message: "veil: CONNECT to \(target) refused: this inspector has no CA to read the tunnel with"))
@@ -47,6 +55,9 @@ enum ConnectTunnel {
     struct Refusal: Error {
         let status: HTTPResponseStatus
         let message: String
+        /// The target as the report and record show it, when not the one asked for (it
+        /// carries what was refused).
+        var shownTarget: String? = nil
     }
 
     /// Takes the HTTP handlers out, says 200, and leaves a `FirstBytes` to set up TLS (or

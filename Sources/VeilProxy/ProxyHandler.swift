@@ -80,7 +80,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .success(let origin):
                 machine.connectAccepted(origin)
             case .failure(let refusal):
-                perform(machine.connectRefused(refusal.status, refusal.message, head: head), context: context)
+                let shown = refusal.shownTarget.map { HTTPRequestHead(version: head.version, method: head.method, uri: $0) } ?? head
+                perform(machine.connectRefused(refusal.status, refusal.message, head: shown), context: context)
             }
         case .sendContinue(let version):
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .continue))), promise: nil)

@@ -107,4 +107,13 @@ struct AllowList: Sendable {
     func permits(host: String, port: Int) -> Bool {
         patterns.contains { $0.matches(host: host, port: port) }
     }
+
+    /// Whether an entry names `host` itself, not a domain or wildcard it falls under: a name
+    /// the agent did not choose.
+    func names(host: String, port: Int) -> Bool {
+        patterns.contains { pattern in
+            if case .exactly = pattern.name { return pattern.matches(host: host, port: port) }
+            return false
+        }
+    }
 }

