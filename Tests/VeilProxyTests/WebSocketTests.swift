@@ -447,8 +447,28 @@ import VeilScan
     /// One whole raw deflate stream, ended with a final block (Z_FINISH).
     func deflateFinished(_ text: String) -> [UInt8] {
         var z = z_stream()
-        deflateInit2_(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        Self.startRawDeflate(&z)
         defer { deflateEnd(&z) }
+        return Self.deflate(&z, text, flush: Z_FINISH)
+    }
+
+    /// Two messages through one raw deflate stream with a sync flush each, as permessage-deflate
+    /// with context takeover sends them (the 00 00 FF FF tail removed).
+    func deflateTwo(_ a: String, _ b: String) -> ([UInt8], [UInt8]) {
+        var z = z_stream()
+        Self.startRawDeflate(&z)
+        defer { deflateEnd(&z) }
+        let first = Self.deflate(&z, a, flush: Z_SYNC_FLUSH), second = Self.deflate(&z, b, flush: Z_SYNC_FLUSH)
+        return (Array(first.dropLast(4)), Array(second.dropLast(4)))
+    }
+
+    /// In place: zlib's state points back at the stream, so a moved copy is refused.
+    static func startRawDeflate(_ z: inout z_stream) {
+        deflateInit2_(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+    }
+
+    /// What `z` makes of `text` with `flush`.
+    static func deflate(_ z: inout z_stream, _ text: String, flush: Int32) -> [UInt8] {
         var input = Array(text.utf8)
         var out = [UInt8](repeating: 0, count: 4096)
         input.withUnsafeMutableBufferPointer { i in
@@ -457,34 +477,10 @@ import VeilScan
                 z.avail_in = UInt32(i.count)
                 z.next_out = o.baseAddress
                 z.avail_out = UInt32(o.count)
-                _ = deflate(&z, Z_FINISH)
+                _ = CCompression.deflate(&z, flush)
             }
         }
         return Array(out[..<(4096 - Int(z.avail_out))])
-    }
-
-    /// Two messages through one raw deflate stream with a sync flush each, as permessage-deflate
-    /// with context takeover sends them (the 00 00 FF FF tail removed).
-    func deflateTwo(_ a: String, _ b: String) -> ([UInt8], [UInt8]) {
-        var z = z_stream()
-        deflateInit2_(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        defer { deflateEnd(&z) }
-        func one(_ s: String) -> [UInt8] {
-            var input = Array(s.utf8)
-            var out = [UInt8](repeating: 0, count: 4096)
-            input.withUnsafeMutableBufferPointer { i in
-                out.withUnsafeMutableBufferPointer { o in
-                    z.next_in = i.baseAddress
-                    z.avail_in = UInt32(i.count)
-                    z.next_out = o.baseAddress
-                    z.avail_out = UInt32(o.count)
-                    _ = deflate(&z, Z_SYNC_FLUSH)
-                }
-            }
-            let n = 4096 - Int(z.avail_out)
-            return Array(out[..<(n - 4)])
-        }
-        return (one(a), one(b))
     }
 }
 
