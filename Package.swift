@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "VeilProxyTests",
             dependencies: [
-                "VeilProxy", "CCompression", .product(name: "NIOPosix", package: "swift-nio"),
+                "VeilProxy", "VeilScan", "VeilProfile", "CCompression", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -264,11 +264,13 @@ final class SharedResources: Sendable {
     /// are: ASCII JSON labelled `charset=utf-16le` is CJK to the view and plain text to a
     /// json.loads that ignores the label; a gzip header's file name, a zstd skippable frame are
     /// dropped by the decoding and logged raw. The sent bytes are read too, for canaries and
-    /// the profile's rules (binary has no text whose characters would mean anything), and what
-    /// the view did not already find is added, its path `sent-bytes`.
+    /// the profile's `forbid` patterns (compressed bytes are no text whose characters, or
+    /// dates, would mean anything), and what the view did not already find is added, its path
+    /// `sent-bytes`.
     private func sentBytesFindings(_ ex: Exchange, besides found: [Finding]) -> [Finding] {
-        ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: .unknown) }.compactMap { f in
-            guard f.kind == .canary || f.kind == .rule,
+        let forbidden = Set(config.rules.filter { $0.kind == .forbid }.map(\.name))
+        return ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: .unknown) }.compactMap { f in
+            guard f.kind == .canary || (f.kind == .rule && f.rule.map(forbidden.contains) == true),
                   !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail && $0.rule == f.rule }) else { return nil }
             var f = f
             f.path = "sent-bytes"

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 @testable import VeilProxy
+import VeilProfile
 import VeilScan
 
 @Suite("what the scanner reads of a body") struct BodyViewTests {
@@ -186,4 +187,28 @@ import VeilScan
         #expect(ok.status == 200)
         #expect(up.seen.last?.body == upload)
     }
+    /// The sent bytes are read for canaries and `forbid` patterns, never for dates: a gzip
+    /// header's file name with a forbidden word blocks, one with a US-style date does not,
+    /// even where dates block, since compressed bytes are no prose a date could be written in.
+    @Test func sentBytesAreReadForCanariesAndForbiddenPatternsOnly() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        var modes = Profile.Modes()
+        modes.rule = .block
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: InspectorConfig(
+            routes: [Route(api: .unknown, upstream: .url(up.url))],
+            rules: [Profile.Rule(name: "quux", kind: .forbid, pattern: "QUUXMARKER"), Profile.Rule(name: "dates", kind: .isoDate)],
+            modes: modes, connectTimeoutSeconds: 2, readTimeoutSeconds: 5))
+        defer { inspector.shutdown() }
+        let gzipped = Compress.gzip(Array(#"{"messages":[{"role":"user","content":"hello"}]}"#.utf8))
+        func named(_ name: String) -> [UInt8] {
+            Array(gzipped[..<3]) + [gzipped[3] | 0x08] + Array(gzipped[4..<10]) + Array(name.utf8) + [0] + Array(gzipped[10...])
+        }
+        let headers = [("content-type", "application/json"), ("content-encoding", "gzip")]
+        let forbidden = try await request(inspector.port, "/v1/chat/completions", bytes: named("QUUXMARKER"), headers: headers)
+        #expect(forbidden.status == 400, "\(forbidden.body)")
+        let dated = try await request(inspector.port, "/v1/chat/completions", bytes: named("report 12/07/2026"), headers: headers)
+        #expect(dated.status == 200, "\(dated.body)")
+    }
 }
+
