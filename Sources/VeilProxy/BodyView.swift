@@ -40,6 +40,7 @@ enum BodyView {
 
     /// The view of already content-decoded bytes; nil: scan them as they are.
     static func text(_ bytes: UnsafeRawBufferPointer, type: ContentType?, limit: Int) throws(RequestCoding.Failure) -> [UInt8]? {
+        if type?.ambiguous == true { throw .unreadable("a content-type that names two charsets or boundaries") }
         let view: [UInt8]?
         switch type?.media {
         case "application/x-www-form-urlencoded":

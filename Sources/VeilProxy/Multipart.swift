@@ -52,7 +52,9 @@ enum Multipart {
                 throw .unreadable("a multipart part in content-encoding \(coding)")
             }
         case "content-type":
-            if let charset = ContentType(value).charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset) {
+            let type = ContentType(value)
+            if type.ambiguous { throw .unreadable("a multipart part whose content-type names two charsets") }
+            if let charset = type.charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset) {
                 throw .unreadable("a multipart part in charset \(charset)")
             }
         default:

@@ -80,6 +80,12 @@ import VeilScan
             (multipart(file: "tz", partHeaders: "Content-Type: text/plain; charset=utf-7\r\n"),
              "multipart/form-data; boundary=XyZ", .unreadable("a multipart part in charset utf-7")),
             (multipart(file: "tz", partHeaders: ""), "multipart/form-data", .badText("multipart (no boundary of 1 to 70 characters)")),
+            // The attack: the parts read with the first boundary, an upstream that takes the
+            // last reads others (Werkzeug); the same for a part's charset.
+            (multipart(file: "tz", partHeaders: ""), "multipart/form-data; boundary=XyZ; boundary=Other",
+             .unreadable("a content-type that names two charsets or boundaries")),
+            (multipart(file: "tz", partHeaders: "Content-Type: text/plain; charset=utf-8; charset=utf-7\r\n"),
+             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part whose content-type names two charsets")),
         ]
         for (body, type, failure) in cases {
             #expect(throws: failure, "\(type)") { try scan(body, type) }
@@ -119,8 +125,11 @@ import VeilScan
     }
 
     @Test func contentTypeParameters() {
-        let t = ContentType(#"Multipart/Form-Data ; charset="UTF-8"; boundary="a b"; charset=latin1"#)
-        #expect(t.media == "multipart/form-data" && t.charset == "utf-8" && t.boundary == "a b")
+        let t = ContentType(#"Multipart/Form-Data ; charset="UTF-8"; boundary="a b"; charset=utf-8"#)
+        #expect(t.media == "multipart/form-data" && t.charset == "utf-8" && t.boundary == "a b" && !t.ambiguous)
+        // Two values of one parameter: readers take the first or the last.
+        #expect(ContentType("multipart/form-data; boundary=AAA; boundary=BBB").ambiguous)
+        #expect(ContentType("application/json; charset=utf-16le; charset=utf-8").ambiguous)
         #expect(ContentType("application/vnd.api+json").isJSON)
         #expect(ContentType("").media.isEmpty)
     }
