@@ -2,8 +2,9 @@ import Glibc
 import VeilProfile
 
 /// The neutral path of the user's workdir inside the sandbox: `/home/user/<basename>` when the
-/// basename is plain and says nothing of the host, else `project-<8 random hex digits>`. A registry keeps
-/// distinct host directories on distinct names, so agents' per-project state never collides.
+/// basename is plain and says nothing of the host, else `project-<8 random hex digits>`. A
+/// registry keeps distinct host directories on distinct names, so agents' per-project state
+/// never collides.
 public enum WorkdirNaming {
     public static func isPlain(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 64, name.first != "." else { return false }
