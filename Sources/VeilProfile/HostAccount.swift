@@ -54,7 +54,7 @@ public struct HostAccount: Sendable, Equatable {
             guard found == 3, UInt32(String(decoding: bytes[(second + 1)..<third], as: UTF8.self)) == uid else { continue }
             let line = String(decoding: bytes[start..<end], as: UTF8.self)
             let f = line.fields(colon, omittingEmpty: false)
-            guard f.count >= 7, !f[0].startsBytewise(with: "#"), UInt32(f[2]) == uid else { continue }
+            guard f.count >= 7, !f[0].startsBytewise(with: "#") else { continue }  // f[2] is checked above
             let fullName = f[4].fields(UInt8(ascii: ","), omittingEmpty: false).first.map(String.init) ?? ""
             return (String(f[0]), fullName, String(f[5]))
         }

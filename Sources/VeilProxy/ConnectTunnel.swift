@@ -41,7 +41,8 @@ enum ConnectTunnel {
         // A name of the agent's choosing under a wildcard entry goes to DNS and SNI as it is.
         let found = core.hostFindings(target.host, port: target.port)
         if !found.isEmpty, case .block = decide(found, modes: core.config.modes, rules: core.config.rules) {
-            let what = found.first.map { $0.kind == .canary ? "a canary (\($0.detail.split(separator: " \"").first ?? ""))" : $0.kind.rawValue } ?? ""
+            let blocking = found.first { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
+            let what = BlockNotice.describe(blocking ?? found[0])
             return .failure(Refusal(status: .forbidden, message: "veil: CONNECT refused: the host name carries \(what)",
                                     shownTarget: "(a host name veil refused):\(target.port)"))
         }
