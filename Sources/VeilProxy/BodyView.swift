@@ -13,8 +13,11 @@ import VeilScan
 ///   UTF-8, any other is refused (415); JSON (even said to be UTF-8), text or an untyped
 ///   body in UTF-16/32 is found by its BOM or its NUL pattern (RFC 4627 §3), as lenient
 ///   readers do;
-/// - multipart: read as it is (text fields are plain bytes, as are file parts), but a part
-///   in a transfer encoding (base64, quoted-printable) or another charset is refused.
+/// - multipart: read as it is (text fields are plain bytes, as are file parts), and its part
+///   headers' encoded parameters decoded besides (Multipart); a part in a transfer encoding
+///   (base64, quoted-printable) or another charset is refused.
+/// A content-type that readers could take two ways (ContentType.ambiguity), or two of them,
+/// is refused.
 /// Everything else (JSON, text, SSE, images, PDFs, octet streams) is scanned byte for byte.
 enum BodyView {
     /// The body to scan (and record) when it differs from the one sent; nil: the body as it is.
@@ -26,7 +29,10 @@ enum BodyView {
             let codings = try RequestCoding.codings(headers)
             if !codings.isEmpty { decoded = try RequestCoding.decode(body, codings: codings, limit: limit) }
         }
-        let value = headers.first(name: "content-type")
+        // Two content-types: readers take the first, the last, or both as a list.
+        let types = headers["content-type"]
+        guard types.count <= 1 else { throw .unreadable("two content-types at once") }
+        let value = types.first
         let view = try (decoded ?? body).withUnsafeReadableBytes { (raw) throws(RequestCoding.Failure) -> [UInt8]? in
             // What the SDKs send: parsing the header would cost more than the look at two bytes.
             if let value, value.equalsLowercased("application/json") {
@@ -40,15 +46,15 @@ enum BodyView {
 
     /// The view of already content-decoded bytes; nil: scan them as they are.
     static func text(_ bytes: UnsafeRawBufferPointer, type: ContentType?, limit: Int) throws(RequestCoding.Failure) -> [UInt8]? {
-        if type?.ambiguous == true { throw .unreadable("a content-type that names two charsets or boundaries") }
+        if let ambiguity = type?.ambiguity { throw .unreadable("a content-type that \(ambiguity)") }
         let view: [UInt8]?
         switch type?.media {
         case "application/x-www-form-urlencoded":
             let utf8 = try transcoded(bytes, charset: type?.charset, sniff: false)
             view = utf8.map { FormFields.json($0) } ?? FormFields.json(bytes)
         case let media? where media.hasPrefix("multipart/"):
-            try Multipart.check(bytes, boundary: type?.boundary)
-            view = nil
+            let decoded = try Multipart.check(bytes, boundary: type?.boundary)
+            view = decoded.isEmpty ? nil : Array(bytes) + [0x0A] + decoded
         default:
             // JSON is sniffed even when it says UTF-8: Python's json.loads, behind many a
             // gateway, reads the bytes and not the header, and UTF-8 JSON never starts with

@@ -7,29 +7,39 @@ struct ContentType: Equatable {
     let charset: String?
     /// Case kept (it is matched byte for byte in the body), quotes removed.
     let boundary: String?
-    /// `charset` or `boundary` given twice with two values. Readers disagree on which counts
-    /// (the first here, the last in Werkzeug): the body is read one way and could be taken the
-    /// other, so it is refused.
-    let ambiguous: Bool
+    /// Why readers could take the value two ways; nil when they cannot. The body would be read
+    /// one way and could be taken the other, so it is refused:
+    /// - `charset` or `boundary` twice with two values (the first counts here, the last in
+    ///   Werkzeug);
+    /// - either in RFC 2231's form (`charset*=''utf-7`, `boundary*0=…`), which Python's email
+    ///   package decodes and a simpler reader passes over;
+    /// - a quoted value that does not end, or bytes after one (a reader that splits at every
+    ///   `;` reads `boundary="a;b"` as `"a`);
+    /// - a comma in the media type, where a reader of header lists takes two.
+    let ambiguity: String?
+
+    var ambiguous: Bool { ambiguity != nil }
 
     init(_ value: String) {
-        var parts = value.split(separator: ";", omittingEmptySubsequences: false).makeIterator()
-        media = (parts.next() ?? "").trimmingASCIISpaces().lowercased()
-        var charset: String?, boundary: String?, ambiguous = false
-        while let part = parts.next() {
-            guard let eq = part.firstIndex(of: "=") else { continue }
-            let name = part[..<eq].trimmingASCIISpaces().lowercased()
-            var v = part[part.index(after: eq)...].trimmingASCIISpaces()
-            if v.count >= 2, v.first == "\"", v.last == "\"" { v = v.dropFirst().dropLast() }
-            // The first of each is kept, and a second with another value marks the whole.
-            if name == "charset" {
-                if let c = charset { ambiguous = ambiguous || c != v.lowercased() } else { charset = v.lowercased() }
-            }
-            if name == "boundary" {
-                if let b = boundary { ambiguous = ambiguous || b != v } else { boundary = String(v) }
-            }
+        media = (value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingASCIISpaces().lowercased()
+        let parameters = HeaderParameters(value)
+        let charsets = Set(parameters.values("charset").map { String(decoding: $0, as: UTF8.self).lowercased() })
+        let boundaries = Set(parameters.values("boundary").map { String(decoding: $0, as: UTF8.self) })
+        // The first of each is kept.
+        charset = parameters.values("charset").first.map { String(decoding: $0, as: UTF8.self).lowercased() }
+        boundary = parameters.values("boundary").first.map { String(decoding: $0, as: UTF8.self) }
+        if charsets.count > 1 || boundaries.count > 1 {
+            ambiguity = "names two charsets or boundaries"
+        } else if !parameters.extendedNames.isDisjoint(with: ["charset", "boundary"]) {
+            ambiguity = "encodes its charset or boundary (RFC 2231)"
+        } else if parameters.malformed {
+            ambiguity = "has a quoted value that does not end where it should"
+        } else if media.contains(",") {
+            ambiguity = "names two media types"
+        } else {
+            ambiguity = nil
         }
-        (self.charset, self.boundary, self.ambiguous) = (charset, boundary, ambiguous)
     }
 
     /// `application/json`, `application/vnd.x+json`: where RFC 8259's UTF-16/32 detection applies.

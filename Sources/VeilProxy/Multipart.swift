@@ -2,41 +2,69 @@
 /// are plain bytes between delimiter lines (SDKs upload files this way). What the scanner
 /// could not read is a part whose bytes are an encoding of its content: a
 /// content-transfer-encoding (base64, quoted-printable), a content-encoding, or a charset
-/// other than UTF-8. Those parts are refused rather than forwarded unread.
+/// other than UTF-8. Those parts are refused rather than forwarded unread, as are part headers
+/// that readers take two ways (a header folded over two lines, which Python's email package
+/// unfolds, a line without a colon). A parameter in RFC 2231's form
+/// (`filename*=utf-8''%2Fhome%2Falice`, `filename*0="/home/al"; filename*1="ice"`) and a
+/// percent-encoded one are what python-multipart and the email package decode: `check`
+/// returns those values decoded, for the scanner to read besides the body.
 enum Multipart {
-    static func check(_ body: UnsafeRawBufferPointer, boundary: String?) throws(RequestCoding.Failure) {
+    static func check(_ body: UnsafeRawBufferPointer, boundary: String?) throws(RequestCoding.Failure) -> [UInt8] {
         // RFC 2046: 1 to 70 characters. Without one the upstream cannot find the parts either.
         guard let boundary, (1 ... 70).contains(boundary.utf8.count) else {
             throw .badText("multipart (no boundary of 1 to 70 characters)")
         }
         let delimiter = Array("--\(boundary)".utf8)
+        var decoded: [UInt8] = []
         var at = 0
         while let found = find(delimiter, in: body, from: at) {
             at = found + delimiter.count
             // A delimiter starts a line; anything else is content that happens to match.
             guard found == 0 || body[found - 1] == 0x0A else { continue }
-            if at + 1 < body.count, body[at] == UInt8(ascii: "-"), body[at + 1] == UInt8(ascii: "-") { return }
-            guard let lineEnd = body[at...].firstIndex(of: 0x0A) else { return }
-            at = try checkHeaders(body, from: lineEnd + 1)
+            if at + 1 < body.count, body[at] == UInt8(ascii: "-"), body[at + 1] == UInt8(ascii: "-") { return decoded }
+            guard let lineEnd = body[at...].firstIndex(of: 0x0A) else { return decoded }
+            at = try checkHeaders(body, from: lineEnd + 1, decoded: &decoded)
         }
+        return decoded
     }
 
     /// The header lines of one part, up to the empty line; returns where its content starts.
-    private static func checkHeaders(_ body: UnsafeRawBufferPointer, from start: Int) throws(RequestCoding.Failure) -> Int {
+    private static func checkHeaders(_ body: UnsafeRawBufferPointer, from start: Int,
+                                     decoded: inout [UInt8]) throws(RequestCoding.Failure) -> Int {
         var line = start
         while line < body.count {
             let end = body[line...].firstIndex(of: 0x0A) ?? body.count
             var text = String(decoding: body[line ..< end], as: UTF8.self)
             if text.hasSuffix("\r") { text.removeLast() }
             if text.isEmpty { return end + 1 }
-            if let colon = text.firstIndex(of: ":") {
-                let name = text[..<colon].trimmingASCIISpaces().lowercased()
-                let value = String(text[text.index(after: colon)...].trimmingASCIISpaces())
-                try check(header: name, value: value)
+            if text.first == " " || text.first == "\t" {
+                throw .unreadable("a multipart part header folded over two lines")
             }
+            guard let colon = text.firstIndex(of: ":") else {
+                throw .badText("multipart (a part header line without a colon)")
+            }
+            let name = text[..<colon].trimmingASCIISpaces().lowercased()
+            let value = String(text[text.index(after: colon)...].trimmingASCIISpaces())
+            try check(header: name, value: value)
+            decoded += encodedParameters(value)
             line = end + 1
         }
         return body.count
+    }
+
+    /// The values of a part header's parameters that readers decode, decoded, a line each:
+    /// RFC 2231's forms and percent-encoded values (aiohttp writes `filename="%2Fhome"`).
+    private static func encodedParameters(_ value: String) -> [UInt8] {
+        guard value.utf8.contains(UInt8(ascii: "*")) || value.utf8.contains(UInt8(ascii: "%")) else { return [] }
+        let parameters = HeaderParameters(value)
+        var out: [UInt8] = []
+        for name in parameters.extendedNames.sorted() {
+            if let v = parameters.extended(name) { out += v + [0x0A] }
+        }
+        for (name, v) in parameters.list where !name.contains("*") && v.contains(UInt8(ascii: "%")) {
+            out += HeaderParameters.percentDecoded(v[...]) + [0x0A]
+        }
+        return out
     }
 
     private static func check(header name: String, value: String) throws(RequestCoding.Failure) {
@@ -53,7 +81,7 @@ enum Multipart {
             }
         case "content-type":
             let type = ContentType(value)
-            if type.ambiguous { throw .unreadable("a multipart part whose content-type names two charsets") }
+            if let ambiguity = type.ambiguity { throw .unreadable("a multipart part whose content-type \(ambiguity)") }
             if let charset = type.charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset) {
                 throw .unreadable("a multipart part in charset \(charset)")
             }

@@ -85,7 +85,27 @@ import VeilScan
             (multipart(file: "tz", partHeaders: ""), "multipart/form-data; boundary=XyZ; boundary=Other",
              .unreadable("a content-type that names two charsets or boundaries")),
             (multipart(file: "tz", partHeaders: "Content-Type: text/plain; charset=utf-8; charset=utf-7\r\n"),
-             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part whose content-type names two charsets")),
+             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part whose content-type names two charsets or boundaries")),
+            // A quoted boundary holds a `;`: read as `"a` (split at every `;`), no part was
+            // found and the base64 part went on unread.
+            (multipart(file: "QXNpYS9TaGFuZ2hhaQ==", partHeaders: "Content-Transfer-Encoding: base64\r\n", boundary: "a;b"),
+             #"multipart/form-data; boundary="a;b""#, .unreadable("a multipart part in content-transfer-encoding base64")),
+            // The email package unfolds a header folded over two lines and reads the charset.
+            (multipart(file: "tz", partHeaders: "Content-Type: text/plain;\r\n charset=utf-7\r\n"),
+             "multipart/form-data; boundary=XyZ", .unreadable("a multipart part header folded over two lines")),
+            (multipart(file: "tz", partHeaders: "charset=utf-7\r\n"),
+             "multipart/form-data; boundary=XyZ", .badText("multipart (a part header line without a colon)")),
+            // RFC 2231's forms of a charset or boundary: decoded by the email package.
+            (multipart(file: "tz", partHeaders: "Content-Type: text/plain; charset*=''utf-7\r\n"),
+             "multipart/form-data; boundary=XyZ",
+             .unreadable("a multipart part whose content-type encodes its charset or boundary (RFC 2231)")),
+            (multipart(file: "QXNpYS9TaGFuZ2hhaQ==", partHeaders: "Content-Transfer-Encoding: base64\r\n"),
+             "multipart/form-data; boundary=Decoy; boundary*0=Xy; boundary*1=Z",
+             .unreadable("a content-type that encodes its charset or boundary (RFC 2231)")),
+            (utf16(Self.json, bigEndian: false, bom: false), #"application/json; x="; charset=utf-16le"#,
+             .unreadable("a content-type that has a quoted value that does not end where it should")),
+            (Array(Self.json.utf8), "text/plain, application/json; charset=utf-16le",
+             .unreadable("a content-type that names two media types")),
         ]
         for (body, type, failure) in cases {
             #expect(throws: failure, "\(type)") { try scan(body, type) }
@@ -117,6 +137,33 @@ import VeilScan
         }
     }
 
+    /// A part header's parameter in RFC 2231's forms, or percent-encoded, is what
+    /// python-multipart and the email package hand the application decoded: a file name
+    /// `Asia%2FShanghai`, or `Asia/Shang` and `hai` in two continuations.
+    @Test func aPartHeadersEncodedParametersAreReadDecoded() throws {
+        let headers = [
+            "Content-Disposition: form-data; name=\"f\"; filename*=UTF-8''Asia%2FShanghai\r\n",
+            "Content-Disposition: form-data; name=\"f\"; filename*0=\"Asia/Shang\"; filename*1=\"hai\"\r\n",
+            "Content-Disposition: form-data; name=\"f\"; filename*1*=%68ai; filename*0*=utf-8'en'Asia%2FShang\r\n",
+            "Content-Disposition: form-data; name=\"f\"; filename=\"Asia%2FShanghai\"\r\n",
+            "Content-Disposition: form-data; name*=''Asia%2FShanghai\r\n",
+        ]
+        for h in headers {
+            let body = multipart(file: "hello", partHeaders: h)
+            #expect(try canaries(scan(body, "multipart/form-data; boundary=XyZ")).count == 1, "\(h)")
+            // The body goes on as it was sent.
+            let view = try #require(try BodyView.decoded(ByteBuffer(bytes: body), headers: HTTPHeaders([("content-type", "multipart/form-data; boundary=XyZ")]), limit: 1 << 20))
+            #expect(Array(view.readableBytesView.prefix(body.count)) == body)
+        }
+    }
+
+    @Test func twoContentTypesAreRefused() {
+        let headers = HTTPHeaders([("content-type", "text/plain"), ("content-type", "application/x-www-form-urlencoded")])
+        #expect(throws: RequestCoding.Failure.unreadable("two content-types at once")) {
+            try BodyView.decoded(ByteBuffer(bytes: Array("tz=Asia%2FShanghai".utf8)), headers: headers, limit: 1 << 20)
+        }
+    }
+
     @Test func aViewLargerThanTheCapIsRefused() {
         // Every byte a control character: six bytes each in the JSON view.
         let body = [UInt8]("a=".utf8) + [UInt8](repeating: 0x01, count: 200)
@@ -130,15 +177,21 @@ import VeilScan
         // Two values of one parameter: readers take the first or the last.
         #expect(ContentType("multipart/form-data; boundary=AAA; boundary=BBB").ambiguous)
         #expect(ContentType("application/json; charset=utf-16le; charset=utf-8").ambiguous)
+        // Quoted values as strict readers take them: `;` inside, `\` escaping.
+        let q = ContentType(#"multipart/form-data; boundary="a;b\"c"; charset=utf-8"#)
+        #expect(q.boundary == #"a;b"c"# && q.charset == "utf-8" && !q.ambiguous)
+        #expect(ContentType(#"multipart/form-data; boundary="abc" d"#).ambiguous)
+        #expect(ContentType(#"multipart/form-data; boundary=a"b"#).ambiguous)
+        #expect(!ContentType("multipart/form-data;boundary=XyZ;").ambiguous)
         #expect(ContentType("application/vnd.api+json").isJSON)
         #expect(ContentType("").media.isEmpty)
     }
 
     /// A multipart/form-data body with a text field `purpose` and one file part.
-    func multipart(file: String, partHeaders: String) -> [UInt8] {
-        Array(("--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nuser_data\r\n"
-            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\(partHeaders)\r\n"
-            + "\(file)\r\n--XyZ--\r\n").utf8)
+    func multipart(file: String, partHeaders: String, boundary b: String = "XyZ") -> [UInt8] {
+        Array(("--\(b)\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nuser_data\r\n"
+            + "--\(b)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\(partHeaders)\r\n"
+            + "\(file)\r\n--\(b)--\r\n").utf8)
     }
 
     // Through the inspector.
@@ -151,6 +204,8 @@ import VeilScan
         let blocked: [([UInt8], String)] = [
             (Array("tz=Asia%2FShanghai".utf8), "application/x-www-form-urlencoded"),
             (utf16(Self.json, bigEndian: false, bom: true), "application/json"),
+            (multipart(file: "hello", partHeaders: "Content-Disposition: form-data; name=\"f\"; filename*=UTF-8''Asia%2FShanghai\r\n"),
+             "multipart/form-data; boundary=XyZ"),
         ]
         for (bytes, type) in blocked {
             let got = try await request(inspector.port, "/v1/chat/completions", bytes: bytes, headers: [("content-type", type)])
