@@ -30,9 +30,11 @@ enum BodyView {
             if !codings.isEmpty { decoded = try RequestCoding.decode(body, codings: codings, limit: limit) }
         }
         // Two content-types: readers take the first, the last, or both as a list.
-        let types = headers["content-type"]
-        guard types.count <= 1 else { throw .unreadable("two content-types at once") }
-        let value = types.first
+        var value: String?
+        for (name, v) in headers where name.equalsLowercased("content-type") {
+            guard value == nil else { throw .unreadable("two content-types at once") }
+            value = v
+        }
         let view = try (decoded ?? body).withUnsafeReadableBytes { (raw) throws(RequestCoding.Failure) -> [UInt8]? in
             // What the SDKs send: parsing the header would cost more than the look at two bytes.
             if let value, value.equalsLowercased("application/json") {
