@@ -51,27 +51,31 @@ struct HeaderParameters {
     /// The values of `name` as given plainly, unquoted.
     func values(_ name: String) -> [[UInt8]] { list.filter { $0.name == name }.map(\.value) }
 
-    /// A parameter in RFC 2231's forms, which Python's email package and python-multipart
+    /// More than any header a client writes has; a header with more is refused, so that no
+    /// reading of one costs more than a glance.
+    static let most = 64
+
+    /// The parameters in RFC 2231's forms, which Python's email package and python-multipart
     /// decode: `name*=utf-8''%2Fhome` (charset and language, then percent-encoded bytes) and
-    /// the continuations `name*0=…; name*1*=…`, joined in the order of their numbers.
-    func extended(_ base: String) -> [UInt8]? {
-        var pieces: [(index: Int, value: [UInt8])] = []
-        for (name, value) in list where name.hasPrefix(base + "*") {
-            var rest = name.dropFirst(base.count + 1)
+    /// the continuations `name*0=…; name*1*=…`, joined in the order of their numbers; by name,
+    /// without the `*` and the number. One pass over the list.
+    var extended: [String: [UInt8]] {
+        var pieces: [String: [(index: Int, value: [UInt8])]] = [:]
+        for (name, value) in list {
+            guard let star = name.firstIndex(of: "*") else { continue }
+            var rest = name[name.index(after: star)...]
             let encoded = rest.isEmpty || rest.hasSuffix("*")
             if rest.hasSuffix("*") { rest = rest.dropLast() }
-            let index = rest.isEmpty ? 0 : Int(rest) ?? -1
-            guard index >= 0 else { continue }
+            guard let index = rest.isEmpty ? 0 : Int(rest), index >= 0 else { continue }
             // Only the first piece names a charset and a language: `utf-8'en'`.
             var bytes = value[...]
             if encoded, index == 0, let q1 = bytes.firstIndex(of: Self.apostrophe),
                let q2 = bytes[(q1 + 1)...].firstIndex(of: Self.apostrophe) {
                 bytes = bytes[(q2 + 1)...]
             }
-            pieces.append((index, encoded ? Self.percentDecoded(bytes) : Array(bytes)))
+            pieces[String(name[..<star]), default: []].append((index, encoded ? Self.percentDecoded(bytes) : Array(bytes)))
         }
-        guard !pieces.isEmpty else { return nil }
-        return pieces.sorted { $0.index < $1.index }.flatMap(\.value)
+        return pieces.mapValues { $0.sorted { $0.index < $1.index }.flatMap(\.value) }
     }
 
     /// The names that have an RFC 2231 form, without the `*` and the number.

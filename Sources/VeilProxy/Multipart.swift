@@ -46,7 +46,7 @@ enum Multipart {
             let name = text[..<colon].trimmingASCIISpaces().lowercased()
             let value = String(text[text.index(after: colon)...].trimmingASCIISpaces())
             try check(header: name, value: value)
-            decoded += encodedParameters(value)
+            decoded += try encodedParameters(value)
             line = end + 1
         }
         return body.count
@@ -54,13 +54,14 @@ enum Multipart {
 
     /// The values of a part header's parameters that readers decode, decoded, a line each:
     /// RFC 2231's forms and percent-encoded values (aiohttp writes `filename="%2Fhome"`).
-    private static func encodedParameters(_ value: String) -> [UInt8] {
+    private static func encodedParameters(_ value: String) throws(RequestCoding.Failure) -> [UInt8] {
         guard value.utf8.contains(UInt8(ascii: "*")) || value.utf8.contains(UInt8(ascii: "%")) else { return [] }
         let parameters = HeaderParameters(value)
-        var out: [UInt8] = []
-        for name in parameters.extendedNames.sorted() {
-            if let v = parameters.extended(name) { out += v + [0x0A] }
+        guard parameters.list.count <= HeaderParameters.most else {
+            throw .unreadable("a multipart part header with more than \(HeaderParameters.most) parameters")
         }
+        var out: [UInt8] = []
+        for (_, v) in parameters.extended.sorted(by: { $0.key < $1.key }) { out += v + [0x0A] }
         for (name, v) in parameters.list where !name.contains("*") && v.contains(UInt8(ascii: "%")) {
             out += HeaderParameters.percentDecoded(v[...]) + [0x0A]
         }
