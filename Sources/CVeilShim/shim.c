@@ -74,6 +74,8 @@ int veil_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int veil_memfd(void) { return (int)syscall(SYS_memfd_create, "veil-filter", MFD_CLOEXEC); }
 
+int veil_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
 int veil_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }

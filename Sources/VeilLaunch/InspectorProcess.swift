@@ -1,5 +1,6 @@
 import CVeilShim
 import Glibc
+import VeilProfile
 import VeilSandbox
 
 /// The inspector's process, started from the run: `veil-core __inspector` serving the
@@ -98,17 +99,36 @@ public final class InspectorProcess {
         return InspectorProcess(pid: pid)
     }
 
+    /// How long the inspector may take to finish once asked. Closing its connections and
+    /// writing the report take milliseconds; what takes longer is work the agent left behind,
+    /// such as a scan of a body built to be slow, which must not keep the run (a CI job) alive
+    /// after the agent is gone.
+    public static let stopGrace: Int32 = 10_000
+
     /// Asks the inspector to finish (SIGTERM, carrying the limits hit: it writes its report and
-    /// exits) and waits.
+    /// exits) and waits, at most `grace` ms; then it is killed and the run fails.
     /// Its status: 0 nothing found, `InspectorHandoff.markerStatus` findings, else it failed.
-    public func stop(hits: InspectorHandoff.LimitHits = .init()) -> Int32 {
+    public func stop(hits: InspectorHandoff.LimitHits = .init(), grace: Int32 = InspectorProcess.stopGrace) -> Int32 {
+        let exited = veil_pidfd_open(pid)
+        defer { if exited >= 0 { close(exited) } }
         var value = sigval()
         value.sival_int = hits.packed
         sigqueue(pid, SIGTERM, value)
+        if exited >= 0 {
+            var ready = pollfd(fd: exited, events: Int16(POLLIN), revents: 0)
+            var rc: Int32
+            repeat { rc = poll(&ready, 1, grace) } while rc < 0 && errno == EINTR
+            if rc == 0 {
+                kill(pid, SIGKILL)
+                stderrLine("veil: the inspector did not finish within \(grace / 1000) s of the agent's end "
+                           + "(work the agent left, such as a body built to scan slowly); stopped, its report is lost")
+            }
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return 125 }
         }
-        return SignalForwarding.shellStatus(status)
+        let shell = SignalForwarding.shellStatus(status)
+        return shell == 128 + SIGKILL ? 125 : shell
     }
 }

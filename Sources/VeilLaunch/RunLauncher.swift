@@ -161,7 +161,7 @@ public enum RunLauncher {
             let found = i.stop(hits: hits)
             if found == InspectorHandoff.markerStatus {
                 if o.failOn != nil { status = InspectorHandoff.markerStatus }
-            } else if found != 0 && status == 0 {
+            } else if found == 125 || (found != 0 && status == 0) {
                 status = 125
             }
         } else if startFailed && status == 0 {

@@ -117,3 +117,24 @@ def test_without_veil_core_runs_work_and_model_calls_fail_closed(veil_bin, host_
 
     r = subprocess.run([veil, "doctor"], cwd=workdir, env=host_env, capture_output=True, text=True, timeout=30)
     assert r.returncode == 125 and "veil-core" in r.stderr, r.stderr
+
+
+def test_an_inspector_that_does_not_finish_is_stopped_and_fails_the_run(veil_bin, host_env, workdir, tmp_path):
+    """Work the agent leaves behind (the red team's body that scans for minutes, sent just
+    before the agent exits) must not keep the run, a CI job, alive after the agent: veil waits
+    for the inspector a bounded time (10 s), then kills it, says so and exits 125. A stopped
+    inspector stands in for a busy one, whatever makes it busy."""
+    p = start(veil_bin, host_env, workdir, ["--report", str(tmp_path / "report.json")])
+    try:
+        assert p.stdout.readline().split()[:2] == ["answer", "200"]
+        [inspector] = inspectors_for(workdir)
+        os.kill(inspector, signal.SIGSTOP)
+        t0 = time.monotonic()
+        (workdir / "go").touch()
+        assert p.wait(timeout=60) == 125
+        took = time.monotonic() - t0
+        assert 9 < took < 30, took
+        assert "inspector did not finish within 10 s" in p.stderr.read()
+        assert wait_until(lambda: inspectors_for(workdir) == []), inspectors_for(workdir)
+    finally:
+        p.kill()

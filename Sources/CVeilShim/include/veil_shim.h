@@ -19,6 +19,8 @@ unsigned long veil_sandbox_namespaces(void);
 int veil_pipe_cloexec(int fds[2]);
 // An anonymous memory file, close-on-exec.
 int veil_memfd(void);
+// A descriptor that polls readable once the process has exited (Linux 5.3).
+int veil_pidfd_open(int pid);
 int veil_pivot_root(const char *new_root, const char *put_old);
 // Makes a mount and everything below it read-only (mount_setattr, AT_RECURSIVE).
 int veil_mount_setattr_rdonly(const char *path, int recursive);
