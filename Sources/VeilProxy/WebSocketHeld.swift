@@ -35,6 +35,18 @@ final class WebSocketHeld: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
+    /// Counts `bytes` more held (a frame's cost beyond its wire bytes); false, and this
+    /// socket's bytes let go, when the bound has no room.
+    func charge(_ bytes: Int) -> Bool {
+        guard !exhausted, budget.reserve(bytes) else {
+            exhausted = true
+            release()
+            return false
+        }
+        held += bytes
+        return true
+    }
+
     func release() {
         budget.release(held)
         held = 0

@@ -18,6 +18,9 @@ struct WebSocketMessages {
         case refuse(WebSocketErrorCode, String)
     }
 
+    /// What a held frame takes besides its payload: its struct, its buffer's storage, its slot.
+    static let heldFrameCost = 128
+
     let limit: Int
     /// permessage-deflate was agreed: a message whose first frame has RSV1 is compressed.
     let deflate: Bool
@@ -44,7 +47,10 @@ struct WebSocketMessages {
         default:
             return .refuse(.protocolError, "unknown opcode")
         }
-        size += frame.length
+        // A frame held until its message ends costs more than its bytes (two on the wire for
+        // an empty one): counted at `heldFrameCost` more, a flood of empty fragments meets the
+        // limit as a flood of bytes would (8 MiB of them held 430 MB).
+        size += frame.length + (frame.fin ? 0 : Self.heldFrameCost)
         guard size <= limit else { return .refuse(.messageTooLarge, "message larger than the inspector's limit of \(limit) bytes") }
         frames.append(frame)
         guard frame.fin else { return .wait }

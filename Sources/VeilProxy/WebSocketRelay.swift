@@ -281,7 +281,7 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         guard !closed else { return }
         switch messages.add(unwrapInboundIn(data)) {
         case .wait:
-            break
+            if !held.charge(WebSocketMessages.heldFrameCost) { refuse(.unknown(1013), core.buffers.full, context: context) }
         case .control(let frame):
             control(frame, context: context)
             if messages.betweenMessages { held.release() }

@@ -418,6 +418,34 @@ import VeilScan
         }
     }
 
+    /// The red team's flood: a text frame without FIN, then empty continuations, two bytes
+    /// each on the wire. They counted nothing against the message limit, and 80 MiB of them
+    /// held 4 GB; each now counts what holding it costs.
+    @Test func emptyFragmentsCountAgainstTheLimit() {
+        var messages = WebSocketMessages(limit: 64 << 10, deflate: false)
+        let alloc = ByteBufferAllocator()
+        guard case .wait = messages.add(WebSocketFrame(fin: false, opcode: .text, data: alloc.buffer(string: "a"))) else {
+            Issue.record("a first fragment was not held")
+            return
+        }
+        var held = 1
+        while held < 100_000 {
+            if case .refuse(let code, _) = messages.add(WebSocketFrame(fin: false, opcode: .continuation, data: alloc.buffer(bytes: []))) {
+                #expect(code == .messageTooLarge)
+                break
+            }
+            held += 1
+        }
+        // 64 KiB at 128 bytes a held frame.
+        #expect(held <= 512, "\(held) empty fragments held")
+        // One frame of exactly the limit is still a message.
+        var whole = WebSocketMessages(limit: 16, deflate: false)
+        guard case .message = whole.add(WebSocketFrame(fin: true, opcode: .text, data: alloc.buffer(string: String(repeating: "a", count: 16)))) else {
+            Issue.record("a message of the limit's size was refused")
+            return
+        }
+    }
+
     /// The attack: a first message that ends its deflate stream (a final block), then a second
     /// in a stream of its own, as `client_no_context_takeover` has it and gorilla-style
     /// upstreams read it. veil read every message after the first as empty, and the second's
