@@ -57,6 +57,10 @@ public struct GitControlWatch: Sendable, Equatable {
             lines.append("veil: the agent made a git repository in the workdir (.git): git run there on the host does what "
                          + "its configuration and hooks say; read .git/config and .git/hooks before using git in it")
         }
+        // One budget for all the indexes, as at launch: read one by one, an agent's sparse
+        // 64 MiB indexes in 200 repositories kept veil reading for minutes after the run.
+        var budget = Self.indexBudget
+        var unread: [String] = []
         for repository in repositories {
             guard let git = Self.openRepository(wd, repository.path) else { continue }
             defer { close(git) }
@@ -70,8 +74,11 @@ public struct GitControlWatch: Sendable, Equatable {
                     lines.append("\(what), and veil could not move it (\(String(cString: strerror(failure)))): remove it before using git there")
                 }
             }
-            var budget = Self.indexBudget
-            guard let before = repository.hidden, let now = Self.readIndex(git, budget: &budget) else { continue }
+            guard let before = repository.hidden else { continue }
+            guard let now = Self.readIndex(git, budget: &budget) else {
+                if Self.exists(git, "index") { unread.append(repository.path) }
+                continue
+            }
             let new = now.hidden.subtracting(before).sorted()
             // Marks past what veil keeps, where there were none at launch, are new ones too.
             let beyond = now.incomplete && !repository.hiddenIncomplete
@@ -84,6 +91,13 @@ public struct GitControlWatch: Sendable, Equatable {
                              + "\(repository.path.isEmpty ? "the workdir's repository" : TerminalText.line(repository.path) + "/") (assume-unchanged or "
                              + "skip-worktree): \(shown); `git update-index --no-assume-unchanged --no-skip-worktree FILE` shows them")
             }
+        }
+        if !unread.isEmpty {
+            let shown = unread.prefix(5).map { $0.isEmpty ? "the workdir's" : TerminalText.line($0) + "/" }.joined(separator: ", ")
+                + (unread.count > 5 ? ", …" : "")
+            lines.append("veil: the agent left indexes veil does not read (\(unread.count) repositor\(unread.count == 1 ? "y" : "ies"): "
+                         + "\(shown); over \(Self.indexBudget >> 20) MiB together, or no file): it may have hidden changes from "
+                         + "`git status` there; `git ls-files -v | grep '^[a-zS]'` lists the hidden files")
         }
         return lines
     }
@@ -111,8 +125,8 @@ public struct GitControlWatch: Sendable, Equatable {
         return git >= 0 ? git : nil
     }
 
-    /// The indexes read at launch, together, and each after the run: the largest monorepos'
-    /// (and a folder of many large ones beyond the first few) are not looked at.
+    /// The indexes read at launch, together, and after the run, together: the largest
+    /// monorepos' (and a folder of many large ones beyond the first few) are not looked at.
     static let indexBudget = 64 << 20
 
     /// The index of the repository whose `.git` is `git`, when it is a regular file that fits

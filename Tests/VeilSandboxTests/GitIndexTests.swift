@@ -84,6 +84,25 @@ import VeilProfile
         #expect(lines.count == 1 && lines[0].hasPrefix("veil: the agent hid its changes to more than "), "\(lines)")
     }
 
+    /// The red team's indexes: each repository's grown after launch to a sparse 64 MiB, read
+    /// one by one after the run (200 took 2.5 minutes). Now one budget for all of them, and
+    /// the ones past it are named, not passed over in silence.
+    @Test func indexesGrownAfterLaunchShareOneBudget() throws {
+        let dir = GitControlWatchTests.scratch()
+        defer { GitControlWatchTests.remove(dir) }
+        let git = "git -c user.name=u -c user.email=u@example.com"
+        for i in 0 ..< 4 {
+            #expect(system("mkdir -p '\(dir)/p\(i)' && cd '\(dir)/p\(i)' && \(git) init -q . && echo a > a && \(git) add . && \(git) commit -qm x") == 0)
+        }
+        let watch = GitControlWatch.atLaunch(workdir: dir)
+        #expect(watch.repositories.count == 4)
+        // Each index made a sparse file past half the budget: at most one of them fits.
+        for i in 0 ..< 4 { #expect(truncate("\(dir)/p\(i)/.git/index", off_t(GitControlWatch.indexBudget / 2 + 1)) == 0) }
+        let lines = watch.afterRun(workdir: dir)
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.hasPrefix("veil: the agent left indexes veil does not read (3 repositories: ") == true, "\(lines)")
+    }
+
     /// A mark the agent set is named after the run; one there at launch is the user's.
     @Test func aFileTheAgentHidIsNamedAfterTheRun() {
         let dir = GitControlWatchTests.scratch()
