@@ -81,6 +81,8 @@ struct AgentConnectionStateMachine {
     /// not pipeline never toggles its read interest (NIO's HTTPServerPipelineHandler paused
     /// reading around every request, two epoll_ctl calls each).
     private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// Body bytes among them.
+    private var pipelinedBytes = 0
     private var readHeld = false
     /// Set while the waiting parts are being handed out: a waiting request answered at once
     /// ends its response inside that loop, and must not start a second one.
@@ -116,11 +118,22 @@ struct AgentConnectionStateMachine {
     mutating func received(_ part: HTTPServerRequestPart) -> Action {
         partsThisRead = true
         if isResponding || !pipelined.isEmpty {
+            if case .body(let b) = part { pipelinedBytes += b.readableBytes }
+            // Reads pause once parts wait, but one read event decodes many: 4 MiB of
+            // `GET / HTTP/1.1` is 200,000 heads, 7 MB held per connection, uncounted. No client
+            // pipelines more than a few small requests; past the bounds the connection closes.
+            guard pipelined.count < Self.mostPipelinedParts, pipelinedBytes <= Self.mostPipelinedBytes else {
+                pipelined.removeAll()
+                return close()
+            }
             pipelined.append(part)
             return .none
         }
         return handle(part)
     }
+
+    static let mostPipelinedParts = 64
+    static let mostPipelinedBytes = 1 << 20
 
     /// The read batch ended; true when it held no request part (bytes of a head that has not
     /// ended yet) while idle: a request has begun and its deadline applies.
@@ -235,6 +248,7 @@ struct AgentConnectionStateMachine {
     mutating func nextPipelined(resumeReading: inout Bool) -> Action? {
         guard !resuming else { return nil }
         if !isResponding, let part = pipelined.popFirst() {
+            if case .body(let b) = part { pipelinedBytes -= b.readableBytes }
             resuming = true
             return handle(part)
         }
