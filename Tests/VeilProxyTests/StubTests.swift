@@ -13,6 +13,17 @@ import Testing
         #expect(stub.respond(method: .GET, uri: "/api/goodbye", headers: [:], body: ByteBuffer()).status == 404)
     }
 
+    /// The red team's request: 63 MiB of `[0,0,…]` (600 bytes as gzip, gzip) parsed whole
+    /// by Foundation took 1.9 GB of the host's memory. Past 4 MiB the stub answers 413 unread.
+    @Test func aBodyPastFourMiBIsNotParsed() {
+        let stub = StubResponder()
+        let big = "{\"model\":\"m\",\"messages\":[" + String(repeating: "0,", count: 2 << 20) + "0]}"
+        #expect(stub.respond(method: .POST, uri: "/v1/messages", headers: [:], body: ByteBuffer(string: big)).status == 413)
+        #expect(stub.webSocketMessages(Array(("{\"type\":\"response.create\",\"x\":[" + String(repeating: "0,", count: 2 << 20) + "0]}").utf8)).isEmpty)
+        let small = #"{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#
+        #expect(stub.respond(method: .POST, uri: "/v1/messages", headers: [:], body: ByteBuffer(string: small)).status == 200)
+    }
+
     @Test func anthropicMessages() async throws {
         let inspector = try startInspector(.stub)
         defer { inspector.shutdown() }

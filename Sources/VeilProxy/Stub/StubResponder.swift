@@ -20,11 +20,19 @@ public struct StubResponder: Sendable {
     static let fixedTime = 1_735_689_600
     static let fixedTimeText = "2025-01-01T00:00:00Z"
 
+    /// The largest body the stub parses. Foundation's JSON objects take 30 times their text
+    /// (63 MiB of `[0,0,…]` took 1.9 GB of the host's memory), and the stub repeats parts of
+    /// the request in its answer; no agent's prompt comes near this.
+    static let mostBodyBytes = 4 << 20
+
     public init() {}
 
     public func respond(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: ByteBuffer) -> StubReply {
-        let bytes = Array(body.readableBytesView)
         let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+        guard body.readableBytes <= Self.mostBodyBytes else {
+            return Self.error(413, "the veil stub reads request bodies up to \(Self.mostBodyBytes >> 20) MiB", style: Self.style(path))
+        }
+        let bytes = Array(body.readableBytesView)
         let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
         let json = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) as? [String: Any]
         let request = StubRequest(path: path, query: query, json: json ?? [:], bodyBytes: bytes)
@@ -62,7 +70,7 @@ public struct StubResponder: Sendable {
     /// answered with the events a streamed response carries, one message each; other
     /// messages get nothing.
     public func webSocketMessages(_ payload: [UInt8]) -> [String] {
-        guard let json = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
+        guard payload.count <= Self.mostBodyBytes, let json = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
               json["type"] as? String == "response.create" else { return [] }
         var body = (json["response"] as? [String: Any]) ?? json
         body.removeValue(forKey: "type")
