@@ -115,9 +115,12 @@ struct AgentConnectionStateMachine {
     // MARK: reading the agent
 
     /// A request part from the agent: handled now, or queued behind the response being written.
-    mutating func received(_ part: HTTPServerRequestPart) -> Action {
+    /// A new request also waits while the agent's socket holds more than it reads
+    /// (`agentWritable` false): answers veil makes at once (the stub's, refusals) would pile
+    /// up in memory for an agent that sends and never reads (1.1 GB from 17 MB of requests).
+    mutating func received(_ part: HTTPServerRequestPart, agentWritable: Bool = true) -> Action {
         partsThisRead = true
-        if isResponding || !pipelined.isEmpty {
+        if isResponding || !pipelined.isEmpty || (!agentWritable && isIdle) {
             if case .body(let b) = part { pipelinedBytes += b.readableBytes }
             // Reads pause once parts wait, but one read event decodes many: 4 MiB of
             // `GET / HTTP/1.1` is 200,000 heads, 7 MB held per connection, uncounted. No client

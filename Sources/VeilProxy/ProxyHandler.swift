@@ -51,7 +51,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(machine.received(unwrapInboundIn(data)), context: context)
+        perform(machine.received(unwrapInboundIn(data), agentWritable: context.channel.isWritable), context: context)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -115,6 +115,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         machine.upstreamCall?.agentWritabilityChanged()
+        // Requests that waited for the agent to read its answers go on.
+        if context.channel.isWritable, machine.isIdle { resumePipelined(context: context) }
         context.fireChannelWritabilityChanged()
     }
 

@@ -169,6 +169,22 @@ import Testing
         }
     }
 
+    /// The red team's agent sent pipelined requests to the stub and never read: each answer,
+    /// made at once, piled up in veil's memory (1.1 GB). While the agent's socket is full a
+    /// new request waits, under the same bounds as pipelined ones.
+    @Test func aNewRequestWaitsWhileTheAgentDoesNotRead() {
+        var m = Machine(inTunnel: false, maxBodyBytes: 100)
+        #expect(Self.name(m.received(.head(Self.head(.GET, "/1")), agentWritable: false)) == "none")
+        #expect(Self.name(m.received(.end(nil), agentWritable: false)) == "none")
+        do { let r = m.readRequested(); #expect(!r) }
+        var resume = false
+        #expect(Self.name(m.nextPipelined(resumeReading: &resume)) == "begin GET /1")
+        var n = Machine(inTunnel: false, maxBodyBytes: 100)
+        var waited = 0
+        while waited < 1000, Self.name(n.received(.head(Self.head(.GET, "/")), agentWritable: false)) == "none" { waited += 1 }
+        #expect(waited == 64)
+    }
+
     @Test func pipelinedRequestsWaitAndGoOnInOrder() {
         var m = Machine(inTunnel: false, maxBodyBytes: 100)
         let first = Self.head(.POST, "/1")
