@@ -96,7 +96,7 @@ public struct GitControlWatch: Sendable, Equatable {
             let shown = unread.prefix(5).map { $0.isEmpty ? "the workdir's" : TerminalText.line($0) + "/" }.joined(separator: ", ")
                 + (unread.count > 5 ? ", …" : "")
             lines.append("veil: the agent left indexes veil does not read (\(unread.count) repositor\(unread.count == 1 ? "y" : "ies"): "
-                         + "\(shown); over \(Self.indexBudget >> 20) MiB together, or no file): it may have hidden changes from "
+                         + "\(shown); past \(Self.indexBudget >> 20) MiB together, or not a file veil reads): it may have hidden changes from "
                          + "`git status` there; `git ls-files -v | grep '^[a-zS]'` lists the hidden files")
         }
         return lines
