@@ -24,12 +24,11 @@ struct ContentType: Equatable {
         media = (value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
             .trimmingASCIISpaces().lowercased()
         let parameters = HeaderParameters(value)
-        let charsets = Set(parameters.values("charset").map { String(decoding: $0, as: UTF8.self).lowercased() })
-        let boundaries = Set(parameters.values("boundary").map { String(decoding: $0, as: UTF8.self) })
+        let charsets = parameters.values("charset").map { String(decoding: $0, as: UTF8.self).lowercased() }
+        let boundaries = parameters.values("boundary").map { String(decoding: $0, as: UTF8.self) }
         // The first of each is kept.
-        charset = parameters.values("charset").first.map { String(decoding: $0, as: UTF8.self).lowercased() }
-        boundary = parameters.values("boundary").first.map { String(decoding: $0, as: UTF8.self) }
-        if charsets.count > 1 || boundaries.count > 1 {
+        (charset, boundary) = (charsets.first, boundaries.first)
+        if Set(charsets).count > 1 || Set(boundaries).count > 1 {
             ambiguity = "names two charsets or boundaries"
         } else if !parameters.extendedNames.isDisjoint(with: ["charset", "boundary"]) {
             ambiguity = "encodes its charset or boundary (RFC 2231)"

@@ -1,3 +1,5 @@
+import VeilScan
+
 /// The parameters of a header value, `type; name=value; name="quoted; \"value\""` (RFC 9110
 /// §5.6.6), split as the strict readers split them: a quoted value may hold `;`, and `\`
 /// escapes the next byte. A reader that splits at every `;` instead reads another boundary
@@ -73,7 +75,7 @@ struct HeaderParameters {
                let q2 = bytes[(q1 + 1)...].firstIndex(of: Self.apostrophe) {
                 bytes = bytes[(q2 + 1)...]
             }
-            pieces[String(name[..<star]), default: []].append((index, encoded ? Self.percentDecoded(bytes) : Array(bytes)))
+            pieces[String(name[..<star]), default: []].append((index, encoded ? bytes.percentDecoded : Array(bytes)))
         }
         return pieces.mapValues { $0.sorted { $0.index < $1.index }.flatMap(\.value) }
     }
@@ -81,23 +83,6 @@ struct HeaderParameters {
     /// The names that have an RFC 2231 form, without the `*` and the number.
     var extendedNames: Set<String> {
         Set(list.compactMap { p in p.name.firstIndex(of: "*").map { String(p.name[..<$0]) } })
-    }
-
-    /// `%XX` as a byte; a `%` without two hex digits stays as it is.
-    static func percentDecoded(_ s: ArraySlice<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == UInt8(ascii: "%"), i + 2 < s.endIndex, let h = s[i + 1].hexDigitValue, let l = s[i + 2].hexDigitValue {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return out
     }
 
     private static func skipSpace(_ b: [UInt8], _ from: Int) -> Int {

@@ -1,3 +1,5 @@
+import VeilScan
+
 /// A multipart body (RFC 2046, RFC 7578) is scanned as it is: its text fields and file parts
 /// are plain bytes between delimiter lines (SDKs upload files this way). What the scanner
 /// could not read is a part whose bytes are an encoding of its content: a
@@ -63,7 +65,7 @@ enum Multipart {
         var out: [UInt8] = []
         for (_, v) in parameters.extended.sorted(by: { $0.key < $1.key }) { out += v + [0x0A] }
         for (name, v) in parameters.list where !name.contains("*") && v.contains(UInt8(ascii: "%")) {
-            out += HeaderParameters.percentDecoded(v[...]) + [0x0A]
+            out += v.percentDecoded + [0x0A]
         }
         return out
     }

@@ -85,20 +85,7 @@ public final class Scanner: Sendable {
     /// `%XX` decoded (a `+` stays: in a path it is a plus, and `+08:00` must stay whole).
     static func percentDecoded(_ s: String) -> String {
         guard s.utf8.contains(0x25) else { return s }
-        let b = Array(s.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count)
-        var i = 0
-        while i < b.count {
-            if b[i] == 0x25, i + 2 < b.count, let h = b[i + 1].hexDigitValue, let l = b[i + 2].hexDigitValue {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(b[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: s.utf8.percentDecoded, as: UTF8.self)
     }
 
 }

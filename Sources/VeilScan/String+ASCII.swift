@@ -34,3 +34,27 @@ extension UInt8 {
         }
     }
 }
+
+extension Collection where Element == UInt8 {
+    /// `%XX` as a byte; a `%` without two hex digits stays as it is, and so does a `+` (a
+    /// plus in a path or a header parameter; forms read it as a space themselves).
+    @inlinable public var percentDecoded: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var i = startIndex
+        while i != endIndex {
+            let b = self[i]
+            formIndex(after: &i)
+            if b == 0x25, i != endIndex, let h = self[i].hexDigitValue {
+                let j = index(after: i)
+                if j != endIndex, let l = self[j].hexDigitValue {
+                    out.append(h << 4 | l)
+                    i = index(after: j)
+                    continue
+                }
+            }
+            out.append(b)
+        }
+        return out
+    }
+}
