@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -183,6 +184,37 @@ import Testing
         var waited = 0
         while waited < 1000, Self.name(n.received(.head(Self.head(.GET, "/")), agentWritable: false)) == "none" { waited += 1 }
         #expect(waited == 64)
+    }
+
+    /// The attack itself, against an inspector with the stub behind it: requests written
+    /// without end, nothing read. The old build read and answered them for as long as they
+    /// came, its answers piling up in memory; now they wait once the agent's socket is full,
+    /// and past 64 waiting parts the connection closes.
+    @Test func anAgentThatNeverReadsIsNotAnsweredWithoutEnd() throws {
+        let inspector = try startInspector(.stub)
+        defer { inspector.shutdown() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(inspector.port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let one = Array("POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"stream\":true}".utf8)
+        let batch = Array([[UInt8]](repeating: one, count: 64).joined())
+        var sent = 0, closed = false
+        let end = ContinuousClock.now + .seconds(20)
+        while !closed, ContinuousClock.now < end {
+            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n } else if errno == EAGAIN { usleep(1000) } else { closed = true }
+        }
+        #expect(closed, "\(sent) bytes of requests taken from an agent that reads nothing, the connection still open")
     }
 
     @Test func pipelinedRequestsWaitAndGoOnInOrder() {
