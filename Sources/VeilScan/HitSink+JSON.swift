@@ -27,8 +27,12 @@ extension HitSink {
         let frames = UnsafeMutablePointer<PathFrame>.allocate(capacity: HitSink.maxDepth)
         defer { path = nil; depth = 0; frames.deallocate() }
         path = frames
-        joins = Joins.open(m.view, bodySize: n)
-        defer { joins.close() }
+        let budget = joinBudget ?? HitSink.joinBudget(bodySize: n)
+        joins = Joins.open(m.view, bodySize: n, budget: budget)
+        defer {
+            joinWork = budget - joins.budget
+            joins.close()
+        }
         var walk = Walk()
         var carry = veil_json_carry()
         let tables = m.compiled.kernel
@@ -119,6 +123,7 @@ extension HitSink {
             if depth == 0 {
                 var i = pos + 1
                 while i < n, JSONWalk.isSpace(p, i) { i += 1 }
+                if i == n { readDeferredJoins(p, n, m) }
                 return i == n
             }
         default:  // a comma

@@ -5,66 +5,108 @@
 // byte, the pieces as they were sent, and the code points the view changed.
 
 extension HitSink {
-    /// The joined text around a junction, and where each byte came from.
+    /// The joined text around a junction, and where each byte came from (`origins` false:
+    /// the bytes alone, for the deferred pass).
     struct Joined {
         var bytes: [UInt8] = []
         var origin: [Int32] = []
         /// Index of the string each byte came from (into `Joins`).
         var piece: [Int32] = []
+        var origins = true
+
+        mutating func removeSince(_ start: Int) {
+            bytes.removeLast(bytes.count - start)
+            if origins {
+                origin.removeLast(origin.count - start)
+                piece.removeLast(piece.count - start)
+            }
+        }
+
+        mutating func append(_ other: Joined) {
+            bytes += other.bytes
+            origin += other.origin
+            piece += other.piece
+        }
     }
 
-    /// Strings `a` (and, along the stream, the ones before it) and `b`.
+    /// Strings `a` (and, along the stream, the ones before it) and `b`: the canaries across
+    /// their junction. `back`: how much text before the junction to read, when the deferred
+    /// pass knows (HitSink+JoinsDeferred.swift); else as much as the longest canary, charged
+    /// to the body's budget, and a junction of a stream the budget cannot pay for is left to
+    /// that pass.
     @inline(never)
-    mutating func readJoin(_ p: UnsafeRawPointer, _ n: Int, _ a: Int, _ b: Int, chain: Bool, _ m: Matcher) {
+    mutating func readJoin(_ p: UnsafeRawPointer, _ n: Int, _ a: Int, _ b: Int, chain: Bool, _ m: Matcher,
+                           back: Int? = nil) {
         let vm = m.view
         let reach = vm.longest
-        guard reach >= 2, quickJoin(p, a, b, chain: chain, vm) != false else { return }
-        var tail = Joined()
-        var k = a, pieces = 0
-        while k >= 0, tail.bytes.count < reach, pieces < reach {
+        guard reach >= 2 else { return }
+        let budgeted = back == nil
+        if budgeted {
+            if chain, joins.budget <= 0 { return joins.deferred = b }
+            guard quickJoin(p, a, b, chain: chain, vm) != false else { return }
+        }
+        // The stream's text before the junction, its last strings first. Strings the view
+        // leaves empty (a lone `\u200b` between the letters of a canary) add nothing: the
+        // read goes on past them to as much text as a canary can hold.
+        let want = back ?? reach
+        var parts: [Joined] = [], have = 0, k = a
+        while k >= 0, have < want {
+            if budgeted, chain, joins.budget <= 0 { return joins.deferred = b }
             var part = Joined()
-            HitSink.readPiece(p, n, k, joins.start(k), joins.end(k), fromEnd: reach, into: &part)
-            tail = Joined(bytes: part.bytes + tail.bytes, origin: part.origin + tail.origin, piece: part.piece + tail.piece)
-            pieces += 1
+            joins.budget -= 1 + HitSink.readPiece(p, n, k, joins.start(k), joins.end(k), fromEnd: want - have, into: &part)
+            have += part.bytes.count
+            parts.append(part)
             k = chain ? joins.prev(k) : -1
         }
-        let junction = tail.bytes.count
-        var all = tail
-        HitSink.readPiece(p, n, b, joins.start(b), joins.end(b), fromEnd: nil, limit: reach, into: &all)
+        var all = Joined()
+        for part in parts.reversed() { all.append(part) }
+        let junction = all.bytes.count
+        joins.budget -= HitSink.readPiece(p, n, b, from: joins.start(b), joins.end(b), limit: reach, into: &all)
         guard junction > 0, all.bytes.count > junction else { return }
         let c = vm.compiled
-        // Only the patterns holding the two bytes met at the junction, where they hold them.
-        let places = vm.pairPlaces.of(Matcher.lower(all.bytes[junction - 1]), Matcher.lower(all.bytes[junction]))
         all.bytes.withUnsafeBytes { buf in
-            let q = buf.baseAddress!, total = buf.count
-            for (k, at) in places {
-                let s = junction - Int(at), count = Int(c.infos[Int(k)].count)
-                if s >= 0, s + count <= total, c.matches(Int(k), q, total, s, escapes: false) {
-                    addJoined(vm.patterns[Int(k)], p, n, all, s, s + count)
-                }
+            HitSink.crossings(buf.baseAddress!, buf.count, junction, vm) { k, s in
+                addJoined(vm.patterns[k], p, n, all, s, s + Int(c.infos[k].count))
+                return false
             }
+        }
+    }
+
+    /// The patterns that hold the two bytes met at `junction` of `q[0 ..< total]` (folded
+    /// text) there and match: each with where it starts, until `found` says stop.
+    @inline(__always)
+    static func crossings(_ q: UnsafeRawPointer, _ total: Int, _ junction: Int, _ vm: Matcher,
+                          _ found: (_ pattern: Int, _ start: Int) -> Bool) {
+        let c = vm.compiled
+        let x = Matcher.lower(q.load(fromByteOffset: junction - 1, as: UInt8.self))
+        let y = Matcher.lower(q.load(fromByteOffset: junction, as: UInt8.self))
+        for (k, at) in vm.pairPlaces.of(x, y) {
+            let s = junction - Int(at), count = Int(c.infos[Int(k)].count)
+            if s >= 0, s + count <= total, c.matches(Int(k), q, total, s, escapes: false), found(Int(k), s) { return }
         }
     }
 
     /// The common case, without heap copies: plain ASCII on both sides (a `\n`, `\t` or `\r`
     /// escape ends a side: no canary holds one). Whether a pattern crosses the junction (then
     /// `readJoin` reads it in full to report it); nil when the sides are not that simple.
-    private func quickJoin(_ p: UnsafeRawPointer, _ a: Int, _ b: Int, chain: Bool, _ vm: Matcher) -> Bool? {
+    private mutating func quickJoin(_ p: UnsafeRawPointer, _ a: Int, _ b: Int, chain: Bool, _ vm: Matcher) -> Bool? {
         let reach = vm.longest - 1
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * reach) { buf -> Bool? in
+        let joins = self.joins
+        let (crosses, read) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * reach) { buf -> (Bool?, Int) in
             // The stream's text before the junction, backwards into buf[from ..< reach].
-            var from = reach, k = a
+            var from = reach, k = a, pieces = 0
             gather: while from > 0, k >= 0 {
+                pieces += 1
                 let s = joins.start(k)
                 var i = joins.end(k)
                 while i > s, from > 0 {
                     let c = Matcher.byte(p, i - 1)
-                    if c &- 0x20 >= 0x5F { return nil }
+                    if c &- 0x20 >= 0x5F { return (nil, pieces + reach - from) }
                     if Matcher.isEscapeLetter(p, i - 1) {
                         if c == 0x6E || c == 0x74 || c == 0x72 { break gather }
-                        return nil
+                        return (nil, pieces + reach - from)
                     }
-                    if c == 0x5C { return nil }
+                    if c == 0x5C { return (nil, pieces + reach - from) }
                     from -= 1
                     buf[from] = c
                     i -= 1
@@ -77,32 +119,33 @@ extension HitSink {
             let e = joins.end(b)
             while i < e, to < 2 * reach {
                 let c = Matcher.byte(p, i)
-                if c &- 0x20 >= 0x5F { return nil }
+                if c &- 0x20 >= 0x5F { return (nil, pieces + to - from) }
                 if c == 0x5C {
                     let x = i + 1 < e ? Matcher.byte(p, i + 1) : 0
                     if x == 0x6E || x == 0x74 || x == 0x72 { break }
-                    return nil
+                    return (nil, pieces + to - from)
                 }
                 buf[to] = c
                 to += 1
                 i += 1
             }
-            guard from < reach, to > reach else { return false }
-            let places = vm.pairPlaces.of(Matcher.lower(buf[reach - 1]), Matcher.lower(buf[reach]))
-            let q = UnsafeRawPointer(buf.baseAddress! + from), total = to - from, junction = reach - from
-            let c = vm.compiled
-            for (k, at) in places {
-                let s = junction - Int(at), count = Int(c.infos[Int(k)].count)
-                if s >= 0, s + count <= total, c.matches(Int(k), q, total, s, escapes: false) { return true }
+            guard from < reach, to > reach else { return (false, pieces + to - from) }
+            var crosses = false
+            HitSink.crossings(UnsafeRawPointer(buf.baseAddress! + from), to - from, reach - from, vm) { _, _ in
+                crosses = true
+                return true
             }
-            return false
+            return (crosses, pieces + to - from)
         }
+        self.joins.budget -= read
+        return crosses
     }
 
     /// Decoded and normalised content of string `index` (raw `s ..< e`): its last `fromEnd`
-    /// bytes or so, or its first `limit`.
+    /// bytes or so, or its first `limit`. Returns how many raw bytes it read.
+    @discardableResult
     static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, _ s: Int, _ e: Int, fromEnd: Int?,
-                          limit: Int = .max, into out: inout Joined) {
+                          limit: Int = .max, into out: inout Joined) -> Int {
         guard let back = fromEnd else { return readPiece(p, n, index, from: s, e, limit: limit, into: &out) }
         // Plain ASCII (no escape) is itself in the view: as many bytes as the longest canary.
         // Else the view may drop most of what is read (`\u200b` after every letter), so the
@@ -110,12 +153,11 @@ extension HitSink {
         let plain = (max(s, e - back) ..< e).allSatisfy { Matcher.byte(p, $0) &- 0x20 < 0x5F && Matcher.byte(p, $0) != 0x5C }
         var window = plain ? back : 8 * back
         let start = out.bytes.count
+        var read = 0
         while true {
-            readPiece(p, n, index, from: HitSink.pieceStart(p, s, e, window), e, limit: .max, into: &out)
-            guard out.bytes.count - start < back, e - s > window else { return }
-            out.bytes.removeLast(out.bytes.count - start)
-            out.origin.removeLast(out.origin.count - start)
-            out.piece.removeLast(out.piece.count - start)
+            read += readPiece(p, n, index, from: HitSink.pieceStart(p, s, e, window), e, limit: .max, into: &out)
+            guard out.bytes.count - start < back, e - s > window else { return read }
+            out.removeSince(start)
             window *= 4
         }
     }
@@ -132,11 +174,12 @@ extension HitSink {
         return i
     }
 
-    /// Decoded and normalised content of string `index` from raw offset `i` to `e`, at most
-    /// `limit` bytes of it.
-    static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, from i: Int, _ e: Int, limit: Int,
-                          into out: inout Joined) {
-        var i = i
+    /// Decoded and normalised content of string `index` from raw offset `from` to `e`, at
+    /// most `limit` bytes of it (or a scalar's more). Returns how many raw bytes it read.
+    @discardableResult
+    static func readPiece(_ p: UnsafeRawPointer, _ n: Int, _ index: Int, from: Int, _ e: Int, limit: Int,
+                          into out: inout Joined) -> Int {
+        var i = from
         var tmp: (UInt32, UInt32) = (0, 0)
         let start = out.bytes.count
         while i < e, out.bytes.count - start < limit {
@@ -177,11 +220,13 @@ extension HitSink {
             }
             i = next
         }
+        return i - from
     }
 
     @inline(__always)
     private static func append(_ out: inout Joined, _ b: UInt8, _ at: Int, _ index: Int) {
         out.bytes.append(b)
+        guard out.origins else { return }
         out.origin.append(Int32(at))
         out.piece.append(Int32(index))
     }

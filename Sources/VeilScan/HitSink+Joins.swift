@@ -33,15 +33,24 @@ extension HitSink {
         var key = -1
         /// The matcher's BytePairs for the view, read without reference counting.
         var tables: BytePairs.Tables? = nil
+        /// Raw bytes the junction reads may still take (a byte more per string they pass).
+        /// Each reads back over as many strings as a canary can span: one-letter strings
+        /// (`["a","a",…]`) made that the longest canary's length per byte of the body, and
+        /// strings the view leaves empty far more. Past the budget, each stream is read once
+        /// (HitSink+JoinsDeferred.swift).
+        var budget = 0
+        /// The first string whose junction with its stream was left to that pass (-1: none).
+        var deferred = -1
 
         /// Room for a string every 32 bytes of the body: prompts have one every 60 to 100,
         /// so the list seldom grows (each growth copied it: 3% of a scan).
-        static func open(_ view: Matcher, bodySize: Int) -> Joins {
+        static func open(_ view: Matcher, bodySize: Int, budget: Int) -> Joins {
             var j = Joins()
             j.capacity = max(1024, bodySize / 32)
             j.strings = malloc(j.capacity * MemoryLayout<Entry>.stride)!.assumingMemoryBound(to: Entry.self)
             j.makeSlots(256)
             j.tables = view.joinPairs.tables
+            j.budget = budget
             return j
         }
 
@@ -133,7 +142,7 @@ extension HitSink {
         let keyBefore = key ? -1 : joins.key
         joins.key = key ? index : -1
         let tables = joins.tables.unsafelyUnwrapped
-        if before >= 0, HitSink.mayJoin(p, joins.start(before), joins.end(before), s, e, tables) {
+        if before >= 0, joins.deferred < 0, HitSink.mayJoin(p, joins.start(before), joins.end(before), s, e, tables) {
             readJoin(p, n, before, index, chain: true, m)
         }
         if keyBefore >= 0, HitSink.mayJoin(p, joins.start(keyBefore), joins.end(keyBefore), s, e, tables) {

@@ -31,9 +31,10 @@ struct HitSink {
     /// `FindingClass`, and the scan goes on to the end: a thousand ordinary curly quotes
     /// (recorded, never blocking) must not hide the host name after them.
     static let maxFindings = 1000
-    /// The classes among the findings, built once the cap is reached (nil until then, and
-    /// after a truncation).
-    var classesPastCap: Set<FindingClass>? = nil
+    /// How many findings of each class there are, kept as they come and go: rebuilt after
+    /// each string rescanned decoded (which drops what its first look found), it cost a
+    /// thousand findings per string of a body built of them (`["\u200b",…]`).
+    var classCounts: [FindingClass: Int] = [:]
     /// A character the normalised view changes was found in the current text: it is looked
     /// at again normalised, for canaries it disguises (HitSink+Normalised.swift).
     var foldFound = false
@@ -41,6 +42,12 @@ struct HitSink {
     var view: View? = nil
     /// The strings of a JSON body as the walk passes them (HitSink+Joins.swift).
     var joins = Joins()
+    /// Raw bytes the junction reads took, once the body is walked: linear in its size
+    /// whatever its strings (the tests hold it to that).
+    var joinWork = 0
+    /// The junction reads' budget when not the usual (0: every junction of a stream is left
+    /// to the deferred pass, which the fuzzer compares with reading them one by one).
+    var joinBudget: Int? = nil
     /// The JSON container stack while a body is walked (nil otherwise), and its depth.
     var path: UnsafeMutablePointer<PathFrame>? = nil
     var depth = 0
@@ -192,14 +199,14 @@ struct HitSink {
 
     /// Records a finding for decoded range `s..<e` of the current text.
     mutating func add(_ kind: FindingKind, _ p: UnsafeRawPointer, _ n: Int, _ s: Int, _ e: Int,
-                      codePoints: [UInt32] = [], detail: String, rule: String? = nil, word: String? = nil) {
+                      codePoints: [UInt32] = [], detail: @autoclosure () -> String, rule: String? = nil, word: String? = nil) {
         let own = word.map(ownTypography.contains) ?? false
         guard admit(FindingClass(kind, codePoints, rule, own: own)) else { return }
         // In the second look, positions count in the view; the finding's, in the original.
         let (start, end) = original(s, e)
         let offset = escaped ? JSONWalk.rawOffset(body, stringStart: stringStart, decoded: start) : base + start
         let shown = view.map { excerpt($0.p, $0.n, start, end) } ?? excerpt(p, n, s, e)
-        var f = Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail,
+        var f = Finding(kind: kind, path: currentPath(), offset: offset, codePoints: codePoints, detail: detail(),
                         excerpt: shown, rule: rule)
         f.word = word
         if own { f.ownTypography = true }
@@ -208,11 +215,22 @@ struct HitSink {
         runs.append(1)
     }
 
-    /// Below the cap, yes; past it, only the first of its class.
+    /// Below the cap, yes; past it, only the first of its class. The finding admitted must
+    /// be appended.
     mutating func admit(_ c: FindingClass) -> Bool {
-        guard isFull else { return true }
-        if classesPastCap == nil { classesPastCap = Set(findings.map(FindingClass.init)) }
-        return classesPastCap!.insert(c).inserted
+        if isFull, classCounts[c] != nil { return false }
+        classCounts[c, default: 0] += 1
+        return true
+    }
+
+    /// Findings `range` are about to go.
+    private mutating func forget(_ range: Range<Int>) {
+        for k in range { uncount(FindingClass(findings[k])) }
+    }
+
+    private mutating func uncount(_ c: FindingClass) {
+        let left = classCounts[c, default: 1] - 1
+        classCounts[c] = left > 0 ? left : nil
     }
 
     /// Extends the last finding when the same kind of character continues it: a run of 40
@@ -221,7 +239,16 @@ struct HitSink {
                                _ cp: UInt32, word: String? = nil) {
         if let last = findings.indices.last, findings[last].kind == kind,
            meta[last].stringStart == stringStart, meta[last].end == s {
-            if findings[last].codePoints.count < 64 { findings[last].codePoints.append(cp) }
+            if findings[last].codePoints.count < 64 {
+                // Its class may change (typography no more).
+                let was = FindingClass(findings[last])
+                findings[last].codePoints.append(cp)
+                let now = FindingClass(findings[last])
+                if now != was {
+                    uncount(was)
+                    classCounts[now, default: 0] += 1
+                }
+            }
             meta[last].end = e
             runs[last] += 1
             return
@@ -255,7 +282,7 @@ struct HitSink {
     }
 
     mutating func dropFinding(at k: Int) {
-        classesPastCap = nil
+        forget(k ..< k + 1)
         findings.remove(at: k)
         meta.remove(at: k)
         runs.remove(at: k)
@@ -263,7 +290,7 @@ struct HitSink {
 
     /// Drops the findings made since `count` (a string about to be rescanned decoded).
     mutating func truncate(to count: Int) {
-        classesPastCap = nil
+        forget(count ..< findings.count)
         findings.removeLast(findings.count - count)
         meta.removeLast(meta.count - count)
         runs.removeLast(runs.count - count)

@@ -1,5 +1,6 @@
 // What the fuzzer (Sources/veil-fuzz) checks that the inspector never needs: every
-// instruction set of the C kernel on one input, and whether the walk took a body as JSON.
+// instruction set of the C kernel on one input, whether the walk took a body as JSON, and
+// the junctions of strings read by the deferred pass alone.
 
 import CVeilScanKernel
 
@@ -19,6 +20,16 @@ extension Scanner {
         body.withUnsafeBytes { raw in
             var sink = HitSink(body: raw, ownTypography: config.ownTypography)
             return sink.scanJSON(matcher: matcher)
+        }
+    }
+
+    /// The findings with every junction of a stream read by the deferred pass
+    /// (HitSink+JoinsDeferred.swift), as past the budget; nil when the walk refused the body.
+    @_spi(Fuzzing) public func scanDeferringJoins(_ body: [UInt8]) -> [Finding]? {
+        body.withUnsafeBytes { raw in
+            var sink = HitSink(body: raw, ownTypography: config.ownTypography)
+            sink.joinBudget = 0
+            return sink.scanJSON(matcher: matcher) ? sink.finish() : nil
         }
     }
 }

@@ -13,6 +13,8 @@
 // 5. For valid JSON, the form does not matter: the same document spaced out, or with its
 //    spaces written as `\u0020`, gives the same findings at the same paths. An agent cannot
 //    hide a canary or a covert character by re-encoding the JSON it sends.
+// 7. Canaries across strings: the junctions read one by one (the filter, the quick read, the
+//    full read) and all of them read by the deferred pass find the same ones.
 
 import Foundation
 import VeilProfile
@@ -41,6 +43,14 @@ enum ScanProperties {
         guard isJSON(body) else { return }
         for token in bareTokens(body) where !isScalar(token) {
             fail("walked as JSON with \(token.debugDescription) outside strings", body)
+        }
+        if findings.count < 900, let deferred = scanner.scanDeferringJoins(body) {
+            let across = { (fs: [Finding]) in
+                Set(fs.filter { $0.path.contains(" + ") }.map { "\($0.kind) \($0.rule ?? "") \($0.detail.prefix { $0 != "\"" })" })
+            }
+            if across(findings) != across(deferred) {
+                fail("the deferred pass finds other canaries across strings:\n  \(across(findings))\n  \(across(deferred))", body)
+            }
         }
         let ignorable: Set<FindingKind> = [.invisible, .tag, .variationSelector]
         if !findings.contains(where: { ignorable.contains($0.kind) }) {

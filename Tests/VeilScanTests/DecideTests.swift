@@ -75,6 +75,13 @@ struct DecideTests {
         var covert = modes
         covert.canary = .report
         #expect(decide(canaries, modes: covert, rules: []) != .forward)
+
+        // A string rescanned decoded (its `\u00e9`) drops what its first look found, the
+        // canary too, and finds it again: past the cap it is still the first of its class.
+        let quotesFirst = String(repeating: "don’t ", count: 1500)
+        let rescanned = scan(#"{"messages":[{"role":"user","content":"\#(quotesFirst)"},{"role":"user","content":"on alice-thinkpad \u00e9"}]}"#)
+        #expect(rescanned.last?.kind == .canary, "\(rescanned.suffix(2).map(\.detail))")
+        #expect(decide(rescanned, modes: modes, rules: []) != .forward)
     }
 
     /// End to end: a planted canary blocks with the default modes; ordinary prose forwards.

@@ -104,4 +104,76 @@ struct JoinTests {
             + "{\"type\":\"text\",\"text\":\"запрос\"},{\"type\":\"text\",\"text\":\"ali\"},{\"type\":\"text\",\"text\":\"сe\"}]}]}"
         #expect(scan(body).filter { $0.kind == .canary }.isEmpty, "\(scan(body).map(\.detail))")
     }
+
+    /// Strings the view leaves empty (a lone zero-width space or soft hyphen) between the
+    /// letters of a canary: the read goes on past them however many there are. Covert
+    /// characters are only reported by default, so the machine id cut this way (63 strings,
+    /// more than the longest canary has bytes) went upstream.
+    @Test(arguments: [#"\u200b"#, "\u{200B}", #"\u00ad"#])
+    func emptyStringsBetweenTheLettersHideNothing(_ empty: String) {
+        let body = #"{"stop":["# + sampleFacts().machineID.map { "\"\($0)\"" }.joined(separator: ",\"\(empty)\",") + "]}"
+        let f = scan(body)
+        #expect(f.contains { $0.kind == .canary && $0.detail.hasPrefix("machine-id \"3\" + ") }, "\(f.map(\.detail).prefix(3))")
+        #expect(decide(f, modes: Profile.Modes(), rules: []) != .forward)
+    }
+
+    /// One-letter strings whose junctions each pass the pair filter (`a|i` is in `Shanghai`):
+    /// enough of them spend the junction reads' budget, and what follows is read by the
+    /// deferred pass (HitSink+JoinsDeferred.swift).
+    static func pastTheBudget(_ body: String) -> String {
+        #"{"zz":["# + Array(repeating: #""ia""#, count: 60_000).joined(separator: ",") + "]," + body.dropFirst()
+    }
+
+    /// The scan of `body` with the raw bytes its junction reads took.
+    static func scanCounting(_ body: String) -> (findings: [Finding], work: Int) {
+        let scanner = sampleScanner()
+        return Array(body.utf8).withUnsafeBytes { raw in
+            var sink = HitSink(body: raw)
+            let walked = sink.scanJSON(matcher: scanner.matcher)
+            #expect(walked)
+            return (sink.finish(), sink.joinWork)
+        }
+    }
+
+    @Test(arguments: split.indices)
+    func splitCanaryIsFoundPastTheBudget(_ k: Int) throws {
+        let c = JoinTests.split[k]
+        let body = JoinTests.pastTheBudget(c.body)
+        let (findings, work) = JoinTests.scanCounting(body)
+        #expect(work > HitSink.joinBudget(bodySize: body.utf8.count), "the deferred pass did not run")
+        let f = try #require(findings.first { $0.kind == .canary }, "\(findings.map(\.detail))")
+        #expect(f.detail.hasPrefix(c.label + " \""), "\(f.detail)")
+        #expect(f.path == c.path)
+        #expect(f.offset == byteOffset(of: c.at, in: body))
+    }
+
+    @Test func noFalseJoinPastTheBudget() {
+        for body in [#"{"messages":[{"content":"malice"},{"content":"and chalice"}]}"#,
+                     #"{"a":["tz Asia","/Shanghaiese"]}"#, #"{"a":["mal","\u200b","ice"]}"#] {
+            let findings = JoinTests.scanCounting(JoinTests.pastTheBudget(body)).findings
+            #expect(findings.filter { $0.kind == .canary }.isEmpty, "\(findings.map(\.detail))")
+        }
+    }
+
+    /// What the junction reads take is linear in the body whatever its strings: each read
+    /// walks back as far as the longest canary, so one-letter strings (or strings the view
+    /// leaves empty) cost that much per few bytes of the body, and seconds per MiB. Prompts
+    /// stay far under the budget (their junctions are read one by one).
+    @Test(arguments: [#""ia""#, #""é""#, #""\u00e9""#, #""\u200b""#, "\"\u{200B}\"", #""ia","\u200b""#, #""3","f","\u00ad""#])
+    func junctionReadsAreLinear(_ item: String) {
+        let body = #"{"stop":["# + Array(repeating: item, count: (1 << 20) / (item.utf8.count + 1)).joined(separator: ",") + "]}"
+        let n = body.utf8.count
+        let work = JoinTests.scanCounting(body).work
+        #expect(work <= 2 * n, "\(work) bytes read at the junctions of a body of \(n)")
+    }
+
+    @Test func promptsStayUnderTheBudget() {
+        let body = BenchCorpus.request(bytes: 1 << 20)
+        let (_, work) = body.withUnsafeBytes { raw -> ([Finding], Int) in
+            var sink = HitSink(body: raw)
+            _ = sink.scanJSON(matcher: sampleScanner().matcher)
+            return (sink.finish(), sink.joinWork)
+        }
+        #expect(work > 0 && work < HitSink.joinBudget(bodySize: body.count) / 8, "\(work)")
+    }
 }
