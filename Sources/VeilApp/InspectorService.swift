@@ -106,11 +106,13 @@ public enum InspectorService {
         config.tunnelsFollowRoutes = o.upstream != nil
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.maxConnections = profile.inspector.maxConnections
+        config.maxRecordBytes = profile.inspector.maxRecordBytes
         config.ownTypography = profile.inspector.ownTypography
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         config.agentTrees = agentTrees(h)
         config.onBlock = { stderrNotice($0) }
+        config.onNotice = { stderrNotice($0) }
         // `veil run -vv`: the run's inspector says each exchange (-v keeps the terminal to the agent).
         if h.options.verbosity >= 2 { config.onExchange = { Verbosity.say(2, "inspector: " + $0) } }
         return config

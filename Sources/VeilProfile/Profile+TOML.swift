@@ -52,6 +52,7 @@ extension Profile {
         lines.append("max_body_bytes = \(inspector.maxBodyBytes)")
         lines.append("max_buffered_bytes = \(inspector.maxBufferedBytes)")
         lines.append("max_connections = \(inspector.maxConnections)")
+        lines.append("max_record_bytes = \(inspector.maxRecordBytes)")
         lines.append("request_timeout_seconds = \(inspector.requestTimeoutSeconds)")
         lines.append("idle_timeout_seconds = \(inspector.idleTimeoutSeconds)")
         lines += ["", "[inspector.base_urls]"]

@@ -117,6 +117,9 @@ public struct Profile: Sendable, Equatable {
         /// The agent's connections open at once (closed at once beyond it): each holds buffers
         /// of its own (a read, a head being received), which the byte bound above does not see.
         public var maxConnections: Int = 512
+        /// What `--record` writes in one run at most: past it, one line says the record is
+        /// full and nothing more is written (an agent's requests must not fill the host's disk).
+        public var maxRecordBytes: Int = 1 << 30
         /// From a request's first byte to its last (408 and a close beyond it): a client that
         /// sends its head a byte a second does not keep a connection forever.
         public var requestTimeoutSeconds: Int = 30

@@ -15,6 +15,9 @@ extension ProfileDecoder {
         p.maxBufferedBytes = try s.integer("max_buffered_bytes") { v in
             (1...(Int64(1) << 40)).contains(v) ? nil : "\(v) must be between 1 and 2^40 bytes"
         }.map { Int($0) }
+        p.maxRecordBytes = try s.integer("max_record_bytes") { v in
+            (4096...(Int64(1) << 50)).contains(v) ? nil : "\(v) must be between 4096 and 2^50 bytes"
+        }.map { Int($0) }
         p.maxConnections = try s.integer("max_connections") { v in
             (1...1_000_000).contains(v) ? nil : "\(v) must be between 1 and 1000000"
         }.map { Int($0) }

@@ -53,6 +53,7 @@ public struct ProfileLayer: Sendable, Equatable {
         public var maxBodyBytes: Int?
         public var maxBufferedBytes: Int?
         public var maxConnections: Int?
+        public var maxRecordBytes: Int?
         public var requestTimeoutSeconds: Int?
         public var idleTimeoutSeconds: Int?
         public var baseURLs: [Profile.BaseURL] = []

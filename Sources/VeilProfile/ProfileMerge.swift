@@ -48,6 +48,7 @@ extension Profile {
         if let v = p.maxBodyBytes { inspector.maxBodyBytes = v }
         if let v = p.maxBufferedBytes { inspector.maxBufferedBytes = v }
         if let v = p.maxConnections { inspector.maxConnections = v }
+        if let v = p.maxRecordBytes { inspector.maxRecordBytes = v }
         if let v = p.requestTimeoutSeconds { inspector.requestTimeoutSeconds = v }
         if let v = p.idleTimeoutSeconds { inspector.idleTimeoutSeconds = v }
         Self.append(p.keys, to: &inspector.keys)

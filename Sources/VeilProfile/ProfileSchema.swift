@@ -13,6 +13,7 @@ enum ProfileSchema {
         ("filesystem", ["ro", "rw", "home_files", "home_write"]),
         ("seccomp", ["deny", "allow"]),
         ("inspector", ["port", "keys", "connect_allow", "max_body_bytes", "max_buffered_bytes", "max_connections",
+                       "max_record_bytes",
                        "request_timeout_seconds", "idle_timeout_seconds", "own_typography", "base_urls", "modes", "rules"]),
         ("inspector.modes", ["canary", "tag", "covert", "rule"]),
         ("inspector.rules", ["name", "kind", "pattern", "mode"]),

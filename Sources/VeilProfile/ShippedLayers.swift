@@ -62,6 +62,7 @@ extension ShippedProfiles {
             l.inspector.maxBodyBytes = 67108864
             l.inspector.maxBufferedBytes = 268435456
             l.inspector.maxConnections = 512
+            l.inspector.maxRecordBytes = 1073741824
             l.inspector.requestTimeoutSeconds = 30
             l.inspector.idleTimeoutSeconds = 75
             l.inspector.baseURLs = [.init(variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com"), .init(variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1"), .init(variable: "GOOGLE_GEMINI_BASE_URL", upstream: "https://generativelanguage.googleapis.com")]

@@ -63,6 +63,7 @@ public enum ShippedLayersSource {
         set("inspector.maxBodyBytes", i.maxBodyBytes.map { "\($0)" })
         set("inspector.maxBufferedBytes", i.maxBufferedBytes.map { "\($0)" })
         set("inspector.maxConnections", i.maxConnections.map { "\($0)" })
+        set("inspector.maxRecordBytes", i.maxRecordBytes.map { "\($0)" })
         set("inspector.requestTimeoutSeconds", i.requestTimeoutSeconds.map { "\($0)" })
         set("inspector.idleTimeoutSeconds", i.idleTimeoutSeconds.map { "\($0)" })
         list("inspector.baseURLs", i.baseURLs.map { ".init(variable: \(literal($0.variable)), upstream: \(literal($0.upstream)))" })

@@ -203,6 +203,8 @@ kind = "iso-date"
 #   max_body_bytes = 67108864    requests above this get 413
 #   max_buffered_bytes = 268435456   request bytes held at once over all connections (503 beyond)
 #   max_connections = 512        the agent's connections open at once (closed beyond)
+#   max_record_bytes = 1073741824   what --record writes in one run at most; past it one
+#                                line says the record is full, and nothing more is written
 #   request_timeout_seconds = 30 from a request's first byte to its last (408 and a close beyond)
 #   idle_timeout_seconds = 75    an idle keep-alive connection is closed after this
 #   own_typography = ["Don’t"]   words the agent itself writes with curly quotes or dashes
@@ -272,6 +274,7 @@ connect_allow = []
 max_body_bytes = 67_108_864
 max_buffered_bytes = 268_435_456
 max_connections = 512
+max_record_bytes = 1_073_741_824
 request_timeout_seconds = 30
 idle_timeout_seconds = 75
 

@@ -66,11 +66,15 @@ public struct InspectorConfig: Sendable {
     public var readTimeoutSeconds: Int64
     /// Largest response body kept per exchange in the record (the rest is still forwarded).
     public var recordResponseBytes: Int
+    /// What the record gets in one run at most (`max_record_bytes`); then one closing line.
+    public var maxRecordBytes: Int = 1 << 30
     /// Event-loop threads serving agents and talking upstream.
     public var threads: Int
     /// Told one line (`BlockNotice`) for each request blocked: `veil run` writes it to the
     /// terminal, so a block is seen whatever the agent does with its error.
     public var onBlock: (@Sendable (String) -> Void)? = nil
+    /// Told one line when something the user asked for stops (the record is full).
+    public var onNotice: (@Sendable (String) -> Void)? = nil
     /// Told one line per exchange (`METHOD /path → upstream: decision status`), for `-v`.
     public var onExchange: (@Sendable (String) -> Void)? = nil
 

@@ -46,8 +46,10 @@ final class SharedResources: Sendable {
         trust = UpstreamTrust(environment: config.hostEnvironment)
         redaction = Redaction(credentials: config.credentials)
         neutral = NeutralText(canaries: config.canaries)
-        recorder = try config.recordPath.map { try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials),
-                                                                  agentTrees: config.agentTrees) }
+        recorder = try config.recordPath.map {
+            try ExchangeRecorder(path: $0, redaction: Redaction(credentials: config.credentials), agentTrees: config.agentTrees,
+                                 limit: config.maxRecordBytes, onFull: config.onNotice)
+        }
         var clients: [ObjectIdentifier: [String: HTTPClient]] = [:]
         var all: [HTTPClient] = []
         var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool>] = [:]

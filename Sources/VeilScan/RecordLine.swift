@@ -85,6 +85,20 @@ public struct RecordLine: Codable, Sendable, Equatable {
         return encoder
     }
 
+    /// The last line of a record that reached `max_record_bytes` (the inspector writes nothing
+    /// after it). No `method`: readers skip it, and count it, like any line that names no
+    /// exchange.
+    public static func fullLine(time: String, limit: Int) -> Data {
+        struct Full: Encodable { var time: String, recordFull: String }
+        var data = (try? makeEncoder().encode(Full(time: time, recordFull: fullReason(limit: limit)))) ?? Data()
+        data.append(0x0A)
+        return data
+    }
+
+    public static func fullReason(limit: Int) -> String {
+        "the record reached max_record_bytes (\(limit) bytes); later exchanges are not recorded"
+    }
+
     /// One line of a record file; nil when it is not a JSON object with a string `method` and
     /// `path` (the reader counts it as skipped).
     public init?(line: some StringProtocol) {

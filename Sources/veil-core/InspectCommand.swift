@@ -72,10 +72,12 @@ struct InspectCommand: ParsableCommand {
             maxBodyBytes: profile.inspector.maxBodyBytes, recordPath: record,
             connectAllow: profile.inspector.connectAllow + allowConnect, hostEnvironment: env, threads: threads)
         config.onBlock = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        config.onNotice = config.onBlock
         if Verbosity.level > 0 { config.onExchange = { Verbosity.say(1, "inspect: " + $0) } }
         config.ownTypography = profile.inspector.ownTypography
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.maxConnections = profile.inspector.maxConnections
+        config.maxRecordBytes = profile.inspector.maxRecordBytes
         config.requestTimeoutSeconds = Int64(profile.inspector.requestTimeoutSeconds)
         config.idleTimeoutSeconds = Int64(profile.inspector.idleTimeoutSeconds)
         if !config.connectAllow.isEmpty {

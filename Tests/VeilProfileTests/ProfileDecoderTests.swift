@@ -35,6 +35,7 @@ import Testing
         ("[limits]\nmemory_nb = 1", .unknownKey, "2:1", "limits.memory_nb", "did you mean 'limits.memory_mb'?"),
         ("[inspector]\nport = 65536", .value, "2:8", "inspector.port", "out of range"),
         ("[inspector]\nmax_body_bytes = 0", .value, "2:18", "inspector.max_body_bytes", "between 1"),
+        ("[inspector]\nmax_record_bytes = 100", .value, "2:20", "inspector.max_record_bytes", "between 4096"),
         ("[inspector.modes]\ncanary = \"warn\"", .value, "2:10", "inspector.modes.canary", "\"report\" or \"block\""),
         ("[env]\npass = [\"OK\", \"1BAD\"]", .value, "2:15", "env.pass[1]", "not a valid environment variable name"),
         ("[env.set]\n\"BAD-NAME\" = \"x\"", .value, "2:1", "env.set.BAD-NAME", "environment variable name"),
@@ -124,6 +125,7 @@ import Testing
             connect_allow = ["api.example.com", "*.example.org", "h.example:8443", "*", "[::1]:8443"]
             own_typography = ["Don’t", "Codex—and"]
             max_body_bytes = 1024
+            max_record_bytes = 8192
             base_urls = { Z_URL = "https://z.example/v1", A_URL = "http://127.0.0.1:9/x" }
             modes = { canary = "report", covert = "block" }
             [[inspector.rules]]
@@ -143,6 +145,7 @@ import Testing
         #expect(layer.filesystem.readWrite == [.init(source: "/tmp/cache", target: "/cache")])
         #expect(layer.seccomp.deny == ["ptrace"] && layer.seccomp.allow == ["personality"])
         #expect(layer.inspector.port == 9000 && layer.inspector.maxBodyBytes == 1024)
+        #expect(layer.inspector.maxRecordBytes == 8192)
         #expect(layer.inspector.connectAllow.count == 5)
         #expect(layer.inspector.ownTypography == ["Don’t", "Codex—and"])
         #expect(layer.inspector.baseURLs.map(\.variable) == ["Z_URL", "A_URL"])

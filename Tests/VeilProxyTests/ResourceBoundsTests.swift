@@ -167,4 +167,34 @@ import VeilScan
         let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         #expect(!json.contains("zebulonquixote"))
     }
+
+    /// The agent chooses how much it sends (64 MiB a request, as many requests as it likes),
+    /// and the record is written on the host: past `max_record_bytes` one line says the record
+    /// is full, the user is told once, and nothing more is written.
+    @Test func theRecordStopsAtItsBound() async throws {
+        let record = tempPath("bounded.jsonl")
+        defer { unlink(record) }
+        let notices = NoticeLines()
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], recordPath: record)
+        config.maxRecordBytes = 64 << 10
+        config.onNotice = { notices.add($0) }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let body = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"\#(String(repeating: "x", count: 16 << 10))"}]}"#
+        for _ in 0 ..< 12 {
+            let c = try RawClient(port: inspector.port)
+            c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+            #expect(await c.read(until: "}}").hasPrefix("HTTP/1.1 200"))
+            c.close()
+        }
+        inspector.shutdown()
+
+        let text = try String(contentsOfFile: record, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(text.utf8.count <= (64 << 10) + 512, "\(text.utf8.count) bytes recorded")
+        #expect(lines.count == 4, "three exchanges of 16 KiB fit, then the closing line")
+        #expect(lines.dropLast().allSatisfy { RecordLine(line: $0)?.method == "POST" })
+        #expect(RecordLine(line: lines.last!) == nil && lines.last!.contains(#""recordFull":"the record reached max_record_bytes (65536 bytes)"#))
+        #expect(notices.all == ["veil: the record reached max_record_bytes (65536 bytes); later exchanges are not recorded"])
+    }
 }
