@@ -228,9 +228,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             core.stats.refused(ex.head.method.rawValue + " " + BlockNotice.shownTarget(ex.pathAndQuery, findings: ex.findings,
                                                                                         canaries: core.config.canaries),
                                status: 400, reason: "blocked: " + (blocking.first ?? ex.findings.first).map(BlockNotice.describe)!)
-            core.config.onBlock?(BlockNotice.line(method: ex.head.method.rawValue, target: ex.pathAndQuery,
-                                                  findings: ex.findings, blocking: blocking,
-                                                  canaries: core.config.canaries, recordPath: core.config.recordPath))
+            core.blockNotice(BlockNotice.line(method: ex.head.method.rawValue, target: ex.pathAndQuery,
+                                              findings: ex.findings, blocking: blocking,
+                                              canaries: core.config.canaries, recordPath: core.config.recordPath))
             finishWithError(ex, status: .badRequest, message: message, context: context)
             return
         }

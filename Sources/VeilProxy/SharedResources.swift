@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import VeilProfile
 import VeilScan
 
@@ -27,6 +28,7 @@ final class SharedResources: Sendable {
     /// Agent connections open (max_connections), counted the same way, one each.
     let connections: BufferBudget
     let stub = StubResponder()
+    private let notices = Mutex(NoticeThrottle())
     /// One client per event loop and upstream proxy ("" = direct). Per event loop so that an
     /// agent connection, its upstream connection and every callback share one thread (no
     /// hops, no locks); per proxy because AHC takes its proxy per client.
@@ -134,6 +136,14 @@ final class SharedResources: Sendable {
     func shutdown() {
         for p in pools.values { p.eventLoop.execute { p.value.shutdown() } }
         for c in allClients { try? c.syncShutdown() }
+        if let line = notices.withLock({ $0.finish() }) { config.onBlock?(line) }
+    }
+
+    /// A request was blocked: its line to the terminal, as `NoticeThrottle` allows.
+    func blockNotice(_ line: @autoclosure () -> String) {
+        guard let say = config.onBlock else { return }
+        let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
+        if let text = notices.withLock({ $0.blocked(line(), now: now) }) { say(text) }
     }
 
     /// The agent's credential placeholders replaced by the real values: only whole tokens (a

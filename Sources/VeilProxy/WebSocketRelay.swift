@@ -372,9 +372,9 @@ final class WebSocketAgentSide: ChannelInboundHandler, RemovableChannelHandler {
         ex.blockReason = reason
         ex.status = 1008
         let blocking = ex.findings.filter { mode(of: $0, modes: core.config.modes, rules: core.config.rules) == .block }
-        core.config.onBlock?(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
-                                              blocking: blocking, canaries: core.config.canaries,
-                                              recordPath: core.config.recordPath))
+        core.blockNotice(BlockNotice.line(method: "WS", target: upgrade.pathAndQuery, findings: ex.findings,
+                                          blocking: blocking, canaries: core.config.canaries,
+                                          recordPath: core.config.recordPath))
         core.finished(ex)
         let shown = (blocking.first ?? ex.findings.first).map { BlockNotice.describe($0) } ?? "a finding"
         core.stats.refused("WS " + BlockNotice.shownTarget(upgrade.pathAndQuery, findings: ex.findings,

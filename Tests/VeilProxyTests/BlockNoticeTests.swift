@@ -44,6 +44,43 @@ final class NoticeLines: @unchecked Sendable {
         }
     }
 
+    /// A hostile agent's blocked requests cannot flood the terminal (or hold the inspector in
+    /// write(2) to one that is paused): ten lines, then a count at most once a second, and the
+    /// rest when the run ends; every blocked request is counted in them.
+    @Test func aFloodOfBlockedRequestsIsCounted() async throws {
+        let notices = NoticeLines()
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], canaries: [canary])
+        config.onBlock = { notices.add($0) }
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        let body = #"{"messages":[{"role":"user","content":"I am zebulonquixote"}]}"#
+        let start = ContinuousClock.now
+        for _ in 0 ..< 60 { _ = try await request(inspector.port, "/v1/messages", body: body) }
+        inspector.shutdown()
+        let seconds = Int((ContinuousClock.now - start).components.seconds)
+        let lines = notices.all
+        let each = lines.filter { $0.hasPrefix("veil: blocked POST /v1/messages:") }
+        let counted = lines.compactMap { line -> Int? in
+            guard line.hasPrefix("veil: blocked "), let n = Int(line.dropFirst(14).prefix { $0.isNumber }) else { return nil }
+            return n
+        }
+        #expect(each.count == NoticeThrottle.burst)
+        // A count a second at most (a slow machine may take seconds), and one at the end.
+        #expect(lines.count <= NoticeThrottle.burst + seconds + 2, "\(lines.count) lines for 60 blocked requests")
+        #expect(each.count + counted.reduce(0, +) == 60, "\(lines)")
+        #expect(lines.last?.hasSuffix("--record and --report list each)") == true)
+    }
+
+    @Test func theThrottleSaysEachThenCounts() {
+        var t = NoticeThrottle()
+        for k in 0 ..< NoticeThrottle.burst { #expect(t.blocked("line \(k)", now: 0.01 * Double(k)) == "line \(k)") }
+        #expect(t.blocked("held", now: 0.5) == nil)
+        #expect(t.blocked("held", now: 0.9) == nil)
+        #expect(t.blocked("held", now: 1.2)?.hasPrefix("veil: blocked 3 more requests") == true)
+        #expect(t.blocked("held", now: 1.3) == nil)
+        #expect(t.finish()?.hasPrefix("veil: blocked 1 more request ") == true)
+        #expect(t.finish() == nil)
+    }
+
     @Test func withoutARecordItSaysHowToGetOne() {
         let f = Finding(kind: .rule, path: "$.system", offset: 3, detail: "rule \"no-corp\" forbids \"acme\"",
                         excerpt: "acme", rule: "no-corp")
