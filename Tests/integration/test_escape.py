@@ -973,6 +973,22 @@ def test_a_linked_worktree_keeps_its_git_file(home, tmp_path):
     assert (tmp_path / "linked" / ".git").read_text() == gitfile
 
 
+def test_planted_repositories_cannot_stop_later_launches(home, tmp_path):
+    """Each repository in the workdir's subdirectories is guarded by mounts of its own, and a
+    mount namespace holds 100,000: an agent that made 11,000 of them made every later launch in
+    that workdir fail deep in its setup (ENOSPC), after seconds of mounting. Past 1,000 veil
+    stops before mounting any, and says why; at 1,000 it runs."""
+    workdir = tmp_path / "projects"
+    for k in range(1000):
+        (workdir / f"p{k}" / ".git").mkdir(parents=True)
+    r = run_in_veil(["--", "/bin/true"], home, workdir)
+    assert r.returncode == 0, r.stderr
+    (workdir / "p1000" / ".git").mkdir(parents=True)
+    r = run_in_veil(["--", "/bin/true"], home, workdir)
+    assert r.returncode == 125, r.stderr
+    assert "hold 1001 git repositories, more than the 1000 veil guards" in r.stderr, r.stderr
+
+
 def sandbox_leftovers(own_ns):
     """Processes of ours in a PID namespace other than the test's (a sandbox's)."""
     left = []

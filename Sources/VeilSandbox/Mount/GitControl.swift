@@ -17,6 +17,12 @@ enum GitControl {
     /// `exclude` would hide the agent's new files from `git status`.
     static let readOnly = ["config", "config.worktree", "hooks", "modules", "worktrees", "commondir", "info"]
 
+    /// Repositories in the workdir's subdirectories guarded at most. Each takes up to nine
+    /// mounts, and a mount namespace holds 100,000 (`fs.mount-max`): an agent that made 11,000
+    /// repositories in the workdir made every later launch there fail deep in its setup
+    /// (ENOSPC) after seconds of mounting. Past this the launch stops at once, saying why.
+    static let mostRepositories = 1000
+
     /// Applied in the sandbox before any mount lands below the workdir (sandbox path `workdir`,
     /// under the staging root): its own repository and those of its immediate subdirectories (a
     /// folder of projects). Each name is opened from its parent's descriptor without following
@@ -26,10 +32,23 @@ enum GitControl {
         let root = open(workdir, VEIL_O_PATH | O_DIRECTORY | O_CLOEXEC)
         try check(.mount, "open the workdir \(workdir)", root)
         defer { close(root) }
-        try protectRepository(below: root, "")
-        for name in HostFiles.list(workdir) where name != ".git" {
+        // Counted before any is guarded: past the bound nothing is mounted.
+        let names = HostFiles.list(workdir).filter { name in
+            guard name != ".git" else { return false }
             let dir = openat(root, name, VEIL_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard dir >= 0 else { continue }  // a file, gone, or a symlink (not followed)
+            guard dir >= 0 else { return false }  // a file, gone, or a symlink (not followed)
+            defer { close(dir) }
+            return faccessat(dir, ".git", F_OK, AT_SYMLINK_NOFOLLOW) == 0
+        }
+        guard names.count <= mostRepositories else {
+            throw SandboxError(.mount, "the workdir's subdirectories hold \(names.count) git repositories, more than the "
+                               + "\(mostRepositories) veil guards (each with mounts of its own); run veil in one of them, "
+                               + "or remove those you did not make")
+        }
+        try protectRepository(below: root, "")
+        for name in names {
+            let dir = openat(root, name, VEIL_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard dir >= 0 else { continue }  // gone since, or a symlink now (not followed)
             defer { close(dir) }
             guard let (git, _) = try entry(dir, ".git", name + "/") else { continue }
             close(git)
