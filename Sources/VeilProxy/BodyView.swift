@@ -62,9 +62,25 @@ enum BodyView {
             // gateway, reads the bytes and not the header, and UTF-8 JSON never starts with
             // a NUL, 0xFE or 0xFF. Text is sniffed only when it names no charset.
             let sniff = type.map { $0.isJSON || $0.media.isEmpty || $0.charset == nil && $0.media.hasPrefix("text/") } ?? true
-            view = try transcoded(bytes, charset: type?.charset, sniff: sniff)
+            if let utf8 = try transcoded(bytes, charset: type?.charset, sniff: sniff) {
+                view = utf8
+            } else if !sniff, let utf8 = asUnicode(bytes) {
+                view = Array(bytes) + [0x0A] + utf8
+            } else {
+                view = nil
+            }
         }
         return try view.map { (v) throws(RequestCoding.Failure) in try checked(v, limit: limit) }
+    }
+
+    /// The bytes as a reader that ignores the declared type reads them (json.loads takes bytes
+    /// and finds UTF-16/32 by their NULs), when that is UTF-16/32: an octet stream or text said
+    /// to be UTF-8 carried the machine id in JSON escapes, written in UTF-16, past the scan of
+    /// the bytes as sent (the fourth red team). Both are scanned then. Nil when the bytes do
+    /// not look like UTF-16/32, or are not valid in the form they look like.
+    static func asUnicode(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let form = UnicodeForm.sniff(bytes) else { return nil }
+        return try? form.utf8(bytes)
     }
 
     /// A view grows (a form's control characters are escaped, UTF-16 becomes up to 1.5 times

@@ -218,7 +218,14 @@ final class SharedResources: Sendable {
     /// One WebSocket message: its payload alone (the upgrade's target and headers were
     /// inspected when the socket opened).
     func inspectMessage(_ ex: Exchange) -> Decision {
-        ex.findings = ex.inspected.withUnsafeReadableBytes { scanner.scanBody($0, api: ex.api) }
+        ex.findings = ex.inspected.withUnsafeReadableBytes { raw in
+            var found = scanner.scanBody(raw, api: ex.api)
+            // A binary message in UTF-16/32, read as text by the upstream (BodyView.asUnicode).
+            if let utf8 = BodyView.asUnicode(raw) {
+                found += scanner.scanBody(utf8, api: ex.api).filter { f in !found.contains { $0.kind == f.kind && $0.detail == f.detail } }
+            }
+            return found
+        }
         guard !ex.findings.isEmpty else { return .forward }
         return decide(ex.findings, modes: config.modes, rules: config.rules)
     }

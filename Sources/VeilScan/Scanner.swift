@@ -30,7 +30,23 @@ public final class Scanner: Sendable {
         // Not JSON, or malformed: every byte is text, so nothing hides outside a string.
         sink = HitSink(body: body, ownTypography: config.ownTypography)
         sink.scanText(body, base: 0, stringStart: 0, escaped: false, matcher: matcher)
-        return sink.finish()
+        var findings = sink.finish()
+        // And with JSON's escapes decoded (JSONWalk+Lenient.swift): what that finds besides,
+        // at the raw offsets of its escapes.
+        if let decoded = JSONWalk.decodingEveryEscape(body) {
+            let more = decoded.withUnsafeBytes { text in
+                var sink = HitSink(body: text, ownTypography: config.ownTypography)
+                sink.scanText(text, base: 0, stringStart: 0, escaped: false, matcher: matcher)
+                return sink.finish()
+            }.filter { f in !findings.contains { $0.kind == f.kind && $0.detail == f.detail } }
+            let offsets = JSONWalk.rawOffsetsDecodingEveryEscape(body, more.map(\.offset))
+            for (f, offset) in zip(more, offsets) {
+                var f = f
+                f.offset = offset
+                findings.append(f)
+            }
+        }
+        return findings
     }
 
     /// Header values carry canaries too (User-Agent, x-stainless-os, …), and so can the

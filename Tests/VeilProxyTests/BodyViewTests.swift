@@ -67,6 +67,26 @@ import VeilScan
         }
     }
 
+    /// JSON in UTF-16/32 under a type veil does not sniff (an octet stream, text said to be
+    /// UTF-8), its canary in escapes: json.loads on the bytes reads it whatever the header
+    /// says (the fourth red team's bypass). The bytes are scanned as sent and as it reads them.
+    @Test func unicodeUnderAnotherTypeIsReadAsWell() throws {
+        let escaped = "Asia/Shanghai".unicodeScalars.map { String(format: "\\u%04x", $0.value) }.joined()
+        let text = #"{"messages":[{"role":"user","content":"it is noon in \#(escaped)"}]}"#
+        let forms: [([UInt8], String?)] = [
+            (utf16(text, bigEndian: false, bom: false), "application/octet-stream"),
+            (utf16(text, bigEndian: false, bom: true), "application/octet-stream"),
+            (utf16(text, bigEndian: true, bom: false), "text/plain; charset=utf-8"),
+            (utf32(text, bigEndian: false), "text/plain; charset=utf-8"),
+            (utf32(text, bigEndian: true), "image/png"),
+        ]
+        for (body, type) in forms {
+            #expect(try canaries(scan(body, type)) == ["$"], "\(type ?? "none") \(body.prefix(4))")
+        }
+        // A binary body that does not look like UTF-16/32 is scanned as sent, and only so.
+        #expect([UInt8]([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]).withUnsafeBytes { BodyView.asUnicode($0) } == nil)
+    }
+
     @Test func whatCannotBeReadIsRefused() {
         let cases: [([UInt8], String, RequestCoding.Failure)] = [
             (Array(Self.json.utf8), "application/json; charset=shift_jis", .unreadable("charset shift_jis")),

@@ -159,6 +159,26 @@ import VeilScan
         #expect(inspector.summary().blocked == 1)
     }
 
+    /// The canary in `\u` escapes, in a message the walk refuses (a BOM before it) or in a
+    /// binary message in UTF-16: the upstream's JSON reader decodes both (the fourth red team).
+    @Test(arguments: ["bom", "utf-16"])
+    func anEscapedCanaryInAMessageTheWalkRefusesIsFound(_ form: String) async throws {
+        let inspector = try startInspector(.stub, canaries: [Self.canary])
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        #expect(await c.handshake().hasPrefix("HTTP/1.1 101"))
+        let escaped = "zebulonquixote".unicodeScalars.map { String(format: "\\u%04x", $0.value) }.joined()
+        let text = Self.createMessage("I am \(escaped)")
+        let payload = form == "bom" ? [0xEF, 0xBB, 0xBF] + Array(text.utf8)
+            : [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        c.raw.sendBytes(Client.frame(payload, opcode: form == "bom" ? 0x1 : 0x2))
+        let got = await c.frames(until: 0x8)
+        let close = try #require(got.last)
+        #expect(close.opcode == 0x8 && Int(close.payload[0]) << 8 | Int(close.payload[1]) == 1008)
+        #expect(!got.contains { $0.opcode == 0x1 })
+    }
+
     /// A canary split over two frames of one message is read as one message.
     @Test func aFragmentedMessageIsInspectedWhole() async throws {
         let inspector = try startInspector(.stub, canaries: [Self.canary])
