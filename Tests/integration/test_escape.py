@@ -989,6 +989,21 @@ def test_planted_repositories_cannot_stop_later_launches(home, tmp_path):
     assert "hold 1001 git repositories, more than the 1000 veil guards" in r.stderr, r.stderr
 
 
+def test_a_locked_project_directory_is_guarded_too(home, tmp_path):
+    """A project directory its owner made unsearchable (mode 000) may hold a repository: the
+    agent, the same user, can chmod it back and write its hooks. veil guards it as any other
+    (the sandbox's setup reads it regardless), so the agent's write is refused."""
+    workdir = tmp_path / "projects"
+    (workdir / "locked" / ".git" / "hooks").mkdir(parents=True)
+    os.chmod(workdir / "locked", 0)
+    try:
+        r = run_in_veil(["--", "/bin/sh", "-c", "chmod 755 locked && echo x > locked/.git/hooks/pre-commit"], home, workdir)
+    finally:
+        os.chmod(workdir / "locked", 0o755)
+    assert r.returncode != 0 and "Read-only file system" in r.stderr, (r.returncode, r.stderr)
+    assert not (workdir / "locked" / ".git" / "hooks" / "pre-commit").exists()
+
+
 def sandbox_leftovers(own_ns):
     """Processes of ours in a PID namespace other than the test's (a sandbox's)."""
     left = []

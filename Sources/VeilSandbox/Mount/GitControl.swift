@@ -38,7 +38,9 @@ enum GitControl {
             let dir = openat(root, name, VEIL_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard dir >= 0 else { return false }  // a file, gone, or a symlink (not followed)
             defer { close(dir) }
-            return faccessat(dir, ".git", F_OK, AT_SYMLINK_NOFOLLOW) == 0
+            // Not readable here counts too: guarding it then fails the launch, as it did
+            // before the count (the agent, the same user, could chmod it and write its hooks).
+            return faccessat(dir, ".git", F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT
         }
         guard names.count <= mostRepositories else {
             throw SandboxError(.mount, "the workdir's subdirectories hold \(names.count) git repositories, more than the "
