@@ -222,7 +222,7 @@ final class SharedResources: Sendable {
             var found = scanner.scanBody(raw, api: ex.api)
             // A binary message in UTF-16/32, read as text by the upstream (BodyView.asUnicode).
             if let utf8 = BodyView.asUnicode(raw) {
-                found += scanner.scanBody(utf8, api: ex.api).filter { f in !found.contains { $0.kind == f.kind && $0.detail == f.detail } }
+                found += scanner.scanBody(utf8, api: ex.api).filter { f in !found.contains { $0.says(theSameAs: f) } }
             }
             return found
         }
@@ -290,7 +290,7 @@ final class SharedResources: Sendable {
         let forbidden = Set(config.rules.filter { $0.kind == .forbid }.map(\.name))
         return ex.body.withUnsafeReadableBytes { scanner.scanBody($0, api: .unknown) }.compactMap { f in
             guard f.kind == .canary || (f.kind == .rule && f.rule.map(forbidden.contains) == true),
-                  !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail && $0.rule == f.rule }) else { return nil }
+                  !found.contains(where: { $0.says(theSameAs: f) }) else { return nil }
             var f = f
             f.path = "sent-bytes"
             return f

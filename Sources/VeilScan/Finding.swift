@@ -70,3 +70,11 @@ public struct Canary: Sendable, Equatable, Codable {
         self.value = value
     }
 }
+
+extension Finding {
+    /// The same finding made by another look at the text (decoded, transcoded, as sent): it
+    /// names the same thing the same way, wherever it points. A rule's detail names the rule.
+    public func says(theSameAs other: Finding) -> Bool {
+        kind == other.kind && detail == other.detail && rule == other.rule
+    }
+}

@@ -38,7 +38,7 @@ public final class Scanner: Sendable {
                 var sink = HitSink(body: text, ownTypography: config.ownTypography)
                 sink.scanText(text, base: 0, stringStart: 0, escaped: false, matcher: matcher)
                 return sink.finish()
-            }.filter { f in !findings.contains { $0.kind == f.kind && $0.detail == f.detail } }
+            }.filter { f in !findings.contains { $0.says(theSameAs: f) } }
             let offsets = JSONWalk.rawOffsetsDecodingEveryEscape(body, more.map(\.offset))
             for (f, offset) in zip(more, offsets) {
                 var f = f
@@ -77,7 +77,7 @@ public final class Scanner: Sendable {
         if let q = decoded.utf8.firstIndex(of: 0x3F), decoded.utf8[q...].contains(0x2B) {
             let query = decoded.utf8.distance(from: decoded.utf8.startIndex, to: q)
             let spaced = String(decoding: decoded.utf8.enumerated().map { $0 > query && $1 == 0x2B ? 0x20 : $1 }, as: UTF8.self)
-            for f in scanText(spaced) where !found.contains(where: { $0.kind == f.kind && $0.detail == f.detail }) {
+            for f in scanText(spaced) where !found.contains(where: { $0.says(theSameAs: f) }) {
                 found.append(f)
             }
         }
