@@ -37,13 +37,19 @@ struct WebSocketMessages {
     var betweenMessages: Bool { frames.isEmpty }
 
     mutating func add(_ frame: WebSocketFrame) -> Action {
+        // The reserved bits are forwarded as sent, so an upstream would read any meaning given
+        // to them (per-frame compression, say) in bytes the scan read as plain: only
+        // permessage-deflate's RSV1, on a message's first frame, is taken.
+        if frame.rsv2 || frame.rsv3 { return .refuse(.protocolError, "a frame with RSV2 or RSV3 set") }
         switch frame.opcode {
         case .ping, .pong, .connectionClose:
+            guard !frame.rsv1 else { return .refuse(.protocolError, "a control frame with RSV1 set") }
             return .control(frame)
         case .text, .binary:
             guard frames.isEmpty else { return .refuse(.protocolError, "a new message before the last one ended") }
         case .continuation:
             guard !frames.isEmpty else { return .refuse(.protocolError, "a continuation with no message") }
+            guard !frame.rsv1 else { return .refuse(.protocolError, "a continuation frame with RSV1 set") }
         default:
             return .refuse(.protocolError, "unknown opcode")
         }

@@ -183,6 +183,13 @@ enum WebSocketRelay {
                                    context: context)
             return
         }
+        if let other = WebSocketUpgrade.agreedExtensions(head).first(where: { $0 != "permessage-deflate" }) {
+            upstream.close(promise: nil)
+            handler.upstreamFailed(ex, status: .badGateway,
+                                   message: "veil: the upstream agreed the WebSocket extension \(other), which veil cannot read",
+                                   context: context)
+            return
+        }
         let agent = context.channel
         switchAgent(ex, handler: handler, context: context, answer: bytes, deflate: WebSocketUpgrade.agreesDeflate(head),
                     peer: .upstream(upstream)) { ok in

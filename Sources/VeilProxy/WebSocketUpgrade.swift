@@ -27,9 +27,19 @@ enum WebSocketUpgrade {
 
     /// Whether an answer's head agreed permessage-deflate.
     static func agreesDeflate(_ head: String) -> Bool {
-        head.split(separator: "\r\n").contains { line in
+        agreedExtensions(head).contains("permessage-deflate")
+    }
+
+    /// The extensions an answer's head agreed, by name (lowercased, parameters left off).
+    /// veil reads permessage-deflate only: under any other the upstream would read the frames
+    /// otherwise than the scan did, so the socket is refused (WebSocketRelay).
+    static func agreedExtensions(_ head: String) -> [String] {
+        head.split(separator: "\r\n").flatMap { line -> [String] in
             let l = line.lowercased()
-            return l.hasPrefix("sec-websocket-extensions:") && l.contains("permessage-deflate")
+            guard l.hasPrefix("sec-websocket-extensions:") else { return [] }
+            return l.dropFirst("sec-websocket-extensions:".count).split(separator: ",").map {
+                String($0.prefix(while: { $0 != ";" })).trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
         }
     }
 

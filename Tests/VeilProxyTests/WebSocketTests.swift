@@ -384,6 +384,29 @@ import VeilScan
         #expect(up.messages == ["hello upstream"])
     }
 
+    /// The red team's second frame: under an extension veil does not read (per-frame deflate,
+    /// which sets RSV1 on any frame), the upstream inflates what the scan read as plain bytes.
+    /// An answer agreeing one is refused before any frame crosses; permessage-deflate, which
+    /// veil reads, still opens the socket.
+    @Test(arguments: ["x-webkit-deflate-frame", "permessage-deflate, x-custom", "permessage-deflate; client_no_context_takeover"])
+    func anExtensionVeilCannotReadRefusesTheSocket(agreed: String) async throws {
+        let up = try WebSocketUpstream(agreeing: agreed)
+        defer { up.stop() }
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .url(up.url))], hostEnvironment: [:])
+        config.connectTimeoutSeconds = 5
+        let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)
+        defer { inspector.shutdown() }
+        let c = try Client(port: inspector.port)
+        defer { c.raw.close() }
+        let answer = await c.handshake()
+        if agreed.hasPrefix("permessage-deflate;") {
+            #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
+        } else {
+            #expect(answer.hasPrefix("HTTP/1.1 502"), "\(answer)")
+            #expect(answer.contains("x-"), "the refusal names the extension: \(answer)")
+        }
+    }
+
     /// A WebSocket upstream that cannot be reached says why, as an http request's failure
     /// does (UpstreamFailure): a TLS verification that failed names its reason and the trust
     /// it was checked against (it said "answered the WebSocket upgrade with 0"), and a refused
@@ -436,6 +459,42 @@ import VeilScan
         } else {
             Issue.record("an oversized message passed")
         }
+    }
+
+    /// Reserved bits the scan would not honour are refused wherever they stand: RSV1 past a
+    /// message's first frame (the red team's compressed continuation, which an upstream
+    /// inflating per frame read as the machine id), RSV1 on a control frame, RSV2 and RSV3
+    /// anywhere. Each passed before, forwarded as sent.
+    @Test(arguments: [true, false])
+    func reservedBitsVeilDoesNotReadAreRefused(deflate: Bool) {
+        let alloc = ByteBufferAllocator()
+        let part = alloc.buffer(string: "{\"input\":\"hello ")
+        var messages = WebSocketMessages(limit: 1 << 20, deflate: deflate)
+        guard case .wait = messages.add(WebSocketFrame(fin: false, opcode: .text, data: part)) else {
+            Issue.record("the first frame was not held")
+            return
+        }
+        let attempts: [(String, WebSocketFrame)] = [
+            ("RSV1 on a continuation", WebSocketFrame(fin: true, rsv1: true, opcode: .continuation, data: alloc.buffer(bytes: [0x4B, 0x04, 0x00]))),
+            ("RSV2 on a continuation", WebSocketFrame(fin: true, rsv2: true, opcode: .continuation, data: part)),
+            ("RSV1 on a ping", WebSocketFrame(fin: true, rsv1: true, opcode: .ping, data: part)),
+            ("RSV3 on a whole text message", WebSocketFrame(fin: true, rsv3: true, opcode: .text, data: part)),
+        ]
+        for (what, frame) in attempts {
+            // The text message starts none of its own: it is tried where no message is open.
+            var fresh = frame.opcode == .text ? WebSocketMessages(limit: 1 << 20, deflate: deflate) : messages
+            if case .refuse(let code, _) = fresh.add(frame) {
+                #expect(code == .protocolError, "\(what)")
+            } else {
+                Issue.record("\(what) was not refused")
+            }
+        }
+        // The same message, its continuation without reserved bits, is whole and plain.
+        guard case .message(_, let payload, _) = messages.add(WebSocketFrame(fin: true, opcode: .continuation, data: part)) else {
+            Issue.record("a plain continuation did not end the message")
+            return
+        }
+        #expect(payload.readableBytes == 2 * part.readableBytes)
     }
 
     /// The red team's flood: a text frame without FIN, then empty continuations, two bytes

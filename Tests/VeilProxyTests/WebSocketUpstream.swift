@@ -15,11 +15,12 @@ final class WebSocketUpstream: @unchecked Sendable {
     private var _controls: [String] = []
     private var _flooded = 0
 
-    init() throws {
+    /// `agreeing`: the Sec-WebSocket-Extensions its 101 answers with, whatever was offered.
+    init(agreeing extensions: String? = nil) throws {
         let upgrader = NIOWebSocketServerUpgrader(
             shouldUpgrade: { [self] ch, head in
                 record(head: head)
-                return ch.eventLoop.makeSucceededFuture([:])
+                return ch.eventLoop.makeSucceededFuture(HTTPHeaders(extensions.map { [("Sec-WebSocket-Extensions", $0)] } ?? []))
             },
             upgradePipelineHandler: { [self] ch, _ in ch.pipeline.addHandler(Echo(upstream: self)) })
         channel = try ServerBootstrap(group: group)
