@@ -12,6 +12,8 @@ enum RequestCoding {
         case unsupported(String)
         /// Not valid data of its coding, or cut short: 400.
         case corrupt(String)
+        /// Valid in two readings of its coding (deflate as zlib and as raw): 400.
+        case ambiguous(String)
         /// Decoded, larger than the body cap: 413.
         case tooLarge
         /// A transfer coding other than chunked (`gzip, chunked`): 501, as RFC 9112 asks. Only
@@ -26,7 +28,7 @@ enum RequestCoding {
         var status: HTTPResponseStatus {
             switch self {
             case .unsupported, .unreadable: return .unsupportedMediaType
-            case .corrupt, .badText: return .badRequest
+            case .corrupt, .ambiguous, .badText: return .badRequest
             case .tooLarge: return .payloadTooLarge
             case .transfer: return .notImplemented
             }
@@ -38,6 +40,8 @@ enum RequestCoding {
                 return "veil: a request body in content-encoding \(coding) cannot be inspected (veil reads gzip, deflate and zstd)"
             case .corrupt(let coding):
                 return "veil: the request body is not valid \(coding) data, as its content-encoding says"
+            case .ambiguous(let coding):
+                return "veil: the request body reads two ways as \(coding) (a zlib stream and a raw one), and the upstream might read the one veil did not"
             case .tooLarge:
                 return "veil: request body, decoded, larger than the inspector's limit of \(limit) bytes"
             case .transfer(let coding):
@@ -68,8 +72,15 @@ enum RequestCoding {
             case "gzip", "x-gzip":
                 data = try inflate(data, raw: false, limit: limit, coding: coding)
             case "deflate":
-                // HTTP's deflate is zlib-wrapped; some clients send the raw stream instead.
-                do { data = try inflate(data, raw: false, limit: limit, coding: coding) } catch .corrupt {
+                // HTTP's deflate is zlib-wrapped; some clients send the raw stream instead, and
+                // some servers read it so. Bytes that are both (crafted: a zlib stream whose
+                // first bytes also begin a raw one that ends) would be scanned in one reading
+                // and could be read in the other: refused.
+                do throws(Failure) {
+                    let zlib = try inflate(data, raw: false, limit: limit, coding: coding)
+                    if rawStreamEnds(data, limit: limit) { throw .ambiguous(coding) }
+                    data = zlib
+                } catch .corrupt {
                     data = try inflate(data, raw: true, limit: limit, coding: coding)
                 }
             case "zstd":
@@ -108,6 +119,33 @@ enum RequestCoding {
                     return (written, false)
                 default:
                     throw .corrupt(coding)
+                }
+            }
+        }
+    }
+
+    /// Whether `input` read as a raw deflate stream comes to its end, wherever that is (a
+    /// lenient reader stops there and ignores the rest), or inflates past `limit` without
+    /// failing. A zlib stream almost never does: its first byte makes a stored block whose
+    /// length the next four bytes must give twice, the second time inverted.
+    private static func rawStreamEnds(_ input: ByteBuffer, limit: Int) -> Bool {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return true }
+        defer { inflateEnd(&stream) }
+        var sink = [UInt8](repeating: 0, count: 16 << 10)
+        var produced = 0
+        return input.withUnsafeReadableBytes { inp in
+            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(inp.count)
+            return sink.withUnsafeMutableBufferPointer { out in
+                while true {
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(out.count)
+                    let rc = CCompression.inflate(&stream, Z_NO_FLUSH)
+                    produced += out.count - Int(stream.avail_out)
+                    if rc == Z_STREAM_END || produced > limit { return true }
+                    // An error, or the input used up before the end: no raw reading.
+                    if rc != Z_OK || (stream.avail_in == 0 && stream.avail_out > 0) { return false }
                 }
             }
         }

@@ -95,6 +95,28 @@ enum Compress {
         }
     }
 
+    /// The red team's body: bytes that are a zlib stream of spaces and, read as a raw deflate
+    /// stream (as some servers read `deflate`), a request carrying the canary. veil scanned the
+    /// zlib reading and forwarded it; refused now. A raw stream that ends anywhere counts (a
+    /// lenient reader stops at its end), and plain zlib and raw bodies still read.
+    @Test func aDeflateBodyThatReadsTwoWaysIsRefused() throws {
+        let secret = Array(#"{"messages":[{"role":"user","content":"zebulonquixote"}]}"#.utf8)
+        // Read as raw, 0x58 opens a stored block of 0x0909 bytes (bytes 5 on), then comes the
+        // compressed secret. Read as zlib (header 58 09), 0x09 opens a final stored block of
+        // ~0x0909 bytes (7 on), all spaces but the raw stream's tail, then the Adler-32.
+        let len = 0x0909, len2 = ~len & 0xFFFF
+        var stored = [UInt8](repeating: 0x20, count: len - 2) + Compress.deflate(secret, windowBits: -15)
+        stored += [UInt8](repeating: 0x20, count: len2 - stored.count)
+        let adler = stored.withUnsafeBufferPointer { adler32(1, $0.baseAddress, uInt($0.count)) }
+        let body = [0x58, 0x09, 0x09, UInt8(len2 & 0xFF), UInt8(len2 >> 8), UInt8(len & 0xFF), UInt8(len >> 8)] + stored
+            + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: adler >> $0) }
+        #expect(throws: RequestCoding.Failure.ambiguous("deflate")) { try decode(body, "deflate") }
+        // With the raw reading's end moved past the body's, only the zlib reading is left.
+        let j = RequestCodingTests.json
+        #expect(try decode(Compress.deflate(j, windowBits: 15), "deflate") == j)
+        #expect(try decode(Compress.deflate(j, windowBits: -15), "deflate") == j)
+    }
+
     /// A frame may name the window its decoder must allocate: veil grants 16 MiB, not the
     /// 128 MiB per request a crafted frame could otherwise take.
     @Test func aZstdWindowOver16MiBIsRefused() throws {
