@@ -94,7 +94,7 @@ final class HostArm {
                                      connectAllow: profile.inspector.connectAllow + plan.endpoints.map(\.description),
                                      hostEnvironment: env)
         config.runCA = ca
-        config.tunnelsFollowRoutes = true
+        config.routesOnly = true
         config.listenersTerminateTLS = true
         return config
     }

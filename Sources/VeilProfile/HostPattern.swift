@@ -27,10 +27,14 @@ public struct HostPattern: Sendable, Equatable {
     }
 
     /// An allow-list entry: `host`, `host:port`, `*.suffix`, `*`, `[::1]`, `[::1]:port` (a bare
-    /// `::1` too, with any port). nil for one that names nothing: a port that is not 1...65535,
-    /// brackets around something other than an IPv6 address or anywhere else in a name.
+    /// `::1` too). Without a port it is 443, the port of every model API: the agent must not
+    /// choose where on an allowed host the inspector connects (a red team reached a host
+    /// service through `api.anthropic.com:47031` resolved to loopback). nil for one that names
+    /// nothing: a port that is not 1...65535, brackets around something other than an IPv6
+    /// address or anywhere else in a name.
     public init?(allowEntry entry: some StringProtocol) {
-        guard let (name, bracketed, port) = Self.parts(entry) else { return nil }
+        guard let (name, bracketed, given) = Self.parts(entry) else { return nil }
+        let port = given ?? 443
         if bracketed || name.contains(":") {
             self.init(name: .exactly(name), port: port)
         } else if name == "*" {

@@ -53,9 +53,10 @@ public struct InspectorConfig: Sendable {
     /// The run's CA: with it the inspector terminates the TLS of each allowed CONNECT and
     /// inspects what flows; without it every CONNECT is refused.
     public var runCA: RunCA? = nil
-    /// Requests inside tunnels follow `routes` (a run with `--upstream`: the stub or a chosen
-    /// server gets all model traffic) instead of going to the tunnel's host.
-    public var tunnelsFollowRoutes = false
+    /// Every request follows `routes` (a run with `--upstream`: the stub or a chosen server gets
+    /// all model traffic): one inside a tunnel, or one naming an allowed host, goes by its path
+    /// instead of to the host it names.
+    public var routesOnly = false
     /// A connection that opens with a TLS handshake is answered with a certificate from
     /// `runCA` for the name it asks for (SNI), as a tunnel is: compare's host arm listens where
     /// the agent's https base URL points, and the agent dials it directly.

@@ -205,9 +205,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func process(_ ex: Exchange, context: ChannelHandlerContext) {
         stopWaiting()
         // The API was detected once, in `begin`.
+        let routesOnly = core.config.routesOnly
         let target = tunnel.map { core.routes.target(inTunnelTo: $0, uri: ex.head.uri, absolute: ex.absolute, api: ex.api,
-                                                     followRoutes: core.config.tunnelsFollowRoutes) }
-            ?? core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api)
+                                                     routesOnly: routesOnly) }
+            ?? core.routes.target(uri: ex.head.uri, absolute: ex.absolute, api: ex.api, routesOnly: routesOnly)
         if case .denied(let why) = target {
             core.stats.update { $0.rejected += 1 }
             core.stats.refused(ex.requestLine, status: 403, reason: core.neutral.apply("veil: \(why)"))

@@ -33,12 +33,14 @@ struct RouteTable: Sendable {
     }
 
     /// The target for an API already detected (the connection does that once, from the head).
-    func target(uri: String, absolute abs: AbsoluteURI?, api: APIKind) -> Target {
+    /// `routesOnly` (a run with `--upstream`): a request naming an allowed host goes by its path,
+    /// as if it had come to the base URL, not to the host it names: offline runs stay offline.
+    func target(uri: String, absolute abs: AbsoluteURI?, api: APIKind, routesOnly: Bool = false) -> Target {
         if let abs {
             guard allow.permits(host: abs.host, port: abs.port) else {
-                return .denied("host \(abs.host) is not in the profile's allowed hosts")
+                return .denied("\(abs.authority) is not in the profile's allowed hosts")
             }
-            return .url(uri)
+            return routesOnly ? target(uri: abs.pathAndQuery, absolute: nil, api: api) : .url(uri)
         }
         // `http://host:99999/`: meant for some host, readable as none; not joined to a route's
         // base as if it were a path. (The first byte keeps origin-form targets off this test.)
@@ -60,8 +62,8 @@ struct RouteTable: Sendable {
     /// traffic to its `--upstream` (the stub, a test server), routed as if it had come to the
     /// base URL. An origin-form target must start with `/`, so it can only extend the path.
     func target(inTunnelTo origin: TunnelOrigin, uri: String, absolute: AbsoluteURI?, api: APIKind,
-                followRoutes: Bool) -> Target {
-        if absolute != nil || followRoutes { return target(uri: uri, absolute: absolute, api: api) }
+                routesOnly: Bool) -> Target {
+        if absolute != nil || routesOnly { return target(uri: uri, absolute: absolute, api: api, routesOnly: routesOnly) }
         guard uri.utf8.first == UInt8(ascii: "/") else { return .denied("request target \(uri) is not a path") }
         return .url(origin.url + uri)
     }

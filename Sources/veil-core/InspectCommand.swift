@@ -25,7 +25,7 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Write the JSON summary here on exit.", completion: .file())
     var report: String?
 
-    @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach (repeatable).")
+    @Option(name: .customLong("allow-connect"), help: "A host CONNECT may reach: host (port 443) or host:port (repeatable).")
     var allowConnect: [String] = []
 
     @Option(name: .customLong("ca-cert"), help: ArgumentHelp(
@@ -83,8 +83,9 @@ struct InspectCommand: ParsableCommand {
         if !config.connectAllow.isEmpty {
             let ca = try RunCA()
             config.runCA = ca
-            // Tunnels carry model traffic like the base URL does: to --upstream.
-            config.tunnelsFollowRoutes = true
+            // Tunnels, and requests naming an allowed host, carry model traffic like the base URL
+            // does: to --upstream.
+            config.routesOnly = true
             if let caCert { try Data(ca.certificatePEM.utf8).write(to: URL(fileURLWithPath: caCert)) }
         }
         let inspector: Inspector

@@ -71,7 +71,8 @@ import VeilProfile
 }
 
 @Suite struct HostPatternTests {
-    /// (entry, host, port, allowed): the allow list, where a bare name is that host only.
+    /// (entry, host, port, allowed): the allow list, where a bare name is that host only, on
+    /// port 443 unless the entry names another.
     @Test(arguments: [
         ("example.com", "example.com", 443, true),
         ("example.com", "EXAMPLE.com", 443, true),
@@ -84,10 +85,13 @@ import VeilProfile
         ("*.Example.COM", "API.example.com", 443, true),
         ("example.com:443", "example.com", 443, true),
         ("example.com:443", "example.com", 8443, false),
-        ("*", "anything.example", 1, true),
+        ("example.com", "example.com", 80, false),  // no port: 443, not any
+        ("example.com", "example.com", 47031, false),
+        ("*", "anything.example", 443, true),
+        ("*", "anything.example", 1, false),
         ("*:443", "anything.example", 80, false),
-        ("[::1]", "::1", 8080, true),
-        ("[::1]", "[::1]", 8080, true),
+        ("[::1]", "::1", 443, true),
+        ("[::1]", "[::1]", 8080, false),
         ("[::1]:8080", "::1", 8080, true),
         ("[::1]:8080", "::1", 443, false),
         ("::1", "::1", 443, true),

@@ -17,7 +17,7 @@ import VeilScan
         // A recorder: it reports, it does not block (as compare's host arm).
         (config.modes.canary, config.modes.tag, config.modes.covert, config.modes.rule) = (.report, .report, .report, .report)
         config.runCA = ca
-        config.tunnelsFollowRoutes = true
+        config.routesOnly = true
         config.listenersTerminateTLS = true
         return (try Inspector.start(host: "127.0.0.1", port: 0, config: config), ca)
     }

@@ -153,7 +153,7 @@ import VeilScan
         #expect(a.permits(host: "files.pypi.org", port: 443))
         #expect(!a.permits(host: "evilpypi.org", port: 443))
         #expect(!a.permits(host: "api.anthropic.com", port: 443))
-        #expect(a.permits(host: "127.0.0.1", port: 1234))
+        #expect(a.permits(host: "127.0.0.1", port: 443) && !a.permits(host: "127.0.0.1", port: 1234), "a bare entry is 443")
         // Found by the fuzzer: an IPv6 entry with a port never matched its address, and
         // matched the odd host `::1]:8080` instead.
         let v6 = AllowList(["[::1]:8080", "[2001:db8::1]", "bad:port"])

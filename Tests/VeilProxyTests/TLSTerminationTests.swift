@@ -21,7 +21,7 @@ import VeilScan
             hostEnvironment: ["SSL_CERT_FILE": TLSUpstreamTests.fixture("ca.pem")],
             connectTimeoutSeconds: 5, readTimeoutSeconds: 5)
         config.runCA = ca
-        config.tunnelsFollowRoutes = followRoutes
+        config.routesOnly = followRoutes
         return try Inspector.start(host: "127.0.0.1", port: 0, config: config)
     }
 
@@ -75,7 +75,7 @@ import VeilScan
         let up = try TLSUpstreamTests.server("localhost")
         defer { up.stop() }
         let ca = try RunCA()
-        let inspector = try Self.inspector([], allow: [host], ca: ca)
+        let inspector = try Self.inspector([], allow: ["\(host):\(up.port)"], ca: ca)
         defer { inspector.shutdown() }
         let trusted = ca.root
         let got = try await Self.post(proxy: inspector.port, trusting: trusted, "https://\(host):\(up.port)/v1/messages", body: anthropicBody)
@@ -92,7 +92,7 @@ import VeilScan
         let up = try TLSUpstreamTests.server("localhost")
         defer { up.stop() }
         let ca = try RunCA()
-        let inspector = try Self.inspector([], allow: ["localhost"], ca: ca)
+        let inspector = try Self.inspector([], allow: ["localhost:\(up.port)"], ca: ca)
         defer { inspector.shutdown() }
         let trusted = ca.root
         let got = try await Self.post(proxy: inspector.port, trusting: trusted, "https://localhost:\(up.port)/v1/messages",
@@ -134,7 +134,7 @@ import VeilScan
     @Test func withoutARunCAEveryConnectIsRefused() async throws {
         let echo = try EchoServer()
         defer { echo.stop() }
-        let inspector = try Self.inspector([], allow: ["127.0.0.1"], ca: nil)
+        let inspector = try Self.inspector([], allow: ["127.0.0.1:\(echo.port)"], ca: nil)
         defer { inspector.shutdown() }
         let (c, reply) = try await Self.tunnel(inspector.port, to: "127.0.0.1:\(echo.port)", refused: true)
         defer { c.close() }
@@ -160,7 +160,7 @@ import VeilScan
         #expect(accepted.hasPrefix("HTTP/1.1 200"))
         let raw = try RawClient(port: inspector.port)
         defer { raw.close() }
-        raw.send("GET http://zebulonquixote.example.com/v1/models HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+        raw.send("GET http://zebulonquixote.example.com:443/v1/models HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
         let blocked = await raw.read(until: "}}")
         #expect(blocked.hasPrefix("HTTP/1.1 400") && blocked.contains("canary"), "\(blocked)")
         let summary = inspector.summary()
@@ -173,7 +173,7 @@ import VeilScan
         let echo = try EchoServer()
         defer { echo.stop() }
         let ca = try RunCA()
-        let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1"], ca: ca,
+        let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1:\(echo.port)"], ca: ca,
                                            followRoutes: true)
         defer { inspector.shutdown() }
 
@@ -198,7 +198,7 @@ import VeilScan
     /// A tunnel inside a tunnel would be a second CONNECT the first one's checks never saw.
     @Test func aConnectInsideATunnelIsRefused() async throws {
         let ca = try RunCA()
-        let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1"], ca: ca,
+        let inspector = try Self.inspector([Route(api: .unknown, upstream: .stub)], allow: ["127.0.0.1:9"], ca: ca,
                                            followRoutes: true)
         defer { inspector.shutdown() }
         let (c, answer) = try await Self.tunnel(inspector.port, to: "127.0.0.1:9")
@@ -214,20 +214,20 @@ import VeilScan
     @Test func aTunnelsRequestTargetStaysOnItsHost() {
         let table = RouteTable(routes: [], allow: AllowList(["api.anthropic.com"]))
         let origin = TunnelOrigin(host: "api.anthropic.com", port: 443)
-        #expect(table.target(inTunnelTo: origin, uri: "/v1/messages", absolute: nil, api: .anthropic, followRoutes: false)
+        #expect(table.target(inTunnelTo: origin, uri: "/v1/messages", absolute: nil, api: .anthropic, routesOnly: false)
             == .url("https://api.anthropic.com/v1/messages"))
         #expect(table.target(inTunnelTo: TunnelOrigin(host: "::1", port: 8443), uri: "/x", absolute: nil, api: .unknown,
-                             followRoutes: false) == .url("https://[::1]:8443/x"))
+                             routesOnly: false) == .url("https://[::1]:8443/x"))
         for hostile in ["@evil.example/x", "evil.example/x", "*", ""] {
-            if case .denied = table.target(inTunnelTo: origin, uri: hostile, absolute: nil, api: .unknown, followRoutes: false) {
+            if case .denied = table.target(inTunnelTo: origin, uri: hostile, absolute: nil, api: .unknown, routesOnly: false) {
             } else {
                 Issue.record("\(hostile) was not denied")
             }
         }
         // An absolute-form target inside a tunnel meets the allow list like any other.
         let abs = AbsoluteURI("http://evil.example/x")
-        #expect(table.target(inTunnelTo: origin, uri: "http://evil.example/x", absolute: abs, api: .unknown, followRoutes: false)
-            == .denied("host evil.example is not in the profile's allowed hosts"))
+        #expect(table.target(inTunnelTo: origin, uri: "http://evil.example/x", absolute: abs, api: .unknown, routesOnly: false)
+            == .denied("evil.example:80 is not in the profile's allowed hosts"))
     }
 
     /// An agent allowed `*.example.com` can name endless hosts: contexts are kept for a bounded
@@ -241,7 +241,7 @@ import VeilScan
     /// A tunnel that never sends a byte is closed at the idle timeout.
     @Test func aSilentTunnelIsClosed() async throws {
         let ca = try RunCA()
-        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], connectAllow: ["127.0.0.1"])
+        var config = InspectorConfig(routes: [Route(api: .unknown, upstream: .stub)], connectAllow: ["127.0.0.1:9"])
         config.runCA = ca
         config.idleTimeoutSeconds = 1
         let inspector = try Inspector.start(host: "127.0.0.1", port: 0, config: config)

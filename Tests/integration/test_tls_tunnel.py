@@ -176,7 +176,7 @@ def test_without_upstream_the_tunnel_goes_to_its_host_over_tls(run_veil, tls_ups
     over TLS verified with the host's trust settings (here the test CA, via the host's
     SSL_CERT_FILE). The tunnel's host is `localhost`, the TLS upstream on the host's loopback."""
     profile = tmp_path / "tunnel.toml"
-    profile.write_text('extends = "claude-code"\n[inspector]\nconnect_allow = ["localhost"]\n')
+    profile.write_text(f'extends = "claude-code"\n[inspector]\nconnect_allow = ["localhost:{tls_upstream.port}"]\n')
     r = run_veil(["run", "--profile", str(profile), "--report", str(tmp_path / "rep.json"), "--",
                   "python3", "raw.py", "localhost", "tls", "say hi", str(tls_upstream.port)],
                  env={"SSL_CERT_FILE": str(TLS / "ca.pem"), "SSL_CERT_DIR": None})
