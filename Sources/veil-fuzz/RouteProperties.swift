@@ -66,8 +66,8 @@ enum RouteProperties {
         }
     }
 
-    /// `*`, `host`, `*.suffix` (subdomains only), each optionally `:port` (an entry whose port
-    /// is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not count. Names are
+    /// `*`, `host`, `*.suffix` (subdomains only), each optionally `:port` (without one, 443; an
+    /// entry whose port is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not count. Names are
     /// compared as DNS compares them, in bytes with ASCII case folded: in Characters, a Prepend
     /// mark before the dot (`x\u{600}.pypi.org`) made `.pypi.org` no suffix of a name below it.
     static func reference(_ entries: [String], host: String, port: Int) -> Bool {
@@ -77,6 +77,8 @@ enum RouteProperties {
             if let colon = e.lastIndex(of: ":"), e.hasPrefix("[") ? e[..<colon].hasSuffix("]") : e.firstIndex(of: ":") == colon {
                 guard Int(e[e.index(after: colon)...]) == port else { return false }
                 e = String(e[..<colon])
+            } else if port != 443 {
+                return false  // an entry without a port is 443
             }
             // Brackets are not part of a name (`[::1]`), on either side.
             let name = fold(e.trimmingCharacters(in: ["[", "]"]))
