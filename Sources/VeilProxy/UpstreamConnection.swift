@@ -46,8 +46,21 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        written.futureResult.assumeIsolated().whenSuccess { [weak call] in
-            if let call, self.call === call { self.requestWritten = true }
+        written.futureResult.assumeIsolated().whenComplete { [weak call] result in
+            guard let call, self.call === call else { return }
+            switch result {
+            case .success:
+                self.requestWritten = true
+            case .failure(let error):
+                // Not sent (NIO refused the head: a red team's `/\host:port/x` target; or the
+                // connection broke): no answer can come, so the call hears it now. It used to
+                // wait for the connection's inactive event, which did not come, and the agent
+                // waited minutes for an answer.
+                self.call = nil
+                self.close()
+                let closed = error as? ChannelError == .ioOnClosedChannel || error is IOError
+                call.connectionClosed(self.failure ?? (closed ? UpstreamFailure.closed : error), reused: self.served > 0)
+            }
         }
     }
 

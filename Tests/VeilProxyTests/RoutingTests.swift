@@ -145,6 +145,22 @@ import VeilScan
         #expect(up.seen.isEmpty)
     }
 
+    /// Found by a red team: a target holding a backslash (`/\127.0.0.1:47001/x`) made the
+    /// inspector open a connection to the upstream, send nothing on it, and leave the agent
+    /// waiting for an answer until its own timeout (minutes).
+    @Test func aTargetWithABackslashIsAnswered() async throws {
+        let up = try TestUpstream()
+        defer { up.stop() }
+        let inspector = try startInspector(.url(up.url))
+        defer { inspector.shutdown() }
+        let c = try RawClient(port: inspector.port)
+        defer { c.close() }
+        c.send("GET /\\127.0.0.1:47001/x HTTP/1.1\r\nHost: a\r\n\r\n")
+        let reply = await c.read(until: "}}")
+        #expect(reply.hasPrefix("HTTP/1.1 502") && reply.contains("invalid character"), "\(reply)")
+        #expect(up.seen.isEmpty)
+    }
+
     @Test func allowListMatchesNamesPortsAndSuffixes() {
         let a = AllowList(["github.com", "registry.npmjs.org:443", "*.pypi.org", "127.0.0.1"])
         #expect(a.permits(host: "GitHub.com", port: 443))
