@@ -102,7 +102,8 @@ public enum InspectorService {
             recordPath: o.recordPath, credentials: wiring.credentials,
             connectAllow: profile.inspector.connectAllow, hostEnvironment: env)
         // With --upstream (the stub or a chosen server) a run makes no other outbound
-        // connection at all: what the agent sends inside a tunnel, or names an allowed host in, goes there too.
+        // connection at all: what the agent sends inside a tunnel, or to an allowed host it
+        // names, goes there too.
         config.routesOnly = o.upstream != nil
         config.maxBufferedBytes = profile.inspector.maxBufferedBytes
         config.maxConnections = profile.inspector.maxConnections

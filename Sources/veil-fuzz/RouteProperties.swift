@@ -67,9 +67,10 @@ enum RouteProperties {
     }
 
     /// `*`, `host`, `*.suffix` (subdomains only), each optionally `:port` (without one, 443; an
-    /// entry whose port is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not count. Names are
-    /// compared as DNS compares them, in bytes with ASCII case folded: in Characters, a Prepend
-    /// mark before the dot (`x\u{600}.pypi.org`) made `.pypi.org` no suffix of a name below it.
+    /// entry whose port is not a number names nothing); `[v6]` or `[v6]:port`; brackets do not
+    /// count. Names are compared as DNS compares them, in bytes with ASCII case folded: in
+    /// Characters, a Prepend mark before the dot (`x\u{600}.pypi.org`) made `.pypi.org` no
+    /// suffix of a name below it.
     static func reference(_ entries: [String], host: String, port: Int) -> Bool {
         let h = fold(host.trimmingCharacters(in: ["[", "]"]))
         return entries.contains { raw in
