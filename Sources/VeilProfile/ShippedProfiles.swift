@@ -199,7 +199,7 @@ kind = "iso-date"
 #   keys = ["NAME"]              credential variables: the agent sees a per-run placeholder,
 #                                the inspector restores the real value upstream (no need to
 #                                list them in env.pass as well)
-#   connect_allow = ["host", "host:port", "*.domain"]   hosts a CONNECT may reach
+#   connect_allow = ["host", "host:port", "*.domain"]   hosts a CONNECT may reach (no port: 443)
 #   max_body_bytes = 67108864    requests above this get 413
 #   max_buffered_bytes = 268435456   request bytes held at once over all connections (503 beyond)
 #   max_connections = 512        the agent's connections open at once (closed beyond)
