@@ -56,10 +56,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 // connection broke): no answer can come, so the call hears it now. It used to
                 // wait for the connection's inactive event, which did not come, and the agent
                 // waited minutes for an answer.
-                self.call = nil
-                self.close()
                 let closed = error as? ChannelError == .ioOnClosedChannel || error is IOError
-                call.connectionClosed(self.failure ?? (closed ? UpstreamFailure.closed : error), reused: self.served > 0)
+                self.endCall(closed ? UpstreamFailure.closed : error)
+                self.close()
             }
         }
     }
@@ -113,11 +112,16 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         pool.remove(self)
-        if let lost = call {
-            call = nil
-            lost.connectionClosed(failure ?? UpstreamFailure.closed, reused: served > 0)
-        }
+        endCall(UpstreamFailure.closed)
         context.fireChannelInactive()
+    }
+
+    /// The call's exchange is lost with this connection: the call hears why once (the error
+    /// caught first, else `fallback`), and whether a retry may help (a reused connection).
+    private func endCall(_ fallback: Error) {
+        guard let lost = call else { return }
+        call = nil
+        lost.connectionClosed(failure ?? fallback, reused: served > 0)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -183,7 +183,8 @@ enum WebSocketRelay {
                                    context: context)
             return
         }
-        if let other = WebSocketUpgrade.agreedExtensions(head).first(where: { $0 != "permessage-deflate" }) {
+        let extensions = WebSocketUpgrade.agreedExtensions(head)
+        if let other = extensions.first(where: { $0 != "permessage-deflate" }) {
             upstream.close(promise: nil)
             handler.upstreamFailed(ex, status: .badGateway,
                                    message: "veil: the upstream agreed the WebSocket extension \(other), which veil cannot read",
@@ -191,7 +192,7 @@ enum WebSocketRelay {
             return
         }
         let agent = context.channel
-        switchAgent(ex, handler: handler, context: context, answer: bytes, deflate: WebSocketUpgrade.agreesDeflate(head),
+        switchAgent(ex, handler: handler, context: context, answer: bytes, deflate: !extensions.isEmpty,
                     peer: .upstream(upstream)) { ok in
             guard ok else { return }
             let ops = upstream.pipeline.syncOperations

@@ -25,11 +25,6 @@ enum WebSocketUpgrade {
             + "Sec-WebSocket-Accept: \(accept(key: key))\r\n\r\n"
     }
 
-    /// Whether an answer's head agreed permessage-deflate.
-    static func agreesDeflate(_ head: String) -> Bool {
-        agreedExtensions(head).contains("permessage-deflate")
-    }
-
     /// The extensions an answer's head agreed, by name (lowercased, parameters left off).
     /// veil reads permessage-deflate only: under any other the upstream would read the frames
     /// otherwise than the scan did, so the socket is refused (WebSocketRelay).
